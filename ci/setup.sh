@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of radloop from Debian 12's archive.
+# Idempotent: when every package is already present it only checks and returns.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config git clang clang-format clang-tidy libclang-rt-14-dev
+  # C++ libraries
+  libdcmtk-dev dcmtk libboost-dev libboost-system-dev libssl-dev pybind11-dev python3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev nlohmann-json3-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  # Python test side (Debian's /usr/bin/python3, not a pyenv build)
+  python3-pytest python3-pytest-xdist python3-yaml python3-pydicom python3-hl7
+  # independent peers used in tests
+  libgdcm-tools dicom3tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  # "install ok installed" is the only state that means the package is usable.
+  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then sudo=(sudo); fi
+
+echo "setup: installing ${#missing[@]} missing package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"

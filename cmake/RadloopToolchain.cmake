@@ -1,0 +1,23 @@
+# Compiler settings shared by every radloop target: ccache, warnings, sanitizers.
+
+find_program(RADLOOP_CCACHE ccache)
+if(RADLOOP_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${RADLOOP_CCACHE}")
+endif()
+
+# Project code only: third-party headers come in as system includes and stay quiet.
+add_library(radloop_warnings INTERFACE)
+target_compile_options(radloop_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+
+if(RADLOOP_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# radloop_target(<name>): the defaults every project target gets.
+function(radloop_target name)
+  target_link_libraries(${name} PRIVATE radloop_warnings)
+  target_include_directories(${name} PUBLIC "${PROJECT_SOURCE_DIR}")
+endfunction()

@@ -1,0 +1,149 @@
+// The radloop command line: one binary for running scenarios, the pipeline and the tools.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "harness/report.hpp"
+#include "harness/runner.hpp"
+#include "reference/dicom/echo_scu.hpp"
+#include "reference/pipeline/pipeline.hpp"
+
+namespace {
+
+using namespace radloop;
+
+// Exit codes: a CI job can tell a failed check from a run that could not decide.
+constexpr int kExitValid = 0;
+constexpr int kExitInvalid = 1;
+constexpr int kExitUnknown = 2;
+constexpr int kExitError = 3;
+
+int run_command(const std::vector<std::string>& files, const std::string& report_path, const std::string& history_path,
+                bool quiet) {
+  int worst = kExitValid;
+  for (const auto& file : files) {
+    auto scenario = harness::load_scenario(file);
+    if (!scenario) {
+      std::cerr << "radloop: " << scenario.error().message() << '\n';
+      return kExitError;
+    }
+    harness::RunOptions options;
+    if (!quiet) {
+      options.on_step = [&](std::size_t i, const harness::Operation& op) {
+        std::cout << fmt::format("  [{}/{}] {:<6} {} {}\n", i + 1, scenario->steps.size(), harness::to_string(op.type),
+                                 scenario->steps[i].name, op.value.dump());
+      };
+      std::cout << fmt::format("running {} ({} steps)\n", file, scenario->steps.size());
+    }
+    auto report = harness::run_scenario(scenario.value(), options);
+    if (!report) {
+      std::cerr << "radloop: could not start the system under test: " << report.error().message() << '\n';
+      return kExitError;
+    }
+    std::cout << harness::summary(report.value());
+    const auto path = !report_path.empty() ? report_path : scenario->name + "-report.json";
+    if (auto written = harness::write_report(report.value(), path); !written) {
+      std::cerr << "radloop: " << written.error().message() << '\n';
+      return kExitError;
+    }
+    std::cout << "report: " << path << '\n';
+    if (!history_path.empty()) {
+      std::ofstream out(history_path);
+      for (const auto& op : report->history) out << harness::to_json(op).dump() << '\n';
+      std::cout << "history: " << history_path << '\n';
+    }
+    const int code = report->verdict == harness::Validity::valid     ? kExitValid
+                     : report->verdict == harness::Validity::invalid ? kExitInvalid
+                                                                      : kExitUnknown;
+    if (code == kExitInvalid || (code == kExitUnknown && worst == kExitValid)) worst = code;
+  }
+  return worst;
+}
+
+int pipeline_command(pipeline::PipelineConfig config) {
+  // Block the stop signals before any thread starts, then wait for one of them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto started = pipeline::Pipeline::start(std::move(config));
+  if (!started) {
+    std::cerr << "radloop: " << started.error().message() << '\n';
+    return kExitError;
+  }
+  auto& p = *started.value();
+  // One line a script can parse to find the ports.
+  std::cout << fmt::format("ready mllp={} dicom={} ae={}", p.mllp_port(), p.dicom_port(), p.ae_title()) << std::endl;
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  p.stop();
+  const auto s = p.stats();
+  std::cout << fmt::format("stopped: {} HL7 accepted ({} duplicates), {} rejected, {} errors; {} C-ECHO answered\n",
+                           s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected, s.hl7_errors, s.dicom.echoes_answered);
+  return kExitValid;
+}
+
+int echo_command(const dicom::EchoRequest& request) {
+  auto result = dicom::echo(request);
+  if (!result) {
+    std::cerr << "radloop: " << result.error().message() << '\n';
+    return kExitInvalid;
+  }
+  std::cout << fmt::format("C-ECHO {} -> {} at {}:{}: status 0x{:04X}\n", request.calling_ae, request.called_ae,
+                           request.host, request.port, result->status);
+  return result->status == 0 ? kExitValid : kExitInvalid;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"radloop — simulation and conformance test harness for radiology integration"};
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+
+  auto* run = app.add_subcommand("run", "Run scenario files against the in-process reference pipeline");
+  std::vector<std::string> files;
+  std::string report_path;
+  std::string history_path;
+  bool quiet = false;
+  run->add_option("scenarios", files, "Scenario YAML files")->required()->check(CLI::ExistingFile);
+  run->add_option("--report", report_path, "Where to write the JSON report (default <scenario>-report.json)");
+  run->add_option("--history", history_path, "Also write the history as JSON lines");
+  run->add_flag("-q,--quiet", quiet, "Print only the summary");
+
+  auto* pipe = app.add_subcommand("pipeline", "Run the reference pipeline until SIGINT/SIGTERM");
+  pipeline::PipelineConfig config;
+  pipe->add_option("--bind", config.mllp.bind_address, "Address to listen on")->capture_default_str();
+  pipe->add_option("--mllp-port", config.mllp.port, "MLLP port (0 = ephemeral)")->capture_default_str();
+  pipe->add_option("--dicom-port", config.dicom.port, "DICOM port (0 = ephemeral)")->capture_default_str();
+  pipe->add_option("--ae-title", config.dicom.ae_title, "DICOM AE title")->capture_default_str();
+  pipe->add_option("--store", config.store_path, "SQLite file (:memory: keeps nothing)")->capture_default_str();
+
+  auto* echo = app.add_subcommand("echo", "C-ECHO a DICOM peer");
+  dicom::EchoRequest request;
+  echo->add_option("--host", request.host)->capture_default_str();
+  echo->add_option("--port", request.port)->required();
+  echo->add_option("--called-ae", request.called_ae)->capture_default_str();
+  echo->add_option("--calling-ae", request.calling_ae)->capture_default_str();
+
+  app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (run->parsed()) return run_command(files, report_path, history_path, quiet);
+  if (pipe->parsed()) {
+    config.dicom.bind_address = config.mllp.bind_address;
+    return pipeline_command(std::move(config));
+  }
+  if (echo->parsed()) return echo_command(request);
+  std::cout << "radloop " << RADLOOP_VERSION << '\n';
+  return kExitValid;
+}

@@ -1,0 +1,65 @@
+// Rendering a RunReport as JSON and as a short text summary.
+#include "harness/report.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+namespace radloop::harness {
+
+nlohmann::json to_json(const RunReport& report) {
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& op : report.history) history.push_back(to_json(op));
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : report.checks) checks.push_back({{"name", c.name}, {"valid", to_json(c.valid)}, {"evidence", c.evidence}});
+  return {{"scenario", report.scenario.name},
+          {"description", report.scenario.description},
+          {"origin", report.scenario.origin.string()},
+          {"seed", report.scenario.seed},
+          {"system", {{"kind", report.scenario.system},
+                      {"host", report.endpoints.host},
+                      {"mllp_port", report.endpoints.mllp_port},
+                      {"dicom_port", report.endpoints.dicom_port},
+                      {"ae_title", report.endpoints.ae_title}}},
+          {"valid", to_json(report.verdict)},
+          {"duration_ms", report.duration.count()},
+          {"checks", checks},
+          {"history", history}};
+}
+
+std::string summary(const RunReport& report) {
+  auto label = [](Validity v) -> std::string_view {
+    return v == Validity::valid ? "PASS" : v == Validity::invalid ? "FAIL" : "UNKNOWN";
+  };
+  std::string out = fmt::format("scenario {} — {}\n", report.scenario.name, report.scenario.description);
+  out += fmt::format("  system: {} (MLLP {}:{}, DICOM {} at {}:{})\n", report.scenario.system, report.endpoints.host,
+                     report.endpoints.mllp_port, report.endpoints.ae_title, report.endpoints.host,
+                     report.endpoints.dicom_port);
+  for (const auto& c : report.checks) {
+    out += fmt::format("  {:<8} {}\n", label(c.valid), c.name);
+    if (c.name == "expectations") {
+      for (const auto& e : c.evidence) {
+        const auto v = e["valid"];
+        const auto mark = v == true ? "ok " : v == false ? "BAD" : " ? ";
+        out += fmt::format("    [{}] {}: observed {}\n", mark, e["name"].get<std::string>(), e["observed"].dump());
+      }
+    } else if (c.valid != Validity::valid) {
+      out += fmt::format("    evidence: {}\n", c.evidence.dump());
+    }
+  }
+  out += fmt::format("verdict: {} ({} operations, {} ms)\n", label(report.verdict), report.history.size(),
+                     report.duration.count());
+  return out;
+}
+
+Result<void> write_report(const RunReport& report, const std::filesystem::path& path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  std::ofstream out(path);
+  if (!out) return Error{Errc::io_failed, path.string(), "cannot open the report file for writing"};
+  out << to_json(report).dump(2) << '\n';
+  if (!out) return Error{Errc::io_failed, path.string(), "writing the report failed"};
+  return {};
+}
+
+}  // namespace radloop::harness

@@ -1,0 +1,109 @@
+// Step execution: each action becomes an invoke entry, then an ok / fail / info completion.
+#include "harness/runner.hpp"
+
+#include <fmt/format.h>
+
+#include "reference/dicom/echo_scu.hpp"
+#include "reference/hl7/header.hpp"
+#include "reference/mllp/client.hpp"
+
+namespace radloop::harness {
+namespace {
+
+std::string dimse_status_name(std::uint16_t status) {
+  return status == 0 ? "success" : fmt::format("0x{:04X}", status);
+}
+
+// Outcome of a DICOM exchange: rejected and refused are definite; anything mid-exchange is not.
+OpType echo_failure_type(const Error& error) {
+  switch (error.code) {
+    case Errc::dicom_association_rejected:
+    case Errc::dicom_no_presentation_context:
+    case Errc::connect_failed: return OpType::fail;
+    default: return OpType::info;
+  }
+}
+
+std::string echo_failure_status(const Error& error) {
+  switch (error.code) {
+    case Errc::dicom_association_rejected: return "rejected";
+    case Errc::dicom_no_presentation_context: return "no_presentation_context";
+    case Errc::connect_failed: return "refused";
+    default: return "unknown";
+  }
+}
+
+void run_echo(std::size_t index, const Step& step, const DicomEcho& action, const Endpoints& sut,
+              History& history) {
+  const auto called = action.called_ae.empty() ? sut.ae_title : action.called_ae;
+  history.append(step.name, OpType::invoke, "dicom_echo",
+                 {{"step", index}, {"calling_ae", action.calling_ae}, {"called_ae", called}});
+  auto result = dicom::echo(dicom::EchoRequest{sut.host, sut.dicom_port, action.calling_ae, called});
+  if (result) {
+    const auto type = result->status == 0 ? OpType::ok : OpType::fail;
+    history.append(step.name, type, "dicom_echo",
+                   {{"step", index}, {"status", dimse_status_name(result->status)}, {"dimse", result->status}});
+  } else {
+    history.append(step.name, echo_failure_type(result.error()), "dicom_echo",
+                   {{"step", index}, {"status", echo_failure_status(result.error())},
+                    {"error", result.error().message()}});
+  }
+}
+
+void run_hl7_send(std::size_t index, const Step& step, const Hl7Send& action, const Endpoints& sut,
+                  const RunOptions& options, History& history) {
+  nlohmann::json invoke{{"step", index}};
+  if (auto header = hl7::parse_header(action.message)) {
+    invoke["sender"] = header->sending_application + "^" + header->sending_facility;
+    invoke["control_id"] = header->control_id;
+  }
+  history.append(step.name, OpType::invoke, "hl7_send", invoke);
+
+  auto client = mllp::Client::connect(mllp::ClientConfig{sut.host, sut.mllp_port, std::chrono::milliseconds(5'000),
+                                                         options.reply_timeout, mllp::kDefaultMaxFrameBytes});
+  if (!client) {
+    history.append(step.name, OpType::fail, "hl7_send", {{"step", index}, {"error", client.error().message()}});
+    return;
+  }
+  auto reply = client.value()->exchange(action.message);
+  if (!reply) {
+    // The message may or may not have been kept: the outcome is unknown, not failed.
+    history.append(step.name, OpType::info, "hl7_send", {{"step", index}, {"error", reply.error().message()}});
+    return;
+  }
+  auto ack = hl7::read_ack(reply.value());
+  if (!ack) {
+    history.append(step.name, OpType::info, "hl7_send",
+                   {{"step", index}, {"error", "unreadable reply: " + ack.error().message()}});
+    return;
+  }
+  const bool accepted = ack->code == "AA" || ack->code == "CA";
+  history.append(step.name, accepted ? OpType::ok : OpType::fail, "hl7_send",
+                 {{"step", index}, {"ack", ack->code}, {"acknowledged_id", ack->acknowledged_id}, {"text", ack->text}});
+}
+
+}  // namespace
+
+RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const RunOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  History history;
+  const auto sut = system.endpoints();
+  for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+    const auto& step = scenario.steps[i];
+    if (const auto* echo = std::get_if<DicomEcho>(&step.action)) run_echo(i, step, *echo, sut, history);
+    if (const auto* send = std::get_if<Hl7Send>(&step.action)) run_hl7_send(i, step, *send, sut, options, history);
+    if (options.on_step) options.on_step(i, history.operations().back());
+  }
+  RunReport report{scenario, sut, history.operations(), run_checkers(scenario, history, system), Validity::unknown,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)};
+  report.verdict = combine(report.checks);
+  return report;
+}
+
+Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options) {
+  auto system = start_reference_system();
+  if (!system) return system.error();
+  return run_scenario(scenario, *system.value(), options);
+}
+
+}  // namespace radloop::harness

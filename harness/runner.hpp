@@ -1,0 +1,36 @@
+// Runs a scenario's steps against a system under test, records the history, runs the checkers.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "harness/checkers.hpp"
+#include "harness/history.hpp"
+#include "harness/scenario.hpp"
+#include "harness/system_under_test.hpp"
+
+namespace radloop::harness {
+
+struct RunOptions {
+  std::chrono::milliseconds reply_timeout{10'000};
+  // Called after each step completes, for progress output: (step index, completion).
+  std::function<void(std::size_t, const Operation&)> on_step;
+};
+
+struct RunReport {
+  Scenario scenario;
+  Endpoints endpoints;
+  std::vector<Operation> history;
+  std::vector<CheckResult> checks;
+  Validity verdict = Validity::unknown;
+  std::chrono::milliseconds duration{0};
+};
+
+RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const RunOptions& options = {});
+
+// Starts the system the scenario names, runs it, stops it. Fails only if the system cannot start.
+Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+}  // namespace radloop::harness

@@ -1,0 +1,42 @@
+"""radloop: simulation and conformance test harness for radiology integration.
+
+The C++ core lives in ``radloop._core``; this package gives it a Python shape.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from radloop._core import Pipeline, RadloopError, __version__, echo, mllp_exchange
+from radloop._core import run_scenario as _run_scenario
+
+__all__ = [
+    "Pipeline",
+    "RadloopError",
+    "__version__",
+    "echo",
+    "mllp_exchange",
+    "run_scenario",
+    "running_pipeline",
+]
+
+
+def run_scenario(path: str | Path, report_path: str | Path | None = None) -> tuple[dict, str]:
+    """Run a scenario file against the in-process reference pipeline.
+
+    Returns ``(report, summary)``: the report as a dict (same shape as the CLI's JSON report,
+    with ``report["valid"]`` true, false or ``"unknown"``) and a text summary for people.
+    """
+    return _run_scenario(str(path), str(report_path) if report_path else "")
+
+
+@contextmanager
+def running_pipeline(**options) -> Iterator[Pipeline]:
+    """The reference pipeline on ephemeral loopback ports for the duration of a ``with`` block."""
+    pipeline = Pipeline(**options)
+    try:
+        yield pipeline
+    finally:
+        pipeline.stop()

@@ -1,0 +1,146 @@
+// radloop._core: the C++ core seen from Python. Thin: records become dicts, errors become
+// radloop.RadloopError with the catalogue's sentence, and the GIL is released around I/O.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "harness/report.hpp"
+#include "harness/runner.hpp"
+#include "reference/dicom/echo_scu.hpp"
+#include "reference/mllp/client.hpp"
+#include "reference/pipeline/pipeline.hpp"
+
+namespace py = pybind11;
+using namespace radloop;
+
+namespace {
+
+// Raised for every error value that reaches Python; carries the catalogue id in .code.
+py::object& error_type() {
+  static py::object type;
+  return type;
+}
+
+[[noreturn]] void raise(const Error& error) {
+  py::object exc = error_type()(error.message());
+  exc.attr("code") = std::string(info(error.code).id);
+  exc.attr("where") = error.where;
+  PyErr_SetObject(error_type().ptr(), exc.ptr());
+  throw py::error_already_set();
+}
+
+template <typename T>
+T unwrap(Result<T> result) {
+  if (!result) raise(result.error());
+  return std::move(result).value();
+}
+
+py::object json_to_python(const nlohmann::json& value) {
+  return py::module_::import("json").attr("loads")(value.dump());
+}
+
+// Runs a scenario file; returns (report as dict, summary text). Writes the report if asked.
+py::tuple run_scenario(const std::string& path, const std::string& report_path) {
+  auto scenario = unwrap(harness::load_scenario(path));
+  harness::RunReport report;
+  {
+    py::gil_scoped_release release;
+    auto ran = harness::run_scenario(scenario);
+    if (!ran) {
+      py::gil_scoped_acquire acquire;
+      raise(ran.error());
+    }
+    report = std::move(ran).value();
+  }
+  if (!report_path.empty()) {
+    if (auto written = harness::write_report(report, report_path); !written) raise(written.error());
+  }
+  return py::make_tuple(json_to_python(harness::to_json(report)), harness::summary(report));
+}
+
+class PyPipeline {
+ public:
+  PyPipeline(const std::string& ae_title, const std::string& store, std::uint16_t mllp_port, std::uint16_t dicom_port) {
+    pipeline::PipelineConfig config;
+    config.dicom.ae_title = ae_title;
+    config.store_path = store;
+    config.mllp.port = mllp_port;
+    config.dicom.port = dicom_port;
+    pipeline_ = unwrap(pipeline::Pipeline::start(std::move(config)));
+  }
+  [[nodiscard]] std::uint16_t mllp_port() const { return pipeline_->mllp_port(); }
+  [[nodiscard]] std::uint16_t dicom_port() const { return pipeline_->dicom_port(); }
+  [[nodiscard]] std::string ae_title() const { return pipeline_->ae_title(); }
+  [[nodiscard]] py::dict stats() const {
+    const auto s = pipeline_->stats();
+    py::dict d;
+    d["hl7_accepted"] = s.hl7_accepted;
+    d["hl7_duplicates"] = s.hl7_duplicates;
+    d["hl7_rejected"] = s.hl7_rejected;
+    d["hl7_errors"] = s.hl7_errors;
+    d["mllp_connections"] = s.mllp.connections_accepted;
+    d["mllp_bytes_discarded"] = s.mllp.bytes_discarded;
+    d["associations_accepted"] = s.dicom.associations_accepted;
+    d["associations_rejected"] = s.dicom.associations_rejected;
+    d["echoes_answered"] = s.dicom.echoes_answered;
+    return d;
+  }
+  [[nodiscard]] std::int64_t inbound_count() const { return unwrap(pipeline_->store().count_inbound()); }
+  void stop() {
+    py::gil_scoped_release release;
+    pipeline_->stop();
+  }
+
+ private:
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "radloop's C++ core: the reference pipeline, protocol clients and the scenario runner";
+  error_type() = py::reinterpret_borrow<py::object>(PyErr_NewException("radloop._core.RadloopError", nullptr, nullptr));
+  m.attr("RadloopError") = error_type();
+  m.attr("__version__") = RADLOOP_VERSION;
+
+  m.def("run_scenario", &run_scenario, py::arg("path"), py::arg("report_path") = "",
+        "Run a scenario file against the in-process reference; returns (report, summary).");
+
+  m.def(
+      "echo",
+      [](const std::string& host, std::uint16_t port, const std::string& called_ae, const std::string& calling_ae) {
+        Result<dicom::EchoResult> result = Error{};
+        {
+          py::gil_scoped_release release;
+          result = dicom::echo(dicom::EchoRequest{host, port, calling_ae, called_ae});
+        }
+        return unwrap(std::move(result)).status;
+      },
+      py::arg("host"), py::arg("port"), py::arg("called_ae") = "RADLOOP", py::arg("calling_ae") = "RADLOOP_SCU",
+      "C-ECHO a DICOM peer; returns the DIMSE status (0 = success).");
+
+  m.def(
+      "mllp_exchange",
+      [](const std::string& host, std::uint16_t port, const std::string& message, int timeout_ms) {
+        Result<std::string> reply = Error{};
+        {
+          py::gil_scoped_release release;
+          mllp::ClientConfig config{host, port, std::chrono::milliseconds(timeout_ms),
+                                    std::chrono::milliseconds(timeout_ms), mllp::kDefaultMaxFrameBytes};
+          auto client = mllp::Client::connect(config);
+          reply = client ? client.value()->exchange(message) : Result<std::string>(client.error());
+        }
+        return unwrap(std::move(reply));
+      },
+      py::arg("host"), py::arg("port"), py::arg("message"), py::arg("timeout_ms") = 10'000,
+      "Send one HL7 message over MLLP and return the reply payload.");
+
+  py::class_<PyPipeline>(m, "Pipeline", "The reference pipeline, running in this process on loopback.")
+      .def(py::init<const std::string&, const std::string&, std::uint16_t, std::uint16_t>(), py::arg("ae_title") = "RADLOOP",
+           py::arg("store") = ":memory:", py::arg("mllp_port") = 0, py::arg("dicom_port") = 0)
+      .def_property_readonly("mllp_port", &PyPipeline::mllp_port)
+      .def_property_readonly("dicom_port", &PyPipeline::dicom_port)
+      .def_property_readonly("ae_title", &PyPipeline::ae_title)
+      .def("stats", &PyPipeline::stats)
+      .def("inbound_count", &PyPipeline::inbound_count)
+      .def("stop", &PyPipeline::stop);
+}

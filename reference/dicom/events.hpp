@@ -1,0 +1,24 @@
+// What the DICOM services report as they run: one plain record per association step.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace radloop::dicom {
+
+struct AssociationEvent {
+  enum class Kind { accepted, rejected, echo, released, aborted };
+  Kind kind = Kind::accepted;
+  std::string calling_ae;
+  std::string called_ae;
+  std::string peer;    // "address" of the requestor, when known
+  std::string reason;  // why it was rejected or aborted, in words
+};
+
+std::string_view to_string(AssociationEvent::Kind kind);
+
+// Observers run on service threads and must be thread-safe; their exceptions are logged.
+using EventObserver = std::function<void(const AssociationEvent&)>;
+
+}  // namespace radloop::dicom

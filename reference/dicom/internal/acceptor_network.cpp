@@ -1,0 +1,85 @@
+// Binding DCMTK's acceptor to a chosen address and an ephemeral port (see the header).
+#include "reference/dicom/internal/acceptor_network.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "reference/dicom/internal/dcmtk_runtime.hpp"
+
+namespace radloop::dicom::internal {
+namespace {
+
+constexpr int kListenBacklog = 64;
+
+std::string errno_text() { return std::strerror(errno); }
+
+// A listening IPv4 socket on address:port, or an error naming both.
+Result<int> listen_socket(const std::string& address, std::uint16_t port, std::uint16_t& bound_port) {
+  const auto where = address + ":" + std::to_string(port);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+    return Error{Errc::invalid_config, "bind_address", "\"" + address + "\" is not an IPv4 address"};
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error{Errc::bind_failed, where, errno_text()};
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  // sockaddr_in is layout-compatible with sockaddr; this is how the socket API is meant to be called.
+  auto* generic = reinterpret_cast<sockaddr*>(&addr);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  socklen_t length = sizeof addr;
+  if (::bind(fd, generic, sizeof addr) != 0 || ::listen(fd, kListenBacklog) != 0 ||
+      ::getsockname(fd, generic, &length) != 0) {
+    auto error = Error{Errc::bind_failed, where, errno_text()};
+    ::close(fd);
+    return error;
+  }
+  bound_port = ntohs(addr.sin_port);
+  return fd;
+}
+
+}  // namespace
+
+Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, std::uint16_t port,
+                                              std::chrono::seconds acse_timeout) {
+  ensure_dcmtk_ready();
+  std::uint16_t bound_port = 0;
+  auto ours = listen_socket(bind_address, port, bound_port);
+  if (!ours) return ours.error();
+
+  // DCMTK opens its own listener on an ephemeral wildcard port; it is replaced right away.
+  T_ASC_Network* network = nullptr;
+  const auto cond =
+      ASC_initializeNetwork(NET_ACCEPTOR, 0, static_cast<int>(acse_timeout.count()), &network);
+  if (cond.bad()) {
+    ::close(*ours);
+    return Error{Errc::bind_failed, bind_address + ":" + std::to_string(port), describe(cond)};
+  }
+  const int dcmtk_fd = DUL_networkSocket(network->network);
+  if (::dup2(*ours, dcmtk_fd) < 0) {
+    auto error = Error{Errc::bind_failed, bind_address + ":" + std::to_string(port), errno_text()};
+    ::close(*ours);
+    ASC_dropNetwork(&network);
+    return error;
+  }
+  ::close(*ours);
+  return AcceptorNetwork(network, dcmtk_fd, bound_port);
+}
+
+AcceptorNetwork::AcceptorNetwork(AcceptorNetwork&& other) noexcept
+    : network_(other.network_), listen_fd_(other.listen_fd_), port_(other.port_) {
+  other.network_ = nullptr;
+  other.listen_fd_ = -1;
+}
+
+AcceptorNetwork::~AcceptorNetwork() {
+  if (network_ != nullptr) ASC_dropNetwork(&network_);  // closes the listen descriptor too
+}
+
+}  // namespace radloop::dicom::internal

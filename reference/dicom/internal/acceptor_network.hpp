@@ -1,0 +1,40 @@
+// A DCMTK acceptor network that listens on the address and port we choose. DCMTK 3.6.7
+// always binds INADDR_ANY and hides the port it got; we bind our own socket instead and put
+// it in place of DCMTK's listen descriptor, so "loopback by default" and port 0 both hold.
+#pragma once
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmnet/assoc.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "reference/core/result.hpp"
+
+namespace radloop::dicom::internal {
+
+class AcceptorNetwork {
+ public:
+  static Result<AcceptorNetwork> open(const std::string& bind_address, std::uint16_t port,
+                                      std::chrono::seconds acse_timeout);
+  AcceptorNetwork(AcceptorNetwork&& other) noexcept;
+  AcceptorNetwork& operator=(AcceptorNetwork&&) = delete;
+  AcceptorNetwork(const AcceptorNetwork&) = delete;
+  AcceptorNetwork& operator=(const AcceptorNetwork&) = delete;
+  ~AcceptorNetwork();
+
+  [[nodiscard]] T_ASC_Network* get() const { return network_; }
+  [[nodiscard]] int listen_fd() const { return listen_fd_; }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  AcceptorNetwork(T_ASC_Network* network, int listen_fd, std::uint16_t port)
+      : network_(network), listen_fd_(listen_fd), port_(port) {}
+
+  T_ASC_Network* network_ = nullptr;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace radloop::dicom::internal

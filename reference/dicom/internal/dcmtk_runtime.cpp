@@ -1,0 +1,27 @@
+// One-time DCMTK set-up shared by every service and user in reference/dicom.
+#include "reference/dicom/internal/dcmtk_runtime.hpp"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/oflog/oflog.h>
+#include <dcmtk/ofstd/ofcond.h>
+
+#include <cstdlib>
+#include <mutex>
+
+namespace radloop::dicom::internal {
+
+void ensure_dcmtk_ready() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // RADLOOP_DCMTK_LOG=debug|info|warn lets a person see DCMTK's own trace when digging.
+    const char* level = std::getenv("RADLOOP_DCMTK_LOG");
+    auto log_level = OFLogger::WARN_LOG_LEVEL;
+    if (level != nullptr && std::string(level) == "debug") log_level = OFLogger::DEBUG_LOG_LEVEL;
+    if (level != nullptr && std::string(level) == "info") log_level = OFLogger::INFO_LOG_LEVEL;
+    OFLog::configure(log_level);
+  });
+}
+
+std::string describe(const OFCondition& condition) { return condition.text(); }
+
+}  // namespace radloop::dicom::internal

@@ -1,0 +1,236 @@
+// The accept loop and the association threads behind dicom::Server.
+//
+//   listen socket --poll--> ASC_receiveAssociation --> AssociationHandler (one thread each)
+//        ^ wake pipe (stop)                          \-> over the limit: A-ASSOCIATE-RJ
+#include "reference/dicom/server.hpp"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/dcmtrans.h>
+#include <dcmtk/dcmnet/diutil.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <list>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "reference/dicom/internal/acceptor_network.hpp"
+#include "reference/dicom/internal/association_handler.hpp"
+#include "reference/dicom/internal/dcmtk_runtime.hpp"
+
+namespace radloop::dicom {
+
+std::string_view to_string(AssociationEvent::Kind kind) {
+  switch (kind) {
+    case AssociationEvent::Kind::accepted: return "accepted";
+    case AssociationEvent::Kind::rejected: return "rejected";
+    case AssociationEvent::Kind::echo: return "echo";
+    case AssociationEvent::Kind::released: return "released";
+    case AssociationEvent::Kind::aborted: return "aborted";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// The presentation contexts every association may propose, and what we answer with.
+DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
+  DcmSCPConfig scp;
+  scp.setAETitle(config.ae_title.c_str());
+  scp.setRespondWithCalledAETitle(OFFalse);
+  scp.setMaxReceivePDULength(config.max_pdu_bytes);
+  scp.setACSETimeout(static_cast<Uint32>(config.acse_timeout.count()));
+  scp.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  scp.setDIMSETimeout(static_cast<Uint32>(config.dimse_timeout.count()));
+  scp.setHostLookupEnabled(OFFalse);
+  OFList<OFString> syntaxes;
+  syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
+  syntaxes.push_back(UID_BigEndianExplicitTransferSyntax);
+  syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
+  scp.addPresentationContext(UID_VerificationSOPClass, syntaxes);
+  return DcmSharedSCPConfig(scp);
+}
+
+// DcmTransportConnection keeps its descriptor protected; a derived class may name the member,
+// and the pointer to it then works on any connection. Used only to shutdown() on stop.
+struct SocketOf : DcmTransportConnection {
+  static int get(T_ASC_Association* assoc) {
+    DcmTransportConnection* connection = DUL_getTransportConnection(assoc->DULassociation);
+    return (connection->*(&SocketOf::getSocket))();
+  }
+};
+
+void drop(T_ASC_Association*& assoc) {
+  if (assoc == nullptr) return;
+  ASC_dropSCPAssociation(assoc);
+  ASC_destroyAssociation(&assoc);
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerConfig config, EventObserver observer, internal::AcceptorNetwork network)
+      : config_(std::move(config)),
+        observer_(std::move(observer)),
+        network_(std::move(network)),
+        scp_config_(make_scp_config(config_)) {}
+
+  Result<void> start() {
+    if (::pipe2(wake_.data(), O_CLOEXEC) != 0) return Error{Errc::internal, "dicom server", "cannot create a pipe"};
+    accept_thread_ = std::thread([this] { accept_loop(); });
+    spdlog::info("dicom: {} listening on {}:{}", config_.ae_title, config_.bind_address, network_.port());
+    return {};
+  }
+
+  ~Impl() {
+    stop();
+    for (int fd : wake_) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void stop() {
+    std::unique_lock lock(mutex_);
+    if (stopping_ || !accept_thread_.joinable()) return;
+    stopping_ = true;
+    lock.unlock();
+    const char byte = 0;
+    (void)!::write(wake_[1], &byte, 1);
+    accept_thread_.join();
+    lock.lock();
+    // Wake every association blocked on the network; each handler then ends and drops it.
+    for (int fd : active_sockets_) ::shutdown(fd, SHUT_RDWR);
+    lock.unlock();
+    for (auto& worker : workers_) worker.thread.join();
+    workers_.clear();
+  }
+
+  [[nodiscard]] std::uint16_t port() const { return network_.port(); }
+  [[nodiscard]] ServerStats stats() const {
+    return {counters_.associations_accepted, counters_.associations_rejected, counters_.echoes_answered};
+  }
+
+ private:
+  struct Worker {
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+
+  void accept_loop() {
+    while (true) {
+      std::array<pollfd, 2> fds{pollfd{network_.listen_fd(), POLLIN, 0}, pollfd{wake_[0], POLLIN, 0}};
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        spdlog::error("dicom: poll failed on the listen socket: {}", std::strerror(errno));
+        return;
+      }
+      if (fds[1].revents != 0) return;
+      if ((fds[0].revents & POLLIN) == 0) continue;
+
+      T_ASC_Association* assoc = nullptr;
+      // Non-blocking with a zero timeout: poll already said a connection is waiting. Reading the
+      // A-ASSOCIATE-RQ is bounded by the ACSE timeout given to the network.
+      const auto cond = ASC_receiveAssociation(network_.get(), &assoc, static_cast<long>(config_.max_pdu_bytes),
+                                               nullptr, nullptr, OFFalse, DUL_NOBLOCK, 0);
+      if (cond == DUL_NOASSOCIATIONREQUEST) {
+        ASC_destroyAssociation(&assoc);
+        continue;
+      }
+      if (cond.bad()) {
+        ++counters_.associations_rejected;
+        spdlog::warn("dicom: could not read an association request: {}", internal::describe(cond));
+        internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "", "",
+                                                     "unreadable association request: " + internal::describe(cond)});
+        drop(assoc);
+        continue;
+      }
+      dispatch(assoc);
+    }
+  }
+
+  void dispatch(T_ASC_Association* assoc) {
+    std::lock_guard lock(mutex_);
+    workers_.remove_if([](Worker& w) {
+      if (!w.done) return false;
+      w.thread.join();
+      return true;
+    });
+    if (workers_.size() >= config_.max_associations) {
+      reject_over_limit(assoc);
+      return;
+    }
+    auto& worker = workers_.emplace_back();
+    worker.thread = std::thread([this, assoc, &worker] {
+      run_association(assoc);
+      worker.done = true;
+    });
+  }
+
+  void reject_over_limit(T_ASC_Association*& assoc) {
+    ++counters_.associations_rejected;
+    AssociationEvent event{AssociationEvent::Kind::rejected, assoc->params->DULparams.callingAPTitle,
+                           assoc->params->DULparams.calledAPTitle, assoc->params->DULparams.callingPresentationAddress,
+                           "too many associations (limit " + std::to_string(config_.max_associations) + ")"};
+    spdlog::warn("dicom: rejected association from {}: {}", event.peer, event.reason);
+    T_ASC_RejectParameters rejection{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                                     ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
+    ASC_rejectAssociation(assoc, &rejection);
+    drop(assoc);
+    internal::notify(observer_, event);
+  }
+
+  void run_association(T_ASC_Association* assoc) {
+    const int fd = SocketOf::get(assoc);
+    internal::AssociationHandler handler(config_.ae_title, observer_, counters_);
+    handler.setSharedConfig(scp_config_);
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) ::shutdown(fd, SHUT_RDWR);
+      active_sockets_.insert(fd);
+    }
+    handler.run(assoc);
+    // Forget the descriptor before the handler's destructor closes it, so stop() never
+    // shuts down a descriptor number that was reused.
+    std::lock_guard lock(mutex_);
+    active_sockets_.erase(fd);
+  }
+
+  ServerConfig config_;
+  EventObserver observer_;
+  internal::AcceptorNetwork network_;
+  DcmSharedSCPConfig scp_config_;
+  internal::ServiceCounters counters_;
+  std::array<int, 2> wake_{-1, -1};
+  std::thread accept_thread_;
+  std::mutex mutex_;
+  bool stopping_ = false;
+  std::list<Worker> workers_;
+  std::set<int> active_sockets_;
+};
+
+Result<std::unique_ptr<Server>> Server::start(ServerConfig config, EventObserver observer) {
+  if (config.ae_title.empty() || config.ae_title.size() > 16) {
+    return Error{Errc::invalid_config, "ae_title", "\"" + config.ae_title + "\" must be 1 to 16 characters"};
+  }
+  auto network = internal::AcceptorNetwork::open(config.bind_address, config.port, config.acse_timeout);
+  if (!network) return network.error();
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(observer), std::move(network).value());
+  if (auto started = impl->start(); !started) return started.error();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+std::uint16_t Server::port() const { return impl_->port(); }
+ServerStats Server::stats() const { return impl_->stats(); }
+void Server::stop() { impl_->stop(); }
+
+}  // namespace radloop::dicom

@@ -1,0 +1,162 @@
+// The DICOM server and C-ECHO user over real loopback associations.
+#include "reference/dicom/server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <iomanip>
+#include <thread>
+
+#include "reference/dicom/echo_scu.hpp"
+
+namespace radloop::dicom {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Collects events from service threads.
+struct Recorder {
+  std::mutex mutex;
+  std::vector<AssociationEvent> events;
+  EventObserver observer() {
+    return [this](const AssociationEvent& e) {
+      std::lock_guard lock(mutex);
+      events.push_back(e);
+    };
+  }
+  std::vector<AssociationEvent::Kind> kinds() {
+    std::lock_guard lock(mutex);
+    std::vector<AssociationEvent::Kind> out;
+    for (const auto& e : events) out.push_back(e.kind);
+    return out;
+  }
+};
+
+std::unique_ptr<Server> start_server(Recorder& recorder, ServerConfig config = {}) {
+  auto server = Server::start(std::move(config), recorder.observer());
+  EXPECT_TRUE(server.ok()) << server.error().message();
+  return std::move(server).value();
+}
+
+TEST(DicomServer, AnswersCEchoWithSuccess) {
+  Recorder recorder;
+  auto server = start_server(recorder);
+  ASSERT_NE(server->port(), 0);
+  auto result = echo(EchoRequest{"127.0.0.1", server->port(), "MODALITY1", "RADLOOP"});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  EXPECT_EQ(result->status, 0x0000);
+  server->stop();  // joins the association thread, so every event is in
+  EXPECT_EQ(recorder.kinds(), (std::vector{AssociationEvent::Kind::accepted, AssociationEvent::Kind::echo,
+                                           AssociationEvent::Kind::released}));
+  EXPECT_EQ(recorder.events.front().calling_ae, "MODALITY1");
+  EXPECT_EQ(server->stats().echoes_answered, 1U);
+}
+
+TEST(DicomServer, RejectsACalledAeTitleThatDiffersOnlyInCase) {
+  Recorder recorder;
+  auto server = start_server(recorder);
+  auto result = echo(EchoRequest{"127.0.0.1", server->port(), "MODALITY1", "radloop"});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, Errc::dicom_association_rejected);
+  EXPECT_NE(result.error().detail.find("Called AE Title Not Recognized"), std::string::npos) << result.error().detail;
+  server->stop();
+  ASSERT_EQ(recorder.kinds(), std::vector{AssociationEvent::Kind::rejected});
+  EXPECT_NE(recorder.events[0].reason.find("called AE title not recognized"), std::string::npos);
+  EXPECT_EQ(server->stats().associations_rejected, 1U);
+}
+
+TEST(DicomServer, SurvivesBytesThatAreNotAnAssociationRequest) {
+  Recorder recorder;
+  ServerConfig config;
+  config.acse_timeout = 2s;
+  auto server = start_server(recorder, config);
+  {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string junk = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(::write(fd, junk.data(), junk.size()), static_cast<ssize_t>(junk.size()));
+    ::close(fd);
+  }
+  auto result = echo(EchoRequest{"127.0.0.1", server->port(), "MODALITY1", "RADLOOP"});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  server->stop();
+  const auto kinds = recorder.kinds();
+  ASSERT_FALSE(kinds.empty());
+  EXPECT_EQ(kinds.front(), AssociationEvent::Kind::rejected);
+  EXPECT_NE(recorder.events.front().reason.find("unreadable association request"), std::string::npos);
+}
+
+TEST(DicomServer, ServesConcurrentAssociations) {
+  Recorder recorder;
+  auto server = start_server(recorder);
+  std::vector<std::thread> users;
+  std::atomic<int> good{0};
+  for (int i = 0; i < 6; ++i) {
+    users.emplace_back([&, i] {
+      auto r = echo(EchoRequest{"127.0.0.1", server->port(), "SCU" + std::to_string(i), "RADLOOP"});
+      if (r.ok() && r->status == 0) ++good;
+    });
+  }
+  for (auto& u : users) u.join();
+  EXPECT_EQ(good, 6);
+  EXPECT_EQ(server->stats().echoes_answered, 6U);
+}
+
+// DCMTK binds the wildcard address; the server must listen on loopback only, as configured.
+TEST(DicomServer, ListensOnlyOnTheConfiguredAddress) {
+  Recorder recorder;
+  auto server = start_server(recorder);
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line;
+  std::ostringstream wanted;
+  wanted << "0100007F:" << std::uppercase << std::hex << std::setw(4) << std::setfill('0') << server->port();
+  bool loopback = false;
+  while (std::getline(tcp, line)) {
+    // local_address is the second column; state 0A = LISTEN
+    if (line.find(wanted.str() + " 00000000:0000 0A") != std::string::npos) loopback = true;
+  }
+  EXPECT_TRUE(loopback) << "no LISTEN socket on " << wanted.str();
+}
+
+TEST(DicomServer, RefusesAnInvalidAeTitle) {
+  ServerConfig config;
+  config.ae_title = "THIS_TITLE_IS_TOO_LONG";
+  auto server = Server::start(config);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.error().code, Errc::invalid_config);
+}
+
+TEST(DicomServer, ReportsAPortInUse) {
+  Recorder recorder;
+  auto first = start_server(recorder);
+  ServerConfig config;
+  config.port = first->port();
+  auto second = Server::start(config);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, Errc::bind_failed);
+}
+
+TEST(EchoScu, ReportsConnectFailureWhenNothingListens) {
+  Recorder recorder;
+  std::uint16_t port = 0;
+  {
+    auto server = start_server(recorder);
+    port = server->port();
+  }
+  auto result = echo(EchoRequest{"127.0.0.1", port, "A", "B"});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, Errc::connect_failed);
+}
+
+}  // namespace
+}  // namespace radloop::dicom

@@ -1,0 +1,67 @@
+// The reference pipeline end to end on loopback: HL7 is logged before it is ACKed.
+#include "reference/pipeline/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include "reference/dicom/echo_scu.hpp"
+#include "reference/hl7/header.hpp"
+#include "reference/mllp/client.hpp"
+
+namespace radloop::pipeline {
+namespace {
+
+constexpr std::string_view kAdt =
+    "MSH|^~\\&|EHR|GENERAL|RADLOOP|RAD|20260101120000||ADT^A04|P0001|P|2.5.1\rPID|1||123^^^GENERAL^MR\r";
+
+std::string send(const Pipeline& p, std::string_view message) {
+  auto client = mllp::Client::connect(mllp::ClientConfig{"127.0.0.1", p.mllp_port()}).value();
+  return client->exchange(message).value();
+}
+
+TEST(Pipeline, AcksAaOnlyForWhatItLogged) {
+  auto p = Pipeline::start({}).value();
+  const auto ack = hl7::read_ack(send(*p, kAdt)).value();
+  EXPECT_EQ(ack.code, "AA");
+  EXPECT_EQ(ack.acknowledged_id, "P0001");
+  const auto kept = p->store().find_inbound("EHR^GENERAL", "P0001").value();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->raw, kAdt);
+  EXPECT_EQ(kept->message_type, "ADT^A04");
+}
+
+TEST(Pipeline, AResentMessageIsAckedAgainAndKeptOnce) {
+  auto p = Pipeline::start({}).value();
+  EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");
+  EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");
+  EXPECT_EQ(p->store().count_inbound().value(), 1);
+  EXPECT_EQ(p->stats().hl7_duplicates, 1U);
+}
+
+TEST(Pipeline, RejectsWhatIsNotHl7WithAReasonAndKeepsNothing) {
+  auto p = Pipeline::start({}).value();
+  const auto ack = hl7::read_ack(send(*p, "not hl7 at all")).value();
+  EXPECT_EQ(ack.code, "AR");
+  EXPECT_NE(ack.text.find("not an HL7 v2 message"), std::string::npos);
+  EXPECT_EQ(p->store().count_inbound().value(), 0);
+  EXPECT_EQ(p->stats().hl7_rejected, 1U);
+}
+
+TEST(Pipeline, AnswersCEchoOnItsAeTitle) {
+  PipelineConfig config;
+  config.dicom.ae_title = "PACS_TEST";
+  auto p = Pipeline::start(config).value();
+  auto r = dicom::echo(dicom::EchoRequest{"127.0.0.1", p->dicom_port(), "SCU", "PACS_TEST"});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->status, 0);
+}
+
+TEST(Pipeline, FailsToStartWithAnUnusableStore) {
+  PipelineConfig config;
+  config.store_path = "/nonexistent-dir/radloop.db";
+  auto p = Pipeline::start(config);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, Errc::store_failed);
+}
+
+}  // namespace
+}  // namespace radloop::pipeline

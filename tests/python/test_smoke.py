@@ -1,0 +1,55 @@
+"""The walking skeleton end to end through the pybind11 module."""
+
+from __future__ import annotations
+
+import json
+
+import radloop
+
+
+def test_smoke_scenario_is_valid_through_the_module(root, tmp_path):
+    report_path = tmp_path / "smoke-report.json"
+    report, summary = radloop.run_scenario(root / "scenarios" / "smoke.yaml", report_path)
+
+    assert report["valid"] is True, summary
+    assert {c["name"]: c["valid"] for c in report["checks"]} == {
+        "expectations": True,
+        "no_silent_loss": True,
+        "idempotence": True,
+    }
+    # Every step has an invocation and a completion, in order.
+    history = report["history"]
+    assert [op["type"] for op in history[:2]] == ["invoke", "ok"]
+    assert len(history) == 2 * 6
+    # The system ran on ephemeral loopback ports.
+    assert report["system"]["host"] == "127.0.0.1"
+    assert report["system"]["mllp_port"] > 0 and report["system"]["dicom_port"] > 0
+    # The file written is the same report.
+    assert json.loads(report_path.read_text())["valid"] is True
+    assert "verdict: PASS" in summary
+
+
+def test_bad_scenario_raises_with_location(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: x\nsteps:\n  - name: nothing to do\n")
+    try:
+        radloop.run_scenario(bad)
+    except radloop.RadloopError as error:
+        assert error.code == "scenario_invalid"
+        assert "steps[0]" in error.where
+    else:
+        raise AssertionError("an invalid scenario ran")
+
+
+def test_a_failing_expectation_gives_an_invalid_verdict(tmp_path):
+    scenario = tmp_path / "expect-wrong.yaml"
+    scenario.write_text(
+        "scenario: expect-wrong\n"
+        "steps:\n"
+        "  - name: not HL7, yet AA expected\n"
+        "    hl7_send: {message: 'garbage'}\n"
+        "    expect: {ack: AA}\n"
+    )
+    report, _ = radloop.run_scenario(scenario)
+    assert report["valid"] is False
+    assert report["history"][-1]["value"]["ack"] == "AR"
