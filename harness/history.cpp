@@ -26,8 +26,8 @@ std::vector<Operation> History::operations() const {
 }
 
 nlohmann::json to_json(const Operation& op) {
-  return {{"index", op.index}, {"time_us", op.time_us}, {"process", op.process},
-          {"type", to_string(op.type)}, {"f", op.f}, {"value", op.value}};
+  return {{"index", op.index}, {"time_us", op.time_us}, {"process", op.process}, {"type", to_string(op.type)},
+          {"f", op.f},         {"value", op.value}};
 }
 
 std::string History::to_jsonl() const {

@@ -19,8 +19,8 @@ struct Operation {
   std::int64_t time_us = 0;  // microseconds since the run started
   std::string process;       // who acted: the step's name
   OpType type = OpType::invoke;
-  std::string f;             // the operation: "dicom_echo", "hl7_send"
-  nlohmann::json value;      // what was asked (invoke) or what came back (completion)
+  std::string f;         // the operation: "dicom_echo", "hl7_send"
+  nlohmann::json value;  // what was asked (invoke) or what came back (completion)
 };
 
 class History {

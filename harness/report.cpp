@@ -11,16 +11,18 @@ nlohmann::json to_json(const RunReport& report) {
   nlohmann::json history = nlohmann::json::array();
   for (const auto& op : report.history) history.push_back(to_json(op));
   nlohmann::json checks = nlohmann::json::array();
-  for (const auto& c : report.checks) checks.push_back({{"name", c.name}, {"valid", to_json(c.valid)}, {"evidence", c.evidence}});
+  for (const auto& c : report.checks)
+    checks.push_back({{"name", c.name}, {"valid", to_json(c.valid)}, {"evidence", c.evidence}});
   return {{"scenario", report.scenario.name},
           {"description", report.scenario.description},
           {"origin", report.scenario.origin.string()},
           {"seed", report.scenario.seed},
-          {"system", {{"kind", report.scenario.system},
-                      {"host", report.endpoints.host},
-                      {"mllp_port", report.endpoints.mllp_port},
-                      {"dicom_port", report.endpoints.dicom_port},
-                      {"ae_title", report.endpoints.ae_title}}},
+          {"system",
+           {{"kind", report.scenario.system},
+            {"host", report.endpoints.host},
+            {"mllp_port", report.endpoints.mllp_port},
+            {"dicom_port", report.endpoints.dicom_port},
+            {"ae_title", report.endpoints.ae_title}}},
           {"valid", to_json(report.verdict)},
           {"duration_ms", report.duration.count()},
           {"checks", checks},

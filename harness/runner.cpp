@@ -33,8 +33,7 @@ std::string echo_failure_status(const Error& error) {
   }
 }
 
-void run_echo(std::size_t index, const Step& step, const DicomEcho& action, const Endpoints& sut,
-              History& history) {
+void run_echo(std::size_t index, const Step& step, const DicomEcho& action, const Endpoints& sut, History& history) {
   const auto called = action.called_ae.empty() ? sut.ae_title : action.called_ae;
   history.append(step.name, OpType::invoke, "dicom_echo",
                  {{"step", index}, {"calling_ae", action.calling_ae}, {"called_ae", called}});
@@ -44,9 +43,9 @@ void run_echo(std::size_t index, const Step& step, const DicomEcho& action, cons
     history.append(step.name, type, "dicom_echo",
                    {{"step", index}, {"status", dimse_status_name(result->status)}, {"dimse", result->status}});
   } else {
-    history.append(step.name, echo_failure_type(result.error()), "dicom_echo",
-                   {{"step", index}, {"status", echo_failure_status(result.error())},
-                    {"error", result.error().message()}});
+    history.append(
+        step.name, echo_failure_type(result.error()), "dicom_echo",
+        {{"step", index}, {"status", echo_failure_status(result.error())}, {"error", result.error().message()}});
   }
 }
 
@@ -94,7 +93,11 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const 
     if (const auto* send = std::get_if<Hl7Send>(&step.action)) run_hl7_send(i, step, *send, sut, options, history);
     if (options.on_step) options.on_step(i, history.operations().back());
   }
-  RunReport report{scenario, sut, history.operations(), run_checkers(scenario, history, system), Validity::unknown,
+  RunReport report{scenario,
+                   sut,
+                   history.operations(),
+                   run_checkers(scenario, history, system),
+                   Validity::unknown,
                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)};
   report.verdict = combine(report.checks);
   return report;

@@ -74,7 +74,8 @@ Result<Scenario> parse_scenario(const std::string& yaml_text, const std::filesys
   } catch (const YAML::Exception& e) {
     return invalid(origin, "line " + std::to_string(e.mark.line + 1), e.msg);
   }
-  if (!root.IsMap()) return invalid(origin, "top level", "a scenario is a mapping with at least \"scenario\" and \"steps\"");
+  if (!root.IsMap())
+    return invalid(origin, "top level", "a scenario is a mapping with at least \"scenario\" and \"steps\"");
   Scenario scenario;
   scenario.origin = origin;
   try {
@@ -90,7 +91,8 @@ Result<Scenario> parse_scenario(const std::string& yaml_text, const std::filesys
     return invalid(origin, "system", "\"" + scenario.system + "\" is not a known system (known: reference)");
   }
   const auto steps = root["steps"];
-  if (!steps || !steps.IsSequence() || steps.size() == 0) return invalid(origin, "steps", "a non-empty list is required");
+  if (!steps || !steps.IsSequence() || steps.size() == 0)
+    return invalid(origin, "steps", "a non-empty list is required");
   for (std::size_t i = 0; i < steps.size(); ++i) {
     try {
       auto step = parse_step(steps[i], i, origin);

@@ -1,8 +1,8 @@
 // The radloop command line: one binary for running scenarios, the pipeline and the tools.
-#include <CLI/CLI.hpp>
-#include <csignal>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <csignal>
 
 #include <fstream>
 #include <iostream>
@@ -58,7 +58,7 @@ int run_command(const std::vector<std::string>& files, const std::string& report
     }
     const int code = report->verdict == harness::Validity::valid     ? kExitValid
                      : report->verdict == harness::Validity::invalid ? kExitInvalid
-                                                                      : kExitUnknown;
+                                                                     : kExitUnknown;
     if (code == kExitInvalid || (code == kExitUnknown && worst == kExitValid)) worst = code;
   }
   return worst;

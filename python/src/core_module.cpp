@@ -135,8 +135,9 @@ PYBIND11_MODULE(_core, m) {
       "Send one HL7 message over MLLP and return the reply payload.");
 
   py::class_<PyPipeline>(m, "Pipeline", "The reference pipeline, running in this process on loopback.")
-      .def(py::init<const std::string&, const std::string&, std::uint16_t, std::uint16_t>(), py::arg("ae_title") = "RADLOOP",
-           py::arg("store") = ":memory:", py::arg("mllp_port") = 0, py::arg("dicom_port") = 0)
+      .def(py::init<const std::string&, const std::string&, std::uint16_t, std::uint16_t>(),
+           py::arg("ae_title") = "RADLOOP", py::arg("store") = ":memory:", py::arg("mllp_port") = 0,
+           py::arg("dicom_port") = 0)
       .def_property_readonly("mllp_port", &PyPipeline::mllp_port)
       .def_property_readonly("dicom_port", &PyPipeline::dicom_port)
       .def_property_readonly("ae_title", &PyPipeline::ae_title)

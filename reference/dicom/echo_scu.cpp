@@ -48,8 +48,8 @@ std::string reject_reason(T_ASC_Association* assoc) {
 
 Result<EchoResult> echo(const EchoRequest& request) {
   internal::ensure_dcmtk_ready();
-  const auto where = fmt::format("association {} -> {} at {}:{}", request.calling_ae, request.called_ae,
-                                 request.host, request.port);
+  const auto where =
+      fmt::format("association {} -> {} at {}:{}", request.calling_ae, request.called_ae, request.host, request.port);
   Requestor r;
   auto cond = ASC_initializeNetwork(NET_REQUESTOR, 0, static_cast<int>(request.acse_timeout.count()), &r.network);
   if (cond.bad()) return Error{Errc::connect_failed, where, internal::describe(cond)};

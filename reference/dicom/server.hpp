@@ -13,10 +13,10 @@
 namespace radloop::dicom {
 
 struct ServerConfig {
-  std::string ae_title = "RADLOOP";   // called AE must match exactly, case included
+  std::string ae_title = "RADLOOP";  // called AE must match exactly, case included
   std::string bind_address = "127.0.0.1";
-  std::uint16_t port = 0;             // 0 = ephemeral; read it from Server::port()
-  unsigned max_associations = 8;      // concurrent; more are rejected (local limit exceeded)
+  std::uint16_t port = 0;         // 0 = ephemeral; read it from Server::port()
+  unsigned max_associations = 8;  // concurrent; more are rejected (local limit exceeded)
   std::uint32_t max_pdu_bytes = 65536;
   std::chrono::seconds acse_timeout{30};
   std::chrono::seconds dimse_timeout{30};  // an idle association is aborted after this

@@ -108,12 +108,11 @@ std::string build_ack(const MessageHeader& original, const AckRequest& ack) {
   const std::string c(1, original.component_separator());
   // MSH-3..6 swap sender and receiver; MSH-9 is ACK^<trigger>^ACK.
   std::string out = fmt::format(
-      "MSH{f}{enc}{f}{ra}{f}{rf}{f}{sa}{f}{sf}{f}{ts}{f}{f}ACK{c}{tr}{c}ACK{f}{id}{f}{pid}{f}{ver}\r",
-      fmt::arg("f", f), fmt::arg("c", c), fmt::arg("enc", original.encoding_characters),
-      fmt::arg("ra", original.receiving_application), fmt::arg("rf", original.receiving_facility),
-      fmt::arg("sa", original.sending_application), fmt::arg("sf", original.sending_facility),
-      fmt::arg("ts", ack.timestamp), fmt::arg("tr", original.trigger_event), fmt::arg("id", ack.control_id),
-      fmt::arg("pid", original.processing_id.empty() ? "P" : original.processing_id),
+      "MSH{f}{enc}{f}{ra}{f}{rf}{f}{sa}{f}{sf}{f}{ts}{f}{f}ACK{c}{tr}{c}ACK{f}{id}{f}{pid}{f}{ver}\r", fmt::arg("f", f),
+      fmt::arg("c", c), fmt::arg("enc", original.encoding_characters), fmt::arg("ra", original.receiving_application),
+      fmt::arg("rf", original.receiving_facility), fmt::arg("sa", original.sending_application),
+      fmt::arg("sf", original.sending_facility), fmt::arg("ts", ack.timestamp), fmt::arg("tr", original.trigger_event),
+      fmt::arg("id", ack.control_id), fmt::arg("pid", original.processing_id.empty() ? "P" : original.processing_id),
       fmt::arg("ver", original.version.empty() ? "2.5.1" : original.version));
   out += fmt::format("MSA{}{}{}{}", f, to_string(ack.code), f, original.control_id);
   if (ack.error) {

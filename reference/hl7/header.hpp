@@ -36,9 +36,9 @@ std::string_view to_string(AckCode code);
 
 struct AckRequest {
   AckCode code = AckCode::AA;
-  std::string control_id;           // MSH-10 of the ACK itself
-  std::string timestamp;            // MSH-7, YYYYMMDDHHMMSS
-  std::optional<Error> error;       // becomes MSA-3 text and an ERR segment
+  std::string control_id;      // MSH-10 of the ACK itself
+  std::string timestamp;       // MSH-7, YYYYMMDDHHMMSS
+  std::optional<Error> error;  // becomes MSA-3 text and an ERR segment
 };
 
 // An original-mode ACK answering `original` (MSA-2 carries its control ID), in its own
@@ -50,9 +50,9 @@ std::string build_reject(const Error& why, std::string_view control_id, std::str
 
 // The ACK code (MSA-1) and MSA-2 of an ACK message, for clients reading replies.
 struct AckSummary {
-  std::string code;                // "AA", "AE", "AR", "CA", "CE", "CR"
-  std::string acknowledged_id;     // MSA-2
-  std::string text;                // MSA-3
+  std::string code;             // "AA", "AE", "AR", "CA", "CE", "CR"
+  std::string acknowledged_id;  // MSA-2
+  std::string text;             // MSA-3
 };
 Result<AckSummary> read_ack(std::string_view er7);
 

@@ -66,12 +66,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read() {
     arm_idle_timer();
-    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                               std::size_t n) {
-      self->timer_.cancel();
-      if (ec) return;  // peer closed, or we closed it
-      self->on_bytes(std::string_view(self->buffer_.data(), n));
-    });
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                              self->timer_.cancel();
+                              if (ec) return;  // peer closed, or we closed it
+                              self->on_bytes(std::string_view(self->buffer_.data(), n));
+                            });
   }
 
   void on_bytes(std::string_view bytes) {
@@ -112,12 +112,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     outgoing_ = frame(reply);
-    asio::async_write(socket_, asio::buffer(outgoing_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                                   std::size_t) {
-      if (ec) return;
-      ++self->counters_.replies_sent;
-      self->next_message();
-    });
+    asio::async_write(socket_, asio::buffer(outgoing_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec) return;
+                        ++self->counters_.replies_sent;
+                        self->next_message();
+                      });
   }
 
   tcp::socket socket_;

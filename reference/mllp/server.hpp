@@ -34,7 +34,7 @@ struct ServerStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t messages_received = 0;
   std::uint64_t replies_sent = 0;
-  std::uint64_t bytes_discarded = 0;   // bytes seen outside any frame
+  std::uint64_t bytes_discarded = 0;      // bytes seen outside any frame
   std::uint64_t connections_dropped = 0;  // closed by us: oversize frame, idle timeout
 };
 

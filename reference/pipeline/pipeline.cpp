@@ -14,7 +14,8 @@ namespace radloop::pipeline {
 namespace {
 
 std::string hl7_timestamp() {
-  return fmt::format("{:%Y%m%d%H%M%S}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  return fmt::format("{:%Y%m%d%H%M%S}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
 }  // namespace
@@ -29,9 +30,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   if (!dicom) return dicom.error();
   p->dicom_ = std::move(dicom).value();
 
-  auto mllp = mllp::Server::start(p->config_.mllp, [raw = p.get()](const mllp::InboundMessage& m) {
-    return raw->on_hl7(m);
-  });
+  auto mllp =
+      mllp::Server::start(p->config_.mllp, [raw = p.get()](const mllp::InboundMessage& m) { return raw->on_hl7(m); });
   if (!mllp) return mllp.error();
   p->mllp_ = std::move(mllp).value();
   return p;
@@ -61,9 +61,8 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
   const auto& h = header.value();
   const auto type = h.trigger_event.empty() ? h.message_type : h.message_type + "^" + h.trigger_event;
   // Durable before acknowledged: the ACK is built only after the log commit returned.
-  auto logged = store_->log_inbound(
-      store::InboundMessage{h.sending_application + "^" + h.sending_facility, h.control_id, type, message.payload,
-                            message.peer});
+  auto logged = store_->log_inbound(store::InboundMessage{h.sending_application + "^" + h.sending_facility,
+                                                          h.control_id, type, message.payload, message.peer});
   if (!logged) {
     ++errors_;
     spdlog::error("pipeline: could not keep {} from {}: {}", h.control_id, message.peer, logged.error().message());

@@ -40,7 +40,8 @@ class Statement {
   [[nodiscard]] std::string text(int column) const {
     const auto* data = sqlite3_column_blob(stmt_, column);
     const auto size = sqlite3_column_bytes(stmt_, column);
-    return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+    return data == nullptr ? std::string()
+                           : std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
   }
   [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 

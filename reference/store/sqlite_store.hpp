@@ -18,8 +18,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Result<LoggedMessage> log_inbound(const InboundMessage& message) override;
-  Result<std::optional<InboundMessage>> find_inbound(const std::string& sender,
-                                                     const std::string& control_id) override;
+  Result<std::optional<InboundMessage>> find_inbound(const std::string& sender, const std::string& control_id) override;
   Result<std::int64_t> count_inbound() override;
 
   [[nodiscard]] int schema_version() const { return schema_version_; }

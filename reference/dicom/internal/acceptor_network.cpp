@@ -55,8 +55,7 @@ Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, s
 
   // DCMTK opens its own listener on an ephemeral wildcard port; it is replaced right away.
   T_ASC_Network* network = nullptr;
-  const auto cond =
-      ASC_initializeNetwork(NET_ACCEPTOR, 0, static_cast<int>(acse_timeout.count()), &network);
+  const auto cond = ASC_initializeNetwork(NET_ACCEPTOR, 0, static_cast<int>(acse_timeout.count()), &network);
   if (cond.bad()) {
     ::close(*ours);
     return Error{Errc::bind_failed, bind_address + ":" + std::to_string(port), describe(cond)};

@@ -54,7 +54,8 @@ OFBool AssociationHandler::checkCalledAETitleAccepted(const OFString& called_ae)
 void AssociationHandler::refuseAssociation(DcmRefuseReasonType reason) {
   ++counters_.associations_rejected;
   std::string why(refuse_reason(reason));
-  if (reason == DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED) why += " (\"" + called_ae_ + "\", expected \"" + ae_title_ + "\")";
+  if (reason == DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED)
+    why += " (\"" + called_ae_ + "\", expected \"" + ae_title_ + "\")";
   spdlog::warn("dicom: rejected association {} -> {} from {}: {}", calling_ae_, called_ae_, peer_, why);
   emit(AssociationEvent::Kind::rejected, why);
   DcmThreadSCP::refuseAssociation(reason);

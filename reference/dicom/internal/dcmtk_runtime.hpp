@@ -1,5 +1,5 @@
 // Process-wide DCMTK set-up done once: its logger quieted to warnings (radloop reports
-// through events and spdlog), and the "unknown" condition rendered as text.
+// through events and spdlog) and Nagle's algorithm off for its sockets.
 #pragma once
 
 #include <string>

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iomanip>
 #include <mutex>
 #include <sstream>
-#include <iomanip>
 #include <thread>
 
 #include "reference/dicom/echo_scu.hpp"

@@ -28,7 +28,8 @@ steps:
   - name: echo on a wrong AE title expecting success
     dicom_echo: {called_ae: NOBODY}
     expect: {status: success}
-)").value();
+)")
+                      .value();
   auto report = run_scenario(scenario).value();
   EXPECT_EQ(report.verdict, Validity::invalid);
   EXPECT_EQ(report.history.back().type, OpType::fail);

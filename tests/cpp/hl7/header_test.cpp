@@ -78,8 +78,7 @@ TEST(BuildAck, ErrorBecomesMsa3AndErrWithTable0357Code) {
   const auto h = parse_header(kAdt).value();
   const Error e{Errc::hl7_required_missing, "PID-3", "no patient | identifier"};
   const auto ack = build_ack(h, AckRequest{AckCode::AE, "ACK2", "20260101120001", e});
-  EXPECT_NE(ack.find("MSA|AE|MSG0001|A required field is empty at PID-3: no patient   identifier\r"),
-            std::string::npos)
+  EXPECT_NE(ack.find("MSA|AE|MSG0001|A required field is empty at PID-3: no patient   identifier\r"), std::string::npos)
       << ack;
   EXPECT_NE(ack.find("\rERR||PID-3|101^^HL70357|E|"), std::string::npos) << ack;
 }

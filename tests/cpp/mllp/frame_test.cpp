@@ -34,7 +34,11 @@ TEST(FrameDecoder, DiscardsAndCountsBytesBeforeStartBlock) {
 TEST(FrameDecoder, AcceptsEndBlockWithoutCarriageReturn) {
   FrameDecoder decoder;
   std::vector<std::string> out;
-  ASSERT_TRUE(decoder.feed("\x0b" "first\x1c" "\x0bsecond\x1c", out));
+  ASSERT_TRUE(
+      decoder.feed("\x0b"
+                   "first\x1c"
+                   "\x0bsecond\x1c",
+                   out));
   EXPECT_EQ(out, (std::vector<std::string>{"first", "second"}));
   EXPECT_EQ(decoder.missing_cr(), 1U);  // the second one's CR may still come
 }
@@ -42,7 +46,10 @@ TEST(FrameDecoder, AcceptsEndBlockWithoutCarriageReturn) {
 TEST(FrameDecoder, RejectsAFrameLargerThanTheMaximumWithoutBufferingIt) {
   FrameDecoder decoder(16);
   std::vector<std::string> out;
-  ASSERT_TRUE(decoder.feed("\x0b" "0123456789", out));
+  ASSERT_TRUE(
+      decoder.feed("\x0b"
+                   "0123456789",
+                   out));
   auto over = decoder.feed("0123456789", out);
   ASSERT_FALSE(over);
   EXPECT_EQ(over.error().code, Errc::mllp_frame_too_large);
@@ -61,7 +68,10 @@ TEST(FrameDecoder, AcceptsAFrameOfExactlyTheMaximum) {
 TEST(FrameDecoder, KeepsBinaryPayloadBytes) {
   FrameDecoder decoder;
   std::vector<std::string> out;
-  const std::string payload("a\0b\x0b" "c", 5);  // NUL and a stray VT inside the frame
+  const std::string payload(
+      "a\0b\x0b"
+      "c",
+      5);  // NUL and a stray VT inside the frame
   ASSERT_TRUE(decoder.feed(frame(payload), out));
   ASSERT_EQ(out.size(), 1U);
   EXPECT_EQ(out[0], payload);

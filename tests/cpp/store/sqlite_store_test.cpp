@@ -18,9 +18,8 @@ InboundMessage message(const std::string& control_id) {
 class SqliteStoreFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("radloop-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("radloop-store-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -101,7 +100,8 @@ TEST(SqliteStore, ManyThreadsLogConcurrently) {
   std::vector<std::thread> writers;
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) ASSERT_TRUE(store->log_inbound(message(std::to_string(t) + "-" + std::to_string(i))));
+      for (int i = 0; i < 50; ++i)
+        ASSERT_TRUE(store->log_inbound(message(std::to_string(t) + "-" + std::to_string(i))));
     });
   }
   for (auto& w : writers) w.join();
