@@ -30,13 +30,4 @@ nlohmann::json to_json(const Operation& op) {
           {"f", op.f},         {"value", op.value}};
 }
 
-std::string History::to_jsonl() const {
-  std::string out;
-  for (const auto& op : operations()) {
-    out += to_json(op).dump();
-    out += '\n';
-  }
-  return out;
-}
-
 }  // namespace radloop::harness

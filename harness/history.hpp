@@ -29,8 +29,6 @@ class History {
 
   const Operation& append(std::string process, OpType type, std::string f, nlohmann::json value);
   [[nodiscard]] std::vector<Operation> operations() const;
-  // JSON lines, one operation per line.
-  [[nodiscard]] std::string to_jsonl() const;
 
  private:
   std::chrono::steady_clock::time_point start_;

@@ -29,6 +29,27 @@ nlohmann::json to_json(const RunReport& report) {
           {"history", history}};
 }
 
+std::string describe_completion(const nlohmann::json& value) {
+  if (!value.is_object()) return value.dump();
+  std::string text;
+  if (value.contains("ack")) {
+    text = "ack " + value["ack"].get<std::string>();
+    const auto id = value.value("acknowledged_id", "");
+    if (!id.empty()) text += " for " + id;
+    const auto why = value.value("text", "");
+    if (!why.empty()) text += ": " + why;
+  } else if (value.contains("status")) {
+    text = "status " + value["status"].get<std::string>();
+  }
+  if (value.contains("error")) {
+    // DCMTK's reasons span lines; the last line says the most ("Reason: ...").
+    auto error = value["error"].get<std::string>();
+    if (const auto nl = error.rfind('\n'); nl != std::string::npos) error = error.substr(nl + 1);
+    text += (text.empty() ? "" : ": ") + error;
+  }
+  return text.empty() ? value.dump() : text;
+}
+
 std::string summary(const RunReport& report) {
   auto label = [](Validity v) -> std::string_view {
     return v == Validity::valid ? "PASS" : v == Validity::invalid ? "FAIL" : "UNKNOWN";
@@ -43,7 +64,7 @@ std::string summary(const RunReport& report) {
       for (const auto& e : c.evidence) {
         const auto v = e["valid"];
         const auto mark = v == true ? "ok " : v == false ? "BAD" : " ? ";
-        out += fmt::format("    [{}] {}: observed {}\n", mark, e["name"].get<std::string>(), e["observed"].dump());
+        out += fmt::format("    [{}] {}: {}\n", mark, e["name"].get<std::string>(), describe_completion(e["observed"]));
       }
     } else if (c.valid != Validity::valid) {
       out += fmt::format("    evidence: {}\n", c.evidence.dump());

@@ -1,5 +1,6 @@
 // The radloop command line: one binary for running scenarios, the pipeline and the tools.
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -34,8 +35,9 @@ int run_command(const std::vector<std::string>& files, const std::string& report
     harness::RunOptions options;
     if (!quiet) {
       options.on_step = [&](std::size_t i, const harness::Operation& op) {
-        std::cout << fmt::format("  [{}/{}] {:<6} {} {}\n", i + 1, scenario->steps.size(), harness::to_string(op.type),
-                                 scenario->steps[i].name, op.value.dump());
+        std::cout << fmt::format("  [{}/{}] {:<4} {} -> {}\n", i + 1, scenario->steps.size(),
+                                 harness::to_string(op.type), scenario->steps[i].name,
+                                 harness::describe_completion(op.value));
       };
       std::cout << fmt::format("running {} ({} steps)\n", file, scenario->steps.size());
     }
@@ -105,8 +107,9 @@ int echo_command(const dicom::EchoRequest& request) {
 int main(int argc, char** argv) {
   CLI::App app{"radloop — simulation and conformance test harness for radiology integration"};
   app.require_subcommand(1);
-  std::string log_level = "warn";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  // Scenario runs report refusals as results, not as log noise; the daemon logs what it does.
+  std::string log_level;
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default: error for run, info otherwise)");
 
   auto* run = app.add_subcommand("run", "Run scenario files against the in-process reference pipeline");
   std::vector<std::string> files;
@@ -136,6 +139,9 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
+  // Logs go to stderr; stdout carries results (and the daemon's "ready" line) for scripts.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("radloop"));
+  if (log_level.empty()) log_level = run->parsed() ? "error" : "info";
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (run->parsed()) return run_command(files, report_path, history_path, quiet);

@@ -2,6 +2,8 @@
 // radloop.RadloopError with the catalogue's sentence, and the GIL is released around I/O.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
@@ -101,6 +103,8 @@ PYBIND11_MODULE(_core, m) {
   error_type() = py::reinterpret_borrow<py::object>(PyErr_NewException("radloop._core.RadloopError", nullptr, nullptr));
   m.attr("RadloopError") = error_type();
   m.attr("__version__") = RADLOOP_VERSION;
+  // The core's log lines go to stderr, as the CLI's do.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("radloop"));
 
   m.def("run_scenario", &run_scenario, py::arg("path"), py::arg("report_path") = "",
         "Run a scenario file against the in-process reference; returns (report, summary).");
