@@ -72,7 +72,8 @@ Result<MessageHeader> parse_header(std::string_view er7) {
   h.field_separator = msh[3];
   // MSH-2 runs to the next field separator; component, repetition, escape, subcomponent.
   const auto msh2_end = msh.find(h.field_separator, 4);
-  h.encoding_characters = std::string(msh.substr(4, msh2_end == std::string_view::npos ? msh.npos : msh2_end - 4));
+  h.encoding_characters =
+      std::string(msh.substr(4, msh2_end == std::string_view::npos ? std::string_view::npos : msh2_end - 4));
   if (h.encoding_characters.empty() || h.encoding_characters.find(h.field_separator) != std::string::npos) {
     return Error{Errc::hl7_bad_encoding_chars, "MSH-2", fmt::format("\"{}\"", h.encoding_characters)};
   }
