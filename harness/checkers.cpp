@@ -1,6 +1,8 @@
 // The skeleton's checkers: expectations per step, no silent loss, idempotence.
 #include "harness/checkers.hpp"
 
+#include "reference/hl7/header.hpp"
+
 #include <map>
 #include <set>
 
@@ -9,8 +11,7 @@ namespace {
 
 bool acked_ok(const Operation& op) {
   if (op.type != OpType::ok || op.f != "hl7_send") return false;
-  const auto ack = op.value.value("ack", "");
-  return ack == "AA" || ack == "CA";
+  return hl7::is_accepted(op.value.value("ack", ""));
 }
 
 // The invocation that a completion answers: same step index, type invoke.

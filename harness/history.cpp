@@ -13,7 +13,7 @@ std::string_view to_string(OpType type) {
   return "info";
 }
 
-const Operation& History::append(std::string process, OpType type, std::string f, nlohmann::json value) {
+Operation History::append(std::string process, OpType type, std::string f, nlohmann::json value) {
   const auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_);
   std::lock_guard lock(mutex_);
   ops_.push_back(Operation{ops_.size(), now.count(), std::move(process), type, std::move(f), std::move(value)});

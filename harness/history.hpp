@@ -27,7 +27,8 @@ class History {
  public:
   History() : start_(std::chrono::steady_clock::now()) {}
 
-  const Operation& append(std::string process, OpType type, std::string f, nlohmann::json value);
+  // Returns a copy of what was recorded: the history may grow on another thread meanwhile.
+  Operation append(std::string process, OpType type, std::string f, nlohmann::json value);
   [[nodiscard]] std::vector<Operation> operations() const;
 
  private:

@@ -33,24 +33,24 @@ std::string echo_failure_status(const Error& error) {
   }
 }
 
-void run_echo(std::size_t index, const Step& step, const DicomEcho& action, const Endpoints& sut, History& history) {
+Operation run_echo(std::size_t index, const Step& step, const DicomEcho& action, const Endpoints& sut,
+                   History& history) {
   const auto called = action.called_ae.empty() ? sut.ae_title : action.called_ae;
   history.append(step.name, OpType::invoke, "dicom_echo",
                  {{"step", index}, {"calling_ae", action.calling_ae}, {"called_ae", called}});
   auto result = dicom::echo(dicom::EchoRequest{sut.host, sut.dicom_port, action.calling_ae, called});
   if (result) {
     const auto type = result->status == 0 ? OpType::ok : OpType::fail;
-    history.append(step.name, type, "dicom_echo",
-                   {{"step", index}, {"status", dimse_status_name(result->status)}, {"dimse", result->status}});
-  } else {
-    history.append(
-        step.name, echo_failure_type(result.error()), "dicom_echo",
-        {{"step", index}, {"status", echo_failure_status(result.error())}, {"error", result.error().message()}});
+    return history.append(step.name, type, "dicom_echo",
+                          {{"step", index}, {"status", dimse_status_name(result->status)}, {"dimse", result->status}});
   }
+  return history.append(
+      step.name, echo_failure_type(result.error()), "dicom_echo",
+      {{"step", index}, {"status", echo_failure_status(result.error())}, {"error", result.error().message()}});
 }
 
-void run_hl7_send(std::size_t index, const Step& step, const Hl7Send& action, const Endpoints& sut,
-                  const RunOptions& options, History& history) {
+Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& action, const Endpoints& sut,
+                       const RunOptions& options, History& history) {
   nlohmann::json invoke{{"step", index}};
   if (auto header = hl7::parse_header(action.message)) {
     invoke["sender"] = header->sending_application + "^" + header->sending_facility;
@@ -61,24 +61,21 @@ void run_hl7_send(std::size_t index, const Step& step, const Hl7Send& action, co
   auto client = mllp::Client::connect(mllp::ClientConfig{sut.host, sut.mllp_port, std::chrono::milliseconds(5'000),
                                                          options.reply_timeout, mllp::kDefaultMaxFrameBytes});
   if (!client) {
-    history.append(step.name, OpType::fail, "hl7_send", {{"step", index}, {"error", client.error().message()}});
-    return;
+    return history.append(step.name, OpType::fail, "hl7_send", {{"step", index}, {"error", client.error().message()}});
   }
   auto reply = client.value()->exchange(action.message);
   if (!reply) {
     // The message may or may not have been kept: the outcome is unknown, not failed.
-    history.append(step.name, OpType::info, "hl7_send", {{"step", index}, {"error", reply.error().message()}});
-    return;
+    return history.append(step.name, OpType::info, "hl7_send", {{"step", index}, {"error", reply.error().message()}});
   }
   auto ack = hl7::read_ack(reply.value());
   if (!ack) {
-    history.append(step.name, OpType::info, "hl7_send",
-                   {{"step", index}, {"error", "unreadable reply: " + ack.error().message()}});
-    return;
+    return history.append(step.name, OpType::info, "hl7_send",
+                          {{"step", index}, {"error", "unreadable reply: " + ack.error().message()}});
   }
-  const bool accepted = ack->code == "AA" || ack->code == "CA";
-  history.append(step.name, accepted ? OpType::ok : OpType::fail, "hl7_send",
-                 {{"step", index}, {"ack", ack->code}, {"acknowledged_id", ack->acknowledged_id}, {"text", ack->text}});
+  return history.append(
+      step.name, hl7::is_accepted(ack->code) ? OpType::ok : OpType::fail, "hl7_send",
+      {{"step", index}, {"ack", ack->code}, {"acknowledged_id", ack->acknowledged_id}, {"text", ack->text}});
 }
 
 }  // namespace
@@ -89,9 +86,10 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const 
   const auto sut = system.endpoints();
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto& step = scenario.steps[i];
-    if (const auto* echo = std::get_if<DicomEcho>(&step.action)) run_echo(i, step, *echo, sut, history);
-    if (const auto* send = std::get_if<Hl7Send>(&step.action)) run_hl7_send(i, step, *send, sut, options, history);
-    if (options.on_step) options.on_step(i, history.operations().back());
+    const auto completion = std::holds_alternative<DicomEcho>(step.action)
+                                ? run_echo(i, step, std::get<DicomEcho>(step.action), sut, history)
+                                : run_hl7_send(i, step, std::get<Hl7Send>(step.action), sut, options, history);
+    if (options.on_step) options.on_step(i, completion);
   }
   RunReport report{scenario,
                    sut,

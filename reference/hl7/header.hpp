@@ -56,4 +56,8 @@ struct AckSummary {
 };
 Result<AckSummary> read_ack(std::string_view er7);
 
+// MSA-1 codes that mean the receiver took responsibility for the message: AA, or CA in
+// enhanced mode. Anything else (AE, AR, CE, CR) did not.
+inline bool is_accepted(std::string_view ack_code) { return ack_code == "AA" || ack_code == "CA"; }
+
 }  // namespace radloop::hl7
