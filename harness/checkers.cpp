@@ -1,7 +1,7 @@
 // The skeleton's checkers: expectations per step, no silent loss, idempotence.
 #include "harness/checkers.hpp"
 
-#include "reference/hl7/header.hpp"
+#include "reference/hl7/ack.hpp"
 
 #include <map>
 #include <set>

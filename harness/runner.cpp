@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include "reference/dicom/echo_scu.hpp"
-#include "reference/hl7/header.hpp"
+#include "reference/hl7/ack.hpp"
+#include "reference/hl7/parser.hpp"
+#include "reference/hl7/segments.hpp"
 #include "reference/mllp/client.hpp"
 
 namespace radloop::harness {
@@ -52,9 +54,11 @@ Operation run_echo(std::size_t index, const Step& step, const DicomEcho& action,
 Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& action, const Endpoints& sut,
                        const RunOptions& options, History& history) {
   nlohmann::json invoke{{"step", index}};
-  if (auto header = hl7::parse_header(action.message)) {
-    invoke["sender"] = header->sending_application + "^" + header->sending_facility;
-    invoke["control_id"] = header->control_id;
+  if (auto parsed = hl7::parse(action.message)) {
+    if (auto msh = hl7::first<hl7::Msh>(parsed.value())) {
+      invoke["sender"] = msh->sending_application() + "^" + msh->sending_facility();
+      invoke["control_id"] = msh->control_id();
+    }
   }
   history.append(step.name, OpType::invoke, "hl7_send", invoke);
 

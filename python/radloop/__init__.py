@@ -11,12 +11,14 @@ from typing import Iterator
 
 from radloop._core import Pipeline, RadloopError, __version__, echo, mllp_exchange
 from radloop._core import run_scenario as _run_scenario
+from radloop import hl7
 
 __all__ = [
     "Pipeline",
     "RadloopError",
     "__version__",
     "echo",
+    "hl7",
     "mllp_exchange",
     "run_scenario",
     "running_pipeline",

@@ -7,6 +7,7 @@
 
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
+#include "python/src/errors.hpp"
 #include "reference/dicom/echo_scu.hpp"
 #include "reference/mllp/client.hpp"
 #include "reference/pipeline/pipeline.hpp"
@@ -14,7 +15,7 @@
 namespace py = pybind11;
 using namespace radloop;
 
-namespace {
+namespace radloop::python {
 
 // Raised for every error value that reaches Python; carries the catalogue id in .code.
 py::object& error_type() {
@@ -30,11 +31,13 @@ py::object& error_type() {
   throw py::error_already_set();
 }
 
-template <typename T>
-T unwrap(Result<T> result) {
-  if (!result) raise(result.error());
-  return std::move(result).value();
-}
+}  // namespace radloop::python
+
+namespace {
+
+using python::error_type;
+using python::raise;
+using python::unwrap;
 
 py::object json_to_python(const nlohmann::json& value) {
   return py::module_::import("json").attr("loads")(value.dump());
@@ -79,6 +82,7 @@ class PyPipeline {
     d["hl7_duplicates"] = s.hl7_duplicates;
     d["hl7_rejected"] = s.hl7_rejected;
     d["hl7_errors"] = s.hl7_errors;
+    d["hl7_invalid"] = s.hl7_invalid;
     d["mllp_connections"] = s.mllp.connections_accepted;
     d["mllp_bytes_discarded"] = s.mllp.bytes_discarded;
     d["associations_accepted"] = s.dicom.associations_accepted;
@@ -148,4 +152,6 @@ PYBIND11_MODULE(_core, m) {
       .def("stats", &PyPipeline::stats)
       .def("inbound_count", &PyPipeline::inbound_count)
       .def("stop", &PyPipeline::stop);
+
+  python::bind_hl7(m);
 }

@@ -7,7 +7,10 @@
 
 #include <chrono>
 
-#include "reference/hl7/header.hpp"
+#include "reference/hl7/ack.hpp"
+#include "reference/hl7/parser.hpp"
+#include "reference/hl7/segments.hpp"
+#include "reference/hl7/validate.hpp"
 #include "reference/store/sqlite_store.hpp"
 
 namespace radloop::pipeline {
@@ -46,31 +49,47 @@ void Pipeline::stop() {
 }
 
 PipelineStats Pipeline::stats() const {
-  return PipelineStats{accepted_, duplicates_, rejected_, errors_, mllp_->stats(), dicom_->stats()};
+  return PipelineStats{accepted_, duplicates_, rejected_, errors_, invalid_, mllp_->stats(), dicom_->stats()};
 }
 
 std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
-  const auto ack_id = fmt::format("RL{:08}", ++ack_sequence_);
-  const auto now = hl7_timestamp();
-  auto header = hl7::parse_header(message.payload);
-  if (!header) {
+  const hl7::AckOptions ack{fmt::format("RL{:08}", ++ack_sequence_), hl7_timestamp(), ""};
+  const auto reject = [&](const Error& why) {
     ++rejected_;
-    spdlog::warn("pipeline: rejected a message from {}: {}", message.peer, header.error().message());
-    return hl7::build_reject(header.error(), ack_id, now);
+    spdlog::warn("pipeline: rejected a message from {}: {}", message.peer, why.message());
+    return hl7::build_reject(why, ack).serialize();
+  };
+  auto parsed = hl7::parse(message.payload);
+  if (!parsed) return reject(parsed.error());
+  const auto& msg = parsed.value();
+  if (msg.segment_id(0) != "MSH") {
+    return reject(Error{Errc::hl7_not_a_message, "segment 1",
+                        "a batch or file header; MLLP carries one message per frame, starting with MSH"});
   }
-  const auto& h = header.value();
-  const auto type = h.trigger_event.empty() ? h.message_type : h.message_type + "^" + h.trigger_event;
+  const hl7::Msh msh(msg, 0);
+  const auto type = hl7::message_type(msg);
+  if (type.code.empty()) return reject(Error{Errc::hl7_required_missing, "MSH-9", "the message type is empty"});
+  if (msh.control_id().empty()) {
+    return reject(Error{Errc::hl7_required_missing, "MSH-10", "the message control ID is empty"});
+  }
   // Durable before acknowledged: the ACK is built only after the log commit returned.
-  auto logged = store_->log_inbound(store::InboundMessage{h.sending_application + "^" + h.sending_facility,
-                                                          h.control_id, type, message.payload, message.peer});
+  auto logged =
+      store_->log_inbound(store::InboundMessage{msh.sending_application() + "^" + msh.sending_facility(),
+                                                msh.control_id(), type.name(), message.payload, message.peer});
   if (!logged) {
     ++errors_;
-    spdlog::error("pipeline: could not keep {} from {}: {}", h.control_id, message.peer, logged.error().message());
-    return hl7::build_ack(h, hl7::AckRequest{hl7::AckCode::AE, ack_id, now, logged.error()});
+    spdlog::error("pipeline: could not keep {} from {}: {}", msh.control_id(), message.peer, logged.error().message());
+    return hl7::build_ack(msg, hl7::Outcome::error, {hl7::to_issue(logged.error())}, ack).serialize();
+  }
+  if (logged->duplicate) ++duplicates_;
+  // Kept either way; a message that breaks its structure is answered AE with its problems.
+  const auto issues = hl7::validate(msg);
+  if (!hl7::valid(issues)) {
+    ++invalid_;
+    return hl7::build_ack(msg, hl7::Outcome::error, issues, ack).serialize();
   }
   ++accepted_;
-  if (logged->duplicate) ++duplicates_;
-  return hl7::build_ack(h, hl7::AckRequest{hl7::AckCode::AA, ack_id, now, std::nullopt});
+  return hl7::build_ack(msg, hl7::Outcome::accepted, {}, ack).serialize();
 }
 
 }  // namespace radloop::pipeline

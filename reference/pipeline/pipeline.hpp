@@ -26,6 +26,7 @@ struct PipelineStats {
   std::uint64_t hl7_duplicates = 0;  // ACKed AA again, applied once
   std::uint64_t hl7_rejected = 0;    // ACKed AR: unreadable
   std::uint64_t hl7_errors = 0;      // ACKed AE: could not be kept
+  std::uint64_t hl7_invalid = 0;     // ACKed AE: kept, but its structure is broken (ERR says where)
   mllp::ServerStats mllp;
   dicom::ServerStats dicom;
 };
@@ -53,7 +54,7 @@ class Pipeline {
   std::unique_ptr<mllp::Server> mllp_;
   std::unique_ptr<dicom::Server> dicom_;
   std::atomic<std::uint64_t> ack_sequence_{0};
-  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, rejected_{0}, errors_{0};
+  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, rejected_{0}, errors_{0}, invalid_{0};
 };
 
 }  // namespace radloop::pipeline

@@ -4,14 +4,15 @@
 #include <gtest/gtest.h>
 
 #include "reference/dicom/echo_scu.hpp"
-#include "reference/hl7/header.hpp"
+#include "reference/hl7/ack.hpp"
 #include "reference/mllp/client.hpp"
 
 namespace radloop::pipeline {
 namespace {
 
 constexpr std::string_view kAdt =
-    "MSH|^~\\&|EHR|GENERAL|RADLOOP|RAD|20260101120000||ADT^A04|P0001|P|2.5.1\rPID|1||123^^^GENERAL^MR\r";
+    "MSH|^~\\&|EHR|GENERAL|RADLOOP|RAD|20260101120000||ADT^A04|P0001|P|2.5.1\rEVN|A04|20260101120000\r"
+    "PID|1||123^^^GENERAL^MR||DOE^JANE\rPV1|1|O\r";
 
 std::string send(const Pipeline& p, std::string_view message) {
   auto client = mllp::Client::connect(mllp::ClientConfig{"127.0.0.1", p.mllp_port()}).value();
@@ -44,6 +45,20 @@ TEST(Pipeline, RejectsWhatIsNotHl7WithAReasonAndKeepsNothing) {
   EXPECT_NE(ack.text.find("not an HL7 v2 message"), std::string::npos);
   EXPECT_EQ(p->store().count_inbound().value(), 0);
   EXPECT_EQ(p->stats().hl7_rejected, 1U);
+}
+
+TEST(Pipeline, KeepsAStructurallyBrokenMessageAndAnswersAeWithWhere) {
+  auto p = Pipeline::start({}).value();
+  constexpr std::string_view kNoPv1 =
+      "MSH|^~\\&|EHR|GENERAL|RADLOOP|RAD|20260101120000||ADT^A04|P0002|P|2.5.1\rEVN|A04|20260101120000\r"
+      "PID|1||123^^^GENERAL^MR||DOE^JANE\r";
+  const auto ack = hl7::read_ack(send(*p, kNoPv1)).value();
+  EXPECT_EQ(ack.code, "AE");
+  EXPECT_EQ(ack.acknowledged_id, "P0002");
+  EXPECT_EQ(ack.error_codes, std::vector<std::string>{"100"});
+  EXPECT_NE(ack.text.find("PV1"), std::string::npos) << ack.text;
+  EXPECT_EQ(p->store().count_inbound().value(), 1) << "kept even though it is answered AE";
+  EXPECT_EQ(p->stats().hl7_invalid, 1U);
 }
 
 TEST(Pipeline, AnswersCEchoOnItsAeTitle) {

@@ -1,0 +1,166 @@
+// ACK construction and reading (HL7 v2 chapter 2, "Acknowledgment messages").
+#include "reference/hl7/ack.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "reference/hl7/parser.hpp"
+#include "reference/hl7/segments.hpp"
+
+namespace radloop::hl7 {
+namespace {
+
+int version_number(std::string_view version) {
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(std::string(version).c_str(), "%d.%d", &major, &minor) != 2) return 0;
+  return major * 100 + minor;
+}
+
+// 1-based occurrence of the segment at a 1-based position, among segments with its ID.
+std::size_t occurrence(const Message& m, std::size_t position) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < position && i < m.size(); ++i) {
+    if (m.segment_id(i) == m.segment_id(position - 1)) ++n;
+  }
+  return n;
+}
+
+void add_err(Message& ack, const Message* original, const Issue& issue, bool before_v25) {
+  ack.append_segment("ERR");
+  const auto set = [&](std::size_t field, std::size_t component, std::size_t sub, std::string_view v) {
+    if (v.empty()) return;
+    Path p{"ERR", ack.find_all("ERR").size(), field, 0, component, sub};
+    (void)ack.set(p, v);
+  };
+  const auto& w = issue.where;
+  const auto occ = (original != nullptr && w.segment != 0) ? occurrence(*original, w.segment) : 0;
+  const auto number = [](std::size_t n) { return n == 0 ? std::string() : std::to_string(n); };
+  const auto code = std::to_string(issue.code);
+  if (before_v25) {
+    // ERR-1 ELD: segment ID ^ sequence ^ field position ^ code (CE in sub-components).
+    set(1, 1, 0, w.segment_id);
+    set(1, 2, 0, number(occ));
+    set(1, 3, 0, number(w.field));
+    set(1, 4, 1, code);
+    set(1, 4, 2, error_condition_text(issue.code));
+    set(1, 4, 3, "HL70357");
+    return;
+  }
+  // ERR-2 ERL: segment ID ^ sequence ^ field ^ repetition ^ component ^ sub-component.
+  set(2, 1, 0, w.segment_id);
+  set(2, 2, 0, number(occ));
+  set(2, 3, 0, number(w.field));
+  set(2, 4, 0, w.field != 0 ? number(w.repetition == 0 ? 1 : w.repetition) : std::string());
+  set(2, 5, 0, number(w.component));
+  set(2, 6, 0, number(w.subcomponent));
+  set(3, 1, 0, code);
+  set(3, 2, 0, error_condition_text(issue.code));
+  set(3, 3, 0, "HL70357");
+  set(4, 0, 0, std::string(1, to_char(issue.severity)));
+  set(8, 0, 0, issue.text);
+}
+
+void fill_header(Message& ack, const AckOptions& options, std::string_view trigger, std::string_view processing_id,
+                 std::string_view version) {
+  (void)ack.set("MSH-7", options.timestamp);
+  (void)ack.set("MSH-9.1", "ACK");
+  if (!trigger.empty()) (void)ack.set("MSH-9.2", trigger);
+  (void)ack.set("MSH-9.3", "ACK");
+  (void)ack.set("MSH-10", options.control_id);
+  (void)ack.set("MSH-11", processing_id.empty() ? "P" : processing_id);
+  (void)ack.set("MSH-12", version.empty() ? "2.5.1" : version);
+}
+
+}  // namespace
+
+std::string_view to_string(AckCode code) {
+  switch (code) {
+    case AckCode::AA: return "AA";
+    case AckCode::AE: return "AE";
+    case AckCode::AR: return "AR";
+    case AckCode::CA: return "CA";
+    case AckCode::CE: return "CE";
+    case AckCode::CR: return "CR";
+  }
+  return "AE";
+}
+
+bool enhanced_mode(const Message& original) {
+  const auto msh = first<Msh>(original);
+  return msh && (!msh->accept_ack_type().empty() || !msh->application_ack_type().empty());
+}
+
+AckCode ack_code(const Message& original, Outcome outcome) {
+  const bool enhanced = enhanced_mode(original);
+  switch (outcome) {
+    case Outcome::accepted: return enhanced ? AckCode::CA : AckCode::AA;
+    case Outcome::error: return enhanced ? AckCode::CE : AckCode::AE;
+    case Outcome::rejected: return enhanced ? AckCode::CR : AckCode::AR;
+  }
+  return AckCode::AE;
+}
+
+Message build_ack(const Message& original, Outcome outcome, const std::vector<Issue>& issues,
+                  const AckOptions& options) {
+  Message ack = Message::with_header(original.delimiters());
+  const auto msh = first<Msh>(original);
+  if (msh) {
+    // Raw copies: these are already encoded in the original's delimiters and charset.
+    (void)ack.set_raw("MSH-18", original.field(msh->index(), 18));
+    (void)ack.set_raw("MSH-3", original.field(msh->index(), 5));
+    (void)ack.set_raw("MSH-4", original.field(msh->index(), 6));
+    (void)ack.set_raw("MSH-5", original.field(msh->index(), 3));
+    (void)ack.set_raw("MSH-6", original.field(msh->index(), 4));
+  }
+  fill_header(ack, options, msh ? msh->trigger_event() : "", msh ? msh->processing_id() : "",
+              msh ? msh->version() : "");
+  ack.append_segment("MSA");
+  (void)ack.set("MSA-1", to_string(ack_code(original, outcome)));
+  if (msh) (void)ack.set_raw("MSA-2", original.field(msh->index(), 10));
+  std::string text = options.text;
+  for (const auto& i : issues) {
+    if (text.empty() && i.severity == Severity::error) text = i.text;
+  }
+  if (!text.empty()) (void)ack.set("MSA-3", text.substr(0, 80));  // MSA-3 is ST(80)
+  const bool before_v25 = msh && version_number(msh->version()) != 0 && version_number(msh->version()) < 205;
+  for (const auto& i : issues) add_err(ack, &original, i, before_v25);
+  return ack;
+}
+
+Message build_reject(const Error& why, const AckOptions& options, std::string_view control_id) {
+  Message ack = Message::with_header();
+  (void)ack.set("MSH-3", "RADLOOP");
+  fill_header(ack, options, "", "P", "2.5.1");
+  ack.append_segment("MSA");
+  (void)ack.set("MSA-1", "AR");
+  if (!control_id.empty()) (void)ack.set("MSA-2", control_id);
+  (void)ack.set("MSA-3", why.message().substr(0, 80));
+  add_err(ack, nullptr, to_issue(why), false);
+  return ack;
+}
+
+Issue to_issue(const Error& error) {
+  return Issue{Severity::error, Location{}, info(error.code).hl7_0357, error.message()};
+}
+
+Result<AckSummary> read_ack(std::string_view er7) {
+  auto parsed = parse(er7);
+  if (!parsed) return parsed.error();
+  const auto& m = parsed.value();
+  const auto msa = first<Msa>(m);
+  if (!msa || msa->code().empty()) {
+    return Error{Errc::hl7_required_missing, "MSA-1", "the reply has no MSA segment with an acknowledgement code"};
+  }
+  AckSummary summary{msa->code(), msa->control_id(), msa->text(), {}};
+  for (const auto& err : all<Err>(m)) {
+    auto code = err.error_code().code;
+    if (code.empty()) code = err.value(1, 4, 1);
+    summary.error_codes.push_back(code);
+    if (summary.text.empty()) summary.text = err.user_message();
+  }
+  return summary;
+}
+
+}  // namespace radloop::hl7
