@@ -16,6 +16,15 @@ if(RADLOOP_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(RADLOOP_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "RADLOOP_FUZZ needs clang (use the fuzz preset)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # radloop_target(<name>): the defaults every project target gets.
 function(radloop_target name)
   target_link_libraries(${name} PRIVATE radloop_warnings)

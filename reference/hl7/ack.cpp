@@ -3,20 +3,11 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-
 #include "reference/hl7/parser.hpp"
 #include "reference/hl7/segments.hpp"
 
 namespace radloop::hl7 {
 namespace {
-
-int version_number(std::string_view version) {
-  int major = 0;
-  int minor = 0;
-  if (std::sscanf(std::string(version).c_str(), "%d.%d", &major, &minor) != 2) return 0;
-  return major * 100 + minor;
-}
 
 // 1-based occurrence of the segment at a 1-based position, among segments with its ID.
 std::size_t occurrence(const Message& m, std::size_t position) {

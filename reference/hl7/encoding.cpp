@@ -96,6 +96,22 @@ Charset charset_from_msh18(std::string_view value, bool& known) {
   return Charset::ascii;
 }
 
+int version_number(std::string_view version) {
+  const auto number = [&](std::size_t& i) {
+    int n = 0;
+    const auto start = i;
+    while (i < version.size() && i - start < 3 && version[i] >= '0' && version[i] <= '9')
+      n = n * 10 + (version[i++] - '0');
+    return i == start ? -1 : n;
+  };
+  std::size_t i = 0;
+  const int major = number(i);
+  if (major < 0 || i >= version.size() || version[i] != '.') return 0;
+  ++i;
+  const int minor = number(i);
+  return minor < 0 ? 0 : major * 100 + minor;
+}
+
 bool is_ascii(std::string_view bytes) {
   for (char c : bytes) {
     if (static_cast<unsigned char>(c) >= 0x80) return false;

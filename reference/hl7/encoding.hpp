@@ -36,6 +36,9 @@ std::string_view to_string(Charset charset);
 // Returns false in `known` for a value radloop does not support (read as if undeclared).
 Charset charset_from_msh18(std::string_view value, bool& known);
 
+// An HL7 version ("2.5.1", MSH-12.1) as major * 100 + minor (205); 0 when it is not one.
+int version_number(std::string_view version);
+
 bool is_valid_utf8(std::string_view bytes);
 bool is_ascii(std::string_view bytes);
 

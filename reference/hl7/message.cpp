@@ -118,17 +118,18 @@ std::vector<std::size_t> Message::find_all(std::string_view id) const {
 
 std::vector<SegmentRange> Message::groups(std::string_view anchor, const std::vector<std::string_view>& stop_at) const {
   std::vector<SegmentRange> out;
-  std::optional<std::size_t> open;
+  constexpr auto kNone = static_cast<std::size_t>(-1);
+  std::size_t open = kNone;
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     const auto id = segment_id(i);
     const bool stops = std::find(stop_at.begin(), stop_at.end(), id) != stop_at.end();
-    if (open && (id == anchor || stops)) {
-      out.push_back({*open, i});
-      open.reset();
+    if (open != kNone && (id == anchor || stops)) {
+      out.push_back({open, i});
+      open = kNone;
     }
     if (id == anchor) open = i;
   }
-  if (open) out.push_back({*open, segments_.size()});
+  if (open != kNone) out.push_back({open, segments_.size()});
   return out;
 }
 

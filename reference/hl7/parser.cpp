@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cctype>
-#include <cstdio>
 #include <optional>
 
 namespace radloop::hl7 {
@@ -50,10 +49,9 @@ std::optional<int> header_version(std::string_view line, char field_sep, char co
   }
   auto v = line.substr(start, line.find(field_sep, start) - start);
   v = v.substr(0, v.find(component));
-  int major = 0;
-  int minor = 0;
-  if (std::sscanf(std::string(v).c_str(), "%d.%d", &major, &minor) != 2) return std::nullopt;
-  return major * 100 + minor;
+  const int version = version_number(v);
+  if (version == 0) return std::nullopt;
+  return version;
 }
 
 bool narrative_field(std::string_view id, std::size_t field) {

@@ -47,7 +47,10 @@ void collect_ids(const Node& n, std::vector<std::string_view>& out) {
 std::string first_required(const Node& n) {
   if (!n.ids.empty()) {
     std::string out;
-    for (auto id : n.ids) out += (out.empty() ? "" : "/") + std::string(id);
+    for (auto id : n.ids) {
+      if (!out.empty()) out += '/';
+      out.append(id);
+    }
     return out;
   }
   for (const auto& c : n.children) {
@@ -296,27 +299,27 @@ void check_fields(const Message& m, std::vector<Issue>& issues) {
     for (const auto& r : field_rules()) {
       if (r.segment != sid) continue;
       const auto v = m.value(s, r.field, 1, r.component, 0);
+      const bool empty = v.empty() || v == "\"\"";
+      if (r.rule == Rule::required
+              ? !empty
+              : (empty || (r.rule == Rule::one_of ? std::find(r.values.begin(), r.values.end(), v) != r.values.end()
+                                                  : is_timestamp(v)))) {
+        continue;  // the common case: nothing to report, nothing to format
+      }
       Location where = Location::of_segment(s + 1, sid, r.field);
       where.component = r.component;
       const auto name = where.to_string().substr(0, where.to_string().find(' '));
       switch (r.rule) {
         case Rule::required:
-          if (v.empty() || v == "\"\"") {
-            issues.push_back(Issue{r.severity, where, r.code, fmt::format("{} is required and empty", name)});
-          }
+          issues.push_back(Issue{r.severity, where, r.code, fmt::format("{} is required and empty", name)});
           break;
         case Rule::one_of:
-          if (!v.empty() && v != "\"\"" && std::find(r.values.begin(), r.values.end(), v) == r.values.end()) {
-            issues.push_back(
-                Issue{r.severity, where, r.code, fmt::format("{} '{}' is not a value its table allows", name, v)});
-          }
+          issues.push_back(
+              Issue{r.severity, where, r.code, fmt::format("{} '{}' is not a value its table allows", name, v)});
           break;
         case Rule::timestamp:
-          if (!v.empty() && v != "\"\"" && !is_timestamp(v)) {
-            issues.push_back(
-                Issue{r.severity, where, r.code,
-                      fmt::format("{} '{}' is not an HL7 date/time (YYYYMMDD[HHMM[SS]][+ZZZZ])", name, v)});
-          }
+          issues.push_back(Issue{r.severity, where, r.code,
+                                 fmt::format("{} '{}' is not an HL7 date/time (YYYYMMDD[HHMM[SS]][+ZZZZ])", name, v)});
           break;
       }
     }

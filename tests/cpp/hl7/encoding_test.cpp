@@ -45,6 +45,14 @@ TEST(Charset, ACharacterTheCharsetCannotHoldIsAnError) {
   EXPECT_EQ(from_utf8("山田", Charset::utf8).value(), "山田");
 }
 
+TEST(Version, ReadsMajorMinorAndRefusesWhatIsNotAVersion) {
+  EXPECT_EQ(version_number("2.5.1"), 205);
+  EXPECT_EQ(version_number("2.3"), 203);
+  EXPECT_EQ(version_number("2"), 0);
+  EXPECT_EQ(version_number("x.5"), 0);
+  EXPECT_EQ(version_number("1654993231.5"), 0) << "no overflow: found by the fuzzer";
+}
+
 TEST(Delimiters, WriteTheirOwnMsh2) {
   EXPECT_EQ(Delimiters{}.encoding_characters(), "^~\\&");
   EXPECT_EQ((Delimiters{'|', '^', '~', '\\', '&', '#'}.encoding_characters()), "^~\\&#");
