@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace radloop::hl7 {
@@ -16,10 +17,7 @@ int hex_value(char c) {
 }
 
 bool all_hex(std::string_view s) {
-  for (char c : s) {
-    if (hex_value(c) < 0) return false;
-  }
-  return true;
+  return std::all_of(s.begin(), s.end(), [](char c) { return hex_value(c) >= 0; });
 }
 
 // The body (between the escape characters) of a sequence that is kept verbatim.
@@ -29,10 +27,9 @@ bool is_pass_through(std::string_view body) {
   if (body.size() == 7 && body[0] == 'M') return all_hex(body.substr(1));
   if (body.size() >= 2 && body[0] == 'Z') return true;
   if (body.size() >= 3 && body[0] == '.' && body != ".br") {
-    for (char c : body.substr(1)) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-') return false;
-    }
-    return true;
+    const auto args = body.substr(1);
+    return std::all_of(args.begin(), args.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-'; });
   }
   return false;
 }

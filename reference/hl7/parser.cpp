@@ -31,8 +31,6 @@ std::string printable(std::string_view s, std::size_t max = 24) {
 }
 
 bool is_header_id(std::string_view id) { return id == "MSH" || id == "FHS" || id == "BHS"; }
-bool upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool upper_or_digit(char c) { return upper(c) || (c >= '0' && c <= '9'); }
 bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
 Error malformed(const Location& where, std::string detail) {
@@ -252,8 +250,7 @@ class Parser {
       return {};
     }
     const auto fs = m_.delimiters_.field;
-    if (text.size() >= 3 && upper(text[0]) && upper_or_digit(text[1]) && upper_or_digit(text[2]) &&
-        (text.size() == 3 || text[3] == fs)) {
+    if (is_segment_id(text.substr(0, 3)) && (text.size() == 3 || text[3] == fs)) {
       if (blank_lines_ > 0) {
         if (auto r = skip_blank_lines(); !r) return r;
       }

@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
-
 namespace radloop::hl7 {
 namespace {
 
@@ -22,7 +20,7 @@ class Reader {
   std::size_t number() {
     std::size_t n = 0;
     std::size_t digits = 0;
-    while (!done() && std::isdigit(static_cast<unsigned char>(s_[i_])) && digits < 6) {
+    while (!done() && s_[i_] >= '0' && s_[i_] <= '9' && digits < 6) {
       n = n * 10 + static_cast<std::size_t>(s_[i_] - '0');
       ++i_, ++digits;
     }
@@ -58,11 +56,7 @@ Result<Path> parse_path(std::string_view text) {
   Reader r(text);
   Path p;
   const auto id = r.take(3);
-  const bool id_ok =
-      id.size() == 3 && std::isupper(static_cast<unsigned char>(id[0])) &&
-      (std::isupper(static_cast<unsigned char>(id[1])) || std::isdigit(static_cast<unsigned char>(id[1]))) &&
-      (std::isupper(static_cast<unsigned char>(id[2])) || std::isdigit(static_cast<unsigned char>(id[2])));
-  if (!id_ok) return bad(text, "it must start with a three-character segment ID such as PID");
+  if (!is_segment_id(id)) return bad(text, "it must start with a three-character segment ID such as PID");
   p.segment = std::string(id);
   if (r.accept('(')) {
     p.occurrence = r.number();
@@ -87,6 +81,12 @@ Result<Path> parse_path(std::string_view text) {
   }
   if (!r.done()) return bad(text, fmt::format("unexpected '{}' at character {}", r.peek(), r.position()));
   return p;
+}
+
+bool is_segment_id(std::string_view id) {
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return id.size() == 3 && upper(id[0]) && (upper(id[1]) || digit(id[1])) && (upper(id[2]) || digit(id[2]));
 }
 
 std::string Path::to_string() const {

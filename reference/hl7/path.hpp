@@ -28,6 +28,9 @@ struct Path {
 
 Result<Path> parse_path(std::string_view text);
 
+// Three characters: an upper-case letter, then upper-case letters or digits ("PID", "PD1", "ZDS").
+bool is_segment_id(std::string_view id);
+
 // Where something is in a message. `segment` is the 1-based position of the segment in the
 // message; `line` is used instead for problems found before segments exist.
 struct Location {

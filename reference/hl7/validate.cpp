@@ -81,7 +81,7 @@ Node patient_for_orders() {
 
 Node observations() { return group(false, true, {seg("OBX"), any("NTE")}); }
 
-const std::vector<std::string_view> kOrderDetail = {"OBR", "RQD", "RQ1", "RXO", "ODS", "ODT"};
+std::vector<std::string_view> order_detail() { return {"OBR", "RQD", "RQ1", "RXO", "ODS", "ODT"}; }
 
 const std::map<std::string, Node, std::less<>>& structures() {
   static const std::map<std::string, Node, std::less<>> table = {
@@ -90,13 +90,14 @@ const std::map<std::string, Node, std::less<>>& structures() {
       {"ADT_A39", group(true, false,
                         {seg("MSH"), any("SFT"), seg("EVN"),
                          group(true, true, {seg("PID"), opt("PD1"), seg("MRG"), opt("PV1")})})},
-      {"ORM_O01", group(true, false,
-                        {seg("MSH"), any("NTE"), patient_for_orders(),
-                         group(true, true,
-                               {seg("ORC"),
-                                group(false, false,
-                                      {one_of(kOrderDetail, true), any("NTE"), opt("CTD"), any("DG1"), observations()}),
-                                any("FT1"), any("CTI"), opt("BLG")})})},
+      {"ORM_O01",
+       group(true, false,
+             {seg("MSH"), any("NTE"), patient_for_orders(),
+              group(true, true,
+                    {seg("ORC"),
+                     group(false, false,
+                           {one_of(order_detail(), true), any("NTE"), opt("CTD"), any("DG1"), observations()}),
+                     any("FT1"), any("CTI"), opt("BLG")})})},
       {"OMI_O23", group(true, false,
                         {seg("MSH"), any("SFT"), any("NTE"), patient_for_orders(),
                          group(true, true,
@@ -119,7 +120,7 @@ const std::map<std::string, Node, std::less<>>& structures() {
              {seg("MSH"), seg("MSA"), any("ERR"), any("NTE"),
               group(false, false,
                     {seg("PID"), any("NTE"),
-                     group(true, true, {seg("ORC"), one_of(kOrderDetail, false), any("NTE"), any("CTI")})})})},
+                     group(true, true, {seg("ORC"), one_of(order_detail(), false), any("NTE"), any("CTI")})})})},
       {"ACK", group(true, false, {seg("MSH"), any("SFT"), seg("MSA"), any("ERR")})},
   };
   return table;
@@ -273,18 +274,18 @@ const std::vector<FieldRule>& field_rules() {
 // HL7 DTM: YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]
 bool is_timestamp(std::string_view v) {
   std::size_t i = 0;
-  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < v.size() && digit(v[i])) ++i;
   if (i < 4 || i > 14 || i % 2 != 0) return false;
   if (i < v.size() && v[i] == '.') {
     if (i != 14) return false;
     const auto start = ++i;
-    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+    while (i < v.size() && digit(v[i])) ++i;
     if (i == start || i - start > 4) return false;
   }
   if (i < v.size() && (v[i] == '+' || v[i] == '-')) {
     const auto zone = v.substr(i + 1);
-    if (zone.size() != 4 ||
-        !std::all_of(zone.begin(), zone.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (zone.size() != 4 || !std::all_of(zone.begin(), zone.end(), digit)) {
       return false;
     }
     i = v.size();
@@ -368,8 +369,8 @@ std::string_view error_condition_text(int code) {
 std::vector<Issue> validate(const Message& message) {
   std::vector<Issue> issues;
   if (message.size() == 0 || message.segment_id(0) != "MSH") {
-    issues.push_back(Issue{Severity::error, Location::of_segment(1, message.size() ? message.segment_id(0) : ""), 100,
-                           "validation reads one message starting with MSH; split a batch with split_messages()"});
+    issues.push_back(Issue{Severity::error, Location::of_segment(1, message.size() != 0 ? message.segment_id(0) : ""),
+                           100, "validation reads one message starting with MSH; split a batch with split_messages()"});
     return issues;
   }
   check_fields(message, issues);

@@ -9,13 +9,13 @@
 namespace radloop::hl7 {
 namespace {
 
-const AckOptions kOptions{"ACK0001", "20260301120000", ""};
+AckOptions options() { return AckOptions{"ACK0001", "20260301120000", ""}; }
 
 TEST(Ack, OriginalModeSwapsPartiesAndEchoesTheControlId) {
   const auto original =
       parse("MSH|^~\\&|EHR|GEN|RIS|RAD|20260301||ADT^A04^ADT_A01|C42|P|2.5.1|||||US|8859/1\rEVN|A04|20260301\r")
           .value();
-  const auto ack = build_ack(original, Outcome::accepted, {}, kOptions);
+  const auto ack = build_ack(original, Outcome::accepted, {}, options());
   EXPECT_EQ(ack.serialize(),
             "MSH|^~\\&|RIS|RAD|EHR|GEN|20260301120000||ACK^A04^ACK|ACK0001|P|2.5.1||||||8859/1\rMSA|AA|C42\r");
   EXPECT_EQ(to_string(ack_code(original, Outcome::error)), "AE");
@@ -25,7 +25,7 @@ TEST(Ack, OriginalModeSwapsPartiesAndEchoesTheControlId) {
 TEST(Ack, EnhancedModeWhenMsh15Or16AskForIt) {
   const auto original = parse("MSH|^~\\&|EHR|GEN|RIS|RAD|20260301||ORM^O01|C1|P|2.5|||AL|NE\r").value();
   EXPECT_TRUE(enhanced_mode(original));
-  EXPECT_EQ(first<Msa>(build_ack(original, Outcome::accepted, {}, kOptions))->code(), "CA");
+  EXPECT_EQ(first<Msa>(build_ack(original, Outcome::accepted, {}, options()))->code(), "CA");
   EXPECT_EQ(to_string(ack_code(original, Outcome::error)), "CE");
   EXPECT_EQ(to_string(ack_code(original, Outcome::rejected)), "CR");
 }
@@ -36,7 +36,7 @@ TEST(Ack, ErrSegmentsCarryLocationCodeAndSeverity) {
   where.component = 1;
   const std::vector<Issue> issues = {{Severity::error, where, 101, "OBX-5 is empty"},
                                      {Severity::warning, Location::of_segment(2, "OBX"), 100, "odd"}};
-  const auto ack = build_ack(original, Outcome::error, issues, kOptions);
+  const auto ack = build_ack(original, Outcome::error, issues, options());
   const auto text = ack.serialize();
   EXPECT_NE(text.find("MSA|AE|C7|OBX-5 is empty\r"), std::string::npos) << text;
   EXPECT_NE(text.find("ERR||OBX^2^5^1^1|101^Required field missing^HL70357|E||||OBX-5 is empty\r"), std::string::npos)
@@ -50,7 +50,7 @@ TEST(Ack, ErrSegmentsCarryLocationCodeAndSeverity) {
 TEST(Ack, BeforeV25TheLocationGoesInErr1) {
   const auto original = parse("MSH|^~\\&|EHR|GEN|RIS|RAD|20260301||ADT^A08|C8|P|2.3\rPID|1\r").value();
   const auto ack =
-      build_ack(original, Outcome::error, {{Severity::error, Location::of_segment(2, "PID", 3), 101, "x"}}, kOptions);
+      build_ack(original, Outcome::error, {{Severity::error, Location::of_segment(2, "PID", 3), 101, "x"}}, options());
   EXPECT_NE(ack.serialize().find("ERR|PID^1^3^101&Required field missing&HL70357\r"), std::string::npos)
       << ack.serialize();
   EXPECT_EQ(read_ack(ack.serialize())->error_codes, std::vector<std::string>{"101"});
@@ -66,7 +66,7 @@ TEST(Ack, UsesTheOriginalsDelimitersAndEscapesText) {
 
 TEST(Ack, RejectForUnreadableInput) {
   const Error why{Errc::hl7_not_a_message, "line 1", "the first segment is 'GET'"};
-  const auto ack = build_reject(why, kOptions, "X1");
+  const auto ack = build_reject(why, options(), "X1");
   const auto read = read_ack(ack.serialize()).value();
   EXPECT_EQ(read.code, "AR");
   EXPECT_EQ(read.acknowledged_id, "X1");

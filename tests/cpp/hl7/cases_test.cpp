@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kDir = fs::path(RADLOOP_SOURCE_DIR) / "tests" / "data" / "hl7";
+fs::path data_dir() { return fs::path(RADLOOP_SOURCE_DIR) / "tests" / "data" / "hl7"; }
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -24,12 +24,12 @@ std::string read_file(const fs::path& p) {
 }
 
 TEST(Hl7Cases, EveryCaseHoldsAsWritten) {
-  const auto cases = YAML::LoadFile((kDir / "cases.yaml").string());
+  const auto cases = YAML::LoadFile((data_dir() / "cases.yaml").string());
   ASSERT_GE(cases.size(), 60U);
   for (const auto& c : cases) {
     const auto file = c["file"].as<std::string>();
     SCOPED_TRACE(file);
-    const auto bytes = read_file(kDir / file);
+    const auto bytes = read_file(data_dir() / file);
     ASSERT_FALSE(bytes.empty() && file.find("empty") == std::string::npos) << "missing file";
     auto m = parse(bytes);
     const auto expected = c["parse"].as<std::string>();
