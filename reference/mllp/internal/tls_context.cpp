@@ -29,11 +29,9 @@ Result<void> use_certificate(ssl::context& context, const std::string& chain_fil
   if (context.use_certificate_chain_file(chain_file, ec); ec) {
     return file_error("tls.certificate_chain_file", chain_file, ec);
   }
+  // OpenSSL also refuses a key that does not match the certificate here ("key values mismatch").
   if (context.use_private_key_file(key_file, ssl::context::pem, ec); ec) {
     return file_error("tls.private_key_file", key_file, ec);
-  }
-  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
-    return Error{Errc::invalid_config, "tls.private_key_file", key_file + ": the key does not match the certificate"};
   }
   return {};
 }
