@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "reference/mllp/client.hpp"
 #include "reference/mllp/server.hpp"
@@ -25,7 +26,7 @@ std::string sample_message() {
   return m;
 }
 
-const std::string kReply =
+constexpr std::string_view kReply =
     "MSH|^~\\&|RADLOOP|RAD|EHR|GENERAL|20260101120000||ACK^R01|ACK0001|P|2.5.1\rMSA|AA|BENCH0001";
 
 // One server for the whole run, as a deployed interface engine would be.
@@ -33,7 +34,7 @@ Server& server() {
   static const auto instance = [] {
     spdlog::set_level(spdlog::level::warn);
     ServerConfig config;
-    return Server::start(config, [](const InboundMessage&) { return kReply; }).value();
+    return Server::start(config, [](const InboundMessage&) { return std::string(kReply); }).value();
   }();
   return *instance;
 }

@@ -40,8 +40,11 @@ template <typename Stream>
 class Connection final : public Client::Impl {
  public:
   // context: the TLS settings for a TLS stream; empty for plain TCP.
-  Connection(const ClientConfig& config, std::optional<asio::ssl::context> context)
-      : config_(config), context_(std::move(context)), stream_(make_stream()), decoder_(config_.max_frame_bytes) {}
+  Connection(ClientConfig config, std::optional<asio::ssl::context> context)
+      : config_(std::move(config)),
+        context_(std::move(context)),
+        stream_(make_stream()),
+        decoder_(config_.max_frame_bytes) {}
 
   Result<void> connect() {
     boost::system::error_code ec;

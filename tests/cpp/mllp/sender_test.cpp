@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <future>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "reference/mllp/server.hpp"
@@ -88,12 +91,13 @@ std::string numbered(int i) {
   return name;
 }
 
-const std::string kMessage = "MSH|^~\\&|RIS|RAD|EHR|GEN|20260101120000||ORU^R01|CTRL0001|P|2.5.1\rPID|1||MRN1";
+constexpr std::string_view kMessage = "MSH|^~\\&|RIS|RAD|EHR|GEN|20260101120000||ORU^R01|CTRL0001|P|2.5.1\rPID|1||MRN1";
 
 TEST(MllpSender, DeliversInSubmissionOrderOverOneConnection) {
   RecordingServer server;
   auto sender = start_sender(sender_config(server.port()));
   std::vector<std::future<SendResult>> futures;
+  futures.reserve(20);
   for (int i = 0; i < 20; ++i) futures.push_back(sender->submit(numbered(i)));
   for (int i = 0; i < 20; ++i) {
     const auto result = wait(futures[i]);
@@ -104,6 +108,7 @@ TEST(MllpSender, DeliversInSubmissionOrderOverOneConnection) {
     EXPECT_FALSE(result.last_error.has_value());
   }
   std::vector<std::string> expected;
+  expected.reserve(20);
   for (int i = 0; i < 20; ++i) expected.push_back(numbered(i));
   EXPECT_EQ(server.seen(), expected);
   EXPECT_EQ(server.server().stats().connections_accepted, 1U);
@@ -112,13 +117,13 @@ TEST(MllpSender, DeliversInSubmissionOrderOverOneConnection) {
 TEST(MllpSender, ResendsTheSameBytesWhenTheConnectionDropsBeforeTheReply) {
   RecordingServer server([](const std::string&, int seen_before) { return seen_before == 0; });
   auto sender = start_sender(sender_config(server.port()));
-  auto future = sender->submit(kMessage);
+  auto future = sender->submit(std::string(kMessage));
   const auto result = wait(future);
   EXPECT_EQ(result.outcome, SendOutcome::replied);
   EXPECT_EQ(result.attempts, 2U);
-  EXPECT_EQ(result.reply, "ACK:" + kMessage);
+  EXPECT_EQ(result.reply, "ACK:" + std::string(kMessage));
   // Byte for byte the same message, control ID included, on a new connection.
-  EXPECT_EQ(server.seen(), (std::vector<std::string>{kMessage, kMessage}));
+  EXPECT_EQ(server.seen(), (std::vector<std::string>{std::string(kMessage), std::string(kMessage)}));
   EXPECT_EQ(server.server().stats().connections_accepted, 2U);
 }
 
@@ -140,7 +145,7 @@ TEST(MllpSender, ReportsConnectionLostAfterMaxAttempts) {
   auto config = sender_config(server.port());
   config.max_attempts = 3;
   auto sender = start_sender(config);
-  auto future = sender->submit(kMessage);
+  auto future = sender->submit(std::string(kMessage));
   const auto result = wait(future);
   EXPECT_EQ(result.outcome, SendOutcome::connection_lost);
   EXPECT_EQ(result.attempts, 3U);
@@ -153,7 +158,7 @@ TEST(MllpSender, ReportsRefusedWhenNothingListensAfterEveryAttempt) {
   auto config = sender_config(closed_port());
   config.max_attempts = 3;
   auto sender = start_sender(config);
-  auto future = sender->submit(kMessage);
+  auto future = sender->submit(std::string(kMessage));
   const auto result = wait(future);
   EXPECT_EQ(result.outcome, SendOutcome::refused);
   EXPECT_EQ(result.attempts, 3U);
@@ -175,7 +180,7 @@ TEST(MllpSender, ReportsTimedOutWhenNoReplyComes) {
   config.reply_timeout = 200ms;
   config.max_attempts = 2;
   auto sender = start_sender(config);
-  auto future = sender->submit(kMessage);
+  auto future = sender->submit(std::string(kMessage));
   const auto result = wait(future);
   release.set_value();
   EXPECT_EQ(result.outcome, SendOutcome::timed_out);
@@ -211,7 +216,7 @@ TEST(MllpSender, RetriesWhenTheClassifierSaysTheReplyIsTransient) {
     return ReplyVerdict{busy ? "AE" : "AA", !busy, busy};
   };
   auto sender = start_sender(config);
-  auto future = sender->submit(kMessage);
+  auto future = sender->submit(std::string(kMessage));
   const auto result = wait(future);
   EXPECT_TRUE(result.accepted());
   EXPECT_EQ(result.verdict.code, "AA");
@@ -223,7 +228,7 @@ TEST(MllpSender, AClassifierThatThrowsMakesTheReplyNotAccepted) {
   auto config = sender_config(server->port());
   config.classify = [](std::string_view) -> ReplyVerdict { throw std::runtime_error("unreadable"); };
   auto sender = start_sender(config);
-  auto future = sender->submit(kMessage);
+  auto future = sender->submit(std::string(kMessage));
   const auto result = wait(future);
   EXPECT_EQ(result.outcome, SendOutcome::replied);
   EXPECT_FALSE(result.accepted());
@@ -281,7 +286,7 @@ TEST(MllpSender, CloseStopsRetryingAMessageThatIsBackingOff) {
   config.initial_backoff = 60'000ms;  // would wait a minute before the second attempt
   config.max_backoff = 60'000ms;
   auto sender = start_sender(config);
-  auto future = sender->submit(kMessage);
+  auto future = sender->submit(std::string(kMessage));
   sender->close();  // returns without waiting out the backoff
   const auto result = wait(future);
   EXPECT_NE(result.outcome, SendOutcome::replied);

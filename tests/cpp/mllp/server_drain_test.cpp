@@ -87,7 +87,7 @@ TEST(MllpServerStop, CountsWhatItDrainedAndClosesIdleConnectionsAtOnce) {
   auto idle = connect_to(*server);  // accepted last, so the drain reaches it last
   ASSERT_TRUE(eventually([&] {
     const auto stats = server->stats();
-    return entered == kBusy && stats.messages_received == 2 * kBusy && stats.connections_accepted == kBusy + 1;
+    return entered == kBusy && stats.messages_received == 2U * kBusy && stats.connections_accepted == kBusy + 1;
   }));
 
   std::thread stopper([&] { server->stop(); });

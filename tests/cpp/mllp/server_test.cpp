@@ -17,7 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::connect_to;
-using testing::eventually;
 using testing::LogCapture;
 using testing::RawPeer;
 using testing::start_echo_server;
@@ -181,6 +180,7 @@ TEST(MllpServer, ServesSixtyFourConcurrentClients) {
   constexpr int kExchanges = 10;
   auto server = start_echo_server();
   std::vector<std::thread> senders;
+  senders.reserve(kClients);
   std::atomic<int> good{0};
   std::mutex failures_mutex;
   std::vector<std::string> failures;
@@ -226,7 +226,7 @@ TEST(MllpServer, AHandlerThatThrowsClosesTheConnectionWithoutAReply) {
 TEST(MllpServer, SurvivesGarbageAndAbruptCloses) {
   auto server = start_echo_server();
   for (const auto& garbage : {std::string("\x1c\r\x1c\x0b\x0b\x1c"), std::string(5000, '\0'),
-                              std::string("\x0bunterminated"), std::string("\x16\x03\x01\x02\x00")}) {
+                              std::string("\x0bunterminated"), std::string("\x16\x03\x01\x02")}) {
     RawPeer peer(server->port());
     peer.write(garbage);
     peer.close();

@@ -5,7 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <stdlib.h>  // mkdtemp
+#include <cstdlib>  // mkdtemp
 
 #include <memory>
 #include <stdexcept>
