@@ -8,11 +8,15 @@ namespace radloop::mllp {
 std::string frame(std::string_view payload) {
   std::string out;
   out.reserve(payload.size() + 3);
+  append_frame(out, payload);
+  return out;
+}
+
+void append_frame(std::string& out, std::string_view payload) {
   out += kStartBlock;
   out += payload;
   out += kEndBlock;
   out += kCarriageReturn;
-  return out;
 }
 
 Result<void> FrameDecoder::feed(std::string_view bytes, std::vector<std::string>& out) {

@@ -17,6 +17,8 @@ inline constexpr char kCarriageReturn = '\r';
 inline constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{16} * 1024 * 1024;
 
 std::string frame(std::string_view payload);
+// Appends the framed payload to out, so a caller can reuse one buffer for every message.
+void append_frame(std::string& out, std::string_view payload);
 
 // Feed bytes as they arrive, in any split; complete payloads come out in order.
 // Tolerates bytes before <VT> (discarded, counted) and <FS> not followed by <CR>.

@@ -1,150 +1,42 @@
-// MLLP server: acceptor, per-connection read -> decode -> handle -> write loop, idle timer.
+// MLLP server: the acceptor, the server threads, and stop()'s drain across every connection.
 #include "reference/mllp/server.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <atomic>
 #include <boost/asio.hpp>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
+
+#include "reference/mllp/internal/session.hpp"
+#include "reference/mllp/internal/tls_context.hpp"
 
 namespace radloop::mllp {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-namespace {
-
-struct Counters {
-  std::atomic<std::uint64_t> connections_accepted{0};
-  std::atomic<std::uint64_t> messages_received{0};
-  std::atomic<std::uint64_t> replies_sent{0};
-  std::atomic<std::uint64_t> bytes_discarded{0};
-  std::atomic<std::uint64_t> connections_dropped{0};
-};
-
-// One connection. Messages on a connection are handled strictly in order: the next read
-// starts only after the previous reply is written, as MLLP peers expect.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, const ServerConfig& config, const MessageHandler& handler, Counters& counters)
-      : socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
-        config_(config),
-        handler_(handler),
-        counters_(counters),
-        decoder_(config.max_frame_bytes) {
-    boost::system::error_code ec;
-    const auto remote = socket_.remote_endpoint(ec);
-    peer_ = ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
-  }
-
-  void start() { read(); }
-
-  void close() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
-      boost::system::error_code ignored;
-      self->timer_.cancel();
-      self->socket_.close(ignored);
-    });
-  }
-
- private:
-  void arm_idle_timer() {
-    timer_.expires_after(config_.idle_timeout);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) return;  // cancelled: there was traffic
-      spdlog::warn("mllp: closing {}: idle for more than {} ms", self->peer_, self->config_.idle_timeout.count());
-      ++self->counters_.connections_dropped;
-      boost::system::error_code ignored;
-      self->socket_.close(ignored);
-    });
-  }
-
-  void read() {
-    arm_idle_timer();
-    socket_.async_read_some(asio::buffer(buffer_),
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                              self->timer_.cancel();
-                              if (ec) return;  // peer closed, or we closed it
-                              self->on_bytes(std::string_view(self->buffer_.data(), n));
-                            });
-  }
-
-  void on_bytes(std::string_view bytes) {
-    const auto discarded_before = decoder_.discarded_bytes();
-    auto fed = decoder_.feed(bytes, pending_);
-    if (const auto discarded = decoder_.discarded_bytes() - discarded_before; discarded > 0) {
-      counters_.bytes_discarded += discarded;
-      spdlog::warn("mllp: {} discarded {} byte(s) outside any frame", peer_, discarded);
-    }
-    if (!fed) {
-      spdlog::error("mllp: closing {}: {}", peer_, fed.error().message());
-      ++counters_.connections_dropped;
-      boost::system::error_code ignored;
-      socket_.close(ignored);
-      return;
-    }
-    next_message();
-  }
-
-  // Handles the queued messages one by one, then goes back to reading.
-  void next_message() {
-    if (pending_.empty()) {
-      read();
-      return;
-    }
-    InboundMessage message{std::move(pending_.front()), peer_};
-    pending_.erase(pending_.begin());
-    ++counters_.messages_received;
-    std::string reply;
-    try {
-      reply = handler_(message);
-    } catch (const std::exception& e) {
-      // A handler must answer with a value; if it throws, the peer gets nothing rather than a
-      // false ACK, and the connection closes so the sender retries.
-      spdlog::error("mllp: handler failed for a message from {}: {}", peer_, e.what());
-      boost::system::error_code ignored;
-      socket_.close(ignored);
-      return;
-    }
-    outgoing_ = frame(reply);
-    asio::async_write(socket_, asio::buffer(outgoing_),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        if (ec) return;
-                        ++self->counters_.replies_sent;
-                        self->next_message();
-                      });
-  }
-
-  tcp::socket socket_;
-  asio::steady_timer timer_;
-  const ServerConfig& config_;
-  const MessageHandler& handler_;
-  Counters& counters_;
-  FrameDecoder decoder_;
-  std::array<char, 64 * 1024> buffer_{};
-  std::vector<std::string> pending_;
-  std::string outgoing_;
-  std::string peer_;
-};
-
-}  // namespace
+using internal::Session;
+using internal::SessionControl;
 
 class Server::Impl {
  public:
   Impl(ServerConfig config, MessageHandler handler)
-      : config_(std::move(config)), handler_(std::move(handler)), acceptor_(io_) {}
+      : state_(std::move(config), std::move(handler)),
+        acceptor_(asio::make_strand(io_)),
+        retry_(acceptor_.get_executor()) {}
 
   Result<void> listen() {
+    const auto& config = state_.config;
+    if (config.tls) {
+      auto context = internal::make_server_context(*config.tls);
+      if (!context) return context.error();
+      tls_context_.emplace(std::move(context).value());
+    }
     boost::system::error_code ec;
-    const auto address = asio::ip::make_address(config_.bind_address, ec);
-    if (ec) return Error{Errc::invalid_config, "bind_address", config_.bind_address + ": " + ec.message()};
-    const tcp::endpoint endpoint(address, config_.port);
-    const auto where = config_.bind_address + ":" + std::to_string(config_.port);
+    const auto address = asio::ip::make_address(config.bind_address, ec);
+    if (ec) return Error{Errc::invalid_config, "bind_address", config.bind_address + ": " + ec.message()};
+    const tcp::endpoint endpoint(address, config.port);
+    const auto where = config.bind_address + ":" + std::to_string(config.port);
     if (acceptor_.open(endpoint.protocol(), ec); ec) return Error{Errc::bind_failed, where, ec.message()};
     acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (acceptor_.bind(endpoint, ec); ec) return Error{Errc::bind_failed, where, ec.message()};
@@ -152,63 +44,125 @@ class Server::Impl {
       return Error{Errc::bind_failed, where, ec.message()};
     }
     port_ = acceptor_.local_endpoint().port();
-    accept();
-    for (unsigned i = 0; i < std::max(1U, config_.threads); ++i) {
+    asio::post(acceptor_.get_executor(), [this] { accept(); });
+    for (unsigned i = 0; i < std::max(1U, config.threads); ++i) {
       threads_.emplace_back([this] { io_.run(); });
     }
-    spdlog::info("mllp: listening on {}:{}", config_.bind_address, port_);
+    spdlog::info("mllp: listening on {}:{}{}", config.bind_address, port_, config.tls ? " (TLS)" : "");
     return {};
   }
 
-  void stop() {
-    if (stopped_.exchange(true)) return;
-    asio::post(io_, [this] {
+  void stop(std::chrono::milliseconds drain_timeout) {
+    std::lock_guard once(stop_mutex_);  // a second caller waits for the first stop to finish
+    if (stopped_) return;
+    stopped_ = true;
+    // On the acceptor's strand, so no connection can be accepted after the drain was asked for.
+    asio::post(acceptor_.get_executor(), [this] {
+      accepting_ = false;
       boost::system::error_code ignored;
       acceptor_.close(ignored);
-      std::lock_guard lock(mutex_);
-      for (const auto& weak : sessions_) {
-        if (auto session = weak.lock()) session->close();
+      retry_.cancel();
+      for (const auto& session : live_sessions()) session->drain();
+      {
+        std::lock_guard lock(state_.mutex);
+        drain_requested_ = true;
       }
+      state_.changed.notify_all();
     });
+    {
+      std::unique_lock lock(state_.mutex);
+      const bool drained = state_.changed.wait_for(lock, drain_timeout,
+                                                   [this] { return drain_requested_ && state_.live_sessions == 0; });
+      if (!drained) {
+        spdlog::warn("mllp: {} connection(s) still busy after the {} ms drain timeout; cutting them",
+                     state_.live_sessions, drain_timeout.count());
+        lock.unlock();
+        for (const auto& session : live_sessions()) session->close_now();
+      }
+    }
     work_.reset();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    spdlog::info("mllp: stopped listening on {}:{}", state_.config.bind_address, port_);
   }
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
+
   [[nodiscard]] ServerStats stats() const {
-    return ServerStats{counters_.connections_accepted, counters_.messages_received, counters_.replies_sent,
-                       counters_.bytes_discarded, counters_.connections_dropped};
+    const auto& c = state_.counters;
+    return ServerStats{c.connections_accepted,
+                       c.messages_received,
+                       c.replies_sent,
+                       c.bytes_discarded,
+                       c.connections_dropped,
+                       c.tls_handshakes_failed,
+                       c.drained_replies,
+                       c.idle_connections_closed_at_stop,
+                       c.connections_cut_at_drain_timeout};
   }
 
+  [[nodiscard]] std::chrono::milliseconds drain_timeout() const { return state_.config.drain_timeout; }
+
  private:
+  // Runs on the acceptor's strand.
   void accept() {
-    // Each connection gets its own strand: its reads, writes, timer and close never run concurrently.
+    if (!accepting_) return;
+    // Each connection gets its own strand: its reads, writes, timer and drain never run concurrently.
     acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec) return;  // acceptor closed
-      ++counters_.connections_accepted;
-      auto session = std::make_shared<Session>(std::move(socket), config_, handler_, counters_);
+      if (!accepting_) return;  // stopping: a connection accepted in the race is closed with the socket
+      if (ec) {
+        // Out of descriptors or a connection reset before it was taken: try again shortly rather
+        // than spinning or giving up on listening.
+        spdlog::warn("mllp: accept failed on port {}: {}", port_, ec.message());
+        retry_.expires_after(std::chrono::milliseconds(100));
+        retry_.async_wait([this](boost::system::error_code waited) {
+          if (!waited) accept();
+        });
+        return;
+      }
+      ++state_.counters.connections_accepted;
+      std::shared_ptr<SessionControl> session;
+      if (tls_context_) {
+        auto tls = std::make_shared<Session<internal::TlsStream>>(state_, std::move(socket), *tls_context_);
+        tls->start();
+        session = std::move(tls);
+      } else {
+        auto plain = std::make_shared<Session<internal::PlainStream>>(state_, std::move(socket));
+        plain->start();
+        session = std::move(plain);
+      }
       {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(state_.mutex);
         std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
         sessions_.push_back(session);
       }
-      session->start();
       accept();
     });
   }
 
-  ServerConfig config_;
-  MessageHandler handler_;
+  std::vector<std::shared_ptr<SessionControl>> live_sessions() {
+    std::vector<std::shared_ptr<SessionControl>> live;
+    std::lock_guard lock(state_.mutex);
+    for (const auto& weak : sessions_) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+    return live;
+  }
+
+  // Sessions refer to state_, so it is declared before io_ and outlives every handler.
+  internal::ServerState state_;
+  std::optional<asio::ssl::context> tls_context_;
+  std::vector<std::weak_ptr<SessionControl>> sessions_;  // guarded by state_.mutex
+  bool drain_requested_ = false;                         // guarded by state_.mutex
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  bool accepting_ = true;  // touched on the acceptor's strand only
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
   std::vector<std::thread> threads_;
-  std::mutex mutex_;
-  std::vector<std::weak_ptr<Session>> sessions_;
-  Counters counters_;
+  std::mutex stop_mutex_;
+  bool stopped_ = false;
   std::uint16_t port_ = 0;
-  std::atomic<bool> stopped_{false};
 };
 
 Result<std::unique_ptr<Server>> Server::start(ServerConfig config, MessageHandler handler) {
@@ -221,6 +175,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { stop(); }
 std::uint16_t Server::port() const { return impl_->port(); }
 ServerStats Server::stats() const { return impl_->stats(); }
-void Server::stop() { impl_->stop(); }
+void Server::stop() { impl_->stop(impl_->drain_timeout()); }
+void Server::stop(std::chrono::milliseconds drain_timeout) { impl_->stop(drain_timeout); }
 
 }  // namespace radloop::mllp

@@ -1,29 +1,25 @@
-// MLLP server and client over real loopback sockets on ephemeral ports.
+// MLLP server over real loopback sockets on ephemeral ports: framing tolerance, rejection,
+// concurrency. Graceful stop is in server_drain_test.cpp, TLS in tls_test.cpp.
 #include "reference/mllp/server.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "reference/mllp/client.hpp"
+#include "tests/cpp/mllp/test_support.hpp"
 
 namespace radloop::mllp {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::unique_ptr<Server> start_echo_server(ServerConfig config = {}) {
-  auto server = Server::start(std::move(config), [](const InboundMessage& m) { return "ACK:" + m.payload; });
-  EXPECT_TRUE(server.ok()) << server.error().message();
-  return std::move(server).value();
-}
-
-std::unique_ptr<Client> connect_to(const Server& server, std::chrono::milliseconds reply_timeout = 5s) {
-  auto client = Client::connect(ClientConfig{"127.0.0.1", server.port(), 2s, reply_timeout, kDefaultMaxFrameBytes});
-  EXPECT_TRUE(client.ok()) << client.error().message();
-  return std::move(client).value();
-}
+using testing::connect_to;
+using testing::LogCapture;
+using testing::RawPeer;
+using testing::start_echo_server;
 
 TEST(MllpServer, RepliesToEachFramedMessageInOrder) {
   auto server = start_echo_server();
@@ -42,42 +38,106 @@ TEST(MllpServer, RepliesToEachFramedMessageInOrder) {
 TEST(MllpServer, HandlesTwoMessagesSentInOneWrite) {
   auto server = start_echo_server();
   auto client = connect_to(*server);
-  ASSERT_TRUE(client->send_raw(frame("a") + frame("b")));
+  ASSERT_TRUE(client->send_raw(frame("a") + frame("b") + frame("c")));
   EXPECT_EQ(client->receive().value(), "ACK:a");
   EXPECT_EQ(client->receive().value(), "ACK:b");
+  EXPECT_EQ(client->receive().value(), "ACK:c");
 }
 
 TEST(MllpServer, ReassemblesAFrameSentOneByteAtATime) {
   auto server = start_echo_server();
-  auto client = connect_to(*server);
-  for (char c : frame("MSH|split")) ASSERT_TRUE(client->send_raw(std::string(1, c)));
-  EXPECT_EQ(client->receive().value(), "ACK:MSH|split");
+  RawPeer peer(server->port());
+  for (char c : frame("MSH|split")) {
+    peer.write(std::string(1, c));
+    std::this_thread::sleep_for(1ms);  // lets most bytes arrive in a read of their own
+  }
+  peer.shutdown_send();
+  EXPECT_EQ(peer.read_until_closed(), frame("ACK:MSH|split"));
 }
 
-TEST(MllpServer, DiscardsBytesBeforeTheStartBlockAndCountsThem) {
+TEST(MllpServer, ReassemblesMessagesSplitAcrossManyReadsAtEveryBoundary) {
+  auto server = start_echo_server();
+  auto client = connect_to(*server);
+  const auto wire = frame("MSH|^~\\&|first") + frame("MSH|^~\\&|second");
+  // Splits the two frames at every possible point, so a cut falls inside, between and on
+  // each control character.
+  for (std::size_t cut = 1; cut < wire.size(); ++cut) {
+    ASSERT_TRUE(client->send_raw(wire.substr(0, cut)));
+    std::this_thread::sleep_for(1ms);
+    ASSERT_TRUE(client->send_raw(wire.substr(cut)));
+    ASSERT_EQ(client->receive().value(), "ACK:MSH|^~\\&|first") << "cut at " << cut;
+    ASSERT_EQ(client->receive().value(), "ACK:MSH|^~\\&|second") << "cut at " << cut;
+  }
+}
+
+TEST(MllpServer, DiscardsBytesBeforeTheStartBlockCountsAndLogsThem) {
+  LogCapture log;
   auto server = start_echo_server();
   auto client = connect_to(*server);
   ASSERT_TRUE(client->send_raw("GET / HTTP/1.0\r\n" + frame("real")));
   EXPECT_EQ(client->receive().value(), "ACK:real");
   EXPECT_EQ(server->stats().bytes_discarded, 16U);
+  EXPECT_TRUE(log.contains("16 byte(s) outside any frame"));
 }
 
-TEST(MllpServer, ClosesTheConnectionOnAnOversizedFrame) {
+TEST(MllpServer, HandlesAFrameEndingInFsWithoutCrWhenThePeerHalfCloses) {
+  auto server = start_echo_server();
+  RawPeer peer(server->port());
+  peer.write("\x0bno-cr\x1c");
+  peer.shutdown_send();  // end of stream right after <FS>: the <CR> never comes
+  EXPECT_EQ(peer.read_until_closed(), frame("ACK:no-cr"));
+}
+
+TEST(MllpServer, HandlesAFrameEndingInFsWithoutCrWhenThePeerCloses) {
+  std::promise<std::string> handled;
+  auto server = Server::start({}, [&](const InboundMessage& m) {
+                  handled.set_value(m.payload);
+                  return std::string("ACK");
+                }).value();
+  {
+    RawPeer peer(server->port());
+    peer.write("\x0bgone\x1c");
+    peer.close();  // no one is left to read the reply; the message is still handled
+  }
+  auto result = handled.get_future();
+  ASSERT_EQ(result.wait_for(testing::kPatience), std::future_status::ready);
+  EXPECT_EQ(result.get(), "gone");
+}
+
+TEST(MllpServer, ClosesTheConnectionOnAnOversizedFrameWithoutWaitingForItsEnd) {
+  LogCapture log;
   ServerConfig config;
   config.max_frame_bytes = 1024;
   auto server = start_echo_server(config);
-  auto client = connect_to(*server);
-  auto sent = client->send_raw("\x0b" + std::string(4096, 'x'));
-  auto reply = client->receive();
-  ASSERT_FALSE(reply.ok());
-  EXPECT_EQ(reply.error().code, Errc::connection_closed);
+  RawPeer peer(server->port());
+  // One byte past the limit and no end block ever: the server must not wait for one.
+  peer.write("\x0b" + std::string(1025, 'x'));
+  EXPECT_EQ(peer.read_until_closed(), "");
   EXPECT_EQ(server->stats().connections_dropped, 1U);
   EXPECT_EQ(server->stats().messages_received, 0U);
+  EXPECT_TRUE(log.contains("exceeded the configured maximum size"));
   // The server itself is unharmed.
   EXPECT_EQ(connect_to(*server)->exchange("after").value(), "ACK:after");
 }
 
-TEST(MllpServer, ClosesAnIdleConnection) {
+TEST(MllpServer, AnswersTheFramesBeforeAnOversizedOneThenCloses) {
+  ServerConfig config;
+  config.max_frame_bytes = 64;
+  auto server = start_echo_server(config);
+  RawPeer peer(server->port());
+  peer.write(frame("fine") + "\x0b" + std::string(100, 'x'));
+  EXPECT_EQ(peer.read_until_closed(), frame("ACK:fine"));
+  EXPECT_EQ(server->stats().connections_dropped, 1U);
+}
+
+TEST(MllpServer, AcceptsAFrameOfTheDefaultMaximumOf16MiB) {
+  auto server = Server::start({}, [](const InboundMessage& m) { return std::to_string(m.payload.size()); }).value();
+  auto client = connect_to(*server);
+  EXPECT_EQ(client->exchange(std::string(kDefaultMaxFrameBytes, 'x')).value(), std::to_string(kDefaultMaxFrameBytes));
+}
+
+TEST(MllpServer, ClosesAnIdleConnectionAndLogsWhy) {
+  LogCapture log;
   ServerConfig config;
   config.idle_timeout = 200ms;
   auto server = start_echo_server(config);
@@ -86,6 +146,20 @@ TEST(MllpServer, ClosesAnIdleConnection) {
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.error().code, Errc::connection_closed);
   EXPECT_EQ(server->stats().connections_dropped, 1U);
+  EXPECT_TRUE(log.contains("nothing received for more than 200 ms"));
+}
+
+TEST(MllpServer, KeepsAConnectionThatTalksWithinTheIdleTimeout) {
+  ServerConfig config;
+  config.idle_timeout = 2s;
+  auto server = start_echo_server(config);
+  auto client = connect_to(*server);
+  // Together longer than the idle timeout, each gap well inside it.
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(client->exchange("m").value(), "ACK:m");
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(server->stats().connections_dropped, 0U);
 }
 
 TEST(MllpServer, SendsTheReplyOnlyAfterTheHandlerReturns) {
@@ -101,21 +175,41 @@ TEST(MllpServer, SendsTheReplyOnlyAfterTheHandlerReturns) {
   EXPECT_TRUE(handler_done);
 }
 
-TEST(MllpServer, ServesConcurrentConnections) {
+TEST(MllpServer, ServesSixtyFourConcurrentClients) {
+  constexpr int kClients = 64;
+  constexpr int kExchanges = 10;
   auto server = start_echo_server();
   std::vector<std::thread> senders;
+  senders.reserve(kClients);
   std::atomic<int> good{0};
-  for (int c = 0; c < 8; ++c) {
+  std::mutex failures_mutex;
+  std::vector<std::string> failures;
+  for (int c = 0; c < kClients; ++c) {
     senders.emplace_back([&, c] {
-      auto client = Client::connect(ClientConfig{"127.0.0.1", server->port()}).value();
-      for (int i = 0; i < 20; ++i) {
+      auto client = Client::connect(testing::client_config(server->port()));
+      if (!client) {
+        std::lock_guard lock(failures_mutex);
+        failures.push_back(client.error().message());
+        return;
+      }
+      for (int i = 0; i < kExchanges; ++i) {
         const auto payload = std::to_string(c) + ":" + std::to_string(i);
-        if (client->exchange(payload).value() == "ACK:" + payload) ++good;
+        auto reply = client.value()->exchange(payload);
+        if (reply && *reply == "ACK:" + payload) {
+          ++good;
+        } else {
+          std::lock_guard lock(failures_mutex);
+          failures.push_back(reply ? "wrong reply " + *reply : reply.error().message());
+        }
       }
     });
   }
   for (auto& t : senders) t.join();
-  EXPECT_EQ(good, 160);
+  EXPECT_EQ(good, kClients * kExchanges);
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  server->stop();
+  EXPECT_EQ(server->stats().connections_accepted, static_cast<std::uint64_t>(kClients));
+  EXPECT_EQ(server->stats().replies_sent, static_cast<std::uint64_t>(kClients * kExchanges));
 }
 
 TEST(MllpServer, AHandlerThatThrowsClosesTheConnectionWithoutAReply) {
@@ -129,6 +223,17 @@ TEST(MllpServer, AHandlerThatThrowsClosesTheConnectionWithoutAReply) {
   EXPECT_EQ(connect_to(*server)->exchange("fine").value(), "ok");
 }
 
+TEST(MllpServer, SurvivesGarbageAndAbruptCloses) {
+  auto server = start_echo_server();
+  for (const auto& garbage : {std::string("\x1c\r\x1c\x0b\x0b\x1c"), std::string(5000, '\0'),
+                              std::string("\x0bunterminated"), std::string("\x16\x03\x01\x02")}) {
+    RawPeer peer(server->port());
+    peer.write(garbage);
+    peer.close();
+  }
+  EXPECT_EQ(connect_to(*server)->exchange("still here").value(), "ACK:still here");
+}
+
 TEST(MllpServer, RefusesAnAddressItCannotBind) {
   ServerConfig config;
   config.bind_address = "not-an-address";
@@ -137,26 +242,13 @@ TEST(MllpServer, RefusesAnAddressItCannotBind) {
   EXPECT_EQ(server.error().code, Errc::invalid_config);
 }
 
-TEST(MllpClient, ReportsConnectFailureToAClosedPort) {
-  std::uint16_t port = 0;
-  {
-    auto server = start_echo_server();
-    port = server->port();
-  }  // stopped: nothing listens there now
-  auto client = Client::connect(ClientConfig{"127.0.0.1", port, 2s});
-  ASSERT_FALSE(client.ok());
-  EXPECT_EQ(client.error().code, Errc::connect_failed);
-}
-
-TEST(MllpClient, TimesOutWhenNoReplyComesAndSaysTheOutcomeIsUnknown) {
-  auto server = Server::start({}, [](const InboundMessage&) {
-                  std::this_thread::sleep_for(500ms);
-                  return std::string("too late");
-                }).value();
-  auto client = connect_to(*server, 100ms);
-  auto reply = client->exchange("x");
-  ASSERT_FALSE(reply.ok());
-  EXPECT_EQ(reply.error().code, Errc::reply_timeout);
+TEST(MllpServer, RefusesAPortAlreadyInUse) {
+  auto first = start_echo_server();
+  ServerConfig config;
+  config.port = first->port();
+  auto second = Server::start(config, [](const InboundMessage&) { return std::string(); });
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, Errc::bind_failed);
 }
 
 }  // namespace

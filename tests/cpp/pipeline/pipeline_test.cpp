@@ -6,6 +6,8 @@
 #include "reference/dicom/echo_scu.hpp"
 #include "reference/hl7/ack.hpp"
 #include "reference/mllp/client.hpp"
+#include "reference/mllp/sender.hpp"
+#include "reference/pipeline/hl7_reply.hpp"
 
 namespace radloop::pipeline {
 namespace {
@@ -59,6 +61,32 @@ TEST(Pipeline, KeepsAStructurallyBrokenMessageAndAnswersAeWithWhere) {
   EXPECT_NE(ack.text.find("PV1"), std::string::npos) << ack.text;
   EXPECT_EQ(p->store().count_inbound().value(), 1) << "kept even though it is answered AE";
   EXPECT_EQ(p->stats().hl7_invalid, 1U);
+}
+
+TEST(Pipeline, AnHl7SenderGetsEachMessagesVerdictInOrder) {
+  auto p = Pipeline::start({}).value();
+  mllp::SenderConfig config;
+  config.port = p->mllp_port();
+  config.classify = classify_hl7_reply;
+  auto sender = mllp::Sender::start(config).value();
+  std::string broken(kAdt);
+  broken = broken.substr(0, broken.find("PV1"));  // ADT_A01 without its PV1
+  broken.replace(broken.find("P0001"), 5, "P0003");
+  auto first = sender->submit(std::string(kAdt));
+  auto second = sender->submit(broken);
+  auto third = sender->submit("not hl7");
+  const auto a = first.get();
+  const auto b = second.get();
+  const auto c = third.get();
+  EXPECT_TRUE(a.accepted());
+  EXPECT_EQ(a.verdict.code, "AA");
+  EXPECT_EQ(b.outcome, mllp::SendOutcome::replied);
+  EXPECT_FALSE(b.accepted());
+  EXPECT_EQ(b.verdict.code, "AE");
+  EXPECT_EQ(b.attempts, 1U) << "an AE is final: resending the same bytes gets the same answer";
+  EXPECT_EQ(c.verdict.code, "AR");
+  EXPECT_EQ(classify_hl7_reply("garbage").code, "unreadable");
+  EXPECT_FALSE(classify_hl7_reply("garbage").accepted);
 }
 
 TEST(Pipeline, AnswersCEchoOnItsAeTitle) {
