@@ -117,8 +117,20 @@ void bind_hl7(py::module_& core) {
       .def(
           "set_null", [](Message& msg, const std::string& path) { unwrap(msg.set_null(path)); }, py::arg("path"))
       .def("is_null", &Message::is_null, py::arg("path"))
-      .def("append_segment", &Message::append_segment, py::arg("id"), "Append an empty segment; returns its index.")
-      .def("remove_segment", &Message::remove_segment, py::arg("index"))
+      .def(
+          "append_segment",
+          [](Message& msg, const std::string& id) {
+            if (!hl7::is_segment_id(id)) throw py::value_error("a segment ID is three upper-case letters or digits");
+            return msg.append_segment(id);
+          },
+          py::arg("id"), "Append an empty segment; returns its index.")
+      .def(
+          "remove_segment",
+          [](Message& msg, std::size_t index) {
+            if (index >= msg.size()) throw py::index_error("no such segment");
+            msg.remove_segment(index);
+          },
+          py::arg("index"))
       .def(
           "field",
           [](const Message& msg, std::size_t segment, std::size_t field) {
@@ -126,7 +138,13 @@ void bind_hl7(py::module_& core) {
             return py::bytes(std::string(msg.field(segment, field)));
           },
           py::arg("segment"), py::arg("field"), "Raw bytes of a field of the segment at an index.")
-      .def("field_count", &Message::field_count, py::arg("segment"))
+      .def(
+          "field_count",
+          [](const Message& msg, std::size_t segment) {
+            if (segment >= msg.size()) throw py::index_error("no such segment");
+            return msg.field_count(segment);
+          },
+          py::arg("segment"))
       .def_property_readonly(
           "segments",
           [](const Message& msg) {

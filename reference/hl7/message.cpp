@@ -285,6 +285,7 @@ std::size_t Message::insert_segment(std::size_t before, std::string_view id) {
 }
 
 void Message::remove_segment(std::size_t segment) {
+  if (segment >= segments_.size()) return;
   segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(segment));
 }
 

@@ -43,7 +43,7 @@ class Message {
   [[nodiscard]] std::size_t size() const { return segments_.size(); }
   [[nodiscard]] std::string_view segment_id(std::size_t segment) const { return field(segment, 0); }
   // The highest field number present (trailing empty fields included, as sent).
-  [[nodiscard]] std::size_t field_count(std::size_t segment) const { return segments_[segment].count - 1; }
+  [[nodiscard]] std::size_t field_count(std::size_t segment) const { return segments_.at(segment).count - 1; }
   // Raw ER7 text of a field; empty when absent.
   [[nodiscard]] std::string_view field(std::size_t segment, std::size_t field) const;
   // Index of the n-th (1-based) segment with this ID.
@@ -80,10 +80,10 @@ class Message {
   // A copy of segments [begin, end) as a message of its own (same delimiters and charset).
   [[nodiscard]] Message slice(std::size_t begin, std::size_t end) const;
 
-  // Appends an empty segment and returns its index.
+  // Appends an empty segment and returns its index. `id` is a segment ID (is_segment_id).
   std::size_t append_segment(std::string_view id);
   std::size_t insert_segment(std::size_t before, std::string_view id);
-  void remove_segment(std::size_t segment);
+  void remove_segment(std::size_t segment);  // no-op past the end
 
   // ER7 with CR after every segment (as parsed: a message read without a final CR is written
   // back without one).

@@ -283,6 +283,10 @@ class Parser {
     std::size_t field_start = start + 4;
     std::size_t sep = 1;  // seps_[0] follows the segment ID (for a header it is MSH-1 itself)
     if (is_header_id(id)) {
+      if (end < start + 4) {
+        return Error{Errc::hl7_bad_encoding_chars, Location::of_segment(index, id, 1).to_string(),
+                     fmt::format("{} ends before its field separator and encoding characters", id)};
+      }
       const auto enc = std::string_view(m_.store_).substr(start + 4, (seps_.size() > 1 ? seps_[1] : end) - start - 4);
       if (index > 1 && enc != header_encoding_) {
         return Error{Errc::hl7_bad_encoding_chars, Location::of_segment(index, id, 2).to_string(),

@@ -151,7 +151,7 @@ class Matcher {
   void skip_foreign() {
     while (pos_ < m_.size()) {
       const auto s = id(pos_);
-      if (s.front() == 'Z') {
+      if (!s.empty() && s.front() == 'Z') {
         ++pos_;
         continue;
       }

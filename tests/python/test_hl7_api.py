@@ -84,6 +84,20 @@ def test_ack_in_original_and_enhanced_mode():
     assert "ORC-1" in read["text"]
 
 
+def test_misuse_from_python_is_an_exception_not_a_crash():
+    m = hl7.parse(ORDER)
+    with pytest.raises(IndexError):
+        m.field_count(99)
+    with pytest.raises(IndexError):
+        m.field(99, 1)
+    with pytest.raises(IndexError):
+        m.remove_segment(99)
+    with pytest.raises(ValueError):
+        m.append_segment("")
+    with pytest.raises(TypeError):
+        hl7.parse(12)
+
+
 def test_batches_split_into_messages():
     batch = hl7.parse(b"BHS|^~\\&|RIS\r" + ORDER + ORDER.replace(b"|C1|", b"|C2|") + b"BTS|2\r")
     messages = batch.split()

@@ -118,6 +118,13 @@ TEST(Parser, RejectsWhatIsNotAMessage) {
   EXPECT_EQ(parse_error("MSH").where, "MSH-1 (segment 1)");
 }
 
+TEST(Parser, ALaterHeaderWithoutItsDelimitersIsAnError) {
+  // Found in review: a bare "MSH" as the last line read past the end of the input.
+  EXPECT_EQ(parse_error(std::string(kMsh) + "\rPID|1\rMSH").where, "MSH-1 (segment 3)");
+  EXPECT_EQ(parse_error(std::string(kMsh) + "\rMSH\rPID|1\r").where, "MSH-1 (segment 2)");
+  EXPECT_EQ(parse_error(std::string(kMsh) + "\rMSH|\rPID|1\r").where, "MSH-2 (segment 2)");
+}
+
 TEST(Parser, AnMshWithHundredsOfFieldsLostItsTerminators) {
   std::string run_together(kMsh);
   for (int i = 0; i < 10; ++i) run_together += "||||PID|||P33^^^MINIRIS";
