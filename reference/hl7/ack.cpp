@@ -18,12 +18,26 @@ std::size_t occurrence(const Message& m, std::size_t position) {
   return n;
 }
 
+// Text for people (MSA-3, ERR-8) must reach the ACK even when the original's charset cannot hold
+// every character of it (a quoted value, say): what it cannot hold becomes '?'.
+void set_text(Message& ack, const Path& path, std::string_view text) {
+  if (ack.set(path, text)) return;
+  std::string folded;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      folded += static_cast<char>(c);
+    } else if ((c & 0xC0) != 0x80) {
+      folded += '?';  // one '?' per character: skip its continuation bytes
+    }
+  }
+  (void)ack.set(path, folded);
+}
+
 void add_err(Message& ack, const Message* original, const Issue& issue, bool before_v25) {
   ack.append_segment("ERR");
   const auto set = [&](std::size_t field, std::size_t component, std::size_t sub, std::string_view v) {
-    if (v.empty()) return;
-    Path p{"ERR", ack.find_all("ERR").size(), field, 0, component, sub};
-    (void)ack.set(p, v);
+    set_text(ack, Path{"ERR", ack.find_all("ERR").size(), field, 0, component, sub}, v);
   };
   const auto& w = issue.where;
   const auto occ = (original != nullptr && w.segment != 0) ? occurrence(*original, w.segment) : 0;
@@ -114,7 +128,7 @@ Message build_ack(const Message& original, Outcome outcome, const std::vector<Is
   for (const auto& i : issues) {
     if (text.empty() && i.severity == Severity::error) text = i.text;
   }
-  if (!text.empty()) (void)ack.set("MSA-3", text.substr(0, 80));  // MSA-3 is ST(80)
+  if (!text.empty()) set_text(ack, Path{"MSA", 1, 3, 0, 0, 0}, text.substr(0, 80));  // MSA-3 is ST(80)
   const bool before_v25 = msh && version_number(msh->version()) != 0 && version_number(msh->version()) < 205;
   for (const auto& i : issues) add_err(ack, &original, i, before_v25);
   return ack;
@@ -127,7 +141,7 @@ Message build_reject(const Error& why, const AckOptions& options, std::string_vi
   ack.append_segment("MSA");
   (void)ack.set("MSA-1", "AR");
   if (!control_id.empty()) (void)ack.set("MSA-2", control_id);
-  (void)ack.set("MSA-3", why.message().substr(0, 80));
+  set_text(ack, Path{"MSA", 1, 3, 0, 0, 0}, why.message().substr(0, 80));
   add_err(ack, nullptr, to_issue(why), false);
   return ack;
 }

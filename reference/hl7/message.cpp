@@ -139,19 +139,30 @@ std::optional<std::size_t> Message::resolve_segment(const Path& path) const {
   return find(path.segment, path.occurrence);
 }
 
+std::string_view Message::raw_at(std::size_t segment, std::size_t field_number, std::size_t repetition,
+                                 std::size_t component, std::size_t subcomponent) const {
+  const auto text = field(segment, field_number);
+  if (is_header(segment) && field_number <= 2) return text;  // the delimiters themselves: never split
+  return element(text, delimiters_, repetition, component, subcomponent);
+}
+
+std::string Message::decoded_at(std::size_t segment, std::size_t field_number, std::size_t repetition,
+                                std::size_t component, std::size_t subcomponent) const {
+  const auto text = raw_at(segment, field_number, repetition, component, subcomponent);
+  if (is_header(segment) && field_number <= 2) return std::string(text);
+  return unescape(text, delimiters_, charset_);
+}
+
 std::string_view Message::raw(const Path& path) const {
   const auto segment = resolve_segment(path);
   if (!segment) return {};
-  const auto text = field(*segment, path.field);
-  if (is_header(*segment) && path.field <= 2) return text;
-  return element(text, delimiters_, path.effective_repetition(), path.component, path.subcomponent);
+  return raw_at(*segment, path.field, path.effective_repetition(), path.component, path.subcomponent);
 }
 
 std::string Message::get(const Path& path) const {
   const auto segment = resolve_segment(path);
   if (!segment) return {};
-  if (is_header(*segment) && path.field <= 2) return std::string(field(*segment, path.field));
-  return unescape(raw(path), delimiters_, charset_);
+  return decoded_at(*segment, path.field, path.effective_repetition(), path.component, path.subcomponent);
 }
 
 Result<std::string> Message::get(std::string_view path) const {
@@ -169,9 +180,7 @@ Result<std::string> Message::raw(std::string_view path) const {
 std::string Message::value(std::size_t segment, std::size_t field_number, std::size_t repetition, std::size_t component,
                            std::size_t subcomponent) const {
   if (segment >= segments_.size()) return {};
-  const auto text = field(segment, field_number);
-  if (is_header(segment) && field_number <= 2) return std::string(text);
-  return unescape(element(text, delimiters_, repetition, component, subcomponent), delimiters_, charset_);
+  return decoded_at(segment, field_number, repetition, component, subcomponent);
 }
 
 std::size_t Message::repetition_count(std::size_t segment, std::size_t field_number) const {
@@ -205,6 +214,7 @@ void Message::set_field_text(std::size_t segment, std::size_t field_number, std:
 }
 
 Result<void> Message::write(const Path& path, std::string_view er7) {
+  if (er7.empty() && raw(path).empty()) return {};  // nothing to write: grow nothing
   auto segment = resolve_segment(path);
   if (!segment) {
     const auto present = find_all(path.segment).size();
@@ -215,7 +225,6 @@ Result<void> Message::write(const Path& path, std::string_view er7) {
     }
     segment = append_segment(path.segment);
   }
-  if (er7.empty() && raw(path).empty()) return {};  // nothing to write: do not grow the segment
   if (is_header(*segment) && path.field <= 2) {
     return Error{Errc::hl7_bad_path, path.to_string(),
                  "MSH-1 and MSH-2 are the message's delimiters; build the message with other delimiters instead"};

@@ -104,6 +104,10 @@ class Message {
 
   [[nodiscard]] bool is_header(std::size_t segment) const;
   [[nodiscard]] std::optional<std::size_t> resolve_segment(const Path& path) const;
+  [[nodiscard]] std::string_view raw_at(std::size_t segment, std::size_t field, std::size_t repetition,
+                                        std::size_t component, std::size_t subcomponent) const;
+  [[nodiscard]] std::string decoded_at(std::size_t segment, std::size_t field, std::size_t repetition,
+                                       std::size_t component, std::size_t subcomponent) const;
   Span keep(std::string_view text);
   void set_field_text(std::size_t segment, std::size_t field, std::string_view er7);
   Result<void> write(const Path& path, std::string_view er7);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <optional>
@@ -86,8 +87,9 @@ class Parser {
     build_classes();
 
     m_.store_.assign(in_);
-    m_.fields_.reserve(in_.size() / 6 + 8);
-    m_.segments_.reserve(in_.size() / 60 + 4);
+    // A guess from typical field sizes, capped: a 16 MiB report is mostly one base64 field.
+    m_.fields_.reserve(std::min<std::size_t>(in_.size() / 6, 1U << 16) + 8);
+    m_.segments_.reserve(std::min<std::size_t>(in_.size() / 60, 1U << 12) + 4);
     if (auto scanned = scan(); !scanned) return scanned.error();
     if (!extra_.empty()) m_.store_ += extra_;
     if (auto finished = finish(); !finished) return finished.error();

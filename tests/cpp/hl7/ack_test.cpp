@@ -64,6 +64,15 @@ TEST(Ack, UsesTheOriginalsDelimitersAndEscapesText) {
   EXPECT_EQ(read_ack(ack.serialize())->text, "bad $ and % here");
 }
 
+TEST(Ack, TextTheCharsetCannotHoldStillReachesTheAck) {
+  const auto original = parse("MSH|^~\\&|EHR|GEN|RIS|RAD|20260301||ADT^A08|C1|P|2.5.1\rPID|1\r").value();
+  const auto ack = build_ack(original, Outcome::error,
+                             {{Severity::error, Location::of_segment(2, "PID", 8), 103, "PID-8 'Ødegård'"}}, options());
+  const auto read = read_ack(ack.serialize()).value();
+  EXPECT_EQ(read.text, "PID-8 '?deg?rd'");
+  EXPECT_EQ(read.error_codes, std::vector<std::string>{"103"});
+}
+
 TEST(Ack, RejectForUnreadableInput) {
   const Error why{Errc::hl7_not_a_message, "line 1", "the first segment is 'GET'"};
   const auto ack = build_reject(why, options(), "X1");
