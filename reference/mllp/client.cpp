@@ -32,6 +32,7 @@ class Client::Impl {
   virtual Result<void> send_raw(std::string_view bytes) = 0;
   virtual Result<std::string> receive() = 0;
   [[nodiscard]] virtual bool peer_has_closed() = 0;
+  [[nodiscard]] virtual bool has_unread_input() = 0;
 };
 
 namespace {
@@ -65,24 +66,48 @@ class Connection final : public Client::Impl {
   }
 
   Result<std::string> exchange(std::string_view payload) override {
+    // A reply already waiting was not asked for by this message (a second ACK for the last one,
+    // say): pairing it with this message would credit the wrong message.
+    if (has_unread_input()) {
+      return Error{Errc::connection_closed, where(),
+                   "a reply nobody asked for is waiting on the connection; read it or reconnect before sending"};
+    }
     outgoing_.clear();
     append_frame(outgoing_, payload);
-    if (auto sent = send_raw(outgoing_); !sent) return sent.error();
-    return receive();
+    // One deadline for the whole exchange: writing the message and reading its reply.
+    const auto deadline = std::chrono::steady_clock::now() + config_.reply_timeout;
+    if (auto sent = send_until(outgoing_, deadline); !sent) return sent.error();
+    return receive_until(deadline);
   }
 
   Result<void> send_raw(std::string_view bytes) override {
+    return send_until(bytes, std::chrono::steady_clock::now() + config_.reply_timeout);
+  }
+
+  Result<std::string> receive() override {
+    return receive_until(std::chrono::steady_clock::now() + config_.reply_timeout);
+  }
+
+  [[nodiscard]] bool has_unread_input() override {
+    if (next_ready_ < ready_.size() || decoder_.in_frame()) return true;
+    // Under TLS, raw bytes on the socket may be protocol records (TLS 1.3 session tickets), not
+    // a reply: only what the TLS layer has already decrypted counts there.
+    if constexpr (kIsTls<Stream>) return SSL_pending(stream_.native_handle()) > 0;
+    boost::system::error_code ec;
+    return socket_of(stream_).available(ec) > 0 && !ec;
+  }
+
+  Result<void> send_until(std::string_view bytes, std::chrono::steady_clock::time_point deadline) {
     boost::system::error_code result = asio::error::would_block;
     asio::async_write(stream_, asio::buffer(bytes), [&](boost::system::error_code e, std::size_t) { result = e; });
-    if (!run_until_done(result, std::chrono::steady_clock::now() + config_.reply_timeout)) {
+    if (!run_until_done(result, deadline)) {
       return Error{Errc::reply_timeout, where(), "the peer did not take the bytes within the timeout"};
     }
     if (result) return Error{Errc::connection_closed, where(), result.message()};
     return {};
   }
 
-  Result<std::string> receive() override {
-    const auto deadline = std::chrono::steady_clock::now() + config_.reply_timeout;
+  Result<std::string> receive_until(std::chrono::steady_clock::time_point deadline) {
     while (next_ready_ == ready_.size()) {
       ready_.clear();
       next_ready_ = 0;
@@ -201,5 +226,6 @@ Result<std::string> Client::exchange(std::string_view payload) { return impl_->e
 Result<void> Client::send_raw(std::string_view bytes) { return impl_->send_raw(bytes); }
 Result<std::string> Client::receive() { return impl_->receive(); }
 bool Client::peer_has_closed() const { return impl_->peer_has_closed(); }
+bool Client::has_unread_input() const { return impl_->has_unread_input(); }
 
 }  // namespace radloop::mllp

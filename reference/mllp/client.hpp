@@ -44,6 +44,8 @@ class Client {
   // True when the peer has closed or reset the connection; checked without blocking, so a
   // long-lived client can reconnect before it sends rather than lose a send to a dead socket.
   [[nodiscard]] bool peer_has_closed() const;
+  // Bytes or frames arrived that no exchange asked for; exchange() refuses to run over them.
+  [[nodiscard]] bool has_unread_input() const;
 
   class Impl;
 

@@ -48,11 +48,14 @@ Result<void> check(const SenderConfig& config) {
   boost::asio::ip::make_address(config.host, ec);
   if (ec) return Error{Errc::invalid_config, "host", config.host + ": " + ec.message()};
   if (config.max_attempts == 0) return Error{Errc::invalid_config, "max_attempts", "at least one attempt is needed"};
-  if (config.backoff_multiplier < 1.0) {
+  if (!(config.backoff_multiplier >= 1.0)) {  // NaN too
     return Error{Errc::invalid_config, "backoff_multiplier", "a backoff that shrinks would hammer the peer"};
   }
   if (config.initial_backoff.count() < 0 || config.max_backoff < config.initial_backoff) {
     return Error{Errc::invalid_config, "initial_backoff", "needs 0 <= initial_backoff <= max_backoff"};
+  }
+  if (config.max_backoff > std::chrono::hours(24)) {
+    return Error{Errc::invalid_config, "max_backoff", "more than a day between attempts is a stopped sender"};
   }
   if (config.tls) {
     // Loads the files once now, so a wrong path fails here rather than at the first message.
@@ -123,7 +126,16 @@ class Sender::Impl {
         item = std::move(queue_.front());
         queue_.pop_front();
       }
-      item.promise.set_value(deliver(item.payload));
+      // Nothing may escape this thread: a failure becomes the message's result.
+      try {
+        item.promise.set_value(deliver(item.payload));
+      } catch (const std::exception& e) {
+        client_.reset();
+        SendResult failed;
+        failed.outcome = SendOutcome::connection_lost;
+        failed.last_error = Error{Errc::internal, where_, e.what()};
+        item.promise.set_value(std::move(failed));
+      }
     }
   }
 
@@ -152,6 +164,12 @@ class Sender::Impl {
     // A connection the peer closed while we were idle is replaced before sending, so the
     // message is not spent on a dead socket.
     if (client_ && client_->peer_has_closed()) client_.reset();
+    // A reply that came after the last message's (a duplicate or second ACK) belongs to that
+    // message: a fresh connection keeps it from being credited to this one.
+    if (client_ && client_->has_unread_input()) {
+      spdlog::warn("mllp: {} sent a reply nobody asked for; reconnecting before the next message", where_);
+      client_.reset();
+    }
     if (!client_) {
       auto connected = Client::connect(client_config_);
       if (!connected) {
@@ -182,6 +200,9 @@ class Sender::Impl {
       // A reply nobody can read is not an acceptance, and sending again would not make it readable.
       result.verdict = ReplyVerdict{"", false, false};
       result.last_error = Error{Errc::internal, "reply classifier", e.what()};
+    } catch (...) {
+      result.verdict = ReplyVerdict{"", false, false};
+      result.last_error = Error{Errc::internal, "reply classifier", "it threw something that is not an exception"};
     }
   }
 

@@ -46,7 +46,19 @@ class Server::Impl {
     port_ = acceptor_.local_endpoint().port();
     asio::post(acceptor_.get_executor(), [this] { accept(); });
     for (unsigned i = 0; i < std::max(1U, config.threads); ++i) {
-      threads_.emplace_back([this] { io_.run(); });
+      threads_.emplace_back([this] {
+        // Nothing may escape a server thread: log what a completion threw and keep serving.
+        while (true) {
+          try {
+            io_.run();
+            return;
+          } catch (const std::exception& e) {
+            spdlog::error("mllp: a server task failed: {}; the server keeps running", e.what());
+          } catch (...) {
+            spdlog::error("mllp: a server task failed; the server keeps running");
+          }
+        }
+      });
     }
     spdlog::info("mllp: listening on {}:{}{}", config.bind_address, port_, config.tls ? " (TLS)" : "");
     return {};

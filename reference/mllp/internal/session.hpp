@@ -129,8 +129,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       }
       spdlog::warn("mllp: closing {}: {} for more than {} ms", self->message_.peer, self->waiting_for(),
                    self->server_.config.idle_timeout.count());
-      ++self->server_.counters.connections_dropped;
       self->close();
+      ++self->server_.counters.connections_dropped;  // after the close: a watcher of the count sees it done
     });
   }
 
@@ -173,8 +173,13 @@ class Session final : public SessionControl, public std::enable_shared_from_this
                             [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
                               if (self->closed_) return;
                               if (ec == boost::asio::error::operation_aborted && self->draining_) {
+                                // begin_drain cancelled the read; bytes may have come in meanwhile
+                                if (self->has_bytes_in_flight()) {
+                                  self->read();
+                                  return;
+                                }
                                 ++self->server_.counters.idle_connections_closed_at_stop;
-                                self->close();  // begin_drain cancelled the read: nothing was in flight
+                                self->close();
                                 return;
                               }
                               if (ec) {
@@ -201,7 +206,13 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     auto fed = decoder_.feed(bytes, pending_);
     if (const auto discarded = decoder_.discarded_bytes() - discarded_before; discarded > 0) {
       server_.counters.bytes_discarded += discarded;
-      spdlog::warn("mllp: {} sent {} byte(s) outside any frame; discarded", message_.peer, discarded);
+      // Once per connection: a peer that ends every frame with <CR><LF> would otherwise log a
+      // warning per message.
+      if (!warned_discarded_) {
+        spdlog::warn("mllp: {} sent {} byte(s) outside any frame; discarded (counted from now on)", message_.peer,
+                     discarded);
+        warned_discarded_ = true;
+      }
     }
     server_.counters.messages_received += pending_.size();
     if (!fed) {
@@ -219,7 +230,9 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     if (next_pending_ == pending_.size()) {
       pending_.clear();
       next_pending_ = 0;
-      if (close_when_done_ || (draining_ && !has_bytes_in_flight())) {
+      if (close_when_done_) {
+        linger_then_close();
+      } else if (draining_ && !has_bytes_in_flight()) {
         close();
       } else {
         read();
@@ -289,6 +302,31 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     return false;
   }
 
+  // Closing a socket with unread input makes the kernel reset the connection, which can throw
+  // away replies still queued for the peer. So: stop sending (FIN after the replies), read and
+  // drop what the peer still sends, and close at its end of stream or after a second.
+  void linger_then_close() {
+    boost::system::error_code ignored;
+    socket_of(stream_).shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+      if (!ec && !self->closed_) self->close();
+    });
+    discard_until_closed();
+  }
+
+  void discard_until_closed() {
+    socket_of(stream_).async_read_some(boost::asio::buffer(buffer_),
+                                       [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                                         if (self->closed_) return;
+                                         if (ec) {
+                                           self->close();
+                                           return;
+                                         }
+                                         self->discard_until_closed();
+                                       });
+  }
+
   void close() {
     closed_ = true;
     boost::system::error_code ignored;
@@ -298,6 +336,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
   Stream stream_;
   boost::asio::steady_timer timer_;
+  bool warned_discarded_ = false;
   ServerState& server_;
   FrameDecoder decoder_;
   std::array<char, 64 * 1024> buffer_{};

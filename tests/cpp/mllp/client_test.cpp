@@ -103,5 +103,21 @@ TEST(MllpClient, RefusesAHostThatIsNotAnAddress) {
   EXPECT_EQ(client.error().code, Errc::invalid_config);
 }
 
+TEST(MllpClient, RefusesToPairAWaitingUnaskedReplyWithANewMessage) {
+  auto server = Server::start({}, [](const InboundMessage& m) {
+                  return "ACK:" + m.payload +
+                         "\x1c\r\x0b"
+                         "ACK:" +
+                         m.payload + " again";
+                }).value();
+  auto client = testing::connect_to(*server);
+  EXPECT_EQ(client->exchange("1").value(), "ACK:1");
+  EXPECT_TRUE(testing::eventually([&] { return client->has_unread_input(); }));
+  auto next = client->exchange("2");
+  ASSERT_FALSE(next.ok());
+  EXPECT_EQ(next.error().code, Errc::connection_closed);
+  EXPECT_EQ(client->receive().value(), "ACK:1 again") << "the waiting reply is still there to read";
+}
+
 }  // namespace
 }  // namespace radloop::mllp

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <atomic>
 #include <future>
@@ -138,6 +140,25 @@ TEST(MllpSender, KeepsTheOrderAcrossARetry) {
   EXPECT_EQ(wait(futures[2]).attempts, 1U);
   // "3" never overtakes the retried "2".
   EXPECT_EQ(server.seen(), (std::vector<std::string>{"1", "2", "2", "3"}));
+}
+
+TEST(MllpSender, AReplyNobodyAskedForIsNeverCreditedToTheNextMessage) {
+  // A peer that answers message 1 twice (a commit ACK then an application ACK, or a duplicate):
+  // the second frame belongs to message 1 and must not become message 2's reply.
+  auto server = Server::start({}, [](const InboundMessage& m) {
+                  return m.payload == "1" ? std::string(
+                                                "ACK:1\x1c\r\x0b"
+                                                "ACK:1 again")
+                                          : "ACK:" + m.payload;
+                }).value();
+  auto sender = start_sender(sender_config(server->port()));
+  auto first = sender->submit("1");
+  EXPECT_EQ(wait(first).reply, "ACK:1");
+  auto second = sender->submit("2");
+  const auto result = wait(second);
+  EXPECT_EQ(result.outcome, SendOutcome::replied);
+  EXPECT_EQ(result.reply, "ACK:2");
+  EXPECT_EQ(result.attempts, 1U) << "reconnecting over stale input costs no attempt";
 }
 
 TEST(MllpSender, ReportsConnectionLostAfterMaxAttempts) {
@@ -316,6 +337,12 @@ TEST(MllpSender, RefusesAnUnusableConfiguration) {
   auto shrinking = sender_config(1);
   shrinking.backoff_multiplier = 0.5;
   EXPECT_EQ(Sender::start(shrinking).error().code, Errc::invalid_config);
+  auto not_a_number = sender_config(1);
+  not_a_number.backoff_multiplier = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(Sender::start(not_a_number).error().code, Errc::invalid_config);
+  auto forever = sender_config(1);
+  forever.max_backoff = std::chrono::milliseconds::max();
+  EXPECT_EQ(Sender::start(forever).error().code, Errc::invalid_config);
   auto missing_ca = sender_config(1);
   missing_ca.tls = ClientTls{.ca_file = "/nonexistent/ca.pem"};
   EXPECT_EQ(Sender::start(missing_ca).error().code, Errc::invalid_config);
