@@ -102,15 +102,16 @@ class Server::Impl {
 
   [[nodiscard]] ServerStats stats() const {
     const auto& c = state_.counters;
-    return ServerStats{c.connections_accepted,
-                       c.messages_received,
-                       c.replies_sent,
-                       c.bytes_discarded,
-                       c.connections_dropped,
-                       c.tls_handshakes_failed,
-                       c.drained_replies,
-                       c.idle_connections_closed_at_stop,
-                       c.connections_cut_at_drain_timeout};
+    // Named, so that a field added to one struct cannot silently land in another's place.
+    return ServerStats{.connections_accepted = c.connections_accepted,
+                       .messages_received = c.messages_received,
+                       .replies_sent = c.replies_sent,
+                       .bytes_discarded = c.bytes_discarded,
+                       .connections_dropped = c.connections_dropped,
+                       .tls_handshakes_failed = c.tls_handshakes_failed,
+                       .drained_replies = c.drained_replies,
+                       .idle_connections_closed_at_stop = c.idle_connections_closed_at_stop,
+                       .connections_cut_at_drain_timeout = c.connections_cut_at_drain_timeout};
   }
 
   [[nodiscard]] std::chrono::milliseconds drain_timeout() const { return state_.config.drain_timeout; }

@@ -20,13 +20,8 @@ using testing::eventually;
 using testing::start_echo_server;
 
 // A port nothing listens on: a server's, after it stopped.
-std::uint16_t closed_port() {
-  auto server = start_echo_server();
-  return server->port();
-}
-
 TEST(MllpClient, ReportsConnectFailureToAClosedPort) {
-  auto client = Client::connect(testing::client_config(closed_port()));
+  auto client = Client::connect(testing::client_config(testing::closed_port()));
   ASSERT_FALSE(client.ok());
   EXPECT_EQ(client.error().code, Errc::connect_failed);
 }

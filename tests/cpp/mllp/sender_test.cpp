@@ -80,11 +80,6 @@ SendResult wait(std::future<SendResult>& future) {
   return future.get();
 }
 
-std::uint16_t closed_port() {
-  auto server = testing::start_echo_server();
-  return server->port();
-}
-
 // "m7" for 7. Appends rather than `"m" + std::to_string(i)`, which trips GCC 12's -Wrestrict
 // false positive at -O3.
 std::string numbered(int i) {
@@ -176,7 +171,7 @@ TEST(MllpSender, ReportsConnectionLostAfterMaxAttempts) {
 }
 
 TEST(MllpSender, ReportsRefusedWhenNothingListensAfterEveryAttempt) {
-  auto config = sender_config(closed_port());
+  auto config = sender_config(testing::closed_port());
   config.max_attempts = 3;
   auto sender = start_sender(config);
   auto future = sender->submit(std::string(kMessage));
@@ -302,7 +297,7 @@ TEST(MllpSender, CloseCancelsWhatIsQueuedAndFinishesTheCurrentMessage) {
 }
 
 TEST(MllpSender, CloseStopsRetryingAMessageThatIsBackingOff) {
-  auto config = sender_config(closed_port());
+  auto config = sender_config(testing::closed_port());
   config.max_attempts = 1'000;
   config.initial_backoff = 60'000ms;  // would wait a minute before the second attempt
   config.max_backoff = 60'000ms;

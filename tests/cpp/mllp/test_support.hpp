@@ -30,6 +30,12 @@ inline std::unique_ptr<Server> start_echo_server(ServerConfig config = {}) {
   return std::move(server).value();
 }
 
+// A loopback port nothing listens on: a server took it and has stopped.
+inline std::uint16_t closed_port() {
+  auto server = start_echo_server();
+  return server->port();
+}
+
 inline ClientConfig client_config(std::uint16_t port, std::chrono::milliseconds reply_timeout = kPatience) {
   ClientConfig config;
   config.port = port;
