@@ -128,6 +128,9 @@ int main(int argc, char** argv) {
   pipe->add_option("--dicom-port", config.dicom.port, "DICOM port (0 = ephemeral)")->capture_default_str();
   pipe->add_option("--ae-title", config.dicom.ae_title, "DICOM AE title")->capture_default_str();
   pipe->add_option("--store", config.store_path, "SQLite file (:memory: keeps nothing)")->capture_default_str();
+  std::vector<std::string> allowed;
+  pipe->add_option("--allow-calling-ae", allowed,
+                   "Only these calling AE titles, each AE or AE@host (repeatable; default: any caller)");
 
   auto* echo = app.add_subcommand("echo", "C-ECHO a DICOM peer");
   dicom::EchoRequest request;
@@ -147,6 +150,11 @@ int main(int argc, char** argv) {
   if (run->parsed()) return run_command(files, report_path, history_path, quiet);
   if (pipe->parsed()) {
     config.dicom.bind_address = config.mllp.bind_address;
+    for (const auto& entry : allowed) {
+      const auto at = entry.find('@');
+      config.dicom.allowed_callers.push_back(
+          {entry.substr(0, at), at == std::string::npos ? std::string() : entry.substr(at + 1)});
+    }
     return pipeline_command(std::move(config));
   }
   if (echo->parsed()) return echo_command(request);

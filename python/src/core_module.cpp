@@ -64,9 +64,11 @@ py::tuple run_scenario(const std::string& path, const std::string& report_path) 
 
 class PyPipeline {
  public:
-  PyPipeline(const std::string& ae_title, const std::string& store, std::uint16_t mllp_port, std::uint16_t dicom_port) {
+  PyPipeline(const std::string& ae_title, const std::string& store, std::uint16_t mllp_port, std::uint16_t dicom_port,
+             const std::vector<std::pair<std::string, std::string>>& allowed_callers) {
     pipeline::PipelineConfig config;
     config.dicom.ae_title = ae_title;
+    for (const auto& [ae, host] : allowed_callers) config.dicom.allowed_callers.push_back({ae, host});
     config.store_path = store;
     config.mllp.port = mllp_port;
     config.dicom.port = dicom_port;
@@ -143,9 +145,11 @@ PYBIND11_MODULE(_core, m) {
       "Send one HL7 message over MLLP and return the reply payload.");
 
   py::class_<PyPipeline>(m, "Pipeline", "The reference pipeline, running in this process on loopback.")
-      .def(py::init<const std::string&, const std::string&, std::uint16_t, std::uint16_t>(),
+      .def(py::init<const std::string&, const std::string&, std::uint16_t, std::uint16_t,
+                    const std::vector<std::pair<std::string, std::string>>&>(),
            py::arg("ae_title") = "RADLOOP", py::arg("store") = ":memory:", py::arg("mllp_port") = 0,
-           py::arg("dicom_port") = 0)
+           py::arg("dicom_port") = 0, py::arg("allowed_callers") = std::vector<std::pair<std::string, std::string>>{},
+           "allowed_callers: [(calling AE, host or '')]; empty lets any caller in.")
       .def_property_readonly("mllp_port", &PyPipeline::mllp_port)
       .def_property_readonly("dicom_port", &PyPipeline::dicom_port)
       .def_property_readonly("ae_title", &PyPipeline::ae_title)

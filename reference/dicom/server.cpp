@@ -189,7 +189,7 @@ class Server::Impl {
 
   void run_association(T_ASC_Association* assoc) {
     const int fd = SocketOf::get(assoc);
-    internal::AssociationHandler handler(config_.ae_title, observer_, counters_);
+    internal::AssociationHandler handler(config_, observer_, counters_);
     handler.setSharedConfig(scp_config_);
     {
       std::lock_guard lock(mutex_);

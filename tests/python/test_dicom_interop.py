@@ -26,6 +26,19 @@ def test_dcmtk_echoscu_gets_success(pipeline):
     assert pipeline.stats()["echoes_answered"] == 1
 
 
+def test_dcmtk_echoscu_is_let_in_only_by_an_allowed_calling_ae():
+    with radloop.running_pipeline(allowed_callers=[("CT_SCANNER_1", ""), ("MR_1", "10.9.9.9")]) as p:
+        ok = run(peer("echoscu"), "-aet", "CT_SCANNER_1", "-aec", p.ae_title, "127.0.0.1", str(p.dicom_port))
+        assert ok.returncode == 0, ok.stderr
+        unknown = run(peer("echoscu"), "-aet", "CT_SCANNER_2", "-aec", p.ae_title, "127.0.0.1", str(p.dicom_port))
+        assert unknown.returncode != 0
+        assert "Calling AE Title Not Recognized" in unknown.stderr + unknown.stdout
+        elsewhere = run(peer("echoscu"), "-aet", "MR_1", "-aec", p.ae_title, "127.0.0.1", str(p.dicom_port))
+        assert elsewhere.returncode != 0
+        assert p.stats()["associations_accepted"] == 1
+        assert p.stats()["associations_rejected"] == 2
+
+
 def test_dcmtk_echoscu_is_refused_on_a_wrong_called_ae(pipeline):
     result = run(peer("echoscu"), "-aet", "ECHOSCU", "-aec", pipeline.ae_title.lower(), "127.0.0.1",
                  str(pipeline.dicom_port))

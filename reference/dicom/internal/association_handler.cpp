@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 
 namespace radloop::dicom::internal {
@@ -51,11 +53,35 @@ OFBool AssociationHandler::checkCalledAETitleAccepted(const OFString& called_ae)
   return called_ae.c_str() == ae_title_ ? OFTrue : OFFalse;
 }
 
+OFBool AssociationHandler::checkCallingAETitleAccepted(const OFString& calling_ae) {
+  if (allowed_.empty()) return OFTrue;
+  return std::any_of(allowed_.begin(), allowed_.end(),
+                     [&](const AllowedCaller& a) { return a.ae_title == calling_ae.c_str(); })
+             ? OFTrue
+             : OFFalse;
+}
+
+// DcmSCP asks about the host before the calling AE. An AE that is not on the list at all is left
+// to checkCallingAETitleAccepted, so its rejection names the AE; here only a known AE calling
+// from a host it may not use is refused.
+OFBool AssociationHandler::checkCallingHostAccepted(const OFString& /*host*/) {
+  bool known = false;
+  for (const auto& a : allowed_) {
+    if (a.ae_title != calling_ae_) continue;
+    known = true;
+    // The requestor's address as the network saw it (host lookup is off: an IP address).
+    if (a.host.empty() || a.host == peer_) return OFTrue;
+  }
+  return known ? OFFalse : OFTrue;
+}
+
 void AssociationHandler::refuseAssociation(DcmRefuseReasonType reason) {
   ++counters_.associations_rejected;
   std::string why(refuse_reason(reason));
   if (reason == DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED)
     why += " (\"" + called_ae_ + "\", expected \"" + ae_title_ + "\")";
+  if (reason == DCMSCP_CALLING_AE_TITLE_NOT_RECOGNIZED) why += " (\"" + calling_ae_ + "\" is not on the allow-list)";
+  if (reason == DCMSCP_CALLING_HOST_NOT_ALLOWED) why += " (\"" + calling_ae_ + "\" may not call from " + peer_ + ")";
   spdlog::warn("dicom: rejected association {} -> {} from {}: {}", calling_ae_, called_ae_, peer_, why);
   emit(AssociationEvent::Kind::rejected, why);
   DcmThreadSCP::refuseAssociation(reason);

@@ -8,8 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "reference/dicom/events.hpp"
+#include "reference/dicom/server.hpp"
 
 namespace radloop::dicom::internal {
 
@@ -21,12 +23,14 @@ struct ServiceCounters {
 
 class AssociationHandler : public DcmThreadSCP {
  public:
-  AssociationHandler(std::string ae_title, const EventObserver& observer, ServiceCounters& counters)
-      : ae_title_(std::move(ae_title)), observer_(observer), counters_(counters) {}
+  AssociationHandler(const ServerConfig& config, const EventObserver& observer, ServiceCounters& counters)
+      : ae_title_(config.ae_title), allowed_(config.allowed_callers), observer_(observer), counters_(counters) {}
 
  protected:
   void notifyAssociationRequest(const T_ASC_Parameters& params, DcmSCPActionType& action) override;
   OFBool checkCalledAETitleAccepted(const OFString& called_ae) override;
+  OFBool checkCallingAETitleAccepted(const OFString& calling_ae) override;
+  OFBool checkCallingHostAccepted(const OFString& host) override;
   void refuseAssociation(DcmRefuseReasonType reason) override;
   void notifyAssociationAcknowledge() override;
   OFCondition handleECHORequest(T_DIMSE_C_EchoRQ& request, T_ASC_PresentationContextID context) override;
@@ -38,6 +42,7 @@ class AssociationHandler : public DcmThreadSCP {
   void emit(AssociationEvent::Kind kind, std::string reason = {}) const;
 
   std::string ae_title_;
+  const std::vector<AllowedCaller>& allowed_;
   const EventObserver& observer_;
   ServiceCounters& counters_;
   std::string calling_ae_;

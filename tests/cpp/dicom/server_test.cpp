@@ -71,6 +71,44 @@ TEST(DicomServer, RejectsACalledAeTitleThatDiffersOnlyInCase) {
   EXPECT_EQ(server->stats().associations_rejected, 1U);
 }
 
+TEST(DicomServer, TalksOnlyToAllowedCallingAeTitles) {
+  Recorder recorder;
+  ServerConfig config;
+  config.allowed_callers = {{"CT_SCANNER_1", ""}, {"MR_1", "127.0.0.1"}};
+  auto server = start_server(recorder, config);
+  EXPECT_TRUE(echo(EchoRequest{"127.0.0.1", server->port(), "CT_SCANNER_1", "RADLOOP"}).ok());
+  EXPECT_TRUE(echo(EchoRequest{"127.0.0.1", server->port(), "MR_1", "RADLOOP"}).ok());
+  auto unknown = echo(EchoRequest{"127.0.0.1", server->port(), "ct_scanner_1", "RADLOOP"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().detail.find("Calling AE Title Not Recognized"), std::string::npos)
+      << unknown.error().detail;
+  server->stop();
+  std::lock_guard lock(recorder.mutex);
+  const auto& rejected = recorder.events.back();
+  EXPECT_EQ(rejected.kind, AssociationEvent::Kind::rejected);
+  EXPECT_EQ(rejected.calling_ae, "ct_scanner_1");
+  EXPECT_NE(rejected.reason.find("calling AE title not allowed (\"ct_scanner_1\" is not on the allow-list)"),
+            std::string::npos)
+      << rejected.reason;
+  EXPECT_EQ(server->stats().associations_accepted, 2U);
+  EXPECT_EQ(server->stats().associations_rejected, 1U);
+}
+
+TEST(DicomServer, RejectsAnAllowedAeCallingFromAnotherHost) {
+  Recorder recorder;
+  ServerConfig config;
+  config.allowed_callers = {{"CT_SCANNER_1", "10.1.2.3"}};
+  auto server = start_server(recorder, config);
+  auto elsewhere = echo(EchoRequest{"127.0.0.1", server->port(), "CT_SCANNER_1", "RADLOOP"});
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_EQ(elsewhere.error().code, Errc::dicom_association_rejected);
+  server->stop();
+  ASSERT_EQ(recorder.kinds(), std::vector{AssociationEvent::Kind::rejected});
+  EXPECT_NE(recorder.events[0].reason.find("calling host not allowed (\"CT_SCANNER_1\" may not call from 127.0.0.1)"),
+            std::string::npos)
+      << recorder.events[0].reason;
+}
+
 TEST(DicomServer, SurvivesBytesThatAreNotAnAssociationRequest) {
   Recorder recorder;
   ServerConfig config;
