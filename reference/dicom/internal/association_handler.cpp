@@ -193,7 +193,7 @@ OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_P
          std::string("transfer of ") + request.AffectedSOPInstanceUID + " broke off: " + describe(received));
     return received;
   }
-  auto reply = store_.commit(temp, request.AffectedSOPInstanceUID, calling_ae_);
+  auto reply = store_.commit(temp, request.AffectedSOPClassUID, request.AffectedSOPInstanceUID, calling_ae_);
   if (reply.conflict) {
     emit(AssociationEvent::Kind::instance_conflict, reply.detail);
   } else if (reply.status != 0) {

@@ -55,14 +55,19 @@ StoreReply InstanceStore::fail(std::uint16_t status, std::string detail) {
   return StoreReply{status, std::move(detail), false};
 }
 
-StoreReply InstanceStore::commit(const std::string& temp, const std::string& requested_sop_uid,
-                                 const std::string& calling_ae) {
+StoreReply InstanceStore::commit(const std::string& temp, const std::string& requested_class_uid,
+                                 const std::string& requested_sop_uid, const std::string& calling_ae) {
   auto header = read_instance_header(temp);
   if (!header) {
     remove_quietly(temp);
     return fail(kCannotUnderstand, header.error().detail);
   }
   InstanceRecord record = std::move(header).value();
+  if (record.sop_class_uid != requested_class_uid) {
+    remove_quietly(temp);
+    return fail(kDoesNotMatchSopClass, "SOP Class UID in the data set \"" + record.sop_class_uid +
+                                           "\" differs from the request's \"" + requested_class_uid + "\"");
+  }
   if (record.sop_instance_uid != requested_sop_uid) {
     remove_quietly(temp);
     return fail(kDoesNotMatchSopClass, "SOP Instance UID in the data set \"" + record.sop_instance_uid +

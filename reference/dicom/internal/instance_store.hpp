@@ -35,7 +35,9 @@ class InstanceStore {
   // A fresh file name under .incoming for one transfer.
   std::string temp_path();
   // Takes over the temp file (it is gone afterwards, whatever the outcome).
-  StoreReply commit(const std::string& temp, const std::string& requested_sop_uid, const std::string& calling_ae);
+  // The request's Affected SOP Class and Instance UIDs must be the data set's own.
+  StoreReply commit(const std::string& temp, const std::string& requested_class_uid,
+                    const std::string& requested_sop_uid, const std::string& calling_ae);
 
   std::atomic<std::uint64_t> stored{0};
   std::atomic<std::uint64_t> duplicates{0};

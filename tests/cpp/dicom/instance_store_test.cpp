@@ -443,7 +443,20 @@ TEST(InstanceStore, RefusesADataSetWhoseUidDiffersFromTheRequest) {
   const auto instance = make_instance(work.path);
   const auto temp = store.temp_path();
   fs::copy_file(instance.path, temp);
-  const auto reply = store.commit(temp, "1.2.3.4", "MODALITY1");
+  const auto reply = store.commit(temp, UID_CTImageStorage, "1.2.3.4", "MODALITY1");
+  EXPECT_EQ(reply.status, 0xA900);
+  EXPECT_TRUE(files_under(storage.path).empty());
+}
+
+TEST(InstanceStore, RefusesADataSetOfAnotherClassThanTheRequest) {
+  TempDir storage, work;
+  ServerConfig config = storing_into(storage.path);
+  internal::InstanceStore store(config, {});
+  ASSERT_TRUE(store.prepare().ok());
+  const auto instance = make_instance(work.path);
+  const auto temp = store.temp_path();
+  fs::copy_file(instance.path, temp);
+  const auto reply = store.commit(temp, UID_MRImageStorage, instance.sop_uid, "MODALITY1");
   EXPECT_EQ(reply.status, 0xA900);
   EXPECT_TRUE(files_under(storage.path).empty());
 }
@@ -458,7 +471,7 @@ TEST(InstanceStore, RefusesUidsThatWouldNameOtherPaths) {
   const auto instance = make_instance(work.path, uids);
   const auto temp = store.temp_path();
   fs::copy_file(instance.path, temp);
-  const auto reply = store.commit(temp, instance.sop_uid, "MODALITY1");
+  const auto reply = store.commit(temp, UID_CTImageStorage, instance.sop_uid, "MODALITY1");
   EXPECT_EQ(reply.status, 0xC000);
   EXPECT_NE(reply.detail.find("\"..\""), std::string::npos) << reply.detail;
   EXPECT_TRUE(files_under(storage.path).empty());
