@@ -10,6 +10,7 @@
 #include <dcmtk/dcmnet/scu.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -339,6 +341,39 @@ TEST(DicomStore, UndoesTheWriteWhenTheSinkFails) {
   EXPECT_TRUE(files_under(storage.path).empty());
   EXPECT_EQ(server->stats().instances_stored, 0U);
   EXPECT_EQ(server->stats().store_failures, 1U);
+}
+
+// Every accepted association's socket has Nagle off: a C-STORE response written in two pieces
+// would otherwise wait out the peer's delayed ACK. Looked at from the sink, on the service thread.
+TEST(DicomStore, ServesAssociationsWithNagleOff) {
+  TempDir storage, work;
+  Recorder recorder;
+  std::atomic<int> accepted_sockets{0};
+  std::atomic<int> with_nodelay{0};
+  std::atomic<std::uint16_t> port{0};
+  auto server = start_server(recorder, storing_into(storage.path), [&](const InstanceRecord&) -> Result<void> {
+    for (int fd = 0; fd < 1024; ++fd) {
+      sockaddr_in local{};
+      socklen_t length = sizeof local;
+      int listening = 1;
+      socklen_t size = sizeof listening;
+      if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 || local.sin_family != AF_INET ||
+          ntohs(local.sin_port) != port || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
+          listening != 0) {
+        continue;
+      }
+      ++accepted_sockets;
+      int nodelay = 0;
+      size = sizeof nodelay;
+      if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size) == 0 && nodelay != 0) ++with_nodelay;
+    }
+    return {};
+  });
+  port = server->port();
+  ASSERT_EQ(send(server->port(), make_instance(work.path).path).status, 0x0000);
+  server->stop();
+  EXPECT_EQ(accepted_sockets, 1);
+  EXPECT_EQ(with_nodelay, 1);
 }
 
 TEST(DicomStore, InteroperatesWithStorescu) {
