@@ -65,8 +65,9 @@ py::tuple run_scenario(const std::string& path, const std::string& report_path) 
 class PyPipeline {
  public:
   PyPipeline(const std::string& ae_title, const std::string& store, std::uint16_t mllp_port, std::uint16_t dicom_port,
-             const std::vector<std::pair<std::string, std::string>>& allowed_callers) {
+             const std::vector<std::pair<std::string, std::string>>& allowed_callers, const std::string& storage_dir) {
     pipeline::PipelineConfig config;
+    config.dicom.storage_dir = storage_dir;
     config.dicom.ae_title = ae_title;
     for (const auto& [ae, host] : allowed_callers) config.dicom.allowed_callers.push_back({ae, host});
     config.store_path = store;
@@ -90,6 +91,11 @@ class PyPipeline {
     d["associations_accepted"] = s.dicom.associations_accepted;
     d["associations_rejected"] = s.dicom.associations_rejected;
     d["echoes_answered"] = s.dicom.echoes_answered;
+    d["instances_stored"] = s.dicom.instances_stored;
+    d["instance_duplicates"] = s.dicom.duplicates;
+    d["instance_conflicts"] = s.dicom.conflicts;
+    d["store_failures"] = s.dicom.store_failures;
+    d["contexts_rejected"] = s.dicom.contexts_rejected;
     return d;
   }
   [[nodiscard]] std::int64_t inbound_count() const { return unwrap(pipeline_->store().count_inbound()); }
@@ -146,10 +152,12 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<PyPipeline>(m, "Pipeline", "The reference pipeline, running in this process on loopback.")
       .def(py::init<const std::string&, const std::string&, std::uint16_t, std::uint16_t,
-                    const std::vector<std::pair<std::string, std::string>>&>(),
+                    const std::vector<std::pair<std::string, std::string>>&, const std::string&>(),
            py::arg("ae_title") = "RADLOOP", py::arg("store") = ":memory:", py::arg("mllp_port") = 0,
            py::arg("dicom_port") = 0, py::arg("allowed_callers") = std::vector<std::pair<std::string, std::string>>{},
-           "allowed_callers: [(calling AE, host or '')]; empty lets any caller in.")
+           py::arg("storage_dir") = "",
+           "allowed_callers: [(calling AE, host or '')]; empty lets any caller in. storage_dir: where C-STORE "
+           "writes instances (<study>/<series>/<sop>.dcm); empty refuses C-STORE.")
       .def_property_readonly("mllp_port", &PyPipeline::mllp_port)
       .def_property_readonly("dicom_port", &PyPipeline::dicom_port)
       .def_property_readonly("ae_title", &PyPipeline::ae_title)

@@ -8,7 +8,10 @@
 namespace radloop::dicom {
 
 struct AssociationEvent {
-  enum class Kind { accepted, rejected, echo, released, aborted };
+  // context_rejected: one proposed presentation context was refused (reason names the abstract
+  // syntax and the proposed transfer syntaxes); instance_conflict: an instance reused a stored
+  // SOP Instance UID with other content; store_failed: a C-STORE was answered with a failure.
+  enum class Kind { accepted, rejected, echo, released, aborted, context_rejected, instance_conflict, store_failed };
   Kind kind = Kind::accepted;
   std::string calling_ae;
   std::string called_ae;

@@ -8,6 +8,8 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmnet/diutil.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -22,6 +24,7 @@
 #include "reference/dicom/internal/acceptor_network.hpp"
 #include "reference/dicom/internal/association_handler.hpp"
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/instance_store.hpp"
 
 namespace radloop::dicom {
 
@@ -32,8 +35,34 @@ std::string_view to_string(AssociationEvent::Kind kind) {
     case AssociationEvent::Kind::echo: return "echo";
     case AssociationEvent::Kind::released: return "released";
     case AssociationEvent::Kind::aborted: return "aborted";
+    case AssociationEvent::Kind::context_rejected: return "context_rejected";
+    case AssociationEvent::Kind::instance_conflict: return "instance_conflict";
+    case AssociationEvent::Kind::store_failed: return "store_failed";
   }
   return "unknown";
+}
+
+std::string_view to_string(InstanceRecord::Outcome outcome) {
+  switch (outcome) {
+    case InstanceRecord::Outcome::stored: return "stored";
+    case InstanceRecord::Outcome::duplicate: return "duplicate";
+    case InstanceRecord::Outcome::conflict: return "conflict";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> ServerConfig::default_transfer_syntaxes() {
+  return {UID_LittleEndianExplicitTransferSyntax,
+          UID_LittleEndianImplicitTransferSyntax,
+          UID_BigEndianExplicitTransferSyntax,
+          UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+          UID_JPEGProcess1TransferSyntax,
+          UID_JPEGProcess14SV1TransferSyntax,
+          UID_JPEGLSLosslessTransferSyntax,
+          UID_JPEGLSLossyTransferSyntax,
+          UID_RLELosslessTransferSyntax,
+          UID_JPEG2000LosslessOnlyTransferSyntax,
+          UID_JPEG2000TransferSyntax};
 }
 
 namespace {
@@ -53,6 +82,9 @@ DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
   syntaxes.push_back(UID_BigEndianExplicitTransferSyntax);
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
   scp.addPresentationContext(UID_VerificationSOPClass, syntaxes);
+
+  // Storage contexts are negotiated by the association handler: a DCMTK profile holds at most
+  // 128 contexts, fewer than the storage classes it knows.
   return DcmSharedSCPConfig(scp);
 }
 
@@ -75,13 +107,15 @@ void drop(T_ASC_Association*& assoc) {
 
 class Server::Impl {
  public:
-  Impl(ServerConfig config, EventObserver observer, internal::AcceptorNetwork network)
+  Impl(ServerConfig config, EventObserver observer, InstanceSink sink, internal::AcceptorNetwork network)
       : config_(std::move(config)),
         observer_(std::move(observer)),
         network_(std::move(network)),
-        scp_config_(make_scp_config(config_)) {}
+        scp_config_(make_scp_config(config_)),
+        store_(config_, std::move(sink)) {}
 
   Result<void> start() {
+    if (auto prepared = store_.prepare(); !prepared) return prepared.error();
     if (::pipe2(wake_.data(), O_CLOEXEC) != 0) return Error{Errc::internal, "dicom server", "cannot create a pipe"};
     accept_thread_ = std::thread([this] { accept_loop(); });
     spdlog::info("dicom: {} listening on {}:{}", config_.ae_title, config_.bind_address, network_.port());
@@ -115,7 +149,16 @@ class Server::Impl {
 
   [[nodiscard]] std::uint16_t port() const { return network_.port(); }
   [[nodiscard]] ServerStats stats() const {
-    return {counters_.associations_accepted, counters_.associations_rejected, counters_.echoes_answered};
+    ServerStats stats;
+    stats.associations_accepted = counters_.associations_accepted;
+    stats.associations_rejected = counters_.associations_rejected;
+    stats.echoes_answered = counters_.echoes_answered;
+    stats.instances_stored = store_.stored;
+    stats.duplicates = store_.duplicates;
+    stats.conflicts = store_.conflicts;
+    stats.store_failures = store_.failures;
+    stats.contexts_rejected = counters_.contexts_rejected;
+    return stats;
   }
 
  private:
@@ -189,7 +232,11 @@ class Server::Impl {
 
   void run_association(T_ASC_Association* assoc) {
     const int fd = SocketOf::get(assoc);
-    internal::AssociationHandler handler(config_, observer_, counters_);
+    // DCMTK sets TCP_NODELAY on accepted sockets only when the environment asks for it (see
+    // dcmtk_runtime.cpp); set it here too so a user's TCP_NODELAY=0 cannot slow every C-STORE reply.
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    internal::AssociationHandler handler(config_, observer_, counters_, store_, assoc);
     handler.setSharedConfig(scp_config_);
     {
       std::lock_guard lock(mutex_);
@@ -207,6 +254,7 @@ class Server::Impl {
   EventObserver observer_;
   internal::AcceptorNetwork network_;
   DcmSharedSCPConfig scp_config_;
+  internal::InstanceStore store_;
   internal::ServiceCounters counters_;
   std::array<int, 2> wake_{-1, -1};
   std::thread accept_thread_;
@@ -216,13 +264,18 @@ class Server::Impl {
   std::set<int> active_sockets_;
 };
 
-Result<std::unique_ptr<Server>> Server::start(ServerConfig config, EventObserver observer) {
+Result<std::unique_ptr<Server>> Server::start(ServerConfig config, EventObserver observer, InstanceSink on_instance) {
   if (config.ae_title.empty() || config.ae_title.size() > 16) {
     return Error{Errc::invalid_config, "ae_title", "\"" + config.ae_title + "\" must be 1 to 16 characters"};
   }
+  if (config.transfer_syntaxes.empty()) {
+    return Error{Errc::invalid_config, "transfer_syntaxes", "at least one transfer syntax must be accepted"};
+  }
+  internal::ensure_dcmtk_ready();
   auto network = internal::AcceptorNetwork::open(config.bind_address, config.port, config.acse_timeout);
   if (!network) return network.error();
-  auto impl = std::make_unique<Impl>(std::move(config), std::move(observer), std::move(network).value());
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(observer), std::move(on_instance),
+                                     std::move(network).value());
   if (auto started = impl->start(); !started) return started.error();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -10,6 +10,7 @@
 
 #include "reference/core/result.hpp"
 #include "reference/dicom/events.hpp"
+#include "reference/dicom/instance.hpp"
 
 namespace radloop::dicom {
 
@@ -30,17 +31,36 @@ struct ServerConfig {
   std::uint32_t max_pdu_bytes = 65536;
   std::chrono::seconds acse_timeout{30};   // ARTIM: a peer that connects must ask within this
   std::chrono::seconds dimse_timeout{30};  // an idle association is aborted after this
+
+  // Storage SOP classes accepted for C-STORE; empty: every storage class DCMTK knows.
+  std::vector<std::string> storage_sop_classes;
+  // Transfer syntaxes accepted for storage, in order of preference; instances are kept as received.
+  std::vector<std::string> transfer_syntaxes = default_transfer_syntaxes();
+  // Where instances are written: <storage_dir>/<Study UID>/<Series UID>/<SOP Instance UID>.dcm.
+  // Empty: every C-STORE is refused with 0xA700 (out of resources).
+  std::string storage_dir;
+  // How far a file is flushed before the C-STORE is answered with success.
+  enum class Durability { none, file, file_and_directory };
+  Durability durability = Durability::file_and_directory;
+
+  static std::vector<std::string> default_transfer_syntaxes();
 };
 
 struct ServerStats {
   std::uint64_t associations_accepted = 0;
   std::uint64_t associations_rejected = 0;
   std::uint64_t echoes_answered = 0;
+  std::uint64_t instances_stored = 0;
+  std::uint64_t duplicates = 0;  // same SOP Instance UID, same bytes: answered success, not kept twice
+  std::uint64_t conflicts = 0;   // same SOP Instance UID, other bytes: kept aside, answered 0xB000
+  std::uint64_t store_failures = 0;
+  std::uint64_t contexts_rejected = 0;
 };
 
 class Server {
  public:
-  static Result<std::unique_ptr<Server>> start(ServerConfig config, EventObserver observer = {});
+  static Result<std::unique_ptr<Server>> start(ServerConfig config, EventObserver observer = {},
+                                               InstanceSink on_instance = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,4 +1,4 @@
-"""C-ECHO both ways with DCMTK's own tools: echoscu against our SCP, our SCU against storescp.
+"""DICOM interop with DCMTK's own tools: C-ECHO both ways, and storescu C-STOREs into the pipeline.
 
 GDCM's gdcmscu would be a third peer, but Debian 12's build (3.0.21) aborts on every C-ECHO
 ("ProtocolStream as nullptr is invalid"), even against DCMTK's storescp.
@@ -77,3 +77,63 @@ def test_our_scu_reports_rejection_with_the_peers_reason(pipeline):
         assert "Called AE Title Not Recognized" in str(error)
     else:
         raise AssertionError("association with a wrong AE title was accepted")
+
+
+def write_ct_with_pydicom(path, patient_id="MRN777"):
+    """A small CT image written by pydicom, not by DCMTK: the pipeline must read either."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"  # CT Image Storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.is_little_endian = True
+    ds.is_implicit_VR = False
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.PatientID = patient_id
+    ds.IssuerOfPatientID = "GENERAL"
+    ds.PatientName = "ROE^RICHARD"
+    ds.AccessionNumber = "ACC777"
+    ds.Modality = "CT"
+    ds.Rows, ds.Columns = 4, 4
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 15
+    ds.SamplesPerPixel = 1
+    ds.PixelRepresentation = 0
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.PixelData = bytes(range(32))
+    ds.save_as(str(path), write_like_original=False)
+    return ds
+
+
+def test_dcmtk_storescu_stores_a_pydicom_file_in_the_pipeline(tmp_path):
+    import pydicom
+
+    sent = write_ct_with_pydicom(tmp_path / "ct.dcm")
+    storage = tmp_path / "storage"
+    with radloop.running_pipeline(storage_dir=str(storage)) as p:
+        result = run(peer("storescu"), "-v", "-R", "-aet", "CT_SCANNER_1", "-aec", p.ae_title, "127.0.0.1",
+                     str(p.dicom_port), str(tmp_path / "ct.dcm"))
+        assert result.returncode == 0, result.stderr
+        assert "Received Store Response (Success)" in result.stderr + result.stdout
+        assert p.stats()["instances_stored"] == 1
+    stored = storage / sent.StudyInstanceUID / sent.SeriesInstanceUID / f"{sent.SOPInstanceUID}.dcm"
+    assert stored.exists()
+    back = pydicom.dcmread(str(stored))
+    assert back.PatientID == "MRN777"
+    assert back.SOPInstanceUID == sent.SOPInstanceUID
+    assert back.PixelData == sent.PixelData
+    assert not list((storage / ".incoming").iterdir())
+
+
+def test_dcmtk_storescu_is_refused_when_no_storage_is_configured(pipeline, tmp_path):
+    write_ct_with_pydicom(tmp_path / "ct.dcm")
+    result = run(peer("storescu"), "-v", "-R", "-aet", "CT_SCANNER_1", "-aec", pipeline.ae_title, "127.0.0.1",
+                 str(pipeline.dicom_port), str(tmp_path / "ct.dcm"))
+    assert "Received Store Response (Refused: OutOfResources)" in result.stderr + result.stdout, result.stderr + result.stdout
+    assert pipeline.stats()["store_failures"] == 1

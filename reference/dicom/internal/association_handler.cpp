@@ -1,9 +1,11 @@
 // Association policy and event reporting on top of DcmThreadSCP.
 #include "reference/dicom/internal/association_handler.hpp"
 
+#include <dcmtk/dcmdata/dcuid.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 
@@ -25,6 +27,26 @@ std::string_view refuse_reason(DcmRefuseReasonType reason) {
   }
   return "unknown reason";
 }
+
+std::string_view context_result(T_ASC_P_ResultReason result) {
+  switch (result) {
+    case ASC_P_ACCEPTANCE: return "accepted";
+    case ASC_P_USERREJECTION: return "rejected by the user";
+    case ASC_P_NOREASON: return "rejected, no reason given";
+    case ASC_P_ABSTRACTSYNTAXNOTSUPPORTED: return "abstract syntax not supported";
+    case ASC_P_TRANSFERSYNTAXESNOTSUPPORTED: return "no proposed transfer syntax is accepted";
+    case ASC_P_NOTYETNEGOTIATED: return "not negotiated";
+  }
+  return "rejected";
+}
+
+// "CT Image Storage (1.2.840.10008.5.1.4.1.1.2)"; a UID DCMTK has no name for stands alone.
+std::string uid_text(const char* uid) {
+  const char* name = dcmFindNameOfUID(uid, nullptr);
+  return name == nullptr ? std::string(uid) : std::string(name) + " (" + uid + ")";
+}
+
+constexpr Uint16 kOutOfResources = 0xA700;
 
 }  // namespace
 
@@ -76,6 +98,7 @@ OFBool AssociationHandler::checkCallingHostAccepted(const OFString& /*host*/) {
 }
 
 void AssociationHandler::refuseAssociation(DcmRefuseReasonType reason) {
+  if (reason == DCMSCP_NO_PRESENTATION_CONTEXTS) report_rejected_contexts();
   ++counters_.associations_rejected;
   std::string why(refuse_reason(reason));
   if (reason == DCMSCP_CALLED_AE_TITLE_NOT_RECOGNIZED)
@@ -90,6 +113,29 @@ void AssociationHandler::refuseAssociation(DcmRefuseReasonType reason) {
 void AssociationHandler::notifyAssociationAcknowledge() {
   ++counters_.associations_accepted;
   emit(AssociationEvent::Kind::accepted);
+  report_rejected_contexts();
+}
+
+// A modality whose storage context is refused may still get the association (for Verification,
+// say), then sends nothing and logs little: the study "appears to send but never arrives".
+void AssociationHandler::report_rejected_contexts() {
+  if (assoc_ == nullptr || assoc_->params == nullptr) return;
+  const int count = ASC_countPresentationContexts(assoc_->params);
+  for (int i = 0; i < count; ++i) {
+    T_ASC_PresentationContext pc{};
+    if (ASC_getPresentationContext(assoc_->params, i, &pc).bad() || pc.resultReason == ASC_P_ACCEPTANCE) continue;
+    ++counters_.contexts_rejected;
+    std::string proposed;
+    for (int t = 0; t < pc.transferSyntaxCount; ++t) {
+      if (t > 0) proposed += ", ";
+      proposed += uid_text(pc.proposedTransferSyntaxes[t]);
+    }
+    std::string why = "presentation context " + std::to_string(pc.presentationContextID) + " " +
+                      std::string(context_result(pc.resultReason)) + ": " + uid_text(pc.abstractSyntax) +
+                      " proposed with " + proposed;
+    spdlog::warn("dicom: {} -> {} from {}: {}", calling_ae_, called_ae_, peer_, why);
+    emit(AssociationEvent::Kind::context_rejected, std::move(why));
+  }
 }
 
 OFCondition AssociationHandler::handleECHORequest(T_DIMSE_C_EchoRQ& request, T_ASC_PresentationContextID context) {
@@ -99,6 +145,63 @@ OFCondition AssociationHandler::handleECHORequest(T_DIMSE_C_EchoRQ& request, T_A
     emit(AssociationEvent::Kind::echo);
   }
   return result;
+}
+
+// Verification comes from the shared configuration; storage is accepted here, as storescp does,
+// because a DCMTK profile holds at most 128 contexts. A context accepted before stays accepted.
+OFCondition AssociationHandler::negotiateAssociation() {
+  auto cond = DcmThreadSCP::negotiateAssociation();
+  if (cond.bad() || assoc_ == nullptr) return cond;
+  std::vector<const char*> classes;
+  for (const auto& uid : config_.storage_sop_classes) classes.push_back(uid.c_str());
+  if (classes.empty())
+    classes.assign(dcmAllStorageSOPClassUIDs, dcmAllStorageSOPClassUIDs + numberOfDcmAllStorageSOPClassUIDs);
+  std::vector<const char*> syntaxes;
+  for (const auto& uid : config_.transfer_syntaxes) syntaxes.push_back(uid.c_str());
+  return ASC_acceptContextsWithPreferredTransferSyntaxes(assoc_->params, classes.data(),
+                                                         static_cast<int>(classes.size()), syntaxes.data(),
+                                                         static_cast<int>(syntaxes.size()));
+}
+
+OFCondition AssociationHandler::handleIncomingCommand(T_DIMSE_Message* message,
+                                                      const DcmPresentationContextInfo& context) {
+  if (message->CommandField == DIMSE_C_STORE_RQ)
+    return handle_store(message->msg.CStoreRQ, context.presentationContextID);
+  return DcmThreadSCP::handleIncomingCommand(message, context);
+}
+
+// The data set goes straight to a file (never whole in memory); the response waits until the
+// instance is durable and indexed, or says why it is not.
+OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID context) {
+  if (!store_.enabled()) {
+    DcmDataset* ignored = nullptr;
+    const auto received = receiveSTORERequest(request, context, ignored);
+    delete ignored;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
+    if (received.bad()) return received;
+    ++store_.failures;
+    emit(AssociationEvent::Kind::store_failed,
+         std::string("no storage directory is configured; refused ") + request.AffectedSOPInstanceUID);
+    return sendSTOREResponse(context, request, kOutOfResources);
+  }
+  const auto temp = store_.temp_path();
+  const auto received = receiveSTORERequest(request, context, OFString(temp.c_str()));
+  if (received.bad()) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    ++store_.failures;
+    emit(AssociationEvent::Kind::store_failed,
+         std::string("transfer of ") + request.AffectedSOPInstanceUID + " broke off: " + describe(received));
+    return received;
+  }
+  auto reply = store_.commit(temp, request.AffectedSOPClassUID, request.AffectedSOPInstanceUID, calling_ae_);
+  if (reply.conflict) {
+    emit(AssociationEvent::Kind::instance_conflict, reply.detail);
+  } else if (reply.status != 0) {
+    spdlog::warn("dicom: C-STORE of {} from {} answered {:#06x}: {}", request.AffectedSOPInstanceUID, calling_ae_,
+                 reply.status, reply.detail);
+    emit(AssociationEvent::Kind::store_failed, reply.detail);
+  }
+  return sendSTOREResponse(context, request, reply.status);
 }
 
 void AssociationHandler::notifyReleaseRequest() { emit(AssociationEvent::Kind::released); }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference/dicom/events.hpp"
+#include "reference/dicom/internal/instance_store.hpp"
 #include "reference/dicom/server.hpp"
 
 namespace radloop::dicom::internal {
@@ -19,12 +20,20 @@ struct ServiceCounters {
   std::atomic<std::uint64_t> associations_accepted{0};
   std::atomic<std::uint64_t> associations_rejected{0};
   std::atomic<std::uint64_t> echoes_answered{0};
+  std::atomic<std::uint64_t> contexts_rejected{0};
 };
 
 class AssociationHandler : public DcmThreadSCP {
  public:
-  AssociationHandler(const ServerConfig& config, const EventObserver& observer, ServiceCounters& counters)
-      : ae_title_(config.ae_title), allowed_(config.allowed_callers), observer_(observer), counters_(counters) {}
+  AssociationHandler(const ServerConfig& config, const EventObserver& observer, ServiceCounters& counters,
+                     InstanceStore& store, T_ASC_Association* assoc)
+      : config_(config),
+        ae_title_(config.ae_title),
+        allowed_(config.allowed_callers),
+        observer_(observer),
+        counters_(counters),
+        store_(store),
+        assoc_(assoc) {}
 
  protected:
   void notifyAssociationRequest(const T_ASC_Parameters& params, DcmSCPActionType& action) override;
@@ -37,14 +46,22 @@ class AssociationHandler : public DcmThreadSCP {
   void notifyReleaseRequest() override;
   void notifyAbortRequest() override;
   void notifyDIMSEError(const OFCondition& condition) override;
+  OFCondition negotiateAssociation() override;
+  OFCondition handleIncomingCommand(T_DIMSE_Message* message, const DcmPresentationContextInfo& context) override;
 
  private:
   void emit(AssociationEvent::Kind kind, std::string reason = {}) const;
+  // One context_rejected event per proposed presentation context the negotiation refused.
+  void report_rejected_contexts();
+  OFCondition handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID context);
 
+  const ServerConfig& config_;
   std::string ae_title_;
   const std::vector<AllowedCaller>& allowed_;
   const EventObserver& observer_;
   ServiceCounters& counters_;
+  InstanceStore& store_;
+  T_ASC_Association* assoc_;  // the one run() is given; read for the negotiation's outcome
   std::string calling_ae_;
   std::string called_ae_;
   std::string peer_;

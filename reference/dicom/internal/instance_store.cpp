@@ -1,0 +1,177 @@
+// The commit path of a received instance (see the header for the stages).
+#include "reference/dicom/internal/instance_store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "reference/dicom/internal/file_ops.hpp"
+#include "reference/dicom/internal/instance_header.hpp"
+
+namespace radloop::dicom::internal {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint16_t kSuccess = 0x0000;
+constexpr std::uint16_t kOutOfResources = 0xA700;
+constexpr std::uint16_t kDoesNotMatchSopClass = 0xA900;
+constexpr std::uint16_t kCannotUnderstand = 0xC000;
+constexpr std::uint16_t kProcessingFailure = 0xC211;
+constexpr std::uint16_t kCoercedOrConflict = 0xB000;
+
+void remove_quietly(const std::string& path) {
+  std::error_code ignored;
+  fs::remove(path, ignored);
+}
+
+}  // namespace
+
+InstanceStore::InstanceStore(const ServerConfig& config, InstanceSink sink)
+    : root_(config.storage_dir), durability_(config.durability), sink_(std::move(sink)) {}
+
+Result<void> InstanceStore::prepare() const {
+  if (!enabled()) return {};
+  std::error_code ec;
+  for (const char* sub : {".incoming", ".conflicts"}) {
+    fs::create_directories(fs::path(root_) / sub, ec);
+    if (ec) return Error{Errc::io_failed, (fs::path(root_) / sub).string(), ec.message()};
+  }
+  // A transfer cut short by a crash leaves its temp file behind; nobody was told it arrived.
+  for (const auto& entry : fs::directory_iterator(fs::path(root_) / ".incoming", ec)) remove_quietly(entry.path());
+  return {};
+}
+
+std::string InstanceStore::temp_path() {
+  return (fs::path(root_) / ".incoming" /
+          (std::to_string(::getpid()) + "-" + std::to_string(next_temp_.fetch_add(1)) + ".part"))
+      .string();
+}
+
+StoreReply InstanceStore::fail(std::uint16_t status, std::string detail) {
+  ++failures;
+  return StoreReply{status, std::move(detail), false};
+}
+
+StoreReply InstanceStore::commit(const std::string& temp, const std::string& requested_class_uid,
+                                 const std::string& requested_sop_uid, const std::string& calling_ae) {
+  auto header = read_instance_header(temp);
+  if (!header) {
+    remove_quietly(temp);
+    return fail(kCannotUnderstand, header.error().detail);
+  }
+  InstanceRecord record = std::move(header).value();
+  if (record.sop_class_uid != requested_class_uid) {
+    remove_quietly(temp);
+    return fail(kDoesNotMatchSopClass, "SOP Class UID in the data set \"" + record.sop_class_uid +
+                                           "\" differs from the request's \"" + requested_class_uid + "\"");
+  }
+  if (record.sop_instance_uid != requested_sop_uid) {
+    remove_quietly(temp);
+    return fail(kDoesNotMatchSopClass, "SOP Instance UID in the data set \"" + record.sop_instance_uid +
+                                           "\" differs from the request's \"" + requested_sop_uid + "\"");
+  }
+  for (const auto* uid : {&record.study_instance_uid, &record.series_instance_uid, &record.sop_instance_uid}) {
+    if (!is_path_safe_uid(*uid)) {
+      remove_quietly(temp);
+      return fail(kCannotUnderstand, "\"" + *uid + "\" is not a valid UID (digits and dots only)");
+    }
+  }
+  auto digest = digest_file(temp, durability_ != ServerConfig::Durability::none);
+  if (!digest) {
+    remove_quietly(temp);
+    return fail(kOutOfResources, digest.error().message());
+  }
+  record.size_bytes = digest->size_bytes;
+  record.sha256 = digest->sha256;
+  record.dataset_sha256 = digest->dataset_sha256;
+  record.calling_ae = calling_ae;
+
+  std::lock_guard lock(mutex_);
+  auto reply = place(temp, record);
+  remove_quietly(temp);  // already renamed away unless it was a duplicate or a failure
+  if (reply.status != kSuccess && !reply.conflict) return reply;
+
+  Result<void> sunk;
+  try {
+    if (sink_) sunk = sink_(record);
+  } catch (const std::exception& e) {
+    sunk = Error{Errc::internal, "instance sink", e.what()};
+  }
+  if (!sunk) {
+    if (record.outcome != InstanceRecord::Outcome::duplicate) remove_quietly(record.file_path);
+    spdlog::error("dicom: instance {} not indexed: {}", record.sop_instance_uid, sunk.error().message());
+    return fail(sunk.error().code == Errc::internal ? kProcessingFailure : kOutOfResources,
+                "not indexed: " + sunk.error().message());
+  }
+  switch (record.outcome) {
+    case InstanceRecord::Outcome::stored: ++stored; break;
+    case InstanceRecord::Outcome::duplicate: ++duplicates; break;
+    case InstanceRecord::Outcome::conflict: ++conflicts; break;
+  }
+  return reply;
+}
+
+StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record) {
+  const bool sync_dirs = durability_ == ServerConfig::Durability::file_and_directory;
+  const auto root = fs::path(root_);
+  const auto series_dir = root / record.study_instance_uid / record.series_instance_uid;
+  const auto final_path = series_dir / (record.sop_instance_uid + ".dcm");
+  std::error_code ec;
+
+  if (fs::exists(final_path, ec)) {
+    auto existing = digest_file(final_path.string(), false);
+    if (!existing) return fail(kOutOfResources, existing.error().message());
+    if (existing->dataset_sha256 == record.dataset_sha256) {
+      record.outcome = InstanceRecord::Outcome::duplicate;
+      record.file_path = final_path.string();
+      return StoreReply{kSuccess, {}, false};
+    }
+    fs::path aside;
+    for (int n = 1;; ++n) {
+      aside = root / ".conflicts" / (record.sop_instance_uid + "." + std::to_string(n) + ".dcm");
+      if (!fs::exists(aside, ec)) break;
+    }
+    fs::rename(temp, aside, ec);
+    if (ec) return fail(kOutOfResources, "cannot keep the conflicting copy: " + ec.message());
+    if (sync_dirs) {
+      if (auto synced = sync_directory(aside.parent_path().string()); !synced) {
+        remove_quietly(aside.string());
+        return fail(kOutOfResources, synced.error().message());
+      }
+    }
+    record.outcome = InstanceRecord::Outcome::conflict;
+    record.file_path = aside.string();
+    return StoreReply{kCoercedOrConflict,
+                      "SOP Instance UID " + record.sop_instance_uid + " already stored with another data set (sha256 " +
+                          existing->dataset_sha256 + "); this one (sha256 " + record.dataset_sha256 + ") kept at " +
+                          aside.string(),
+                      true};
+  }
+
+  const bool new_study = !fs::exists(series_dir.parent_path(), ec);
+  const bool new_series = new_study || !fs::exists(series_dir, ec);
+  fs::create_directories(series_dir, ec);
+  if (ec) return fail(kOutOfResources, "cannot create " + series_dir.string() + ": " + ec.message());
+  fs::rename(temp, final_path, ec);
+  if (ec) return fail(kOutOfResources, "cannot move the instance into place: " + ec.message());
+  if (sync_dirs) {
+    // The new entry, and each directory that was created to hold it.
+    std::vector<fs::path> dirs{series_dir};
+    if (new_series) dirs.push_back(series_dir.parent_path());
+    if (new_study) dirs.push_back(root);
+    for (const auto& dir : dirs) {
+      if (auto synced = sync_directory(dir.string()); !synced) {
+        remove_quietly(final_path.string());
+        return fail(kOutOfResources, synced.error().message());
+      }
+    }
+  }
+  record.outcome = InstanceRecord::Outcome::stored;
+  record.file_path = final_path.string();
+  return StoreReply{kSuccess, {}, false};
+}
+
+}  // namespace radloop::dicom::internal

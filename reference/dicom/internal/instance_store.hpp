@@ -1,0 +1,60 @@
+// Turns a received temp file into a durable instance, shared by every association of a server:
+//
+//   .incoming/<n>.part --header, UID checks--> digest + fsync --> exists?
+//        no:  rename to <study>/<series>/<sop>.dcm, fsync dirs            -> stored    0x0000
+//        yes, same SHA-256: drop the temp file                            -> duplicate 0x0000
+//        yes, other bytes:  rename to .conflicts/<sop>.<n>.dcm            -> conflict  0xB000
+//   --> sink(record); an error there undoes the write                     -> 0xA700
+//
+// Any failure removes the temp file: no half instance ever sits in a final location.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "reference/dicom/instance.hpp"
+#include "reference/dicom/server.hpp"
+
+namespace radloop::dicom::internal {
+
+struct StoreReply {
+  std::uint16_t status = 0;
+  std::string detail;     // for a failure or a conflict, in words
+  bool conflict = false;  // kept aside under .conflicts
+};
+
+class InstanceStore {
+ public:
+  InstanceStore(const ServerConfig& config, InstanceSink sink);
+
+  // Creates the storage folders; nothing to do when storage is off.
+  Result<void> prepare() const;
+  [[nodiscard]] bool enabled() const { return !root_.empty(); }
+  // A fresh file name under .incoming for one transfer.
+  std::string temp_path();
+  // Takes over the temp file (it is gone afterwards, whatever the outcome).
+  // The request's Affected SOP Class and Instance UIDs must be the data set's own.
+  StoreReply commit(const std::string& temp, const std::string& requested_class_uid,
+                    const std::string& requested_sop_uid, const std::string& calling_ae);
+
+  std::atomic<std::uint64_t> stored{0};
+  std::atomic<std::uint64_t> duplicates{0};
+  std::atomic<std::uint64_t> conflicts{0};
+  std::atomic<std::uint64_t> failures{0};
+
+ private:
+  StoreReply place(const std::string& temp, InstanceRecord& record);
+  StoreReply fail(std::uint16_t status, std::string detail);
+
+  std::string root_;
+  ServerConfig::Durability durability_;
+  InstanceSink sink_;
+  std::atomic<std::uint64_t> next_temp_{0};
+  // Held from the existence check to the sink's answer, so two copies of one SOP Instance UID
+  // arriving together are judged one after the other.
+  std::mutex mutex_;
+};
+
+}  // namespace radloop::dicom::internal

@@ -1,0 +1,516 @@
+// C-STORE into the server over real loopback associations: DCMTK's DcmSCU and storescu send,
+// the files on disk, the records, the statuses and the events are checked.
+#include "reference/dicom/internal/instance_store.hpp"
+
+#include <arpa/inet.h>
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "reference/dicom/server.hpp"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace radloop::dicom {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "radloop-store-XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+std::string new_uid() {
+  std::array<char, 65> buffer{};
+  return dcmGenerateUniqueIdentifier(buffer.data(), SITE_INSTANCE_UID_ROOT);
+}
+
+struct Instance {
+  std::string study_uid = new_uid();
+  std::string series_uid = new_uid();
+  std::string sop_uid = new_uid();
+  std::string path;
+};
+
+// A small CT image written by DCMTK; pixel_words 16-bit pixels, each set to fill.
+Instance make_instance(const fs::path& dir, Instance uids = {}, std::size_t pixel_words = 64, Uint16 fill = 7) {
+  DcmFileFormat file;
+  DcmDataset& d = *file.getDataset();
+  d.putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
+  d.putAndInsertString(DCM_SOPInstanceUID, uids.sop_uid.c_str());
+  d.putAndInsertString(DCM_StudyInstanceUID, uids.study_uid.c_str());
+  d.putAndInsertString(DCM_SeriesInstanceUID, uids.series_uid.c_str());
+  d.putAndInsertString(DCM_PatientID, "MRN12345");
+  d.putAndInsertString(DCM_IssuerOfPatientID, "GENERAL");
+  d.putAndInsertString(DCM_PatientName, "DOE^JANE");
+  d.putAndInsertString(DCM_PatientBirthDate, "19800101");
+  d.putAndInsertString(DCM_PatientSex, "F");
+  d.putAndInsertString(DCM_AccessionNumber, "ACC0001");
+  d.putAndInsertString(DCM_Modality, "CT");
+  d.putAndInsertString(DCM_StudyDate, "20260101");
+  d.putAndInsertString(DCM_StudyTime, "120000");
+  d.putAndInsertUint16(DCM_Rows, 1);
+  d.putAndInsertUint16(DCM_Columns, static_cast<Uint16>(pixel_words > 65535 ? 0 : pixel_words));
+  d.putAndInsertUint16(DCM_BitsAllocated, 16);
+  d.putAndInsertUint16(DCM_BitsStored, 16);
+  d.putAndInsertUint16(DCM_HighBit, 15);
+  d.putAndInsertUint16(DCM_SamplesPerPixel, 1);
+  d.putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+  std::vector<Uint16> pixels(pixel_words, fill);
+  d.putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(pixels.size()));
+  uids.path = (dir / (uids.sop_uid + "." + std::to_string(fill) + ".dcm")).string();
+  EXPECT_TRUE(file.saveFile(uids.path.c_str(), EXS_LittleEndianExplicit).good());
+  return uids;
+}
+
+struct Recorder {
+  std::mutex mutex;
+  std::vector<AssociationEvent> events;
+  std::vector<InstanceRecord> records;
+  EventObserver observer() {
+    return [this](const AssociationEvent& e) {
+      std::lock_guard lock(mutex);
+      events.push_back(e);
+    };
+  }
+  InstanceSink sink() {
+    return [this](const InstanceRecord& r) -> Result<void> {
+      std::lock_guard lock(mutex);
+      records.push_back(r);
+      return {};
+    };
+  }
+  std::vector<AssociationEvent> of(AssociationEvent::Kind kind) {
+    std::lock_guard lock(mutex);
+    std::vector<AssociationEvent> out;
+    for (const auto& e : events) {
+      if (e.kind == kind) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+ServerConfig storing_into(const fs::path& dir) {
+  ServerConfig config;
+  config.storage_dir = dir.string();
+  return config;
+}
+
+std::unique_ptr<Server> start_server(Recorder& recorder, ServerConfig config, InstanceSink sink = {}) {
+  auto server = Server::start(std::move(config), recorder.observer(), sink ? std::move(sink) : recorder.sink());
+  EXPECT_TRUE(server.ok()) << server.error().message();
+  return std::move(server).value();
+}
+
+// One association, one C-STORE of the file; the response status, or the DCMTK error in words.
+struct SendResult {
+  bool sent = false;
+  Uint16 status = 0xFFFF;
+  std::string error;
+};
+
+SendResult send(std::uint16_t port, const std::string& path,
+                const char* transfer_syntax = UID_LittleEndianExplicitTransferSyntax) {
+  DcmSCU scu;
+  scu.setAETitle("MODALITY1");
+  scu.setPeerHostName("127.0.0.1");
+  scu.setPeerPort(port);
+  scu.setPeerAETitle("RADLOOP");
+  scu.setACSETimeout(30);
+  scu.setDIMSETimeout(30);
+  scu.setDIMSEBlockingMode(DIMSE_BLOCKING);
+  OFList<OFString> syntaxes;
+  syntaxes.push_back(transfer_syntax);
+  scu.addPresentationContext(UID_CTImageStorage, syntaxes);
+  SendResult result;
+  auto cond = scu.initNetwork();
+  if (cond.good()) cond = scu.negotiateAssociation();
+  if (cond.good()) cond = scu.sendSTORERequest(0, path.c_str(), nullptr, result.status);
+  if (cond.good()) {
+    result.sent = true;
+    scu.releaseAssociation();
+  } else {
+    result.error = cond.text();
+  }
+  return result;
+}
+
+int run_storescu(std::vector<std::string> args) {
+  args.insert(args.begin(), "storescu");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawnp(&pid, "storescu", nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Every regular file under dir, except those under the given subfolders.
+std::vector<fs::path> files_under(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out.push_back(e.path());
+  }
+  return out;
+}
+
+fs::path final_path(const fs::path& root, const Instance& i) {
+  return root / i.study_uid / i.series_uid / (i.sop_uid + ".dcm");
+}
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(DicomStore, StoresAnInstanceDurablyAndHandsOnItsRecord) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path));
+  const auto instance = make_instance(work.path);
+  const auto result = send(server->port(), instance.path);
+  ASSERT_TRUE(result.sent) << result.error;
+  EXPECT_EQ(result.status, 0x0000);
+  server->stop();
+
+  const auto stored = final_path(storage.path, instance);
+  ASSERT_TRUE(fs::exists(stored));
+  EXPECT_EQ(files_under(storage.path), std::vector{stored});
+  ASSERT_EQ(recorder.records.size(), 1U);
+  const auto& r = recorder.records[0];
+  EXPECT_EQ(r.patient_id, "MRN12345");
+  EXPECT_EQ(r.issuer_of_patient_id, "GENERAL");
+  EXPECT_EQ(r.patient_name, "DOE^JANE");
+  EXPECT_EQ(r.patient_birth_date, "19800101");
+  EXPECT_EQ(r.patient_sex, "F");
+  EXPECT_EQ(r.accession_number, "ACC0001");
+  EXPECT_EQ(r.study_instance_uid, instance.study_uid);
+  EXPECT_EQ(r.series_instance_uid, instance.series_uid);
+  EXPECT_EQ(r.sop_instance_uid, instance.sop_uid);
+  EXPECT_EQ(r.sop_class_uid, UID_CTImageStorage);
+  EXPECT_EQ(r.modality, "CT");
+  EXPECT_EQ(r.study_date, "20260101");
+  EXPECT_EQ(r.study_time, "120000");
+  EXPECT_EQ(r.transfer_syntax_uid, UID_LittleEndianExplicitTransferSyntax);
+  EXPECT_EQ(r.file_path, stored.string());
+  EXPECT_EQ(r.size_bytes, fs::file_size(stored));
+  EXPECT_EQ(r.sha256.size(), 64U);
+  EXPECT_EQ(r.calling_ae, "MODALITY1");
+  EXPECT_EQ(r.outcome, InstanceRecord::Outcome::stored);
+  EXPECT_EQ(server->stats().instances_stored, 1U);
+}
+
+TEST(DicomStore, AcceptsAnIdenticalDuplicateOnce) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path));
+  const auto instance = make_instance(work.path);
+  const auto first = send(server->port(), instance.path);
+  const auto second = send(server->port(), instance.path);
+  ASSERT_TRUE(first.sent && second.sent) << first.error << second.error;
+  EXPECT_EQ(first.status, 0x0000);
+  EXPECT_EQ(second.status, 0x0000);
+  server->stop();
+  EXPECT_EQ(files_under(storage.path), std::vector{final_path(storage.path, instance)});
+  ASSERT_EQ(recorder.records.size(), 2U);
+  EXPECT_EQ(recorder.records[1].outcome, InstanceRecord::Outcome::duplicate);
+  EXPECT_EQ(recorder.records[1].dataset_sha256, recorder.records[0].dataset_sha256);
+  EXPECT_EQ(server->stats().instances_stored, 1U);
+  EXPECT_EQ(server->stats().duplicates, 1U);
+}
+
+// The file meta header DCMTK writes names the sender; the same data set from another AE is the
+// same instance.
+TEST(DicomStore, TakesTheSameDataSetFromAnotherAeAsADuplicate) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path));
+  const auto instance = make_instance(work.path);
+  ASSERT_EQ(send(server->port(), instance.path).status, 0x0000);
+  EXPECT_EQ(run_storescu({"-R", "-aet", "CT_SCANNER_1", "-aec", "RADLOOP", "127.0.0.1", std::to_string(server->port()),
+                          instance.path}),
+            0);
+  server->stop();
+  EXPECT_EQ(files_under(storage.path), std::vector{final_path(storage.path, instance)});
+  ASSERT_EQ(recorder.records.size(), 2U);
+  EXPECT_EQ(recorder.records[1].outcome, InstanceRecord::Outcome::duplicate);
+  EXPECT_EQ(recorder.records[1].calling_ae, "CT_SCANNER_1");
+}
+
+TEST(DicomStore, KeepsOtherContentUnderAReusedUidAsideWithAWarning) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path));
+  const auto original = make_instance(work.path, {}, 64, 7);
+  const auto other = make_instance(work.path, original, 64, 9);
+  ASSERT_EQ(send(server->port(), original.path).status, 0x0000);
+  const auto result = send(server->port(), other.path);
+  ASSERT_TRUE(result.sent) << result.error;
+  EXPECT_EQ(result.status, 0xB000);
+  server->stop();
+
+  const auto aside = storage.path / ".conflicts" / (original.sop_uid + ".1.dcm");
+  ASSERT_TRUE(fs::exists(aside));
+  EXPECT_NE(read_all(aside), read_all(final_path(storage.path, original)));
+  ASSERT_EQ(recorder.records.size(), 2U);
+  EXPECT_EQ(recorder.records[1].outcome, InstanceRecord::Outcome::conflict);
+  EXPECT_EQ(recorder.records[1].file_path, aside.string());
+  const auto conflicts = recorder.of(AssociationEvent::Kind::instance_conflict);
+  ASSERT_EQ(conflicts.size(), 1U);
+  EXPECT_NE(conflicts[0].reason.find(original.sop_uid), std::string::npos) << conflicts[0].reason;
+  EXPECT_EQ(conflicts[0].calling_ae, "MODALITY1");
+  EXPECT_EQ(server->stats().conflicts, 1U);
+}
+
+TEST(DicomStore, ReportsAContextRejectedForItsTransferSyntaxAndStoresNothing) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto config = storing_into(storage.path);
+  config.transfer_syntaxes = {UID_LittleEndianExplicitTransferSyntax};
+  auto server = start_server(recorder, config);
+  const auto instance = make_instance(work.path);
+  EXPECT_NE(run_storescu({"-xi", "-R", "-aet", "MODALITY1", "-aec", "RADLOOP", "127.0.0.1",
+                          std::to_string(server->port()), instance.path}),
+            0);
+  server->stop();
+
+  const auto rejected = recorder.of(AssociationEvent::Kind::context_rejected);
+  ASSERT_EQ(rejected.size(), 1U);
+  EXPECT_EQ(rejected[0].calling_ae, "MODALITY1");
+  EXPECT_NE(rejected[0].reason.find(UID_CTImageStorage), std::string::npos) << rejected[0].reason;
+  EXPECT_NE(rejected[0].reason.find(UID_LittleEndianImplicitTransferSyntax), std::string::npos) << rejected[0].reason;
+  EXPECT_NE(rejected[0].reason.find("no proposed transfer syntax is accepted"), std::string::npos)
+      << rejected[0].reason;
+  EXPECT_TRUE(files_under(storage.path).empty());
+  EXPECT_TRUE(recorder.records.empty());
+  EXPECT_EQ(server->stats().contexts_rejected, 1U);
+}
+
+TEST(DicomStore, RefusesWithOutOfResourcesWhenNoStorageIsConfigured) {
+  TempDir work;
+  Recorder recorder;
+  auto server = start_server(recorder, ServerConfig{});
+  const auto result = send(server->port(), make_instance(work.path).path);
+  ASSERT_TRUE(result.sent) << result.error;
+  EXPECT_EQ(result.status, 0xA700);
+  server->stop();
+  EXPECT_EQ(recorder.of(AssociationEvent::Kind::store_failed).size(), 1U);
+  EXPECT_EQ(server->stats().store_failures, 1U);
+}
+
+TEST(DicomStore, UndoesTheWriteWhenTheSinkFails) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path), [](const InstanceRecord&) -> Result<void> {
+    return Error{Errc::store_failed, "index", "disk full"};
+  });
+  const auto instance = make_instance(work.path);
+  const auto result = send(server->port(), instance.path);
+  ASSERT_TRUE(result.sent) << result.error;
+  EXPECT_EQ(result.status, 0xA700);
+  server->stop();
+  EXPECT_TRUE(files_under(storage.path).empty());
+  EXPECT_EQ(server->stats().instances_stored, 0U);
+  EXPECT_EQ(server->stats().store_failures, 1U);
+}
+
+// Every accepted association's socket has Nagle off: a C-STORE response written in two pieces
+// would otherwise wait out the peer's delayed ACK. Looked at from the sink, on the service thread.
+TEST(DicomStore, ServesAssociationsWithNagleOff) {
+  TempDir storage, work;
+  Recorder recorder;
+  std::atomic<int> accepted_sockets{0};
+  std::atomic<int> with_nodelay{0};
+  std::atomic<std::uint16_t> port{0};
+  auto server = start_server(recorder, storing_into(storage.path), [&](const InstanceRecord&) -> Result<void> {
+    for (int fd = 0; fd < 1024; ++fd) {
+      sockaddr_in local{};
+      socklen_t length = sizeof local;
+      int listening = 1;
+      socklen_t size = sizeof listening;
+      if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 || local.sin_family != AF_INET ||
+          ntohs(local.sin_port) != port || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
+          listening != 0) {
+        continue;
+      }
+      ++accepted_sockets;
+      int nodelay = 0;
+      size = sizeof nodelay;
+      if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size) == 0 && nodelay != 0) ++with_nodelay;
+    }
+    return {};
+  });
+  port = server->port();
+  ASSERT_EQ(send(server->port(), make_instance(work.path).path).status, 0x0000);
+  server->stop();
+  EXPECT_EQ(accepted_sockets, 1);
+  EXPECT_EQ(with_nodelay, 1);
+}
+
+TEST(DicomStore, InteroperatesWithStorescu) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path));
+  const auto instance = make_instance(work.path);
+  EXPECT_EQ(run_storescu({"-aet", "CT_SCANNER_1", "-aec", "RADLOOP", "127.0.0.1", std::to_string(server->port()),
+                          instance.path}),
+            0);
+  server->stop();
+  EXPECT_EQ(files_under(storage.path), std::vector{final_path(storage.path, instance)});
+  ASSERT_EQ(recorder.records.size(), 1U);
+  EXPECT_EQ(recorder.records[0].calling_ae, "CT_SCANNER_1");
+}
+
+// Forwards one connection to the server and cuts it (both ways) once `limit` bytes went upstream:
+// an association that dies in the middle of a data set, at the same byte every run.
+class CuttingProxy {
+ public:
+  CuttingProxy(std::uint16_t upstream_port, std::size_t limit) : limit_(limit) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof addr;
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(listen_fd_, 1), 0);
+    EXPECT_EQ(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &length), 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, upstream_port] { run(upstream_port); });
+  }
+  ~CuttingProxy() {
+    thread_.join();
+    ::close(listen_fd_);
+  }
+  CuttingProxy(const CuttingProxy&) = delete;
+  CuttingProxy& operator=(const CuttingProxy&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  std::size_t forwarded = 0;
+
+ private:
+  void run(std::uint16_t upstream_port) {
+    const int client = ::accept(listen_fd_, nullptr, nullptr);
+    const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(upstream_port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) pump(client, server);
+    ::close(server);
+    ::close(client);
+  }
+  void pump(int client, int server) {
+    std::array<char, 16384> buffer{};
+    while (forwarded < limit_) {
+      std::array<pollfd, 2> fds{pollfd{client, POLLIN, 0}, pollfd{server, POLLIN, 0}};
+      if (::poll(fds.data(), fds.size(), -1) <= 0) return;
+      if (fds[1].revents != 0) {
+        const auto n = ::read(server, buffer.data(), buffer.size());
+        if (n <= 0 || ::write(client, buffer.data(), static_cast<std::size_t>(n)) != n) return;
+      }
+      if (fds[0].revents != 0) {
+        const auto n = ::read(client, buffer.data(), std::min(buffer.size(), limit_ - forwarded));
+        if (n <= 0 || ::write(server, buffer.data(), static_cast<std::size_t>(n)) != n) return;
+        forwarded += static_cast<std::size_t>(n);
+      }
+    }
+  }
+
+  std::size_t limit_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST(DicomStore, LeavesNoFileWhenTheAssociationDiesMidInstance) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path));
+  const auto instance = make_instance(work.path, {}, 10'000'000);  // 20 MB of pixels
+  constexpr std::size_t kCutAfter = 5'000'000;                     // bytes, well into the data set
+  SendResult result;
+  {
+    CuttingProxy proxy(server->port(), kCutAfter);
+    result = send(proxy.port(), instance.path);
+    EXPECT_EQ(proxy.forwarded, kCutAfter);
+  }
+  EXPECT_FALSE(result.sent);
+  server->stop();
+  EXPECT_TRUE(files_under(storage.path).empty());
+  EXPECT_TRUE(recorder.records.empty());
+  EXPECT_EQ(server->stats().store_failures, 1U);
+  EXPECT_EQ(recorder.of(AssociationEvent::Kind::store_failed).size(), 1U);
+}
+
+TEST(InstanceStore, RefusesADataSetWhoseUidDiffersFromTheRequest) {
+  TempDir storage, work;
+  ServerConfig config = storing_into(storage.path);
+  internal::InstanceStore store(config, {});
+  ASSERT_TRUE(store.prepare().ok());
+  const auto instance = make_instance(work.path);
+  const auto temp = store.temp_path();
+  fs::copy_file(instance.path, temp);
+  const auto reply = store.commit(temp, UID_CTImageStorage, "1.2.3.4", "MODALITY1");
+  EXPECT_EQ(reply.status, 0xA900);
+  EXPECT_TRUE(files_under(storage.path).empty());
+}
+
+TEST(InstanceStore, RefusesADataSetOfAnotherClassThanTheRequest) {
+  TempDir storage, work;
+  ServerConfig config = storing_into(storage.path);
+  internal::InstanceStore store(config, {});
+  ASSERT_TRUE(store.prepare().ok());
+  const auto instance = make_instance(work.path);
+  const auto temp = store.temp_path();
+  fs::copy_file(instance.path, temp);
+  const auto reply = store.commit(temp, UID_MRImageStorage, instance.sop_uid, "MODALITY1");
+  EXPECT_EQ(reply.status, 0xA900);
+  EXPECT_TRUE(files_under(storage.path).empty());
+}
+
+TEST(InstanceStore, RefusesUidsThatWouldNameOtherPaths) {
+  TempDir storage, work;
+  ServerConfig config = storing_into(storage.path);
+  internal::InstanceStore store(config, {});
+  ASSERT_TRUE(store.prepare().ok());
+  Instance uids;
+  uids.study_uid = "..";
+  const auto instance = make_instance(work.path, uids);
+  const auto temp = store.temp_path();
+  fs::copy_file(instance.path, temp);
+  const auto reply = store.commit(temp, UID_CTImageStorage, instance.sop_uid, "MODALITY1");
+  EXPECT_EQ(reply.status, 0xC000);
+  EXPECT_NE(reply.detail.find("\"..\""), std::string::npos) << reply.detail;
+  EXPECT_TRUE(files_under(storage.path).empty());
+}
+
+}  // namespace
+}  // namespace radloop::dicom
