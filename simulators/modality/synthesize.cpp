@@ -41,6 +41,7 @@ Result<void> write_file(const StudySpec& spec, const internal::InstancePlace& pl
   if (status.bad() || !dataset.canWriteXfer(encoding.xfer)) {
     return Error{Errc::internal, where, std::string("could not encode the pixel data: ") + status.text()};
   }
+  internal::zero_fragment_padding(dataset, encoding);
   status =
       file.saveFile(path.c_str(), encoding.xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
   if (status.bad()) return Error{Errc::io_failed, path.string(), status.text()};

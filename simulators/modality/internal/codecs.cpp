@@ -1,6 +1,9 @@
 // Codec registration and the transfer syntax table of the synthesizer.
 #include "simulators/modality/internal/codecs.hpp"
 
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmjpeg/djencode.h>
 #include <dcmtk/dcmjpeg/djrplol.h>
@@ -22,6 +25,27 @@ void ensure_codecs_registered() {
     DJLSEncoderRegistration::registerCodecs(0, 0, 0, 0, OFTrue, 0, OFTrue, EJLSUC_never);
     DcmRLEEncoderRegistration::registerCodecs(OFFalse);
   });
+}
+
+void zero_fragment_padding(DcmDataset& dataset, const Encoding& encoding) {
+  if (!DcmXfer(encoding.xfer).isEncapsulated()) return;
+  DcmElement* element = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, element).bad()) return;
+  auto* pixels = dynamic_cast<DcmPixelData*>(element);
+  DcmPixelSequence* fragments = nullptr;
+  if (pixels == nullptr ||
+      pixels->getEncapsulatedRepresentation(encoding.xfer, encoding.parameters.get(), fragments).bad() ||
+      fragments == nullptr) {
+    return;
+  }
+  // Item 0 is the basic offset table; the fragments follow.
+  for (unsigned long i = 1; i < fragments->card(); ++i) {
+    DcmPixelItem* fragment = nullptr;
+    Uint8* bytes = nullptr;
+    if (fragments->getItem(fragment, i).bad() || fragment->getUint8Array(bytes).bad() || bytes == nullptr) continue;
+    const Uint32 length = fragment->getLength();
+    if (length >= 3 && bytes[length - 3] == 0xFF && bytes[length - 2] == 0xD9) bytes[length - 1] = 0;
+  }
 }
 
 Result<Encoding> encoding_for(std::string_view uid, std::uint16_t bits_allocated) {
