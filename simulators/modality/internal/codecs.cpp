@@ -10,6 +10,7 @@
 #include <dcmtk/dcmjpeg/djrploss.h>
 #include <dcmtk/dcmjpls/djencode.h>
 #include <dcmtk/dcmjpls/djrparam.h>
+#include <dcmtk/oflog/oflog.h>
 
 #include <mutex>
 #include <string>
@@ -24,6 +25,9 @@ void ensure_codecs_registered() {
     DJEncoderRegistration::registerCodecs(ECC_lossyYCbCr, EUC_never);
     DJLSEncoderRegistration::registerCodecs(0, 0, 0, 0, OFTrue, 0, OFTrue, EJLSUC_never);
     DcmRLEEncoderRegistration::registerCodecs(OFFalse);
+    // dcmimgle, which the JPEG codecs use, says at info level once per frame that it ignores
+    // the modality LUT (as asked); that is noise on every run.
+    OFLog::getLogger("dcmtk.dcmimgle").setLogLevel(OFLogger::WARN_LOG_LEVEL);
   });
 }
 

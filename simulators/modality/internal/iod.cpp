@@ -228,7 +228,10 @@ void mr_image(Writer& w, const InstancePlace& place) {
 void cr_image(Writer& w, const StudySpec& spec) {
   // CR Series + CR Image
   const std::string spacing = decimal(pixel_spacing_mm(spec.modality));
-  w.text(DCM_BodyPartExamined, "CHEST")
+  // ImageType is optional for CR, but present: a lossy encoder rewrites value 1 to DERIVED and
+  // would otherwise leave a one-valued ImageType, which dciodvfy rejects (VM 2-n).
+  w.text(DCM_ImageType, "ORIGINAL\\PRIMARY")
+      .text(DCM_BodyPartExamined, "CHEST")
       .text(DCM_ViewPosition, "PA")
       .text(DCM_KVP, "110")
       .text(DCM_ImagerPixelSpacing, spacing + "\\" + spacing)

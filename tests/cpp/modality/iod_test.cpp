@@ -22,6 +22,8 @@ struct IodCase {
   const char* iod;  // the IOD name dciodvfy prints first
 };
 
+void PrintTo(const IodCase& c, std::ostream* os) { *os << c.iod << ' ' << c.bits_allocated; }
+
 class Iod : public ::testing::TestWithParam<IodCase> {};
 
 TEST_P(Iod, DciodvfyReportsNoErrors) {
