@@ -52,6 +52,9 @@ TEST_P(TransferSyntax, WritesReadsBackAndDecompresses) {
     EXPECT_EQ(text(*file->getDataset(), DCM_SOPInstanceUID), instance.sop_instance_uid);
     EXPECT_EQ(text(*file->getDataset(), DCM_PatientID), spec.patient.id);
 
+    EXPECT_EQ(testing::pydicom_header(instance.path),
+              std::string(param.syntax) + " " + instance.sop_instance_uid + " " + spec.patient.id);
+
     const auto decoded = pixel_bytes(*file);
     const auto reference = pixel_bytes(*load((*native)[i].path));
     ASSERT_EQ(reference.size(), std::size_t{spec.rows} * spec.columns * (spec.bits_allocated / 8));

@@ -126,11 +126,10 @@ inline std::vector<std::uint8_t> pixel_bytes(DcmFileFormat& file) {
   return buffer;
 }
 
-// dciodvfy's verdict on one file: every line it printed, stdout and stderr together.
-inline std::vector<std::string> dciodvfy_lines(const std::filesystem::path& path) {
-  const std::string command = "/usr/bin/dciodvfy '" + path.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {"Error - could not start dciodvfy"};
+// Every line a shell command printed, stdout and stderr together.
+inline std::vector<std::string> command_lines(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {"Error - could not start " + command};
   std::vector<std::string> lines;
   std::string line;
   for (int c = std::fgetc(pipe); c != EOF; c = std::fgetc(pipe)) {
@@ -144,6 +143,21 @@ inline std::vector<std::string> dciodvfy_lines(const std::filesystem::path& path
   if (!line.empty()) lines.push_back(line);
   ::pclose(pipe);
   return lines;
+}
+
+// dciodvfy's verdict on one file.
+inline std::vector<std::string> dciodvfy_lines(const std::filesystem::path& path) {
+  return command_lines("/usr/bin/dciodvfy '" + path.string() + "'");
+}
+
+// A second, independent reader: pydicom's view of the meta transfer syntax, SOP Instance UID and
+// patient ID, as one line "<syntax> <uid> <id>".
+inline std::string pydicom_header(const std::filesystem::path& path) {
+  const auto lines = command_lines(
+      "/usr/bin/python3 -c 'import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); "
+      "print(d.file_meta.TransferSyntaxUID, d.SOPInstanceUID, d.PatientID)' '" +
+      path.string() + "'");
+  return lines.empty() ? std::string() : lines.back();
 }
 
 }  // namespace radloop::modality::testing

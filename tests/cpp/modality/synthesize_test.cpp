@@ -1,7 +1,10 @@
 // synthesize_study: determinism, the spec's values in the files, and specs it refuses.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "simulators/modality/study.hpp"
 #include "tests/cpp/modality/study_fixture.hpp"
@@ -47,6 +50,37 @@ TEST(SynthesizeStudy, EveryTransferSyntaxIsDeterministic) {
     ASSERT_TRUE(a.ok() && b.ok()) << syntax;
     for (std::size_t i = 0; i < a->size(); ++i) {
       EXPECT_TRUE(testing::same_bytes((*a)[i].path, (*b)[i].path)) << syntax;
+    }
+  }
+}
+
+// Studies written side by side share the codec registration and DCMTK's dictionary; neither may
+// disturb the other's bytes.
+TEST(SynthesizeStudy, ConcurrentStudiesMatchSequentialOnes) {
+  ScratchDir sequential;
+  ScratchDir parallel;
+  std::vector<StudySpec> specs;
+  for (const auto syntax : {transfer_syntax::jpeg_ls_lossless, transfer_syntax::rle_lossless,
+                            transfer_syntax::jpeg_lossless_sv1, transfer_syntax::deflated_explicit_le}) {
+    specs.push_back(sample_spec(Modality::dx, 8));
+    specs.back().transfer_syntax_uid = std::string(syntax);
+    specs.back().seed += specs.size();
+  }
+  std::vector<Result<std::vector<SynthesizedInstance>>> expected;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    expected.push_back(synthesize_study(specs[i], sequential.path() / std::to_string(i)));
+  }
+  std::vector<std::optional<Result<std::vector<SynthesizedInstance>>>> actual(specs.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      threads.emplace_back([&, i] { actual[i] = synthesize_study(specs[i], parallel.path() / std::to_string(i)); });
+    }
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    ASSERT_TRUE(expected[i].ok() && actual[i].has_value() && actual[i]->ok()) << specs[i].transfer_syntax_uid;
+    for (std::size_t k = 0; k < expected[i]->size(); ++k) {
+      EXPECT_TRUE(testing::same_bytes((*expected[i])[k].path, (**actual[i])[k].path)) << specs[i].transfer_syntax_uid;
     }
   }
 }
