@@ -37,12 +37,11 @@ class Writer {
   // One coded entry (code value, scheme, meaning) as a new item of `sequence`.
   Writer& code_item(const DcmTagKey& sequence, std::string_view value, std::string_view scheme,
                     std::string_view meaning) {
-    DcmItem* entry = nullptr;
-    if (!failure_) note(sequence, item_.findOrCreateSequenceItem(sequence, entry, -2));
-    if (failure_ || entry == nullptr) return *this;
-    Writer nested(*entry);
-    nested.text(DCM_CodeValue, value).text(DCM_CodingSchemeDesignator, scheme).text(DCM_CodeMeaning, meaning);
-    failure_ = nested.failure_;
+    if (DcmItem* entry = new_item(sequence)) {
+      Writer nested(*entry);
+      nested.text(DCM_CodeValue, value).text(DCM_CodingSchemeDesignator, scheme).text(DCM_CodeMeaning, meaning);
+      merge(nested);
+    }
     return *this;
   }
   DcmItem* new_item(const DcmTagKey& sequence) {
@@ -73,6 +72,16 @@ class Writer {
   DcmItem& item_;
   std::optional<Error> failure_;
 };
+
+// Characters in UTF-8 text: every byte that does not continue a multi-byte sequence.
+std::size_t characters(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+}
+
+bool is_ascii(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
 
 bool is_cross_sectional(Modality m) { return m == Modality::ct || m == Modality::mr; }
 
@@ -334,8 +343,39 @@ Result<void> check_spec(const StudySpec& spec) {
   };
   if (!digits(spec.study_date, 8)) return invalid("study date", "must be YYYYMMDD, not '" + spec.study_date + "'");
   if (!digits(spec.study_time, 6)) return invalid("study time", "must be HHMMSS, not '" + spec.study_time + "'");
-  if (spec.station_ae_title.empty() || spec.station_ae_title.size() > 16) {
-    return invalid("station AE title", "must be 1 to 16 characters");
+  if (spec.station_ae_title.empty() || spec.station_ae_title.size() > 16 ||
+      spec.station_ae_title.find('\\') != std::string::npos) {
+    return invalid("station AE title", "must be 1 to 16 characters, without a backslash");
+  }
+  if (!spec.patient.birth_date.empty() && !digits(spec.patient.birth_date, 8)) {
+    return invalid("(0010,0030)",
+                   "patient birth date must be YYYYMMDD or empty, not '" + spec.patient.birth_date + "'");
+  }
+  if (!spec.patient.sex.empty() && spec.patient.sex != "M" && spec.patient.sex != "F" && spec.patient.sex != "O") {
+    return invalid("(0010,0040)", "patient sex must be M, F, O or empty, not '" + spec.patient.sex + "'");
+  }
+  // The spec's free text, each with its tag and the longest value its VR allows (characters).
+  const struct {
+    const char* tag;
+    const std::string& value;
+    std::size_t max_chars;
+  } texts[] = {{"(0010,0020) patient ID", spec.patient.id, 64},
+               {"(0010,0021) issuer of patient ID", spec.patient.issuer, 64},
+               {"(0010,0010) patient name", spec.patient.name, 64},
+               {"(0008,0050) accession number", spec.order.accession_number, 16},
+               {"(0040,1001) requested procedure ID", spec.order.requested_procedure_id, 16},
+               {"(0008,1030) study description", spec.order.study_description, 64},
+               {"(0040,0009) scheduled procedure step ID", spec.order.scheduled_procedure_step_id, 16},
+               {"(0008,0090) referring physician", spec.order.referring_physician, 64}};
+  for (const auto& text : texts) {
+    if (characters(text.value) > text.max_chars) {
+      return invalid(text.tag, "longer than " + std::to_string(text.max_chars) + " characters: '" + text.value + "'");
+    }
+    const bool control =
+        std::any_of(text.value.begin(), text.value.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    if (text.value.find('\\') != std::string::npos || control) {
+      return invalid(text.tag, "a backslash or control character would split or break the value");
+    }
   }
   return {};
 }
@@ -343,8 +383,13 @@ Result<void> check_spec(const StudySpec& spec) {
 Result<void> write_instance(DcmDataset& dataset, const StudySpec& spec, const InstancePlace& place,
                             const PixelFrame& frame) {
   Writer w(dataset);
-  // SOP Common
+  // SOP Common; UTF-8 is declared only when a value needs it, plain ASCII is the default repertoire.
   w.text(DCM_SOPClassUID, sop_class_uid(spec.modality)).text(DCM_SOPInstanceUID, place.sop_instance_uid);
+  const bool ascii = is_ascii(spec.patient.id) && is_ascii(spec.patient.issuer) && is_ascii(spec.patient.name) &&
+                     is_ascii(spec.order.study_description) && is_ascii(spec.order.referring_physician) &&
+                     is_ascii(spec.order.accession_number) && is_ascii(spec.order.requested_procedure_id) &&
+                     is_ascii(spec.order.scheduled_procedure_step_id);
+  if (!ascii) w.text(DCM_SpecificCharacterSet, "ISO_IR 192");
   patient_and_study(w, spec, place);
   series_and_equipment(w, spec, place);
   general_image(w, spec, place);

@@ -196,6 +196,43 @@ TEST(SynthesizeStudy, RefusesSpecsTheIodCannotCarry) {
   }
 }
 
+TEST(SynthesizeStudy, RefusesValuesTheirVrCannotHold) {
+  ScratchDir dir;
+  auto long_accession = sample_spec(Modality::cr, 8);
+  long_accession.order.accession_number = "ACC0000000000042";  // 16 characters: the SH limit
+  ASSERT_TRUE(synthesize_study(long_accession, dir.path() / "fits").ok());
+  long_accession.order.accession_number += "3";
+  auto backslash = sample_spec(Modality::cr, 8);
+  backslash.patient.id = "MRN\\1";
+  auto bad_sex = sample_spec(Modality::cr, 8);
+  bad_sex.patient.sex = "X";
+  for (const auto& [spec, tag] : {std::pair{long_accession, "(0008,0050)"}, std::pair{backslash, "(0010,0020)"},
+                                  std::pair{bad_sex, "(0010,0040)"}}) {
+    const auto study = synthesize_study(spec, dir.path() / "refused");
+    ASSERT_FALSE(study.ok()) << tag;
+    EXPECT_EQ(study.error().code, Errc::invalid_config);
+    EXPECT_NE(study.error().where.find(tag), std::string::npos) << study.error().message();
+  }
+}
+
+TEST(SynthesizeStudy, DeclaresUtf8OnlyWhenAValueNeedsIt) {
+  ScratchDir ascii_dir;
+  ScratchDir utf8_dir;
+  auto spec = sample_spec(Modality::mr);
+  const auto ascii = synthesize_study(spec, ascii_dir.path());
+  spec.patient.name = "MÜLLER^JÜRGEN";
+  const auto utf8 = synthesize_study(spec, utf8_dir.path());
+  ASSERT_TRUE(ascii.ok() && utf8.ok());
+  auto plain = load(ascii->front().path);
+  EXPECT_EQ(text(*plain->getDataset(), DCM_SpecificCharacterSet), "<absent (0008,0005)>");
+  auto file = load(utf8->front().path);
+  EXPECT_EQ(text(*file->getDataset(), DCM_SpecificCharacterSet), "ISO_IR 192");
+  EXPECT_EQ(text(*file->getDataset(), DCM_PatientName), spec.patient.name);  // the bytes, unconverted
+  for (const auto& line : testing::dciodvfy_lines(utf8->front().path)) {
+    EXPECT_NE(line.rfind("Error", 0), 0U) << line;
+  }
+}
+
 TEST(SynthesizeStudy, ReportsAnOutputFolderItCannotCreate) {
   ScratchDir dir;
   const auto blocker = dir.path() / "a-file";
