@@ -100,6 +100,12 @@ double pixel_spacing_mm(Modality m) {
   }
 }
 
+// The requested procedure ID when there is an order; a modality numbers unscheduled studies itself.
+std::string study_id(const StudySpec& spec) {
+  if (!spec.order.requested_procedure_id.empty()) return spec.order.requested_procedure_id;
+  return std::to_string(1 + spec.seed % 99999999);
+}
+
 void patient_and_study(Writer& w, const StudySpec& spec, const InstancePlace& place) {
   // Patient
   w.text(DCM_PatientName, spec.patient.name)
@@ -112,7 +118,7 @@ void patient_and_study(Writer& w, const StudySpec& spec, const InstancePlace& pl
       .text(DCM_StudyDate, spec.study_date)
       .text(DCM_StudyTime, spec.study_time)
       .text(DCM_ReferringPhysicianName, spec.order.referring_physician)
-      .text(DCM_StudyID, spec.order.requested_procedure_id)
+      .text(DCM_StudyID, study_id(spec))
       .text(DCM_AccessionNumber, spec.order.accession_number)
       .text(DCM_StudyDescription, spec.order.study_description);
 }
@@ -132,13 +138,21 @@ void series_and_equipment(Writer& w, const StudySpec& spec, const InstancePlace&
     case Modality::us: w.text(DCM_BodyPartExamined, "ABDOMEN"); break;
     default: break;
   }
-  if (DcmItem* request = w.new_item(DCM_RequestAttributesSequence)) {
-    Writer r(*request);
-    r.text(DCM_RequestedProcedureID, spec.order.requested_procedure_id)
-        .text(DCM_RequestedProcedureDescription, spec.order.study_description)
-        .text(DCM_ScheduledProcedureStepID, spec.order.scheduled_procedure_step_id)
-        .text(DCM_AccessionNumber, spec.order.accession_number);
-    w.merge(r);
+  // The order this series fulfils. Its IDs are type 1C (present when the procedure was scheduled),
+  // so an unscheduled acquisition (no order yet) writes no item at all rather than empty IDs.
+  const auto& order = spec.order;
+  if (!order.requested_procedure_id.empty() || !order.scheduled_procedure_step_id.empty()) {
+    if (DcmItem* request = w.new_item(DCM_RequestAttributesSequence)) {
+      Writer r(*request);
+      auto optional = [&r](const DcmTagKey& tag, const std::string& value) {
+        if (!value.empty()) r.text(tag, value);
+      };
+      optional(DCM_RequestedProcedureID, order.requested_procedure_id);
+      optional(DCM_RequestedProcedureDescription, order.study_description);
+      optional(DCM_ScheduledProcedureStepID, order.scheduled_procedure_step_id);
+      optional(DCM_AccessionNumber, order.accession_number);
+      w.merge(r);
+    }
   }
   // Frame of Reference
   if (is_cross_sectional(spec.modality)) {

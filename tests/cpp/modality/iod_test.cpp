@@ -41,6 +41,25 @@ TEST_P(Iod, DciodvfyReportsNoErrors) {
   }
 }
 
+// Images before (or without) an order: no procedure IDs, no accession, nothing for the 1C IDs.
+TEST(IodUnscheduled, DciodvfyReportsNoErrorsAndNoRequestAttributes) {
+  ScratchDir dir;
+  auto spec = sample_spec(Modality::ct);
+  spec.order = OrderInfo{};
+  const auto study = synthesize_study(spec, dir.path());
+  ASSERT_TRUE(study.ok()) << study.error().message();
+  for (const auto& instance : *study) {
+    auto file = testing::load(instance.path);
+    DcmItem* request = nullptr;
+    EXPECT_TRUE(file->getDataset()->findAndGetSequenceItem(DCM_RequestAttributesSequence, request, 0).bad());
+    EXPECT_EQ(testing::text(*file->getDataset(), DCM_AccessionNumber), "");  // type 2: present, empty
+    for (const auto& line : dciodvfy_lines(instance.path)) {
+      EXPECT_NE(line.rfind("Error", 0), 0U) << instance.path.filename() << ": " << line;
+      EXPECT_NE(line.rfind("Warning", 0), 0U) << instance.path.filename() << ": " << line;
+    }
+  }
+}
+
 std::string case_name(const ::testing::TestParamInfo<IodCase>& info) {
   return std::string(to_string(info.param.modality)) + std::to_string(info.param.bits_allocated) + "Bit";
 }
