@@ -23,11 +23,12 @@ struct CodecCase {
   Modality modality;
   std::uint16_t bits_allocated;
   bool lossless;
+  bool odd_size = false;  // 7 x 5 instead of the sample's 48 x 40
 };
 
 // Readable, stable test names in ctest: the default printer shows the bytes, pointers included.
 void PrintTo(const CodecCase& c, std::ostream* os) {
-  *os << c.name << ' ' << to_string(c.modality) << ' ' << c.bits_allocated;
+  *os << c.name << ' ' << to_string(c.modality) << ' ' << c.bits_allocated << (c.odd_size ? " 7x5" : "");
 }
 
 class TransferSyntax : public ::testing::TestWithParam<CodecCase> {};
@@ -35,6 +36,10 @@ class TransferSyntax : public ::testing::TestWithParam<CodecCase> {};
 TEST_P(TransferSyntax, WritesReadsBackAndDecompresses) {
   const auto& param = GetParam();
   auto spec = sample_spec(param.modality, param.bits_allocated);
+  if (param.odd_size) {
+    spec.rows = 7;
+    spec.columns = 5;
+  }
   ScratchDir native_dir;
   ScratchDir encoded_dir;
   const auto native = synthesize_study(spec, native_dir.path());  // explicit VR little endian
@@ -75,7 +80,7 @@ TEST_P(TransferSyntax, WritesReadsBackAndDecompresses) {
 
 std::string case_name(const ::testing::TestParamInfo<CodecCase>& info) {
   return std::string(info.param.name) + "_" + std::string(to_string(info.param.modality)) +
-         std::to_string(info.param.bits_allocated) + "Bit";
+         std::to_string(info.param.bits_allocated) + "Bit" + (info.param.odd_size ? "_7x5" : "");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -92,7 +97,12 @@ INSTANTIATE_TEST_SUITE_P(
                       CodecCase{ts::jpeg_lossless_sv1, "JpegLosslessSv1", Modality::mg, 16, true},
                       CodecCase{ts::jpeg_lossless_sv1, "JpegLosslessSv1", Modality::cr, 8, true},
                       CodecCase{ts::jpeg_ls_lossless, "JpegLsLossless", Modality::mr, 16, true},
-                      CodecCase{ts::jpeg_ls_lossless, "JpegLsLossless", Modality::us, 8, true}),
+                      CodecCase{ts::jpeg_ls_lossless, "JpegLsLossless", Modality::us, 8, true},
+                      CodecCase{ts::implicit_le, "ImplicitLittleEndian", Modality::dx, 8, true, true},
+                      CodecCase{ts::rle_lossless, "RleLossless", Modality::dx, 8, true, true},
+                      CodecCase{ts::jpeg_lossless_sv1, "JpegLosslessSv1", Modality::dx, 8, true, true},
+                      CodecCase{ts::jpeg_ls_lossless, "JpegLsLossless", Modality::dx, 8, true, true},
+                      CodecCase{ts::jpeg_ls_lossless, "JpegLsLossless", Modality::ct, 16, true, true}),
     case_name);
 
 }  // namespace

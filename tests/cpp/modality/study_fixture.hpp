@@ -116,13 +116,17 @@ inline std::vector<std::uint8_t> pixel_bytes(DcmFileFormat& file) {
   if (dataset.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) return {};
   auto* pixels = dynamic_cast<DcmPixelData*>(element);
   if (pixels == nullptr) return {};
-  std::vector<std::uint8_t> buffer(std::size_t{rows} * columns * (bits / 8));
+  // DCMTK wants room for the even-padded frame; the pixels themselves are rows x columns samples.
+  Uint32 frame_size = 0;
+  if (pixels->getUncompressedFrameSize(&dataset, frame_size).bad()) return {};
+  std::vector<std::uint8_t> buffer(frame_size + (frame_size & 1U));
   Uint32 start_fragment = 0;
   OFString colour_model;
   const OFCondition status = pixels->getUncompressedFrame(&dataset, 0, start_fragment, buffer.data(),
                                                           static_cast<Uint32>(buffer.size()), colour_model);
   EXPECT_TRUE(status.good()) << status.text();
   if (status.bad()) return {};
+  buffer.resize(std::size_t{rows} * columns * (bits / 8));
   return buffer;
 }
 

@@ -41,15 +41,20 @@ TEST(SynthesizeStudy, EveryTransferSyntaxIsDeterministic) {
   namespace ts = transfer_syntax;
   for (const auto syntax : {ts::implicit_le, ts::explicit_le, ts::deflated_explicit_le, ts::rle_lossless,
                             ts::jpeg_baseline, ts::jpeg_lossless_sv1, ts::jpeg_ls_lossless}) {
-    ScratchDir first;
-    ScratchDir second;
-    auto spec = sample_spec(Modality::dx, 8);
-    spec.transfer_syntax_uid = std::string(syntax);
-    const auto a = synthesize_study(spec, first.path());
-    const auto b = synthesize_study(spec, second.path());
-    ASSERT_TRUE(a.ok() && b.ok()) << syntax;
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      EXPECT_TRUE(testing::same_bytes((*a)[i].path, (*b)[i].path)) << syntax;
+    // 48 x 40 and an odd 7 x 5, whose 35 bytes of 8-bit pixels need a pad byte wherever they go.
+    for (const std::uint16_t rows : {48, 7}) {
+      ScratchDir first;
+      ScratchDir second;
+      auto spec = sample_spec(Modality::dx, 8);
+      spec.rows = rows;
+      spec.columns = rows == 7 ? 5 : 40;
+      spec.transfer_syntax_uid = std::string(syntax);
+      const auto a = synthesize_study(spec, first.path());
+      const auto b = synthesize_study(spec, second.path());
+      ASSERT_TRUE(a.ok() && b.ok()) << syntax;
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        EXPECT_TRUE(testing::same_bytes((*a)[i].path, (*b)[i].path)) << syntax << ' ' << rows << " rows";
+      }
     }
   }
 }
