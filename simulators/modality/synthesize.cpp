@@ -6,8 +6,8 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
+#include <fmt/format.h>
 
-#include <cstdio>
 #include <system_error>
 
 #include "simulators/modality/internal/codecs.hpp"
@@ -19,9 +19,7 @@ namespace radloop::modality {
 namespace {
 
 std::string file_name(std::uint32_t series_number, std::uint32_t instance_number) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04u-%05u.dcm", series_number, instance_number);
-  return buffer;
+  return fmt::format("{:04}-{:05}.dcm", series_number, instance_number);
 }
 
 Result<void> write_file(const StudySpec& spec, const internal::InstancePlace& place, const internal::Encoding& encoding,

@@ -59,8 +59,9 @@ Result<Encoding> encoding_for(std::string_view uid, std::uint16_t bits_allocated
   switch (encoding.xfer) {
     case EXS_LittleEndianImplicit:
     case EXS_LittleEndianExplicit:
-    case EXS_DeflatedLittleEndianExplicit: return encoding;
-    case EXS_RLELossless: return encoding;  // the RLE encoder takes no representation parameter
+    case EXS_DeflatedLittleEndianExplicit:
+    case EXS_RLELossless:  // the RLE encoder takes no representation parameter
+      return encoding;
     case EXS_JPEGProcess1:
       if (bits_allocated != 8) {
         return Error{Errc::invalid_config, "transfer syntax " + std::string(uid),

@@ -3,9 +3,10 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <array>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -66,7 +67,7 @@ class Writer {
  private:
   void note(const DcmTagKey& tag, const OFCondition& condition) {
     if (condition.good()) return;
-    failure_ = Error{Errc::internal, tag.toString().c_str(), condition.text()};
+    failure_ = Error{Errc::internal, tag.toString(), condition.text()};
   }
 
   DcmItem& item_;
@@ -85,11 +86,7 @@ bool is_ascii(const std::string& text) {
 
 bool is_cross_sectional(Modality m) { return m == Modality::ct || m == Modality::mr; }
 
-std::string decimal(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  return buffer;
-}
+std::string decimal(double value) { return fmt::format("{:.6g}", value); }
 
 double pixel_spacing_mm(Modality m) {
   switch (m) {
@@ -186,9 +183,9 @@ void image_plane(Writer& w, const StudySpec& spec, const InstancePlace& place) {
   const double z = thickness * (place.instance_number - 1);
   const double x0 = -spacing * spec.columns / 2;
   const double y0 = -spacing * spec.rows / 2;
-  w.text(DCM_PixelSpacing, decimal(spacing) + "\\" + decimal(spacing))
-      .text(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0")
-      .text(DCM_ImagePositionPatient, decimal(x0) + "\\" + decimal(y0) + "\\" + decimal(z))
+  w.text(DCM_PixelSpacing, fmt::format(R"({0}\{0})", decimal(spacing)))
+      .text(DCM_ImageOrientationPatient, R"(1\0\0\0\1\0)")
+      .text(DCM_ImagePositionPatient, fmt::format(R"({}\{}\{})", decimal(x0), decimal(y0), decimal(z)))
       .text(DCM_SliceThickness, decimal(thickness))
       .text(DCM_SliceLocation, decimal(z));
 }
@@ -369,18 +366,20 @@ Result<void> check_spec(const StudySpec& spec) {
     return invalid("(0010,0040)", "patient sex must be M, F, O or empty, not '" + spec.patient.sex + "'");
   }
   // The spec's free text, each with its tag and the longest value its VR allows (characters).
-  const struct {
+  struct Field {
     const char* tag;
     const std::string& value;
     std::size_t max_chars;
-  } texts[] = {{"(0010,0020) patient ID", spec.patient.id, 64},
-               {"(0010,0021) issuer of patient ID", spec.patient.issuer, 64},
-               {"(0010,0010) patient name", spec.patient.name, 64},
-               {"(0008,0050) accession number", spec.order.accession_number, 16},
-               {"(0040,1001) requested procedure ID", spec.order.requested_procedure_id, 16},
-               {"(0008,1030) study description", spec.order.study_description, 64},
-               {"(0040,0009) scheduled procedure step ID", spec.order.scheduled_procedure_step_id, 16},
-               {"(0008,0090) referring physician", spec.order.referring_physician, 64}};
+  };
+  const std::array<Field, 8> texts{
+      {{"(0010,0020) patient ID", spec.patient.id, 64},
+       {"(0010,0021) issuer of patient ID", spec.patient.issuer, 64},
+       {"(0010,0010) patient name", spec.patient.name, 64},
+       {"(0008,0050) accession number", spec.order.accession_number, 16},
+       {"(0040,1001) requested procedure ID", spec.order.requested_procedure_id, 16},
+       {"(0008,1030) study description", spec.order.study_description, 64},
+       {"(0040,0009) scheduled procedure step ID", spec.order.scheduled_procedure_step_id, 16},
+       {"(0008,0090) referring physician", spec.order.referring_physician, 64}}};
   for (const auto& text : texts) {
     if (characters(text.value) > text.max_chars) {
       return invalid(text.tag, "longer than " + std::to_string(text.max_chars) + " characters: '" + text.value + "'");
