@@ -289,6 +289,19 @@ TEST_F(WorklistFindscu, MalformedDateRangeIsRefusedAndTheServerCarriesOn) {
   EXPECT_EQ(server_->stats().worklist_queries, 2U);
 }
 
+TEST_F(WorklistFindscu, Utf8QueryMatchesUtf8NamesAndOtherRepertoiresAreRefused) {
+  const auto replies = query("(0008,0005) CS [ISO_IR 192]\n(0008,0050) SH []\n(0010,0010) PN [M\xC3\xBC*]\n");
+  EXPECT_EQ(accessions(replies), (std::vector<std::string>{"ACC003"}));
+  ASSERT_EQ(replies.size(), 1U);
+  EXPECT_EQ(replies[0].get(DCM_SpecificCharacterSet), "ISO_IR 192");
+  EXPECT_TRUE(query("(0008,0005) CS [ISO_IR 100]\n(0008,0050) SH []\n(0010,0010) PN [M\xFC*]\n").empty());
+  const auto events = worklist_events();
+  ASSERT_EQ(events.size(), 2U);
+  EXPECT_EQ(events[0].reason, "keys PatientName=M\xC3\xBC*: 1 match");
+  EXPECT_NE(events[1].reason.find("refused with 0xc000: Specific Character Set \"ISO_IR 100\""), std::string::npos)
+      << events[1].reason;
+}
+
 TEST(WorklistService, IsNotOfferedWithoutAnOrderSource) {
   TempDir temp;
   auto server = Server::start(ServerConfig{});
