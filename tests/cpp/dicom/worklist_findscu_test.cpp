@@ -4,6 +4,9 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dimse.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
@@ -11,8 +14,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 
@@ -300,6 +305,92 @@ TEST_F(WorklistFindscu, Utf8QueryMatchesUtf8NamesAndOtherRepertoiresAreRefused) 
   EXPECT_EQ(events[0].reason, "keys PatientName=M\xC3\xBC*: 1 match");
   EXPECT_NE(events[1].reason.find("refused with 0xc000: Specific Character Set \"ISO_IR 100\""), std::string::npos)
       << events[1].reason;
+}
+
+// Hands out its orders only once the test opens the gate: the C-CANCEL is then already waiting
+// on the association when the service starts answering.
+struct GatedOrderSource : OrderSource {
+  InMemoryOrderSource orders;
+  mutable std::mutex mutex;
+  mutable std::condition_variable changed;
+  bool open = false;
+  std::vector<WorklistItem> worklist() const override {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [this] { return open; });
+    return orders.worklist();
+  }
+  void let_through() {
+    std::lock_guard lock(mutex);
+    open = true;
+    changed.notify_all();
+  }
+};
+
+// Sends a universal worklist C-FIND and its C-CANCEL before reading anything, then calls
+// `after_cancel` and collects the statuses of every response up to the final one.
+std::vector<Uint16> find_then_cancel(std::uint16_t port, const std::function<void()>& after_cancel) {
+  std::vector<Uint16> statuses;
+  T_ASC_Network* network = nullptr;
+  T_ASC_Parameters* params = nullptr;
+  T_ASC_Association* assoc = nullptr;
+  EXPECT_TRUE(ASC_initializeNetwork(NET_REQUESTOR, 0, 30, &network).good());
+  EXPECT_TRUE(ASC_createAssociationParameters(&params, ASC_DEFAULTMAXPDU).good());
+  ASC_setAPTitles(params, "MODALITY1", "RADLOOP", nullptr);
+  ASC_setPresentationAddresses(params, "localhost", ("127.0.0.1:" + std::to_string(port)).c_str());
+  const char* syntaxes[] = {UID_LittleEndianExplicitTransferSyntax};
+  ASC_addPresentationContext(params, 1, UID_FINDModalityWorklistInformationModel, syntaxes, 1);
+  if (ASC_requestAssociation(network, params, &assoc).good()) {
+    T_DIMSE_Message request{};
+    request.CommandField = DIMSE_C_FIND_RQ;
+    request.msg.CFindRQ.MessageID = 7;
+    OFStandard::strlcpy(request.msg.CFindRQ.AffectedSOPClassUID, UID_FINDModalityWorklistInformationModel,
+                        sizeof request.msg.CFindRQ.AffectedSOPClassUID);
+    request.msg.CFindRQ.DataSetType = DIMSE_DATASET_PRESENT;
+    request.msg.CFindRQ.Priority = DIMSE_PRIORITY_MEDIUM;
+    DcmDataset identifier;
+    identifier.putAndInsertString(DCM_AccessionNumber, "");
+    EXPECT_TRUE(DIMSE_sendMessageUsingMemoryData(assoc, 1, &request, nullptr, &identifier, nullptr, nullptr).good());
+    EXPECT_TRUE(DIMSE_sendCancelRequest(assoc, 1, 7).good());
+    after_cancel();
+    while (true) {
+      T_DIMSE_Message response{};
+      T_ASC_PresentationContextID context = 0;
+      DcmDataset* detail = nullptr;
+      if (DIMSE_receiveCommand(assoc, DIMSE_BLOCKING, 0, &context, &response, &detail).bad()) break;
+      delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands it over
+      statuses.push_back(response.msg.CFindRSP.DimseStatus);
+      if (response.msg.CFindRSP.DataSetType != DIMSE_DATASET_NULL) {
+        DcmDataset* reply = nullptr;
+        DIMSE_receiveDataSetInMemory(assoc, DIMSE_BLOCKING, 0, &context, &reply, nullptr, nullptr);
+        delete reply;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands it over
+      }
+      if (response.msg.CFindRSP.DimseStatus != 0xFF00) break;
+    }
+    ASC_releaseAssociation(assoc);
+  }
+  ASC_destroyAssociation(&assoc);
+  ASC_dropNetwork(&network);
+  return statuses;
+}
+
+TEST(WorklistService, CancelEndsTheQueryWithStatusFE00) {
+  auto source = std::make_shared<GatedOrderSource>();
+  source->orders.add(order("ACC001", "DOE^JANE", "CT", "CT_SCANNER_1", "20260301", "090000"));
+  source->orders.add(order("ACC002", "DOE^JOHN", "MR", "MR_1", "20260302", "103000"));
+  std::mutex mutex;
+  std::vector<std::string> reasons;
+  ServerConfig config;
+  config.order_source = source;
+  auto server = Server::start(config, [&](const AssociationEvent& e) {
+    std::lock_guard lock(mutex);
+    if (e.kind == AssociationEvent::Kind::worklist_query) reasons.push_back(e.reason);
+  });
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  const auto statuses = find_then_cancel((*server)->port(), [&] { source->let_through(); });
+  EXPECT_EQ(statuses, std::vector<Uint16>{0xFE00});
+  (*server)->stop();
+  EXPECT_EQ(reasons, std::vector<std::string>{"keys none (universal): 0 matches, cancelled by the peer"});
+  EXPECT_EQ((*server)->stats().worklist_matches, 0U);
 }
 
 TEST(WorklistService, IsNotOfferedWithoutAnOrderSource) {
