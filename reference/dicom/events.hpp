@@ -10,8 +10,20 @@ namespace radloop::dicom {
 struct AssociationEvent {
   // context_rejected: one proposed presentation context was refused (reason names the abstract
   // syntax and the proposed transfer syntaxes); instance_conflict: an instance reused a stored
-  // SOP Instance UID with other content; store_failed: a C-STORE was answered with a failure.
-  enum class Kind { accepted, rejected, echo, released, aborted, context_rejected, instance_conflict, store_failed };
+  // SOP Instance UID with other content; store_failed: a C-STORE was answered with a failure;
+  // worklist_query: a worklist C-FIND was answered (reason names the keys and the matches, or why
+  // it failed).
+  enum class Kind {
+    accepted,
+    rejected,
+    echo,
+    released,
+    aborted,
+    context_rejected,
+    instance_conflict,
+    store_failed,
+    worklist_query
+  };
   Kind kind = Kind::accepted;
   std::string calling_ae;
   std::string called_ae;

@@ -38,6 +38,7 @@ std::string_view to_string(AssociationEvent::Kind kind) {
     case AssociationEvent::Kind::context_rejected: return "context_rejected";
     case AssociationEvent::Kind::instance_conflict: return "instance_conflict";
     case AssociationEvent::Kind::store_failed: return "store_failed";
+    case AssociationEvent::Kind::worklist_query: return "worklist_query";
   }
   return "unknown";
 }
@@ -82,6 +83,7 @@ DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
   syntaxes.push_back(UID_BigEndianExplicitTransferSyntax);
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
   scp.addPresentationContext(UID_VerificationSOPClass, syntaxes);
+  if (config.order_source) scp.addPresentationContext(UID_FINDModalityWorklistInformationModel, syntaxes);
 
   // Storage contexts are negotiated by the association handler: a DCMTK profile holds at most
   // 128 contexts, fewer than the storage classes it knows.
@@ -158,6 +160,8 @@ class Server::Impl {
     stats.conflicts = store_.conflicts;
     stats.store_failures = store_.failures;
     stats.contexts_rejected = counters_.contexts_rejected;
+    stats.worklist_queries = counters_.worklist_queries;
+    stats.worklist_matches = counters_.worklist_matches;
     return stats;
   }
 

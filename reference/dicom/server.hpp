@@ -11,6 +11,7 @@
 #include "reference/core/result.hpp"
 #include "reference/dicom/events.hpp"
 #include "reference/dicom/instance.hpp"
+#include "reference/dicom/worklist.hpp"
 
 namespace radloop::dicom {
 
@@ -42,6 +43,8 @@ struct ServerConfig {
   // How far a file is flushed before the C-STORE is answered with success.
   enum class Durability { none, file, file_and_directory };
   Durability durability = Durability::file_and_directory;
+  // Answers Modality Worklist C-FIND queries; null: the worklist service is not offered.
+  std::shared_ptr<const OrderSource> order_source;
 
   static std::vector<std::string> default_transfer_syntaxes();
 };
@@ -55,6 +58,8 @@ struct ServerStats {
   std::uint64_t conflicts = 0;   // same SOP Instance UID, other bytes: kept aside, answered 0xB000
   std::uint64_t store_failures = 0;
   std::uint64_t contexts_rejected = 0;
+  std::uint64_t worklist_queries = 0;  // C-FIND requests received, answered or refused
+  std::uint64_t worklist_matches = 0;  // pending responses sent
 };
 
 class Server {

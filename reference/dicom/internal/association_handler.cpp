@@ -2,12 +2,15 @@
 #include "reference/dicom/internal/association_handler.hpp"
 
 #include <dcmtk/dcmdata/dcuid.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/worklist_identifier.hpp"
 
 namespace radloop::dicom::internal {
 namespace {
@@ -47,6 +50,10 @@ std::string uid_text(const char* uid) {
 }
 
 constexpr Uint16 kOutOfResources = 0xA700;
+constexpr Uint16 kSopClassNotSupported = 0x0122;
+constexpr Uint16 kResponderFailed = 0xC211;
+constexpr Uint16 kPending = 0xFF00;
+constexpr Uint16 kCancelled = 0xFE00;
 
 }  // namespace
 
@@ -167,6 +174,7 @@ OFCondition AssociationHandler::handleIncomingCommand(T_DIMSE_Message* message,
                                                       const DcmPresentationContextInfo& context) {
   if (message->CommandField == DIMSE_C_STORE_RQ)
     return handle_store(message->msg.CStoreRQ, context.presentationContextID);
+  if (message->CommandField == DIMSE_C_FIND_RQ) return handle_find(message->msg.CFindRQ, context.presentationContextID);
   return DcmThreadSCP::handleIncomingCommand(message, context);
 }
 
@@ -202,6 +210,51 @@ OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_P
     emit(AssociationEvent::Kind::store_failed, reply.detail);
   }
   return sendSTOREResponse(context, request, reply.status);
+}
+
+// One pending response per matching order, then success; a C-CANCEL between two responses ends
+// the query with 0xFE00. A query that cannot be evaluated is refused with a failure status.
+OFCondition AssociationHandler::handle_find(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context) {
+  DcmDataset* raw = nullptr;
+  const auto received = receiveFINDRequest(request, context, raw);
+  const std::unique_ptr<DcmDataset> identifier(raw);
+  if (received.bad()) return received;
+  ++counters_.worklist_queries;
+  const OFString sop_class = request.AffectedSOPClassUID;
+  const auto refuse = [&](Uint16 status, const std::string& why) {
+    spdlog::warn("dicom: worklist query from {} answered {:#06x}: {}", calling_ae_, status, why);
+    emit(AssociationEvent::Kind::worklist_query, fmt::format("refused with {:#06x}: {}", status, why));
+    return sendFINDResponse(context, request.MessageID, sop_class, nullptr, status);
+  };
+  if (!config_.order_source || sop_class != UID_FINDModalityWorklistInformationModel || !identifier) {
+    return refuse(kSopClassNotSupported, std::string("C-FIND for ") + uid_text(sop_class.c_str()) + " is not served");
+  }
+  const auto parsed = parse_worklist_query(*identifier);
+  if (parsed.status != 0) return refuse(parsed.status, parsed.error);
+  std::vector<WorklistItem> orders;
+  try {
+    orders = config_.order_source->worklist();
+  } catch (const std::exception& e) {
+    return refuse(kResponderFailed, std::string("the order source failed: ") + e.what());
+  }
+  std::uint64_t sent = 0;
+  bool cancelled = false;
+  for (const auto& order : orders) {
+    if (!matches(order, parsed.query)) continue;
+    if (checkForCANCEL(context, request.MessageID).good()) {
+      cancelled = true;
+      break;
+    }
+    const auto reply = worklist_reply(*identifier, order);
+    if (auto cond = sendFINDResponse(context, request.MessageID, sop_class, reply.get(), kPending); cond.bad())
+      return cond;
+    ++sent;
+  }
+  counters_.worklist_matches += sent;
+  emit(AssociationEvent::Kind::worklist_query,
+       fmt::format("keys {}: {} match{}{}", parsed.keys.empty() ? "none (universal)" : parsed.keys, sent,
+                   sent == 1 ? "" : "es", cancelled ? ", cancelled by the peer" : ""));
+  return sendFINDResponse(context, request.MessageID, sop_class, nullptr, cancelled ? kCancelled : STATUS_Success);
 }
 
 void AssociationHandler::notifyReleaseRequest() { emit(AssociationEvent::Kind::released); }

@@ -21,6 +21,8 @@ struct ServiceCounters {
   std::atomic<std::uint64_t> associations_rejected{0};
   std::atomic<std::uint64_t> echoes_answered{0};
   std::atomic<std::uint64_t> contexts_rejected{0};
+  std::atomic<std::uint64_t> worklist_queries{0};
+  std::atomic<std::uint64_t> worklist_matches{0};
 };
 
 class AssociationHandler : public DcmThreadSCP {
@@ -54,6 +56,7 @@ class AssociationHandler : public DcmThreadSCP {
   // One context_rejected event per proposed presentation context the negotiation refused.
   void report_rejected_contexts();
   OFCondition handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID context);
+  OFCondition handle_find(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
 
   const ServerConfig& config_;
   std::string ae_title_;
