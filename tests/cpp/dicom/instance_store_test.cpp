@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "reference/dicom/server.hpp"
+#include "tests/cpp/dicom/temp_dir.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -33,18 +34,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "radloop-store-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+// Each test's scratch directory carries this file's prefix.
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("radloop-store") {}
 };
 
 std::string new_uid() {
