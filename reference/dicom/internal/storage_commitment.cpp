@@ -13,8 +13,7 @@
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 
-namespace radloop {
-namespace dicom {
+namespace radloop::dicom {
 
 std::string describe_commitment_failure(std::uint16_t reason) {
   std::string_view text = "unknown reason";
@@ -36,7 +35,7 @@ namespace {
 std::string get(DcmItem& item, const DcmTagKey& tag) {
   OFString value;
   if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return value.c_str();
+  return value;
 }
 
 // The items of a sequence, or none when the element is absent or is not a sequence.
@@ -142,9 +141,9 @@ Result<std::uint16_t> send_report_on_new_association(const CommitmentPeer& peer,
   ensure_dcmtk_ready();
   const auto where = fmt::format("commitment report {} -> {} at {}:{}", our_ae, peer.ae_title, peer.host, peer.port);
   DcmSCU scu;
-  scu.setAETitle(our_ae.c_str());
-  scu.setPeerAETitle(peer.ae_title.c_str());
-  scu.setPeerHostName(peer.host.c_str());
+  scu.setAETitle(our_ae);
+  scu.setPeerAETitle(peer.ae_title);
+  scu.setPeerHostName(peer.host);
   scu.setPeerPort(peer.port);
   scu.setACSETimeout(static_cast<Uint32>(timeout.count()));
   scu.setDIMSETimeout(static_cast<Uint32>(timeout.count()));
@@ -152,8 +151,8 @@ Result<std::uint16_t> send_report_on_new_association(const CommitmentPeer& peer,
   scu.setConnectionTimeout(static_cast<Sint32>(timeout.count()));
   scu.setVerbosePCMode(OFFalse);
   OFList<OFString> syntaxes;
-  syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
-  syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
+  syntaxes.emplace_back(UID_LittleEndianExplicitTransferSyntax);
+  syntaxes.emplace_back(UID_LittleEndianImplicitTransferSyntax);
   // We send N-EVENT-REPORTs of a class whose SCU is the peer: we ask for the SCP role.
   scu.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, syntaxes, ASC_SC_ROLE_SCP);
   auto cond = scu.initNetwork();
@@ -192,5 +191,4 @@ std::string summarize(const CommitmentReport& report) {
 }
 
 }  // namespace internal
-}  // namespace dicom
-}  // namespace radloop
+}  // namespace radloop::dicom

@@ -160,12 +160,12 @@ StoredQueryAnswer answer_stored_query(const DcmDataset& identifier, InformationM
   OFString text;
   query.findAndGetOFString(DCM_SpecificCharacterSet, text);
   if (!text.empty() && text != "ISO_IR 6" && text != "ISO_IR 192") {
-    return fail(kUnableToProcess, "Specific Character Set \"" + std::string(text.c_str()) +
-                                      "\" is not supported (ISO_IR 6 or ISO_IR 192)");
+    return fail(kUnableToProcess,
+                "Specific Character Set \"" + std::string(text) + "\" is not supported (ISO_IR 6 or ISO_IR 192)");
   }
   text.clear();
   query.findAndGetOFString(DCM_QueryRetrieveLevel, text);
-  answer.level = text.c_str();
+  answer.level = text;
   const bool known = answer.level == "STUDY" || answer.level == "SERIES" || answer.level == "IMAGE" ||
                      (answer.level == "PATIENT" && model == InformationModel::patient_root);
   if (!known) {
@@ -190,9 +190,9 @@ StoredQueryAnswer answer_stored_query(const DcmDataset& identifier, InformationM
     }
     if (!value.empty()) {
       if (!answer.keys.empty()) answer.keys += ", ";
-      answer.keys += name + "=" + value.c_str();
+      answer.keys += name + "=" + value;
     }
-    keys.push_back(Key{tag, vr, value.c_str()});
+    keys.push_back(Key{tag, vr, value});
   }
 
   for (auto& row : rows_at(answer.level, records)) {
