@@ -12,7 +12,9 @@ struct AssociationEvent {
   // syntax and the proposed transfer syntaxes); instance_conflict: an instance reused a stored
   // SOP Instance UID with other content; store_failed: a C-STORE was answered with a failure;
   // worklist_query: a worklist C-FIND was answered (reason names the keys and the matches, or why
-  // it failed).
+  // it failed); storage_commitment: an N-ACTION was judged or its report delivered (reason names
+  // the transaction, what was committed and failed, and where the report went); query: a Patient
+  // or Study Root C-FIND was answered (level, keys, matches) or refused.
   enum class Kind {
     accepted,
     rejected,
@@ -22,7 +24,9 @@ struct AssociationEvent {
     context_rejected,
     instance_conflict,
     store_failed,
-    worklist_query
+    worklist_query,
+    storage_commitment,
+    query
   };
   Kind kind = Kind::accepted;
   std::string calling_ae;

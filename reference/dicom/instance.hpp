@@ -26,6 +26,12 @@ struct InstanceRecord {
   std::string modality;              // (0008,0060)
   std::string study_date;            // (0008,0020)
   std::string study_time;            // (0008,0030)
+  std::string study_id;              // (0020,0010)
+  std::string study_description;     // (0008,1030)
+  std::string referring_physician;   // (0008,0090)
+  std::string series_number;         // (0020,0011), IS as received
+  std::string series_description;    // (0008,103E)
+  std::string instance_number;       // (0020,0013), IS as received
   std::string transfer_syntax_uid;   // (0002,0010), the syntax it was received in and is kept in
   std::string file_path;             // where the bytes are: the instance, or the copy kept aside on conflict
   std::uint64_t size_bytes = 0;

@@ -23,6 +23,7 @@
 
 #include "reference/dicom/internal/acceptor_network.hpp"
 #include "reference/dicom/internal/association_handler.hpp"
+#include "reference/dicom/internal/commitment_reporter.hpp"
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
 
@@ -39,6 +40,8 @@ std::string_view to_string(AssociationEvent::Kind kind) {
     case AssociationEvent::Kind::instance_conflict: return "instance_conflict";
     case AssociationEvent::Kind::store_failed: return "store_failed";
     case AssociationEvent::Kind::worklist_query: return "worklist_query";
+    case AssociationEvent::Kind::storage_commitment: return "storage_commitment";
+    case AssociationEvent::Kind::query: return "query";
   }
   return "unknown";
 }
@@ -84,6 +87,11 @@ DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
   scp.addPresentationContext(UID_VerificationSOPClass, syntaxes);
   if (config.order_source) scp.addPresentationContext(UID_FINDModalityWorklistInformationModel, syntaxes);
+  if (!config.storage_dir.empty()) {
+    scp.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, syntaxes);
+    scp.addPresentationContext(UID_FINDPatientRootQueryRetrieveInformationModel, syntaxes);
+    scp.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, syntaxes);
+  }
 
   // Storage contexts are negotiated by the association handler: a DCMTK profile holds at most
   // 128 contexts, fewer than the storage classes it knows.
@@ -114,7 +122,8 @@ class Server::Impl {
         observer_(std::move(observer)),
         network_(std::move(network)),
         scp_config_(make_scp_config(config_)),
-        store_(config_, std::move(sink)) {}
+        store_(config_, std::move(sink)),
+        reporter_(config_.ae_title, config_.dimse_timeout) {}
 
   Result<void> start() {
     if (auto prepared = store_.prepare(); !prepared) return prepared.error();
@@ -147,6 +156,7 @@ class Server::Impl {
     lock.unlock();
     for (auto& worker : workers_) worker.thread.join();
     workers_.clear();
+    reporter_.stop();
   }
 
   [[nodiscard]] std::uint16_t port() const { return network_.port(); }
@@ -162,6 +172,10 @@ class Server::Impl {
     stats.contexts_rejected = counters_.contexts_rejected;
     stats.worklist_queries = counters_.worklist_queries;
     stats.worklist_matches = counters_.worklist_matches;
+    stats.commitment_requests = counters_.commitment_requests;
+    stats.commitment_failed_refs = counters_.commitment_failed_refs;
+    stats.commitment_reports_sent = counters_.commitment_reports_sent;
+    stats.queries = counters_.queries;
     return stats;
   }
 
@@ -240,7 +254,7 @@ class Server::Impl {
     // dcmtk_runtime.cpp); set it here too so a user's TCP_NODELAY=0 cannot slow every C-STORE reply.
     const int on = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    internal::AssociationHandler handler(config_, observer_, counters_, store_, assoc);
+    internal::AssociationHandler handler(config_, observer_, counters_, store_, reporter_, assoc);
     handler.setSharedConfig(scp_config_);
     {
       std::lock_guard lock(mutex_);
@@ -259,6 +273,7 @@ class Server::Impl {
   internal::AcceptorNetwork network_;
   DcmSharedSCPConfig scp_config_;
   internal::InstanceStore store_;
+  internal::CommitmentReporter reporter_;
   internal::ServiceCounters counters_;
   std::array<int, 2> wake_{-1, -1};
   std::thread accept_thread_;

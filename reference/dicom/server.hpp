@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "reference/core/result.hpp"
+#include "reference/dicom/commitment.hpp"
 #include "reference/dicom/events.hpp"
 #include "reference/dicom/instance.hpp"
 #include "reference/dicom/worklist.hpp"
@@ -43,6 +44,13 @@ struct ServerConfig {
   // How far a file is flushed before the C-STORE is answered with success.
   enum class Durability { none, file, file_and_directory };
   Durability durability = Durability::file_and_directory;
+  // With storage on, Storage Commitment (push model) and Patient/Study Root C-FIND over what is
+  // stored are offered too. A commitment report goes back on the requesting association, or on a
+  // new association to the requester's entry in commitment_peers; with no entry there it is not
+  // sent at all (an event says so), as an archive that does not know the AE behaves.
+  enum class CommitmentReply { same_association, new_association };
+  CommitmentReply commitment_reply = CommitmentReply::same_association;
+  std::vector<CommitmentPeer> commitment_peers;
   // Answers Modality Worklist C-FIND queries; null: the worklist service is not offered.
   std::shared_ptr<const OrderSource> order_source;
 
@@ -58,8 +66,12 @@ struct ServerStats {
   std::uint64_t conflicts = 0;   // same SOP Instance UID, other bytes: kept aside, answered 0xB000
   std::uint64_t store_failures = 0;
   std::uint64_t contexts_rejected = 0;
-  std::uint64_t worklist_queries = 0;  // C-FIND requests received, answered or refused
-  std::uint64_t worklist_matches = 0;  // pending responses sent
+  std::uint64_t worklist_queries = 0;         // C-FIND requests received, answered or refused
+  std::uint64_t worklist_matches = 0;         // pending responses sent
+  std::uint64_t commitment_requests = 0;      // N-ACTIONs answered with success
+  std::uint64_t commitment_failed_refs = 0;   // references reported as failed
+  std::uint64_t commitment_reports_sent = 0;  // N-EVENT-REPORTs the requester answered with success
+  std::uint64_t queries = 0;                  // Patient/Study Root C-FIND requests received
 };
 
 class Server {

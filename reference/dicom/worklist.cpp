@@ -19,6 +19,10 @@ std::size_t code_point_length(std::string_view value, std::size_t i) {
 // A key with less precision than the value is compared over its own length only.
 std::string_view head(std::string_view value, std::size_t length) { return value.substr(0, length); }
 
+bool key_matches(const std::string& key, const std::string& value) { return key.empty() || wildcard_match(key, value); }
+
+}  // namespace
+
 std::optional<std::string> malformed_range(std::string_view name, std::string_view key) {
   const bool characters_ok =
       std::all_of(key.begin(), key.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-'; });
@@ -27,10 +31,6 @@ std::optional<std::string> malformed_range(std::string_view name, std::string_vi
   }
   return std::nullopt;
 }
-
-bool key_matches(const std::string& key, const std::string& value) { return key.empty() || wildcard_match(key, value); }
-
-}  // namespace
 
 bool wildcard_match(std::string_view pattern, std::string_view value) {
   std::size_t p = 0;

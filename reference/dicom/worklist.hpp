@@ -63,6 +63,10 @@ std::optional<std::string> malformed(const WorklistQuery& query);
 
 bool matches(const WorklistItem& item, const WorklistQuery& query);
 
+// Why a DA or TM key is neither a value nor a range (letters, two dashes), or nothing; `name`
+// names the attribute in the sentence.
+std::optional<std::string> malformed_range(std::string_view name, std::string_view key);
+
 // Wildcard matching (PS3.4 C.2.2.2.4): '*' any run of characters, '?' one character (one UTF-8
 // code point). Without wildcards it is single value matching. Byte for byte, so case-sensitive.
 bool wildcard_match(std::string_view pattern, std::string_view value);

@@ -10,6 +10,8 @@
 #include <memory>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/storage_commitment.hpp"
+#include "reference/dicom/internal/stored_query.hpp"
 #include "reference/dicom/internal/worklist_identifier.hpp"
 
 namespace radloop::dicom::internal {
@@ -174,7 +176,17 @@ OFCondition AssociationHandler::handleIncomingCommand(T_DIMSE_Message* message,
                                                       const DcmPresentationContextInfo& context) {
   if (message->CommandField == DIMSE_C_STORE_RQ)
     return handle_store(message->msg.CStoreRQ, context.presentationContextID);
-  if (message->CommandField == DIMSE_C_FIND_RQ) return handle_find(message->msg.CFindRQ, context.presentationContextID);
+  if (message->CommandField == DIMSE_C_FIND_RQ) {
+    const OFString sop_class = message->msg.CFindRQ.AffectedSOPClassUID;
+    if (sop_class == UID_FINDPatientRootQueryRetrieveInformationModel ||
+        sop_class == UID_FINDStudyRootQueryRetrieveInformationModel) {
+      return handle_stored_query(message->msg.CFindRQ, context.presentationContextID);
+    }
+    return handle_find(message->msg.CFindRQ, context.presentationContextID);
+  }
+  if (message->CommandField == DIMSE_N_ACTION_RQ) {
+    return handle_commitment(message->msg.NActionRQ, context.presentationContextID);
+  }
   return DcmThreadSCP::handleIncomingCommand(message, context);
 }
 
@@ -255,6 +267,118 @@ OFCondition AssociationHandler::handle_find(T_DIMSE_C_FindRQ& request, T_ASC_Pre
        fmt::format("keys {}: {} match{}{}", parsed.keys.empty() ? "none (universal)" : parsed.keys, sent,
                    sent == 1 ? "" : "es", cancelled ? ", cancelled by the peer" : ""));
   return sendFINDResponse(context, request.MessageID, sop_class, nullptr, cancelled ? kCancelled : STATUS_Success);
+}
+
+// Answers from the catalog, so a tester can ask in DICOM whether a study landed. The replies are
+// built first; a C-CANCEL between two of them ends the query with 0xFE00.
+OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context) {
+  DcmDataset* raw = nullptr;
+  const auto received = receiveFINDRequest(request, context, raw);
+  const std::unique_ptr<DcmDataset> identifier(raw);
+  if (received.bad()) return received;
+  ++counters_.queries;
+  const OFString sop_class = request.AffectedSOPClassUID;
+  const auto model = sop_class == UID_FINDPatientRootQueryRetrieveInformationModel ? InformationModel::patient_root
+                                                                                   : InformationModel::study_root;
+  StoredQueryAnswer answer;
+  if (!identifier) {
+    answer.status = 0xA900;
+    answer.error = "the C-FIND carries no identifier";
+  } else {
+    answer = answer_stored_query(*identifier, model, store_.catalog().all(), config_.ae_title);
+  }
+  if (answer.status != 0) {
+    spdlog::warn("dicom: query from {} answered {:#06x}: {}", calling_ae_, answer.status, answer.error);
+    emit(AssociationEvent::Kind::query, fmt::format("refused with {:#06x}: {}", answer.status, answer.error));
+    return sendFINDResponse(context, request.MessageID, sop_class, nullptr, answer.status);
+  }
+  std::size_t sent = 0;
+  bool cancelled = false;
+  for (const auto& reply : answer.replies) {
+    if (checkForCANCEL(context, request.MessageID).good()) {
+      cancelled = true;
+      break;
+    }
+    if (auto cond = sendFINDResponse(context, request.MessageID, sop_class, reply.get(), kPending); cond.bad())
+      return cond;
+    ++sent;
+  }
+  emit(AssociationEvent::Kind::query, fmt::format("{} level, keys {}: {} match{}{}", answer.level,
+                                                  answer.keys.empty() ? "none (universal)" : answer.keys, sent,
+                                                  sent == 1 ? "" : "es", cancelled ? ", cancelled by the peer" : ""));
+  return sendFINDResponse(context, request.MessageID, sop_class, nullptr, cancelled ? kCancelled : STATUS_Success);
+}
+
+// PS3.4 J.3: the N-ACTION is answered at once; the report says, per instance, whether it is held
+// durably now (the catalog, and the file still on disk). It goes back on this association right
+// away, or on a new one to the requester, as configured.
+OFCondition AssociationHandler::handle_commitment(T_DIMSE_N_ActionRQ& request, T_ASC_PresentationContextID context) {
+  DcmDataset* raw = nullptr;
+  Uint16 action_type = request.ActionTypeID;
+  // DCMTK aborts the association on an N-ACTION without a data set; answering is kinder and
+  // tells the peer why (0x0120 below).
+  if (request.DataSetType != DIMSE_DATASET_NULL) {
+    const auto received = receiveACTIONRequest(request, context, raw, action_type);
+    if (received.bad()) {
+      delete raw;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
+      return received;
+    }
+  }
+  const std::unique_ptr<DcmDataset> information(raw);
+  const OFString sop_class = request.RequestedSOPClassUID;
+  const OFString sop_instance = request.RequestedSOPInstanceUID;
+  const auto refuse = [&](Uint16 status, const std::string& why) {
+    spdlog::warn("dicom: storage commitment from {} answered {:#06x}: {}", calling_ae_, status, why);
+    emit(AssociationEvent::Kind::storage_commitment, fmt::format("refused with {:#06x}: {}", status, why));
+    return sendACTIONResponse(context, request.MessageID, sop_class, sop_instance, status);
+  };
+  if (sop_class != UID_StorageCommitmentPushModelSOPClass) {
+    return refuse(STATUS_N_NoSuchSOPClass, "N-ACTION for " + uid_text(sop_class.c_str()) + " is not served");
+  }
+  if (sop_instance != UID_StorageCommitmentPushModelSOPInstance) {
+    return refuse(STATUS_N_NoSuchSOPInstance, std::string("the Requested SOP Instance UID must be the well-known ") +
+                                                  UID_StorageCommitmentPushModelSOPInstance);
+  }
+  if (action_type != 1) return refuse(STATUS_N_NoSuchAction, fmt::format("Action Type ID {} is not 1", action_type));
+  const auto parsed = parse_commitment_request(information.get());
+  if (parsed.status != 0) return refuse(parsed.status, parsed.error);
+
+  const auto report = judge_commitment(parsed, store_.catalog());
+  ++counters_.commitment_requests;
+  counters_.commitment_failed_refs += report.failed.size();
+  if (auto cond = sendACTIONResponse(context, request.MessageID, sop_class, sop_instance, STATUS_Success); cond.bad())
+    return cond;
+
+  if (config_.commitment_reply == ServerConfig::CommitmentReply::new_association) {
+    const auto& peers = config_.commitment_peers;
+    const auto peer =
+        std::find_if(peers.begin(), peers.end(), [&](const auto& p) { return p.ae_title == calling_ae_; });
+    if (peer == peers.end()) {
+      emit(AssociationEvent::Kind::storage_commitment,
+           summarize(report) + "; not reported: no address is configured for \"" + calling_ae_ + "\"");
+      return EC_Normal;
+    }
+    // The outcome arrives on the reporter's thread, possibly after this association ended.
+    AssociationEvent event{AssociationEvent::Kind::storage_commitment, calling_ae_, called_ae_, peer_,
+                           summarize(report)};
+    reporter_.post(
+        *peer, report,
+        [observer = observer_, event, counters = &counters_](bool delivered, const std::string& detail) mutable {
+          if (delivered) ++counters->commitment_reports_sent;
+          event.reason += "; " + detail;
+          notify(observer, event);
+        });
+    return EC_Normal;
+  }
+  auto dataset = report_dataset(report, config_.ae_title);
+  Uint16 status = 0;
+  const auto sent = sendEVENTREPORTRequest(context, UID_StorageCommitmentPushModelSOPInstance, assoc_->nextMsgID++,
+                                           report.event_type_id(), dataset.get(), status);
+  if (sent.good() && status == STATUS_Success) ++counters_.commitment_reports_sent;
+  emit(AssociationEvent::Kind::storage_commitment,
+       summarize(report) + (sent.good() ? fmt::format("; reported on the same association, answered {:#06x}", status)
+                                        : "; the report could not be sent: " + describe(sent)));
+  return sent;
 }
 
 void AssociationHandler::notifyReleaseRequest() { emit(AssociationEvent::Kind::released); }

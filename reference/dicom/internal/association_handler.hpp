@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference/dicom/events.hpp"
+#include "reference/dicom/internal/commitment_reporter.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
 #include "reference/dicom/server.hpp"
 
@@ -23,18 +24,23 @@ struct ServiceCounters {
   std::atomic<std::uint64_t> contexts_rejected{0};
   std::atomic<std::uint64_t> worklist_queries{0};
   std::atomic<std::uint64_t> worklist_matches{0};
+  std::atomic<std::uint64_t> commitment_requests{0};
+  std::atomic<std::uint64_t> commitment_failed_refs{0};
+  std::atomic<std::uint64_t> commitment_reports_sent{0};
+  std::atomic<std::uint64_t> queries{0};
 };
 
 class AssociationHandler : public DcmThreadSCP {
  public:
   AssociationHandler(const ServerConfig& config, const EventObserver& observer, ServiceCounters& counters,
-                     InstanceStore& store, T_ASC_Association* assoc)
+                     InstanceStore& store, CommitmentReporter& reporter, T_ASC_Association* assoc)
       : config_(config),
         ae_title_(config.ae_title),
         allowed_(config.allowed_callers),
         observer_(observer),
         counters_(counters),
         store_(store),
+        reporter_(reporter),
         assoc_(assoc) {}
 
  protected:
@@ -57,6 +63,8 @@ class AssociationHandler : public DcmThreadSCP {
   void report_rejected_contexts();
   OFCondition handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_find(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
+  OFCondition handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
+  OFCondition handle_commitment(T_DIMSE_N_ActionRQ& request, T_ASC_PresentationContextID context);
 
   const ServerConfig& config_;
   std::string ae_title_;
@@ -64,6 +72,7 @@ class AssociationHandler : public DcmThreadSCP {
   const EventObserver& observer_;
   ServiceCounters& counters_;
   InstanceStore& store_;
+  CommitmentReporter& reporter_;
   T_ASC_Association* assoc_;  // the one run() is given; read for the negotiation's outcome
   std::string calling_ae_;
   std::string called_ae_;

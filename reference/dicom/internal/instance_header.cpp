@@ -40,6 +40,12 @@ Result<InstanceRecord> read_instance_header(const std::string& path) {
   r.modality = get(data, DCM_Modality);
   r.study_date = get(data, DCM_StudyDate);
   r.study_time = get(data, DCM_StudyTime);
+  r.study_id = get(data, DCM_StudyID);
+  r.study_description = get(data, DCM_StudyDescription);
+  r.referring_physician = get(data, DCM_ReferringPhysicianName);
+  r.series_number = get(data, DCM_SeriesNumber);
+  r.series_description = get(data, DCM_SeriesDescription);
+  r.instance_number = get(data, DCM_InstanceNumber);
   r.transfer_syntax_uid = get(*file.getMetaInfo(), DCM_TransferSyntaxUID);
   return r;
 }

@@ -32,7 +32,7 @@ void remove_quietly(const std::string& path) {
 InstanceStore::InstanceStore(const ServerConfig& config, InstanceSink sink)
     : root_(config.storage_dir), durability_(config.durability), sink_(std::move(sink)) {}
 
-Result<void> InstanceStore::prepare() const {
+Result<void> InstanceStore::prepare() {
   if (!enabled()) return {};
   std::error_code ec;
   for (const char* sub : {".incoming", ".conflicts"}) {
@@ -41,6 +41,9 @@ Result<void> InstanceStore::prepare() const {
   }
   // A transfer cut short by a crash leaves its temp file behind; nobody was told it arrived.
   for (const auto& entry : fs::directory_iterator(fs::path(root_) / ".incoming", ec)) remove_quietly(entry.path());
+  auto indexed = catalog_.load(root_);
+  if (!indexed) return indexed.error();
+  if (*indexed > 0) spdlog::info("dicom: {} instances already stored under {}", *indexed, root_);
   return {};
 }
 
@@ -107,7 +110,10 @@ StoreReply InstanceStore::commit(const std::string& temp, const std::string& req
                 "not indexed: " + sunk.error().message());
   }
   switch (record.outcome) {
-    case InstanceRecord::Outcome::stored: ++stored; break;
+    case InstanceRecord::Outcome::stored:
+      catalog_.add(record);
+      ++stored;
+      break;
     case InstanceRecord::Outcome::duplicate: ++duplicates; break;
     case InstanceRecord::Outcome::conflict: ++conflicts; break;
   }

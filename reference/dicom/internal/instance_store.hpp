@@ -15,6 +15,7 @@
 #include <string>
 
 #include "reference/dicom/instance.hpp"
+#include "reference/dicom/internal/instance_catalog.hpp"
 #include "reference/dicom/server.hpp"
 
 namespace radloop::dicom::internal {
@@ -29,8 +30,8 @@ class InstanceStore {
  public:
   InstanceStore(const ServerConfig& config, InstanceSink sink);
 
-  // Creates the storage folders; nothing to do when storage is off.
-  Result<void> prepare() const;
+  // Creates the storage folders and indexes what they already hold; nothing to do when storage is off.
+  Result<void> prepare();
   [[nodiscard]] bool enabled() const { return !root_.empty(); }
   // A fresh file name under .incoming for one transfer.
   std::string temp_path();
@@ -38,6 +39,9 @@ class InstanceStore {
   // The request's Affected SOP Class and Instance UIDs must be the data set's own.
   StoreReply commit(const std::string& temp, const std::string& requested_class_uid,
                     const std::string& requested_sop_uid, const std::string& calling_ae);
+
+  // The instances kept in their final place, by this server or before it started.
+  [[nodiscard]] const InstanceCatalog& catalog() const { return catalog_; }
 
   std::atomic<std::uint64_t> stored{0};
   std::atomic<std::uint64_t> duplicates{0};
@@ -51,6 +55,7 @@ class InstanceStore {
   std::string root_;
   ServerConfig::Durability durability_;
   InstanceSink sink_;
+  InstanceCatalog catalog_;
   std::atomic<std::uint64_t> next_temp_{0};
   // Held from the existence check to the sink's answer, so two copies of one SOP Instance UID
   // arriving together are judged one after the other.

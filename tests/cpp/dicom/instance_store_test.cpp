@@ -25,164 +25,19 @@
 #include <thread>
 
 #include "reference/dicom/server.hpp"
+#include "tests/cpp/dicom/store_fixture.hpp"
 #include "tests/cpp/dicom/temp_dir.hpp"
-
-extern char** environ;  // NOLINT: POSIX
 
 namespace radloop::dicom {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace test_support;  // NOLINT(google-build-using-namespace): the suite's own helpers
 
 // Each test's scratch directory carries this file's prefix.
 struct TempDir : test_support::TempDir {
   TempDir() : test_support::TempDir("radloop-store") {}
 };
-
-std::string new_uid() {
-  std::array<char, 65> buffer{};
-  return dcmGenerateUniqueIdentifier(buffer.data(), SITE_INSTANCE_UID_ROOT);
-}
-
-struct Instance {
-  std::string study_uid = new_uid();
-  std::string series_uid = new_uid();
-  std::string sop_uid = new_uid();
-  std::string path;
-};
-
-// A small CT image written by DCMTK; pixel_words 16-bit pixels, each set to fill.
-Instance make_instance(const fs::path& dir, Instance uids = {}, std::size_t pixel_words = 64, Uint16 fill = 7) {
-  DcmFileFormat file;
-  DcmDataset& d = *file.getDataset();
-  d.putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
-  d.putAndInsertString(DCM_SOPInstanceUID, uids.sop_uid.c_str());
-  d.putAndInsertString(DCM_StudyInstanceUID, uids.study_uid.c_str());
-  d.putAndInsertString(DCM_SeriesInstanceUID, uids.series_uid.c_str());
-  d.putAndInsertString(DCM_PatientID, "MRN12345");
-  d.putAndInsertString(DCM_IssuerOfPatientID, "GENERAL");
-  d.putAndInsertString(DCM_PatientName, "DOE^JANE");
-  d.putAndInsertString(DCM_PatientBirthDate, "19800101");
-  d.putAndInsertString(DCM_PatientSex, "F");
-  d.putAndInsertString(DCM_AccessionNumber, "ACC0001");
-  d.putAndInsertString(DCM_Modality, "CT");
-  d.putAndInsertString(DCM_StudyDate, "20260101");
-  d.putAndInsertString(DCM_StudyTime, "120000");
-  d.putAndInsertUint16(DCM_Rows, 1);
-  d.putAndInsertUint16(DCM_Columns, static_cast<Uint16>(pixel_words > 65535 ? 0 : pixel_words));
-  d.putAndInsertUint16(DCM_BitsAllocated, 16);
-  d.putAndInsertUint16(DCM_BitsStored, 16);
-  d.putAndInsertUint16(DCM_HighBit, 15);
-  d.putAndInsertUint16(DCM_SamplesPerPixel, 1);
-  d.putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
-  std::vector<Uint16> pixels(pixel_words, fill);
-  d.putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(pixels.size()));
-  uids.path = (dir / (uids.sop_uid + "." + std::to_string(fill) + ".dcm")).string();
-  EXPECT_TRUE(file.saveFile(uids.path.c_str(), EXS_LittleEndianExplicit).good());
-  return uids;
-}
-
-struct Recorder {
-  std::mutex mutex;
-  std::vector<AssociationEvent> events;
-  std::vector<InstanceRecord> records;
-  EventObserver observer() {
-    return [this](const AssociationEvent& e) {
-      std::lock_guard lock(mutex);
-      events.push_back(e);
-    };
-  }
-  InstanceSink sink() {
-    return [this](const InstanceRecord& r) -> Result<void> {
-      std::lock_guard lock(mutex);
-      records.push_back(r);
-      return {};
-    };
-  }
-  std::vector<AssociationEvent> of(AssociationEvent::Kind kind) {
-    std::lock_guard lock(mutex);
-    std::vector<AssociationEvent> out;
-    for (const auto& e : events) {
-      if (e.kind == kind) out.push_back(e);
-    }
-    return out;
-  }
-};
-
-ServerConfig storing_into(const fs::path& dir) {
-  ServerConfig config;
-  config.storage_dir = dir.string();
-  return config;
-}
-
-std::unique_ptr<Server> start_server(Recorder& recorder, ServerConfig config, InstanceSink sink = {}) {
-  auto server = Server::start(std::move(config), recorder.observer(), sink ? std::move(sink) : recorder.sink());
-  EXPECT_TRUE(server.ok()) << server.error().message();
-  return std::move(server).value();
-}
-
-// One association, one C-STORE of the file; the response status, or the DCMTK error in words.
-struct SendResult {
-  bool sent = false;
-  Uint16 status = 0xFFFF;
-  std::string error;
-};
-
-SendResult send(std::uint16_t port, const std::string& path,
-                const char* transfer_syntax = UID_LittleEndianExplicitTransferSyntax) {
-  DcmSCU scu;
-  scu.setAETitle("MODALITY1");
-  scu.setPeerHostName("127.0.0.1");
-  scu.setPeerPort(port);
-  scu.setPeerAETitle("RADLOOP");
-  scu.setACSETimeout(30);
-  scu.setDIMSETimeout(30);
-  scu.setDIMSEBlockingMode(DIMSE_BLOCKING);
-  OFList<OFString> syntaxes;
-  syntaxes.push_back(transfer_syntax);
-  scu.addPresentationContext(UID_CTImageStorage, syntaxes);
-  SendResult result;
-  auto cond = scu.initNetwork();
-  if (cond.good()) cond = scu.negotiateAssociation();
-  if (cond.good()) cond = scu.sendSTORERequest(0, path.c_str(), nullptr, result.status);
-  if (cond.good()) {
-    result.sent = true;
-    scu.releaseAssociation();
-  } else {
-    result.error = cond.text();
-  }
-  return result;
-}
-
-int run_storescu(std::vector<std::string> args) {
-  args.insert(args.begin(), "storescu");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (::posix_spawnp(&pid, "storescu", nullptr, nullptr, argv.data(), environ) != 0) return -1;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// Every regular file under dir, except those under the given subfolders.
-std::vector<fs::path> files_under(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out.push_back(e.path());
-  }
-  return out;
-}
-
-fs::path final_path(const fs::path& root, const Instance& i) {
-  return root / i.study_uid / i.series_uid / (i.sop_uid + ".dcm");
-}
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 TEST(DicomStore, StoresAnInstanceDurablyAndHandsOnItsRecord) {
   TempDir storage, work;
@@ -272,7 +127,7 @@ TEST(DicomStore, KeepsOtherContentUnderAReusedUidAsideWithAWarning) {
 
   const auto aside = storage.path / ".conflicts" / (original.sop_uid + ".1.dcm");
   ASSERT_TRUE(fs::exists(aside));
-  EXPECT_NE(read_all(aside), read_all(final_path(storage.path, original)));
+  EXPECT_NE(read_text(aside), read_text(final_path(storage.path, original)));
   ASSERT_EQ(recorder.records.size(), 2U);
   EXPECT_EQ(recorder.records[1].outcome, InstanceRecord::Outcome::conflict);
   EXPECT_EQ(recorder.records[1].file_path, aside.string());

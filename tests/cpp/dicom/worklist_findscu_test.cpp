@@ -22,6 +22,7 @@
 #include <set>
 
 #include "reference/dicom/server.hpp"
+#include "tests/cpp/dicom/store_fixture.hpp"
 #include "tests/cpp/dicom/temp_dir.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -30,34 +31,13 @@ namespace radloop::dicom {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::read_text;
+using test_support::run_tool;
 
 // Each test's scratch directory carries this file's prefix.
 struct TempDir : test_support::TempDir {
   TempDir() : test_support::TempDir("radloop-mwl") {}
 };
-
-// Runs a DCMTK tool with its output appended to log; returns its exit code.
-int run_tool(std::vector<std::string> args, const fs::path& log) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 WorklistItem order(std::string accession, std::string name, std::string modality, std::string station, std::string date,
                    std::string time) {

@@ -1,0 +1,51 @@
+// Storage Commitment (push model, PS3.4 Annex J) as plain records: what a modality asks to have
+// committed and what the archive reports back. Shared by the SCP here and the simulator's SCU.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace radloop::dicom {
+
+struct SopReference {
+  std::string sop_class_uid;     // (0008,1150)
+  std::string sop_instance_uid;  // (0008,1155)
+};
+
+// Failure Reason (0008,1197) values, PS3.4 J.3.3.1.2 / PS3.3 C.14.1.1.
+namespace commitment_failure {
+inline constexpr std::uint16_t processing_failure = 0x0110;
+inline constexpr std::uint16_t no_such_object_instance = 0x0112;
+inline constexpr std::uint16_t resource_limitation = 0x0213;
+inline constexpr std::uint16_t sop_class_not_supported = 0x0122;
+inline constexpr std::uint16_t class_instance_conflict = 0x0119;
+inline constexpr std::uint16_t duplicate_transaction_uid = 0x0131;
+}  // namespace commitment_failure
+
+// "no such object instance (0x0112)".
+std::string describe_commitment_failure(std::uint16_t reason);
+
+struct CommitmentFailure {
+  SopReference instance;
+  std::uint16_t reason = commitment_failure::processing_failure;
+};
+
+// The content of one N-EVENT-REPORT: Event Type ID 1 when nothing failed, 2 otherwise.
+struct CommitmentReport {
+  std::string transaction_uid;  // (0008,1195), as the request gave it
+  std::vector<SopReference> committed;
+  std::vector<CommitmentFailure> failed;
+
+  [[nodiscard]] std::uint16_t event_type_id() const { return failed.empty() ? 1 : 2; }
+};
+
+// Where the archive sends a report when it does not use the requesting association.
+struct CommitmentPeer {
+  std::string ae_title;  // the requesting (calling) AE title this entry is for; also the called AE
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+}  // namespace radloop::dicom

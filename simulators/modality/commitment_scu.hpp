@@ -1,0 +1,39 @@
+// The modality's side of Storage Commitment (push model): ask the archive to commit what was sent
+// and wait for its report, on the same association or on one the archive opens back to us.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "reference/core/result.hpp"
+#include "reference/dicom/commitment.hpp"
+
+namespace radloop::modality {
+
+struct CommitmentRequest {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string calling_ae = "MODALITY";
+  std::string called_ae = "RADLOOP";
+  std::vector<dicom::SopReference> instances;
+  std::string transaction_uid;  // empty: a fresh UID
+  // 0: the report is awaited on the requesting association. Otherwise the association is released
+  // after the N-ACTION and the report is awaited on this port, as the archive's SCU calls back.
+  std::uint16_t listen_port = 0;
+  std::chrono::seconds timeout{30};  // for the association and for the report to arrive
+};
+
+struct CommitmentOutcome {
+  std::uint16_t action_status = 0;  // the N-ACTION response; the report is awaited only on 0x0000
+  bool reported = false;            // false: no report came within the timeout
+  std::uint16_t event_type_id = 0;  // 1: all committed, 2: some failed
+  dicom::CommitmentReport report;
+};
+
+// Association and DIMSE failures are errors; a refused N-ACTION or a report that never came are
+// outcomes (action_status, reported) a test can assert on.
+Result<CommitmentOutcome> request_commitment(const CommitmentRequest& request);
+
+}  // namespace radloop::modality
