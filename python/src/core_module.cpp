@@ -96,6 +96,12 @@ class PyPipeline {
     d["instance_conflicts"] = s.dicom.conflicts;
     d["store_failures"] = s.dicom.store_failures;
     d["contexts_rejected"] = s.dicom.contexts_rejected;
+    d["worklist_queries"] = s.dicom.worklist_queries;
+    d["worklist_matches"] = s.dicom.worklist_matches;
+    d["commitment_requests"] = s.dicom.commitment_requests;
+    d["commitment_failed_refs"] = s.dicom.commitment_failed_refs;
+    d["commitment_reports_sent"] = s.dicom.commitment_reports_sent;
+    d["queries"] = s.dicom.queries;
     return d;
   }
   [[nodiscard]] std::int64_t inbound_count() const { return unwrap(pipeline_->store().count_inbound()); }

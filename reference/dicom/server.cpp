@@ -1,7 +1,7 @@
 // The accept loop and the association threads behind dicom::Server.
 //
-//   listen socket --poll--> ASC_receiveAssociation --> AssociationHandler (one thread each)
-//        ^ wake pipe (stop)                          \-> over the limit: A-ASSOCIATE-RJ
+//   listen socket --poll--> thread per connection: ASC_receiveAssociation --> AssociationHandler
+//        ^ wake pipe (stop)                                                \-> over the limit: A-ASSOCIATE-RJ
 #include "reference/dicom/server.hpp"
 
 #include <dcmtk/config/osconfig.h>
@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -117,19 +119,22 @@ void drop(T_ASC_Association*& assoc) {
 
 class Server::Impl {
  public:
-  Impl(ServerConfig config, EventObserver observer, InstanceSink sink, internal::AcceptorNetwork network)
+  Impl(ServerConfig config, EventObserver observer, InstanceSink sink)
       : config_(std::move(config)),
         observer_(std::move(observer)),
-        network_(std::move(network)),
         scp_config_(make_scp_config(config_)),
         store_(config_, std::move(sink)),
         reporter_(config_.ae_title, config_.dimse_timeout) {}
 
   Result<void> start() {
+    auto network = internal::AcceptorNetwork::open(config_.bind_address, config_.port, config_.acse_timeout,
+                                                   [this](int fd) { on_accepted(fd); });
+    if (!network) return network.error();
+    network_.emplace(std::move(network).value());
     if (auto prepared = store_.prepare(); !prepared) return prepared.error();
     if (::pipe2(wake_.data(), O_CLOEXEC) != 0) return Error{Errc::internal, "dicom server", "cannot create a pipe"};
     accept_thread_ = std::thread([this] { accept_loop(); });
-    spdlog::info("dicom: {} listening on {}:{}", config_.ae_title, config_.bind_address, network_.port());
+    spdlog::info("dicom: {} listening on {}:{}", config_.ae_title, config_.bind_address, network_->port());
     return {};
   }
 
@@ -147,11 +152,12 @@ class Server::Impl {
     if (stopping_ || !accept_thread_.joinable()) return;
     stopping_ = true;
     lock.unlock();
+    changed_.notify_all();
     const char byte = 0;
     (void)!::write(wake_[1], &byte, 1);
     accept_thread_.join();
     lock.lock();
-    // Wake every association blocked on the network; each handler then ends and drops it.
+    // Wake every connection blocked on the network, in its handshake or later; each ends.
     for (int fd : active_sockets_) ::shutdown(fd, SHUT_RDWR);
     lock.unlock();
     for (auto& worker : workers_) worker.thread.join();
@@ -159,7 +165,7 @@ class Server::Impl {
     reporter_.stop();
   }
 
-  [[nodiscard]] std::uint16_t port() const { return network_.port(); }
+  [[nodiscard]] std::uint16_t port() const { return network_->port(); }
   [[nodiscard]] ServerStats stats() const {
     ServerStats stats;
     stats.associations_accepted = counters_.associations_accepted;
@@ -182,12 +188,19 @@ class Server::Impl {
  private:
   struct Worker {
     std::thread thread;
-    std::atomic<bool> done{false};
+    bool done = false;  // guarded by mutex_
   };
 
+  // Connections past this many (in their handshake or associated) wait in the listen backlog.
+  [[nodiscard]] std::size_t connection_cap() const { return config_.max_associations + kHandshakeAllowance; }
+  static constexpr std::size_t kHandshakeAllowance = 16;
+
+  // One thread per connection, started as soon as poll() sees it waiting: the thread accepts it
+  // and reads the A-ASSOCIATE-RQ, so a peer that connects and says nothing (until the ARTIM
+  // timeout) holds up only itself. The loop waits only until that thread has accepted.
   void accept_loop() {
     while (true) {
-      std::array<pollfd, 2> fds{pollfd{network_.listen_fd(), POLLIN, 0}, pollfd{wake_[0], POLLIN, 0}};
+      std::array<pollfd, 2> fds{pollfd{network_->listen_fd(), POLLIN, 0}, pollfd{wake_[0], POLLIN, 0}};
       if (::poll(fds.data(), fds.size(), -1) < 0) {
         if (errno == EINTR) continue;
         spdlog::error("dicom: poll failed on the listen socket: {}", std::strerror(errno));
@@ -196,43 +209,113 @@ class Server::Impl {
       if (fds[1].revents != 0) return;
       if ((fds[0].revents & POLLIN) == 0) continue;
 
-      T_ASC_Association* assoc = nullptr;
-      // Non-blocking with a zero timeout: poll already said a connection is waiting. Reading the
-      // A-ASSOCIATE-RQ is bounded by the ACSE timeout given to the network.
-      const auto cond = ASC_receiveAssociation(network_.get(), &assoc, static_cast<long>(config_.max_pdu_bytes),
-                                               nullptr, nullptr, OFFalse, DUL_NOBLOCK, 0);
-      if (cond == DUL_NOASSOCIATIONREQUEST) {
-        ASC_destroyAssociation(&assoc);
+      std::unique_lock lock(mutex_);
+      reap_finished();
+      if (workers_.size() >= connection_cap()) {
+        changed_.wait(lock, [&] { return stopping_ || finished_ > 0; });
         continue;
       }
-      if (cond.bad()) {
-        ++counters_.associations_rejected;
-        spdlog::warn("dicom: could not read an association request: {}", internal::describe(cond));
-        internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "", "",
-                                                     "unreadable association request: " + internal::describe(cond)});
-        drop(assoc);
-        continue;
-      }
-      dispatch(assoc);
+      const auto accepted_before = accepted_;
+      auto& worker = workers_.emplace_back();
+      worker.thread = std::thread([this, &worker] {
+        serve_connection();
+        {
+          std::lock_guard done_lock(mutex_);
+          worker.done = true;
+          ++finished_;
+        }
+        changed_.notify_all();
+      });
+      changed_.wait(lock, [&] { return stopping_ || worker.done || accepted_ != accepted_before; });
     }
   }
 
-  void dispatch(T_ASC_Association* assoc) {
-    std::lock_guard lock(mutex_);
+  void reap_finished() {
     workers_.remove_if([](Worker& w) {
       if (!w.done) return false;
       w.thread.join();
       return true;
     });
-    if (workers_.size() >= config_.max_associations) {
+    finished_ = 0;
+  }
+
+  // Runs inside ASC_receiveAssociation on the connection's own thread, right after accept().
+  void on_accepted(int fd) {
+    // DCMTK sets TCP_NODELAY on accepted sockets only when the environment asks for it (see
+    // dcmtk_runtime.cpp); set it here too so a user's TCP_NODELAY=0 cannot slow every reply.
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    accepted_fd = fd;
+    {
+      std::lock_guard lock(mutex_);
+      ++accepted_;
+      active_sockets_.insert(fd);
+      if (stopping_) ::shutdown(fd, SHUT_RDWR);
+    }
+    changed_.notify_all();
+  }
+
+  // Forget a descriptor before DCMTK closes it, so stop() never shuts down a reused number.
+  void forget(int fd) {
+    std::lock_guard lock(mutex_);
+    active_sockets_.erase(fd);
+  }
+
+  void serve_connection() {
+    accepted_fd = -1;
+    T_ASC_Association* assoc = nullptr;
+    // Non-blocking with a zero timeout: poll already said a connection is waiting (if another
+    // thread took it first, there is nothing to do). Reading the A-ASSOCIATE-RQ is bounded by
+    // the ACSE timeout given to the network.
+    const auto cond = ASC_receiveAssociation(network_->get(), &assoc, static_cast<long>(config_.max_pdu_bytes), nullptr,
+                                             nullptr, OFFalse, DUL_NOBLOCK, 0);
+    const int fd = accepted_fd;
+    if (cond == DUL_NOASSOCIATIONREQUEST) {
+      ASC_destroyAssociation(&assoc);
+      return;
+    }
+    if (cond.bad()) {
+      ++counters_.associations_rejected;
+      spdlog::warn("dicom: could not read an association request: {}", internal::describe(cond));
+      internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "", "",
+                                                   "unreadable association request: " + internal::describe(cond)});
+      if (fd >= 0) forget(fd);
+      drop(assoc);
+      return;
+    }
+    // DCMTK reports success when the peer closed (or stop() shut the socket) before any
+    // A-ASSOCIATE-RQ came; the request is then empty, without even an application context.
+    const bool nothing_asked = assoc->params->DULparams.applicationContextName[0] == '\0';
+    bool over_limit = false;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      stopping = stopping_;
+      over_limit = associations_ >= config_.max_associations;
+      if (!over_limit && !nothing_asked && !stopping) ++associations_;
+    }
+    if (nothing_asked || stopping) {
+      if (nothing_asked && !stopping) {
+        ++counters_.associations_rejected;
+        internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "",
+                                                     assoc->params->DULparams.callingPresentationAddress,
+                                                     "the connection closed before an association request arrived"});
+      }
+      forget(fd);
+      drop(assoc);
+      return;
+    }
+    if (over_limit) {
+      forget(fd);
       reject_over_limit(assoc);
       return;
     }
-    auto& worker = workers_.emplace_back();
-    worker.thread = std::thread([this, assoc, &worker] {
-      run_association(assoc);
-      worker.done = true;
-    });
+    internal::AssociationHandler handler(config_, observer_, counters_, store_, reporter_, assoc);
+    handler.setSharedConfig(scp_config_);
+    handler.run(assoc);
+    forget(fd);  // the handler's destructor closes it
+    std::lock_guard lock(mutex_);
+    --associations_;
   }
 
   void reject_over_limit(T_ASC_Association*& assoc) {
@@ -248,29 +331,12 @@ class Server::Impl {
     internal::notify(observer_, event);
   }
 
-  void run_association(T_ASC_Association* assoc) {
-    const int fd = SocketOf::get(assoc);
-    // DCMTK sets TCP_NODELAY on accepted sockets only when the environment asks for it (see
-    // dcmtk_runtime.cpp); set it here too so a user's TCP_NODELAY=0 cannot slow every C-STORE reply.
-    const int on = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    internal::AssociationHandler handler(config_, observer_, counters_, store_, reporter_, assoc);
-    handler.setSharedConfig(scp_config_);
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) ::shutdown(fd, SHUT_RDWR);
-      active_sockets_.insert(fd);
-    }
-    handler.run(assoc);
-    // Forget the descriptor before the handler's destructor closes it, so stop() never
-    // shuts down a descriptor number that was reused.
-    std::lock_guard lock(mutex_);
-    active_sockets_.erase(fd);
-  }
+  // The descriptor the transport layer saw accepted on this thread.
+  static thread_local int accepted_fd;
 
   ServerConfig config_;
   EventObserver observer_;
-  internal::AcceptorNetwork network_;
+  std::optional<internal::AcceptorNetwork> network_;
   DcmSharedSCPConfig scp_config_;
   internal::InstanceStore store_;
   internal::CommitmentReporter reporter_;
@@ -278,10 +344,16 @@ class Server::Impl {
   std::array<int, 2> wake_{-1, -1};
   std::thread accept_thread_;
   std::mutex mutex_;
+  std::condition_variable changed_;  // a connection was accepted, a worker finished, or stop
   bool stopping_ = false;
+  std::uint64_t accepted_ = 0;
+  std::size_t finished_ = 0;   // workers done since the last reap
+  unsigned associations_ = 0;  // accepted and running
   std::list<Worker> workers_;
   std::set<int> active_sockets_;
 };
+
+thread_local int Server::Impl::accepted_fd = -1;
 
 Result<std::unique_ptr<Server>> Server::start(ServerConfig config, EventObserver observer, InstanceSink on_instance) {
   if (config.ae_title.empty() || config.ae_title.size() > 16) {
@@ -291,10 +363,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config, EventObserver
     return Error{Errc::invalid_config, "transfer_syntaxes", "at least one transfer syntax must be accepted"};
   }
   internal::ensure_dcmtk_ready();
-  auto network = internal::AcceptorNetwork::open(config.bind_address, config.port, config.acse_timeout);
-  if (!network) return network.error();
-  auto impl = std::make_unique<Impl>(std::move(config), std::move(observer), std::move(on_instance),
-                                     std::move(network).value());
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(observer), std::move(on_instance));
   if (auto started = impl->start(); !started) return started.error();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -25,8 +25,10 @@ struct AllowedCaller {
 struct ServerConfig {
   std::string ae_title = "RADLOOP";  // called AE must match exactly, case included
   std::string bind_address = "127.0.0.1";
-  std::uint16_t port = 0;         // 0 = ephemeral; read it from Server::port()
-  unsigned max_associations = 8;  // concurrent; more are rejected (local limit exceeded)
+  std::uint16_t port = 0;  // 0 = ephemeral; read it from Server::port()
+  // Concurrent associations; more are rejected (local limit exceeded). Connections still in their
+  // handshake do not count: each waits on its own thread, up to acse_timeout.
+  unsigned max_associations = 8;
   // Empty: any calling AE from any host. Otherwise only these; a known AE from another host is
   // rejected as "calling host not allowed", an unknown AE as "calling AE title not recognized".
   std::vector<AllowedCaller> allowed_callers;

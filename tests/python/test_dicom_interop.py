@@ -1,7 +1,8 @@
 """DICOM interop with DCMTK's own tools: C-ECHO both ways, and storescu C-STOREs into the pipeline.
 
-GDCM's gdcmscu would be a third peer, but Debian 12's build (3.0.21) aborts on every C-ECHO
-("ProtocolStream as nullptr is invalid"), even against DCMTK's storescp.
+GDCM's gdcmscu is a third peer in the C++ suite, which checks what landed rather than its exit code:
+Debian 12's build (3.0.21) aborts after every A-RELEASE ("ProtocolStream as nullptr is invalid"),
+even against DCMTK's storescp.
 """
 
 from __future__ import annotations
@@ -137,3 +138,33 @@ def test_dcmtk_storescu_is_refused_when_no_storage_is_configured(pipeline, tmp_p
                  str(pipeline.dicom_port), str(tmp_path / "ct.dcm"))
     assert "Received Store Response (Refused: OutOfResources)" in result.stderr + result.stdout, result.stderr + result.stdout
     assert pipeline.stats()["store_failures"] == 1
+
+
+def test_dcmtk_findscu_finds_the_stored_study_at_study_and_image_level(tmp_path):
+    """Did it land? Asked in DICOM: Study Root C-FIND over what the pipeline stored."""
+    import pydicom
+
+    sent = write_ct_with_pydicom(tmp_path / "ct.dcm")
+    with radloop.running_pipeline(storage_dir=str(tmp_path / "storage")) as p:
+        stored = run(peer("storescu"), "-aet", "CT_SCANNER_1", "-aec", p.ae_title, "127.0.0.1", str(p.dicom_port),
+                     str(tmp_path / "ct.dcm"))
+        assert stored.returncode == 0, stored.stderr
+        for level, keys in (("STUDY", ["PatientID=MRN777", "StudyInstanceUID", "NumberOfStudyRelatedInstances"]),
+                            ("IMAGE", [f"StudyInstanceUID={sent.StudyInstanceUID}",
+                                       f"SeriesInstanceUID={sent.SeriesInstanceUID}", "SOPInstanceUID"])):
+            out = tmp_path / level
+            out.mkdir()
+            args = [peer("findscu"), "-S", "-aet", "TESTER", "-aec", p.ae_title, "-X", "--output-directory", str(out),
+                    "-k", f"QueryRetrieveLevel={level}"]
+            for key in keys:
+                args += ["-k", key]
+            found = run(*args, "127.0.0.1", str(p.dicom_port))
+            assert found.returncode == 0, found.stderr
+            replies = [pydicom.dcmread(str(f)) for f in sorted(out.iterdir())]
+            assert len(replies) == 1
+            if level == "STUDY":
+                assert replies[0].StudyInstanceUID == sent.StudyInstanceUID
+                assert replies[0].NumberOfStudyRelatedInstances == 1
+            else:
+                assert replies[0].SOPInstanceUID == sent.SOPInstanceUID
+        assert p.stats()["queries"] == 2

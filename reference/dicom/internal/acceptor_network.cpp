@@ -44,10 +44,23 @@ Result<int> listen_socket(const std::string& address, std::uint16_t port, std::u
   return fd;
 }
 
+// Plain TCP, as DCMTK's own layer, plus the hook.
+class HookedLayer : public DcmTransportLayer {
+ public:
+  explicit HookedLayer(AcceptHook hook) : hook_(std::move(hook)) {}
+  DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override {
+    if (hook_) hook_(socket);
+    return DcmTransportLayer::createConnection(socket, secure);
+  }
+
+ private:
+  AcceptHook hook_;
+};
+
 }  // namespace
 
 Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, std::uint16_t port,
-                                              std::chrono::seconds acse_timeout) {
+                                              std::chrono::seconds acse_timeout, AcceptHook on_accept) {
   ensure_dcmtk_ready();
   std::uint16_t bound_port = 0;
   auto ours = listen_socket(bind_address, port, bound_port);
@@ -68,11 +81,13 @@ Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, s
     return error;
   }
   ::close(*ours);
-  return AcceptorNetwork(network, dcmtk_fd, bound_port);
+  auto layer = std::make_unique<HookedLayer>(std::move(on_accept));
+  ASC_setTransportLayer(network, layer.get(), 0);
+  return AcceptorNetwork(network, dcmtk_fd, bound_port, std::move(layer));
 }
 
 AcceptorNetwork::AcceptorNetwork(AcceptorNetwork&& other) noexcept
-    : network_(other.network_), listen_fd_(other.listen_fd_), port_(other.port_) {
+    : network_(other.network_), listen_fd_(other.listen_fd_), port_(other.port_), layer_(std::move(other.layer_)) {
   other.network_ = nullptr;
   other.listen_fd_ = -1;
 }

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <filesystem>
@@ -235,6 +236,31 @@ TEST(DicomStore, InteroperatesWithStorescu) {
   EXPECT_EQ(files_under(storage.path), std::vector{final_path(storage.path, instance)});
   ASSERT_EQ(recorder.records.size(), 1U);
   EXPECT_EQ(recorder.records[0].calling_ae, "CT_SCANNER_1");
+}
+
+// GDCM's SCU is a second independent sender: several files on one association, each recorded.
+// Debian 12's gdcmscu (GDCM 3.0.21) aborts in its own teardown after the A-RELEASE-RP, even for a
+// plain C-ECHO to DCMTK's storescp, so its exit code says nothing; what landed is checked instead.
+TEST(DicomStore, InteroperatesWithGdcmscu) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto server = start_server(recorder, storing_into(storage.path));
+  const auto first = make_instance(work.path);
+  const auto second = make_instance(work.path);
+  const auto log = work.path / "gdcmscu.log";
+  run_tool({"gdcmscu", "--store", "--aetitle", "GDCM_SCU", "--call", "RADLOOP", "127.0.0.1",
+            std::to_string(server->port()), first.path, second.path},
+           log);
+  server->stop();
+  EXPECT_EQ(recorder.of(AssociationEvent::Kind::released).size(), 1U) << read_text(log);
+  std::vector<fs::path> expected{final_path(storage.path, first), final_path(storage.path, second)};
+  auto stored = files_under(storage.path);
+  std::sort(stored.begin(), stored.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(stored, expected);
+  ASSERT_EQ(recorder.records.size(), 2U);
+  EXPECT_EQ(recorder.records[0].calling_ae, "GDCM_SCU");
+  EXPECT_EQ(server->stats().instances_stored, 2U);
 }
 
 // Forwards one connection to the server and cuts it (both ways) once `limit` bytes went upstream:
