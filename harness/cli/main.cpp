@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "harness/cli/dicom_options.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "reference/dicom/echo_scu.hpp"
@@ -86,8 +87,11 @@ int pipeline_command(pipeline::PipelineConfig config) {
   sigwait(&stop_signals, &signal);
   p.stop();
   const auto s = p.stats();
-  std::cout << fmt::format("stopped: {} HL7 accepted ({} duplicates), {} rejected, {} errors; {} C-ECHO answered\n",
-                           s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected, s.hl7_errors, s.dicom.echoes_answered);
+  std::cout << fmt::format(
+      "stopped: {} HL7 accepted ({} duplicates), {} rejected, {} errors; {} C-ECHO answered; {} instances stored "
+      "({} duplicates, {} conflicts, {} failed); {} commitment requests; {} queries\n",
+      s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected, s.hl7_errors, s.dicom.echoes_answered, s.dicom.instances_stored,
+      s.dicom.duplicates, s.dicom.conflicts, s.dicom.store_failures, s.dicom.commitment_requests, s.dicom.queries);
   return kExitValid;
 }
 
@@ -125,12 +129,9 @@ int main(int argc, char** argv) {
   pipeline::PipelineConfig config;
   pipe->add_option("--bind", config.mllp.bind_address, "Address to listen on")->capture_default_str();
   pipe->add_option("--mllp-port", config.mllp.port, "MLLP port (0 = ephemeral)")->capture_default_str();
-  pipe->add_option("--dicom-port", config.dicom.port, "DICOM port (0 = ephemeral)")->capture_default_str();
-  pipe->add_option("--ae-title", config.dicom.ae_title, "DICOM AE title")->capture_default_str();
   pipe->add_option("--store", config.store_path, "SQLite file (:memory: keeps nothing)")->capture_default_str();
-  std::vector<std::string> allowed;
-  pipe->add_option("--allow-calling-ae", allowed,
-                   "Only these calling AE titles, each AE or AE@host (repeatable; default: any caller)");
+  cli::DicomServerOptions dicom_options;
+  cli::add_dicom_server_options(*pipe, config.dicom, dicom_options);
 
   auto* echo = app.add_subcommand("echo", "C-ECHO a DICOM peer");
   dicom::EchoRequest request;
@@ -150,10 +151,9 @@ int main(int argc, char** argv) {
   if (run->parsed()) return run_command(files, report_path, history_path, quiet);
   if (pipe->parsed()) {
     config.dicom.bind_address = config.mllp.bind_address;
-    for (const auto& entry : allowed) {
-      const auto at = entry.find('@');
-      config.dicom.allowed_callers.push_back(
-          {entry.substr(0, at), at == std::string::npos ? std::string() : entry.substr(at + 1)});
+    if (auto applied = cli::apply(dicom_options, config.dicom); !applied) {
+      std::cerr << "radloop: " << applied.error().message() << '\n';
+      return kExitError;
     }
     return pipeline_command(std::move(config));
   }

@@ -59,6 +59,39 @@ def test_cli_pipeline_serves_until_told_to_stop(radloop_cli):
     assert "1 C-ECHO answered" in out
 
 
+def test_cli_pipeline_stores_and_answers_queries_about_what_it_stored(radloop_cli, tmp_path):
+    from test_dicom_interop import write_ct_with_pydicom
+    from conftest import peer
+
+    sent = write_ct_with_pydicom(tmp_path / "ct.dcm")
+    proc = subprocess.Popen([str(radloop_cli), "pipeline", "--storage-dir", str(tmp_path / "storage"),
+                             "--durability", "file", "--ae-title", "ARCHIVE"], stdout=subprocess.PIPE, text=True)
+    try:
+        ports = dict(item.split("=") for item in proc.stdout.readline().split()[1:])
+        stored = subprocess.run([peer("storescu"), "-aec", "ARCHIVE", "127.0.0.1", ports["dicom"], str(tmp_path / "ct.dcm")],
+                                capture_output=True, text=True, timeout=60)
+        assert stored.returncode == 0, stored.stderr
+        found = subprocess.run([peer("findscu"), "-S", "-aec", "ARCHIVE", "-k", "QueryRetrieveLevel=STUDY",
+                                "-k", f"StudyInstanceUID={sent.StudyInstanceUID}", "-k", "PatientID",
+                                "127.0.0.1", ports["dicom"], "-v"], capture_output=True, text=True, timeout=60)
+        assert found.returncode == 0, found.stderr
+        assert "MRN777" in found.stdout + found.stderr
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "1 instances stored" in out
+    assert "1 queries" in out
+    assert (tmp_path / "storage" / sent.StudyInstanceUID / sent.SeriesInstanceUID / f"{sent.SOPInstanceUID}.dcm").exists()
+
+
+def test_cli_pipeline_refuses_a_malformed_commitment_peer(radloop_cli):
+    result = subprocess.run([str(radloop_cli), "pipeline", "--commitment-peer", "MODALITY@host"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert '"MODALITY@host" is not AE@host:port' in result.stderr
+
+
 def test_python_dash_m_radloop_runs_the_smoke_scenario(root):
     env = dict(os.environ, PYTHONPATH=str(BUILD_DIR / "python"))
     result = subprocess.run([sys.executable, "-m", "radloop", "run", str(root / "scenarios" / "smoke.yaml")],

@@ -224,8 +224,8 @@ OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_P
   return sendSTOREResponse(context, request, reply.status);
 }
 
-// One pending response per matching order, then success; a C-CANCEL between two responses ends
-// the query with 0xFE00. A query that cannot be evaluated is refused with a failure status.
+// One pending response per matching order, then success (see send_matches). A query that cannot
+// be evaluated is refused with a failure status.
 OFCondition AssociationHandler::handle_find(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context) {
   DcmDataset* raw = nullptr;
   const auto received = receiveFINDRequest(request, context, raw);
@@ -249,28 +249,40 @@ OFCondition AssociationHandler::handle_find(T_DIMSE_C_FindRQ& request, T_ASC_Pre
   } catch (const std::exception& e) {
     return refuse(kResponderFailed, std::string("the order source failed: ") + e.what());
   }
-  std::uint64_t sent = 0;
-  bool cancelled = false;
-  for (const auto& order : orders) {
-    if (!matches(order, parsed.query)) continue;
+  auto order = orders.begin();
+  const auto found = send_matches(request, context, [&]() -> std::unique_ptr<DcmDataset> {
+    order = std::find_if(order, orders.end(), [&](const WorklistItem& o) { return matches(o, parsed.query); });
+    if (order == orders.end()) return nullptr;
+    return worklist_reply(*identifier, *order++);
+  });
+  counters_.worklist_matches += found.sent;
+  emit(AssociationEvent::Kind::worklist_query,
+       fmt::format("keys {}: {} match{}{}", parsed.keys.empty() ? "none (universal)" : parsed.keys, found.sent,
+                   found.sent == 1 ? "" : "es", found.cancelled ? ", cancelled by the peer" : ""));
+  return found.condition;
+}
+
+AssociationHandler::FindOutcome AssociationHandler::send_matches(
+    T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context,
+    const std::function<std::unique_ptr<DcmDataset>()>& next) {
+  const OFString sop_class = request.AffectedSOPClassUID;
+  FindOutcome outcome;
+  while (auto reply = next()) {
     if (checkForCANCEL(context, request.MessageID).good()) {
-      cancelled = true;
+      outcome.cancelled = true;
       break;
     }
-    const auto reply = worklist_reply(*identifier, order);
-    if (auto cond = sendFINDResponse(context, request.MessageID, sop_class, reply.get(), kPending); cond.bad())
-      return cond;
-    ++sent;
+    outcome.condition = sendFINDResponse(context, request.MessageID, sop_class, reply.get(), kPending);
+    if (outcome.condition.bad()) return outcome;
+    ++outcome.sent;
   }
-  counters_.worklist_matches += sent;
-  emit(AssociationEvent::Kind::worklist_query,
-       fmt::format("keys {}: {} match{}{}", parsed.keys.empty() ? "none (universal)" : parsed.keys, sent,
-                   sent == 1 ? "" : "es", cancelled ? ", cancelled by the peer" : ""));
-  return sendFINDResponse(context, request.MessageID, sop_class, nullptr, cancelled ? kCancelled : STATUS_Success);
+  outcome.condition =
+      sendFINDResponse(context, request.MessageID, sop_class, nullptr, outcome.cancelled ? kCancelled : STATUS_Success);
+  return outcome;
 }
 
 // Answers from the catalog, so a tester can ask in DICOM whether a study landed. The replies are
-// built first; a C-CANCEL between two of them ends the query with 0xFE00.
+// built first, then sent as the worklist's are.
 OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context) {
   DcmDataset* raw = nullptr;
   const auto received = receiveFINDRequest(request, context, raw);
@@ -292,21 +304,15 @@ OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T
     emit(AssociationEvent::Kind::query, fmt::format("refused with {:#06x}: {}", answer.status, answer.error));
     return sendFINDResponse(context, request.MessageID, sop_class, nullptr, answer.status);
   }
-  std::size_t sent = 0;
-  bool cancelled = false;
-  for (const auto& reply : answer.replies) {
-    if (checkForCANCEL(context, request.MessageID).good()) {
-      cancelled = true;
-      break;
-    }
-    if (auto cond = sendFINDResponse(context, request.MessageID, sop_class, reply.get(), kPending); cond.bad())
-      return cond;
-    ++sent;
-  }
-  emit(AssociationEvent::Kind::query, fmt::format("{} level, keys {}: {} match{}{}", answer.level,
-                                                  answer.keys.empty() ? "none (universal)" : answer.keys, sent,
-                                                  sent == 1 ? "" : "es", cancelled ? ", cancelled by the peer" : ""));
-  return sendFINDResponse(context, request.MessageID, sop_class, nullptr, cancelled ? kCancelled : STATUS_Success);
+  std::size_t index = 0;
+  const auto found = send_matches(request, context, [&]() -> std::unique_ptr<DcmDataset> {
+    return index < answer.replies.size() ? std::move(answer.replies[index++]) : nullptr;
+  });
+  emit(AssociationEvent::Kind::query,
+       fmt::format("{} level, keys {}: {} match{}{}", answer.level,
+                   answer.keys.empty() ? "none (universal)" : answer.keys, found.sent, found.sent == 1 ? "" : "es",
+                   found.cancelled ? ", cancelled by the peer" : ""));
+  return found.condition;
 }
 
 // PS3.4 J.3: the N-ACTION is answered at once; the report says, per instance, whether it is held

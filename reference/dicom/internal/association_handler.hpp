@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,15 @@ class AssociationHandler : public DcmThreadSCP {
   void report_rejected_contexts();
   OFCondition handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_find(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
+  // One pending C-FIND response per reply `next` yields (null: no more), then the final one:
+  // success, or 0xFE00 when a C-CANCEL came between two responses.
+  struct FindOutcome {
+    OFCondition condition;
+    std::uint64_t sent = 0;
+    bool cancelled = false;
+  };
+  FindOutcome send_matches(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context,
+                           const std::function<std::unique_ptr<DcmDataset>()>& next);
   OFCondition handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_commitment(T_DIMSE_N_ActionRQ& request, T_ASC_PresentationContextID context);
 

@@ -64,15 +64,7 @@ struct BareScu : DcmSCU {
 Exchange request(std::uint16_t port, DcmDataset* information, Uint16 action_type = 1,
                  const char* instance = UID_StorageCommitmentPushModelSOPInstance, int wait_seconds = 10) {
   BareScu scu;
-  scu.setAETitle("MODALITY1");
-  scu.setPeerHostName("127.0.0.1");
-  scu.setPeerPort(port);
-  scu.setPeerAETitle("RADLOOP");
-  scu.setACSETimeout(30);
-  scu.setDIMSETimeout(30);
-  OFList<OFString> syntaxes;
-  syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
-  scu.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, syntaxes);
+  address_server(scu, port, UID_StorageCommitmentPushModelSOPClass, UID_LittleEndianExplicitTransferSyntax);
   Exchange exchange;
   auto cond = scu.initNetwork();
   if (cond.good()) cond = scu.negotiateAssociation();

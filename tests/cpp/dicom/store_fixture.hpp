@@ -127,9 +127,8 @@ struct SendResult {
   std::string error;
 };
 
-inline SendResult send(std::uint16_t port, const std::string& path,
-                       const char* transfer_syntax = UID_LittleEndianExplicitTransferSyntax) {
-  DcmSCU scu;
+// A DcmSCU as MODALITY1 calling RADLOOP on loopback, proposing one context.
+inline void address_server(DcmSCU& scu, std::uint16_t port, const char* abstract_syntax, const char* transfer_syntax) {
   scu.setAETitle("MODALITY1");
   scu.setPeerHostName("127.0.0.1");
   scu.setPeerPort(port);
@@ -139,7 +138,13 @@ inline SendResult send(std::uint16_t port, const std::string& path,
   scu.setDIMSEBlockingMode(DIMSE_BLOCKING);
   OFList<OFString> syntaxes;
   syntaxes.push_back(transfer_syntax);
-  scu.addPresentationContext(UID_CTImageStorage, syntaxes);
+  scu.addPresentationContext(abstract_syntax, syntaxes);
+}
+
+inline SendResult send(std::uint16_t port, const std::string& path,
+                       const char* transfer_syntax = UID_LittleEndianExplicitTransferSyntax) {
+  DcmSCU scu;
+  address_server(scu, port, UID_CTImageStorage, transfer_syntax);
   SendResult result;
   auto cond = scu.initNetwork();
   if (cond.good()) cond = scu.negotiateAssociation();
