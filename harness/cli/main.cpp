@@ -89,9 +89,10 @@ int pipeline_command(pipeline::PipelineConfig config) {
   const auto s = p.stats();
   std::cout << fmt::format(
       "stopped: {} HL7 accepted ({} duplicates), {} rejected, {} errors; {} C-ECHO answered; {} instances stored "
-      "({} duplicates, {} conflicts, {} failed); {} commitment requests; {} queries\n",
+      "({} duplicates, {} conflicts, {} failed); {} commitment requests; {} queries; {} MPPS created, {} updated\n",
       s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected, s.hl7_errors, s.dicom.echoes_answered, s.dicom.instances_stored,
-      s.dicom.duplicates, s.dicom.conflicts, s.dicom.store_failures, s.dicom.commitment_requests, s.dicom.queries);
+      s.dicom.duplicates, s.dicom.conflicts, s.dicom.store_failures, s.dicom.commitment_requests, s.dicom.queries,
+      s.dicom.mpps_created, s.dicom.mpps_updated);
   return kExitValid;
 }
 

@@ -102,6 +102,9 @@ class PyPipeline {
     d["commitment_failed_refs"] = s.dicom.commitment_failed_refs;
     d["commitment_reports_sent"] = s.dicom.commitment_reports_sent;
     d["queries"] = s.dicom.queries;
+    d["mpps_created"] = s.dicom.mpps_created;
+    d["mpps_updated"] = s.dicom.mpps_updated;
+    d["mpps_refused"] = s.dicom.mpps_refused;
     return d;
   }
   [[nodiscard]] std::int64_t inbound_count() const { return unwrap(pipeline_->store().count_inbound()); }

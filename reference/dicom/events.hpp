@@ -14,7 +14,9 @@ struct AssociationEvent {
   // worklist_query: a worklist C-FIND was answered (reason names the keys and the matches, or why
   // it failed); storage_commitment: an N-ACTION was judged or its report delivered (reason names
   // the transaction, what was committed and failed, and where the report went); query: a Patient
-  // or Study Root C-FIND was answered (level, keys, matches) or refused.
+  // or Study Root C-FIND was answered (level, keys, matches) or refused; mpps: an N-CREATE or N-SET
+  // of a Modality Performed Procedure Step was applied (the status change, the order it names and
+  // the performed series and instances) or refused (the status and why).
   enum class Kind {
     accepted,
     rejected,
@@ -26,7 +28,8 @@ struct AssociationEvent {
     store_failed,
     worklist_query,
     storage_commitment,
-    query
+    query,
+    mpps
   };
   Kind kind = Kind::accepted;
   std::string calling_ae;

@@ -44,6 +44,7 @@ std::string_view to_string(AssociationEvent::Kind kind) {
     case AssociationEvent::Kind::worklist_query: return "worklist_query";
     case AssociationEvent::Kind::storage_commitment: return "storage_commitment";
     case AssociationEvent::Kind::query: return "query";
+    case AssociationEvent::Kind::mpps: return "mpps";
   }
   return "unknown";
 }
@@ -89,6 +90,7 @@ DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
   scp.addPresentationContext(UID_VerificationSOPClass, syntaxes);
   if (config.order_source) scp.addPresentationContext(UID_FINDModalityWorklistInformationModel, syntaxes);
+  if (config.offer_mpps) scp.addPresentationContext(UID_ModalityPerformedProcedureStepSOPClass, syntaxes);
   if (!config.storage_dir.empty()) {
     scp.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, syntaxes);
     scp.addPresentationContext(UID_FINDPatientRootQueryRetrieveInformationModel, syntaxes);
@@ -182,8 +184,12 @@ class Server::Impl {
     stats.commitment_failed_refs = counters_.commitment_failed_refs;
     stats.commitment_reports_sent = counters_.commitment_reports_sent;
     stats.queries = counters_.queries;
+    stats.mpps_created = counters_.mpps_created;
+    stats.mpps_updated = counters_.mpps_updated;
+    stats.mpps_refused = counters_.mpps_refused;
     return stats;
   }
+  [[nodiscard]] std::vector<PerformedProcedureStep> performed_steps() const { return mpps_.all(); }
 
  private:
   struct Worker {
@@ -310,7 +316,7 @@ class Server::Impl {
       reject_over_limit(assoc);
       return;
     }
-    internal::AssociationHandler handler(config_, observer_, counters_, store_, reporter_, assoc);
+    internal::AssociationHandler handler(config_, observer_, counters_, store_, reporter_, mpps_, assoc);
     handler.setSharedConfig(scp_config_);
     handler.run(assoc);
     forget(fd);  // the handler's destructor closes it
@@ -340,6 +346,7 @@ class Server::Impl {
   DcmSharedSCPConfig scp_config_;
   internal::InstanceStore store_;
   internal::CommitmentReporter reporter_;
+  MppsRegistry mpps_;
   internal::ServiceCounters counters_;
   std::array<int, 2> wake_{-1, -1};
   std::thread accept_thread_;
@@ -372,6 +379,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 std::uint16_t Server::port() const { return impl_->port(); }
 ServerStats Server::stats() const { return impl_->stats(); }
+std::vector<PerformedProcedureStep> Server::performed_steps() const { return impl_->performed_steps(); }
 void Server::stop() { impl_->stop(); }
 
 }  // namespace radloop::dicom

@@ -12,6 +12,7 @@
 #include "reference/dicom/commitment.hpp"
 #include "reference/dicom/events.hpp"
 #include "reference/dicom/instance.hpp"
+#include "reference/dicom/mpps.hpp"
 #include "reference/dicom/worklist.hpp"
 
 namespace radloop::dicom {
@@ -53,6 +54,10 @@ struct ServerConfig {
   enum class CommitmentReply { same_association, new_association };
   CommitmentReply commitment_reply = CommitmentReply::same_association;
   std::vector<CommitmentPeer> commitment_peers;
+  // Modality Performed Procedure Step (N-CREATE, N-SET) is offered unless this is off; each step
+  // created or changed is handed to mpps_observer (if set) after it is answered.
+  bool offer_mpps = true;
+  MppsObserver mpps_observer;
   // Answers Modality Worklist C-FIND queries; null: the worklist service is not offered.
   std::shared_ptr<const OrderSource> order_source;
 
@@ -74,6 +79,9 @@ struct ServerStats {
   std::uint64_t commitment_failed_refs = 0;   // references reported as failed
   std::uint64_t commitment_reports_sent = 0;  // N-EVENT-REPORTs the requester answered with success
   std::uint64_t queries = 0;                  // Patient/Study Root C-FIND requests received
+  std::uint64_t mpps_created = 0;
+  std::uint64_t mpps_updated = 0;
+  std::uint64_t mpps_refused = 0;  // N-CREATE or N-SET answered with a failure
 };
 
 class Server {
@@ -86,6 +94,8 @@ class Server {
 
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] ServerStats stats() const;
+  // The performed procedure steps this server holds (kept in memory; a restart forgets them).
+  [[nodiscard]] std::vector<PerformedProcedureStep> performed_steps() const;
   // Stops accepting, aborts open associations and waits for their threads.
   void stop();
 

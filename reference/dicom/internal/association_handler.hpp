@@ -15,6 +15,7 @@
 #include "reference/dicom/events.hpp"
 #include "reference/dicom/internal/commitment_reporter.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
+#include "reference/dicom/mpps.hpp"
 #include "reference/dicom/server.hpp"
 
 namespace radloop::dicom::internal {
@@ -30,12 +31,15 @@ struct ServiceCounters {
   std::atomic<std::uint64_t> commitment_failed_refs{0};
   std::atomic<std::uint64_t> commitment_reports_sent{0};
   std::atomic<std::uint64_t> queries{0};
+  std::atomic<std::uint64_t> mpps_created{0};
+  std::atomic<std::uint64_t> mpps_updated{0};
+  std::atomic<std::uint64_t> mpps_refused{0};
 };
 
 class AssociationHandler : public DcmThreadSCP {
  public:
   AssociationHandler(const ServerConfig& config, const EventObserver& observer, ServiceCounters& counters,
-                     InstanceStore& store, CommitmentReporter& reporter, T_ASC_Association* assoc)
+                     InstanceStore& store, CommitmentReporter& reporter, MppsRegistry& mpps, T_ASC_Association* assoc)
       : config_(config),
         ae_title_(config.ae_title),
         allowed_(config.allowed_callers),
@@ -43,6 +47,7 @@ class AssociationHandler : public DcmThreadSCP {
         counters_(counters),
         store_(store),
         reporter_(reporter),
+        mpps_(mpps),
         assoc_(assoc) {}
 
  protected:
@@ -76,6 +81,13 @@ class AssociationHandler : public DcmThreadSCP {
                            const std::function<std::unique_ptr<DcmDataset>()>& next);
   OFCondition handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_commitment(T_DIMSE_N_ActionRQ& request, T_ASC_PresentationContextID context);
+  OFCondition handle_mpps_create(T_DIMSE_N_CreateRQ& request, T_ASC_PresentationContextID context);
+  OFCondition handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_PresentationContextID context);
+  // The data set announced with a request, or null when none was; an error if it cannot be read.
+  OFCondition receive_dataset(T_DIMSE_DataSetType announced, T_ASC_PresentationContextID context,
+                              std::unique_ptr<DcmDataset>& dataset);
+  // Reports an MPPS outcome to the observers and as an event; `verb` is "N-CREATE" or "N-SET".
+  void report_mpps(const char* verb, const std::string& uid, const MppsOutcome& outcome);
 
   const ServerConfig& config_;
   std::string ae_title_;
@@ -84,6 +96,7 @@ class AssociationHandler : public DcmThreadSCP {
   ServiceCounters& counters_;
   InstanceStore& store_;
   CommitmentReporter& reporter_;
+  MppsRegistry& mpps_;
   T_ASC_Association* assoc_;  // the one run() is given; read for the negotiation's outcome
   std::string calling_ae_;
   std::string called_ae_;

@@ -35,30 +35,6 @@ struct Exchange {
   CommitmentReport report;
 };
 
-// DcmSCU refuses to send an N-ACTION without a data set; the DIMSE layer underneath does not.
-struct BareScu : DcmSCU {
-  OFCondition action_without_dataset(T_ASC_PresentationContextID context, Uint16& status) {
-    T_DIMSE_Message message{};
-    message.CommandField = DIMSE_N_ACTION_RQ;
-    auto& rq = message.msg.NActionRQ;
-    rq.MessageID = 1;  // the first message on this association
-    OFStandard::strlcpy(rq.RequestedSOPClassUID, UID_StorageCommitmentPushModelSOPClass,
-                        sizeof rq.RequestedSOPClassUID);
-    OFStandard::strlcpy(rq.RequestedSOPInstanceUID, UID_StorageCommitmentPushModelSOPInstance,
-                        sizeof rq.RequestedSOPInstanceUID);
-    rq.ActionTypeID = 1;
-    rq.DataSetType = DIMSE_DATASET_NULL;
-    auto cond = sendDIMSEMessage(context, &message, nullptr);
-    if (cond.bad()) return cond;
-    T_DIMSE_Message response{};
-    DcmDataset* detail = nullptr;
-    cond = receiveDIMSECommand(&context, &response, &detail);
-    delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands it over
-    if (cond.good()) status = response.msg.NActionRSP.DimseStatus;
-    return cond;
-  }
-};
-
 // A bare requester: N-ACTION with the given data set (null: none), then wait for the report on
 // the same association. Lets tests send what a well-behaved SCU never would.
 Exchange request(std::uint16_t port, DcmDataset* information, Uint16 action_type = 1,
@@ -70,7 +46,17 @@ Exchange request(std::uint16_t port, DcmDataset* information, Uint16 action_type
   if (cond.good()) cond = scu.negotiateAssociation();
   const auto context = scu.findPresentationContextID(UID_StorageCommitmentPushModelSOPClass, "");
   if (cond.good() && information == nullptr) {
-    cond = scu.action_without_dataset(context, exchange.action_status);
+    T_DIMSE_Message message{};
+    message.CommandField = DIMSE_N_ACTION_RQ;
+    auto& rq = message.msg.NActionRQ;
+    rq.MessageID = 1;
+    OFStandard::strlcpy(rq.RequestedSOPClassUID, UID_StorageCommitmentPushModelSOPClass,
+                        sizeof rq.RequestedSOPClassUID);
+    OFStandard::strlcpy(rq.RequestedSOPInstanceUID, UID_StorageCommitmentPushModelSOPInstance,
+                        sizeof rq.RequestedSOPInstanceUID);
+    rq.ActionTypeID = 1;
+    rq.DataSetType = DIMSE_DATASET_NULL;
+    cond = scu.exchange(context, message, nullptr, exchange.action_status);
   } else if (cond.good()) {
     cond = scu.sendACTIONRequest(context, instance, action_type, information, exchange.action_status);
   }

@@ -141,6 +141,29 @@ inline void address_server(DcmSCU& scu, std::uint16_t port, const char* abstract
   scu.addPresentationContext(abstract_syntax, syntaxes);
 }
 
+// DcmSCU refuses to send some requests without a data set, and has no N-CREATE or N-SET; the
+// DIMSE layer underneath sends whatever a test builds.
+struct BareScu : DcmSCU {
+  // Sends the request (with the data set when its DataSetType says so) and reads the status.
+  OFCondition exchange(T_ASC_PresentationContextID context, T_DIMSE_Message& request, DcmDataset* dataset,
+                       Uint16& status) {
+    auto cond = sendDIMSEMessage(context, &request, dataset);
+    if (cond.bad()) return cond;
+    T_DIMSE_Message response{};
+    DcmDataset* detail = nullptr;
+    cond = receiveDIMSECommand(&context, &response, &detail);
+    delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands it over
+    if (cond.bad()) return cond;
+    switch (response.CommandField) {
+      case DIMSE_N_ACTION_RSP: status = response.msg.NActionRSP.DimseStatus; break;
+      case DIMSE_N_CREATE_RSP: status = response.msg.NCreateRSP.DimseStatus; break;
+      case DIMSE_N_SET_RSP: status = response.msg.NSetRSP.DimseStatus; break;
+      default: return makeOFCondition(0, 1, OF_error, "unexpected response");
+    }
+    return cond;
+  }
+};
+
 inline SendResult send(std::uint16_t port, const std::string& path,
                        const char* transfer_syntax = UID_LittleEndianExplicitTransferSyntax) {
   DcmSCU scu;

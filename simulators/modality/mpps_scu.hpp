@@ -1,0 +1,41 @@
+// The modality's side of Modality Performed Procedure Step: N-CREATE when the exam starts,
+// N-SET COMPLETED or DISCONTINUED when it ends, each on an association of its own.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "reference/core/result.hpp"
+#include "reference/dicom/mpps.hpp"
+#include "simulators/modality/study.hpp"
+
+namespace radloop::modality {
+
+struct MppsTarget {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string calling_ae = "MODALITY";
+  std::string called_ae = "RADLOOP";
+  std::chrono::seconds timeout{30};
+};
+
+// What the archive answered. A refusal is an answer, not an error.
+struct MppsAnswer {
+  std::uint16_t status = 0;
+  std::string sop_instance_uid;  // the step's UID (the archive's choice when we sent none)
+  std::string error_comment;     // (0000,0902) when the archive gave one
+};
+
+// The step a study describes: patient and order from the spec, one performed series per series
+// of instances, started at the study's date and time. IN PROGRESS, with the UID derived from the
+// spec's seed.
+dicom::PerformedProcedureStep performed_step(const StudySpec& spec, const std::vector<SynthesizedInstance>& instances);
+
+// Association or DIMSE failures are errors; the archive's status is in the answer.
+Result<MppsAnswer> mpps_create(const MppsTarget& target, const dicom::PerformedProcedureStep& step);
+// Sends the step's status (COMPLETED or DISCONTINUED), end date and time, series and reason.
+Result<MppsAnswer> mpps_set(const MppsTarget& target, const dicom::PerformedProcedureStep& step);
+
+}  // namespace radloop::modality
