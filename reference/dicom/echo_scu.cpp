@@ -1,4 +1,4 @@
-// C-ECHO service user on DCMTK's ASC/DIMSE layer (DcmSCU hides the response status).
+// C-ECHO service user on our ASC requestor (DcmSCU hides the response status).
 #include "reference/dicom/echo_scu.hpp"
 
 #include <dcmtk/config/osconfig.h>
@@ -7,79 +7,36 @@
 #include <dcmtk/dcmnet/dimse.h>
 #include <fmt/format.h>
 
-#include <array>
-
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/requestor.hpp"
 
 namespace radloop::dicom {
-namespace {
-
-// Owns the requestor network and association; releases or aborts on every exit path.
-struct Requestor {
-  T_ASC_Network* network = nullptr;
-  T_ASC_Parameters* params = nullptr;  // owned by assoc once the request is made
-  T_ASC_Association* assoc = nullptr;
-  bool established = false;
-
-  Requestor() = default;
-  Requestor(const Requestor&) = delete;
-  Requestor& operator=(const Requestor&) = delete;
-  ~Requestor() {
-    if (assoc != nullptr) {
-      if (established) ASC_abortAssociation(assoc);
-      ASC_dropAssociation(assoc);
-      ASC_destroyAssociation(&assoc);
-    } else if (params != nullptr) {
-      ASC_destroyAssociationParameters(&params);
-    }
-    if (network != nullptr) ASC_dropNetwork(&network);
-  }
-};
-
-std::string reject_reason(T_ASC_Association* assoc) {
-  T_ASC_RejectParameters rejection{};
-  ASC_getRejectParameters(assoc->params, &rejection);
-  OFString text;
-  ASC_printRejectParameters(text, &rejection);
-  return text.c_str();
-}
-
-}  // namespace
 
 Result<EchoResult> echo(const EchoRequest& request) {
-  internal::ensure_dcmtk_ready();
-  const auto where =
-      fmt::format("association {} -> {} at {}:{}", request.calling_ae, request.called_ae, request.host, request.port);
-  Requestor r;
-  auto cond = ASC_initializeNetwork(NET_REQUESTOR, 0, static_cast<int>(request.acse_timeout.count()), &r.network);
-  if (cond.bad()) return Error{Errc::connect_failed, where, internal::describe(cond)};
-  cond = ASC_createAssociationParameters(&r.params, ASC_DEFAULTMAXPDU);
-  if (cond.bad()) return Error{Errc::internal, where, internal::describe(cond)};
-  ASC_setAPTitles(r.params, request.calling_ae.c_str(), request.called_ae.c_str(), nullptr);
-  const auto peer = fmt::format("{}:{}", request.host, request.port);
-  ASC_setPresentationAddresses(r.params, "localhost", peer.c_str());
-  std::array<const char*, 3> syntaxes{UID_LittleEndianExplicitTransferSyntax, UID_BigEndianExplicitTransferSyntax,
-                                      UID_LittleEndianImplicitTransferSyntax};
-  cond = ASC_addPresentationContext(r.params, 1, UID_VerificationSOPClass, syntaxes.data(),
-                                    static_cast<int>(syntaxes.size()));
-  if (cond.bad()) return Error{Errc::internal, where, internal::describe(cond)};
-
-  cond = ASC_requestAssociation(r.network, r.params, &r.assoc);
-  if (cond == DUL_ASSOCIATIONREJECTED) return Error{Errc::dicom_association_rejected, where, reject_reason(r.assoc)};
-  if (cond.bad()) return Error{Errc::connect_failed, where, internal::describe(cond)};
-  r.established = true;
-  if (ASC_countAcceptedPresentationContexts(r.params) == 0) {
-    return Error{Errc::dicom_no_presentation_context, where, "Verification SOP Class was not accepted"};
+  internal::RequestorConfig config{request.host,      request.port,         request.calling_ae,
+                                   request.called_ae, request.acse_timeout, ASC_DEFAULTMAXPDU};
+  auto requestor =
+      internal::Requestor::open(config, {{UID_VerificationSOPClass,
+                                          {UID_LittleEndianExplicitTransferSyntax, UID_BigEndianExplicitTransferSyntax,
+                                           UID_LittleEndianImplicitTransferSyntax}}});
+  if (!requestor) {
+    auto error = requestor.error();
+    if (error.code == Errc::dicom_no_presentation_context) error.detail = "Verification SOP Class was not accepted";
+    return error;
   }
-
+  auto& r = **requestor;
   DIC_US status = 0;
   DcmDataset* detail = nullptr;
-  cond = DIMSE_echoUser(r.assoc, r.assoc->nextMsgID++, DIMSE_NONBLOCKING,
-                        static_cast<int>(request.dimse_timeout.count()), &status, &detail);
-  delete detail;
-  if (cond.bad()) return Error{Errc::dicom_dimse_failed, where, internal::describe(cond)};
-
-  if (ASC_releaseAssociation(r.assoc).good()) r.established = false;
+  const auto cond = DIMSE_echoUser(r.association(), r.next_message_id(), DIMSE_NONBLOCKING,
+                                   static_cast<int>(request.dimse_timeout.count()), &status, &detail);
+  delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
+  if (cond.bad()) {
+    return Error{
+        Errc::dicom_dimse_failed,
+        fmt::format("association {} -> {} at {}:{}", request.calling_ae, request.called_ae, request.host, request.port),
+        internal::describe(cond)};
+  }
+  r.release();
   return EchoResult{status};
 }
 

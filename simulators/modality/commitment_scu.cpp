@@ -11,13 +11,13 @@
 
 #include <array>
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "reference/dicom/internal/storage_commitment.hpp"
+#include "simulators/modality/internal/association.hpp"
 
 namespace radloop::modality {
 namespace {
@@ -94,22 +94,20 @@ class ReportListener : public DcmSCP {
 }  // namespace
 
 Result<CommitmentOutcome> request_commitment(const CommitmentRequest& request) {
-  // DCMTK leaves Nagle's algorithm on unless this is set; each small PDU would wait ~40 ms.
-  ::setenv("TCP_NODELAY", "1", 0);  // NOLINT(concurrency-mt-unsafe): before any thread of ours uses DCMTK
-  const auto where = fmt::format("storage commitment {} -> {} at {}:{}", request.calling_ae, request.called_ae,
-                                 request.host, request.port);
+  const auto& target = request.target;
+  const auto where = internal::describe(target, "storage commitment");
   std::string transaction = request.transaction_uid;
   if (transaction.empty()) {
     std::array<char, 65> buffer{};
     transaction = dcmGenerateUniqueIdentifier(buffer.data(), SITE_INSTANCE_UID_ROOT);
   }
-  const auto deadline = std::chrono::steady_clock::now() + request.timeout;
+  const auto deadline = std::chrono::steady_clock::now() + target.timeout;
 
   // Listen before asking: the archive may call back before the N-ACTION response is read.
   std::unique_ptr<ReportListener> listener;
   std::thread listening;
   if (request.listen_port != 0) {
-    listener = std::make_unique<ReportListener>(request.calling_ae, request.listen_port, transaction, deadline);
+    listener = std::make_unique<ReportListener>(target.calling_ae, request.listen_port, transaction, deadline);
     if (auto cond = listener->openListenPort(); cond.bad()) {
       return Error{Errc::bind_failed, fmt::format("port {}", request.listen_port), cond.text()};
     }
@@ -124,24 +122,12 @@ Result<CommitmentOutcome> request_commitment(const CommitmentRequest& request) {
   } joiner{listening};
 
   DcmSCU scu;
-  scu.setAETitle(request.calling_ae);
-  scu.setPeerAETitle(request.called_ae);
-  scu.setPeerHostName(request.host);
-  scu.setPeerPort(request.port);
-  const auto seconds = static_cast<Uint32>(request.timeout.count());
-  scu.setACSETimeout(seconds);
-  scu.setDIMSETimeout(seconds);
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setConnectionTimeout(static_cast<Sint32>(seconds));
+  internal::configure(scu, target);
   OFList<OFString> syntaxes;
   syntaxes.emplace_back(UID_LittleEndianExplicitTransferSyntax);
   syntaxes.emplace_back(UID_LittleEndianImplicitTransferSyntax);
   scu.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, syntaxes);
-  if (auto cond = scu.initNetwork(); cond.bad()) return Error{Errc::connect_failed, where, cond.text()};
-  if (auto cond = scu.negotiateAssociation(); cond.bad()) {
-    const auto code = cond == DUL_ASSOCIATIONREJECTED ? Errc::dicom_association_rejected : Errc::connect_failed;
-    return Error{code, where, cond.text()};
-  }
+  if (auto opened = internal::open(scu, where); !opened) return opened.error();
   const auto context = scu.findPresentationContextID(UID_StorageCommitmentPushModelSOPClass, "");
   if (context == 0) {
     scu.releaseAssociation();

@@ -2,27 +2,23 @@
 // and wait for its report, on the same association or on one the archive opens back to us.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "reference/core/result.hpp"
 #include "reference/dicom/commitment.hpp"
+#include "simulators/modality/target.hpp"
 
 namespace radloop::modality {
 
 struct CommitmentRequest {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-  std::string calling_ae = "MODALITY";
-  std::string called_ae = "RADLOOP";
+  Target target;  // its timeout also bounds the wait for the report
   std::vector<dicom::SopReference> instances;
   std::string transaction_uid;  // empty: a fresh UID
   // 0: the report is awaited on the requesting association. Otherwise the association is released
   // after the N-ACTION and the report is awaited on this port, as the archive's SCU calls back.
   std::uint16_t listen_port = 0;
-  std::chrono::seconds timeout{30};  // for the association and for the report to arrive
 };
 
 struct CommitmentOutcome {

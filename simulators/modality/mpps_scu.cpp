@@ -7,10 +7,10 @@
 #include <dcmtk/dcmnet/scu.h>
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <memory>
 
 #include "reference/dicom/internal/mpps_dataset.hpp"
+#include "simulators/modality/internal/association.hpp"
 
 namespace radloop::modality {
 namespace {
@@ -53,30 +53,15 @@ class MppsScu : public DcmSCU {
   }
 };
 
-Result<MppsAnswer> run(const MppsTarget& target, const char* what, T_DIMSE_Message& request, DcmDataset* dataset) {
-  // DCMTK leaves Nagle's algorithm on unless this is set; each small PDU would wait ~40 ms.
-  ::setenv("TCP_NODELAY", "1", 0);  // NOLINT(concurrency-mt-unsafe): set once, before our associations
-  const auto where =
-      fmt::format("MPPS {} {} -> {} at {}:{}", what, target.calling_ae, target.called_ae, target.host, target.port);
+Result<MppsAnswer> run(const Target& target, const char* what, T_DIMSE_Message& request, DcmDataset* dataset) {
+  const auto where = internal::describe(target, std::string("MPPS ") + what);
   MppsScu scu;
-  scu.setAETitle(target.calling_ae);
-  scu.setPeerAETitle(target.called_ae);
-  scu.setPeerHostName(target.host);
-  scu.setPeerPort(target.port);
-  const auto seconds = static_cast<Uint32>(target.timeout.count());
-  scu.setACSETimeout(seconds);
-  scu.setDIMSETimeout(seconds);
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setConnectionTimeout(static_cast<Sint32>(seconds));
+  internal::configure(scu, target);
   OFList<OFString> syntaxes;
   syntaxes.emplace_back(UID_LittleEndianExplicitTransferSyntax);
   syntaxes.emplace_back(UID_LittleEndianImplicitTransferSyntax);
   scu.addPresentationContext(UID_ModalityPerformedProcedureStepSOPClass, syntaxes);
-  if (auto cond = scu.initNetwork(); cond.bad()) return Error{Errc::connect_failed, where, cond.text()};
-  if (auto cond = scu.negotiateAssociation(); cond.bad()) {
-    const auto code = cond == DUL_ASSOCIATIONREJECTED ? Errc::dicom_association_rejected : Errc::connect_failed;
-    return Error{code, where, cond.text()};
-  }
+  if (auto opened = internal::open(scu, where); !opened) return opened.error();
   MppsAnswer answer;
   if (auto cond = scu.exchange(request, dataset, answer); cond.bad()) {
     scu.abortAssociation();
@@ -111,7 +96,7 @@ dicom::PerformedProcedureStep performed_step(const StudySpec& spec, const std::v
   return step;
 }
 
-Result<MppsAnswer> mpps_create(const MppsTarget& target, const dicom::PerformedProcedureStep& step) {
+Result<MppsAnswer> mpps_create(const Target& target, const dicom::PerformedProcedureStep& step) {
   auto dataset = dicom::internal::mpps_create_dataset(step);
   T_DIMSE_Message request{};
   request.CommandField = DIMSE_N_CREATE_RQ;
@@ -129,7 +114,7 @@ Result<MppsAnswer> mpps_create(const MppsTarget& target, const dicom::PerformedP
   return answer;
 }
 
-Result<MppsAnswer> mpps_set(const MppsTarget& target, const dicom::PerformedProcedureStep& step) {
+Result<MppsAnswer> mpps_set(const Target& target, const dicom::PerformedProcedureStep& step) {
   auto dataset = dicom::internal::mpps_final_set_dataset(step);
   T_DIMSE_Message request{};
   request.CommandField = DIMSE_N_SET_RQ;

@@ -2,7 +2,6 @@
 // N-SET COMPLETED or DISCONTINUED when it ends, each on an association of its own.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,16 +9,9 @@
 #include "reference/core/result.hpp"
 #include "reference/dicom/mpps.hpp"
 #include "simulators/modality/study.hpp"
+#include "simulators/modality/target.hpp"
 
 namespace radloop::modality {
-
-struct MppsTarget {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-  std::string calling_ae = "MODALITY";
-  std::string called_ae = "RADLOOP";
-  std::chrono::seconds timeout{30};
-};
 
 // What the archive answered. A refusal is an answer, not an error.
 struct MppsAnswer {
@@ -34,8 +26,8 @@ struct MppsAnswer {
 dicom::PerformedProcedureStep performed_step(const StudySpec& spec, const std::vector<SynthesizedInstance>& instances);
 
 // Association or DIMSE failures are errors; the archive's status is in the answer.
-Result<MppsAnswer> mpps_create(const MppsTarget& target, const dicom::PerformedProcedureStep& step);
+Result<MppsAnswer> mpps_create(const Target& target, const dicom::PerformedProcedureStep& step);
 // Sends the step's status (COMPLETED or DISCONTINUED), end date and time, series and reason.
-Result<MppsAnswer> mpps_set(const MppsTarget& target, const dicom::PerformedProcedureStep& step);
+Result<MppsAnswer> mpps_set(const Target& target, const dicom::PerformedProcedureStep& step);
 
 }  // namespace radloop::modality

@@ -58,8 +58,8 @@ class CommitmentScu : public ::testing::Test {
 
   CommitmentRequest asking_for(std::vector<dicom::SopReference> refs) const {
     CommitmentRequest request;
-    request.port = server_->port();
-    request.calling_ae = "MODALITY";
+    request.target.port = server_->port();
+    request.target.calling_ae = "MODALITY";
     request.instances = std::move(refs);
     request.transaction_uid = "1.2.826.0.1.3680043.9.7433.77";
     return request;
@@ -115,7 +115,7 @@ TEST_F(CommitmentScu, GetsNoReportWhenTheArchiveAnswersOnAReleasedAssociation) {
   start({});
   auto request = asking_for(store_study());
   request.listen_port = free_port();
-  request.timeout = std::chrono::seconds(2);
+  request.target.timeout = std::chrono::seconds(2);
   const auto outcome = request_commitment(request);
   ASSERT_TRUE(outcome.ok()) << outcome.error().message();
   EXPECT_EQ(outcome->action_status, 0);
@@ -133,7 +133,7 @@ TEST_F(CommitmentScu, ReportsAnArchiveWithoutStorageCommitmentAsAnError) {
   auto server = dicom::Server::start(config);
   ASSERT_TRUE(server.ok());
   CommitmentRequest request;
-  request.port = (*server)->port();
+  request.target.port = (*server)->port();
   request.instances.push_back({"1.2.840.10008.5.1.4.1.1.2", "1.2.3"});
   const auto outcome = request_commitment(request);
   ASSERT_FALSE(outcome.ok());

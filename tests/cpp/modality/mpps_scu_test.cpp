@@ -48,7 +48,7 @@ class MppsScu : public ::testing::Test {
   dicom::test_support::Recorder recorder_;
   std::vector<dicom::PerformedProcedureStep> observed_;
   std::unique_ptr<dicom::Server> server_;
-  MppsTarget target_;
+  Target target_;
   StudySpec spec_;
   dicom::PerformedProcedureStep step_;
 };
@@ -153,7 +153,7 @@ TEST(MppsScuWithoutService, ReportsAnArchiveThatDoesNotOfferMpps) {
   config.offer_mpps = false;
   auto server = dicom::Server::start(config);
   ASSERT_TRUE(server.ok());
-  MppsTarget target;
+  Target target;
   target.port = (*server)->port();
   const auto created = mpps_create(target, dicom::PerformedProcedureStep{});
   ASSERT_FALSE(created.ok());

@@ -1,0 +1,215 @@
+// The modality's C-STORE sender against the reference archive and DCMTK's storescp: what each
+// side saw, instance by instance, including the failures the sender can be made to cause.
+#include "simulators/modality/store_scu.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <thread>
+
+#include "reference/dicom/server.hpp"
+#include "simulators/modality/study.hpp"
+#include "tests/cpp/dicom/store_fixture.hpp"
+#include "tests/cpp/modality/study_fixture.hpp"
+
+namespace radloop::modality {
+namespace {
+
+using dicom::AssociationEvent;
+using Kind = StoreOutcome::Kind;
+
+std::vector<std::filesystem::path> paths(const std::vector<SynthesizedInstance>& study) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& i : study) out.push_back(i.path);
+  return out;
+}
+
+class StoreScu : public ::testing::Test {
+ protected:
+  void start(dicom::ServerConfig config = {}) {
+    config.storage_dir = (scratch_.path() / "archive").string();
+    config.durability = dicom::ServerConfig::Durability::none;
+    server_ = dicom::test_support::start_server(recorder_, std::move(config));
+    target_.port = server_->port();
+  }
+
+  std::vector<std::filesystem::path> study(std::uint32_t series, std::uint32_t per_series,
+                                           std::string_view syntax = transfer_syntax::explicit_le) {
+    auto spec = testing::sample_spec(Modality::ct);
+    spec.series_count = series;
+    spec.instances_per_series = per_series;
+    spec.transfer_syntax_uid = std::string(syntax);
+    truth_ = {spec.patient.id, spec.order.accession_number, ""};
+    auto made = synthesize_study(spec, scratch_.path() / ("study-" + std::to_string(++studies_)));
+    EXPECT_TRUE(made.ok());
+    return paths(*made);
+  }
+
+  StoreReport send(const std::vector<std::filesystem::path>& files, const StoreOptions& options = {}) {
+    auto report = send_instances(target_, files, options, log_, truth_);
+    EXPECT_TRUE(report.ok()) << report.error().message();
+    return std::move(report).value();
+  }
+
+  std::size_t files_in_archive() const {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(scratch_.path() / "archive")) {
+      n += e.is_regular_file() && e.path().extension() == ".dcm" ? 1 : 0;
+    }
+    return n;
+  }
+
+  testing::ScratchDir scratch_;
+  dicom::test_support::Recorder recorder_;
+  std::unique_ptr<dicom::Server> server_;
+  Target target_;
+  EventLog log_;
+  GroundTruth truth_;
+  int studies_ = 0;
+};
+
+TEST_F(StoreScu, SendsAStudyOverFourConcurrentAssociations) {
+  start();
+  const auto files = study(2, 6);
+  StoreOptions options;
+  options.associations = 4;
+  const auto report = send(files, options);
+  EXPECT_EQ(report.accepted(), 12U);
+  EXPECT_EQ(report.count(Kind::answered), 12U);
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, 12U);
+  EXPECT_EQ(server_->stats().associations_accepted, 4U);
+  EXPECT_EQ(files_in_archive(), 12U);
+  EXPECT_EQ(log_.of("association").size(), 4U);
+  const auto stores = log_.of("store");
+  ASSERT_EQ(stores.size(), 12U);
+  EXPECT_EQ(stores[0].truth.accession_number, "ACC000042");
+  EXPECT_EQ(*stores[0].status, 0);
+  std::set<unsigned> used;
+  for (const auto& o : report.outcomes) used.insert(o.association);
+  EXPECT_EQ(used.size(), 4U);
+}
+
+TEST_F(StoreScu, AbortsAfterNInstancesAndTheArchiveKeepsOnlyThose) {
+  start();
+  const auto files = study(1, 6);
+  StoreOptions options;
+  options.abort_after = 3;
+  const auto report = send(files, options);
+  EXPECT_EQ(report.count(Kind::answered), 3U);
+  EXPECT_EQ(report.count(Kind::not_sent), 3U);
+  ASSERT_EQ(log_.of("abort").size(), 1U);
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, 3U);
+  EXPECT_EQ(files_in_archive(), 3U);
+  EXPECT_EQ(recorder_.of(AssociationEvent::Kind::aborted).size(), 1U);
+}
+
+// The archive takes only uncompressed syntaxes; a modality that proposes only JPEG-LS is turned
+// away, and the archive says which context it refused. Nothing arrives.
+TEST_F(StoreScu, ProposingOnlyAnUnacceptedTransferSyntaxSendsNothing) {
+  dicom::ServerConfig config;
+  config.transfer_syntaxes = {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"};
+  start(config);
+  const auto files = study(1, 2, transfer_syntax::jpeg_ls_lossless);
+  const auto report = send(files);
+  EXPECT_EQ(report.count(Kind::not_sent), 2U);
+  const auto rejected = log_.of("association_rejected");
+  ASSERT_EQ(rejected.size(), 1U);
+  EXPECT_NE(rejected[0].detail.find("No Reason"), std::string::npos) << rejected[0].detail;
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, 0U);
+  const auto refused = recorder_.of(AssociationEvent::Kind::context_rejected);
+  ASSERT_EQ(refused.size(), 1U);
+  EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
+}
+
+TEST_F(StoreScu, AWrongCaseCalledAeIsRejectedWithThePeersReason) {
+  start();
+  target_.called_ae = "radloop";
+  const auto report = send(study(1, 1));
+  EXPECT_EQ(report.count(Kind::not_sent), 1U);
+  const auto rejected = log_.of("association_rejected");
+  ASSERT_EQ(rejected.size(), 1U);
+  EXPECT_NE(rejected[0].detail.find("Called AE Title Not Recognized"), std::string::npos) << rejected[0].detail;
+}
+
+TEST_F(StoreScu, ResendingTheSameStudyIsAcceptedOnceAndCountedAsDuplicates) {
+  start();
+  const auto files = study(1, 3);
+  EXPECT_EQ(send(files).accepted(), 3U);
+  EXPECT_EQ(send(files).accepted(), 3U);
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, 3U);
+  EXPECT_EQ(server_->stats().duplicates, 3U);
+  EXPECT_EQ(files_in_archive(), 3U);
+}
+
+TEST_F(StoreScu, ASlowSenderStillDeliversEveryInstance) {
+  dicom::ServerConfig config;
+  config.max_pdu_bytes = 4096;  // more PDUs per instance, each followed by the pause
+  start(config);
+  StoreOptions options;
+  options.pdu_delay = std::chrono::milliseconds(5);
+  const auto report = send(study(1, 2), options);
+  EXPECT_EQ(report.accepted(), 2U);
+}
+
+TEST_F(StoreScu, RefusesAFileThatIsNotDicom) {
+  start();
+  const auto junk = scratch_.path() / "junk.dcm";
+  std::ofstream(junk) << "not dicom";
+  const auto report = send_instances(target_, {junk}, {}, log_, truth_);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, Errc::invalid_config);
+}
+
+// DCMTK's own SCP receives what we send: every file lands in its output folder.
+TEST(StoreScuInterop, DcmtkStorescpReceivesTheStudy) {
+  testing::ScratchDir scratch;
+  auto spec = testing::sample_spec(Modality::mr);
+  spec.instances_per_series = 3;
+  auto made = synthesize_study(spec, scratch.path() / "study");
+  ASSERT_TRUE(made.ok());
+  const auto out = scratch.path() / "received";
+  std::filesystem::create_directories(out);
+  // A free port for storescp, which cannot report an ephemeral one.
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);  // NOLINT: POSIX sockets
+  socklen_t length = sizeof address;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);  // NOLINT: POSIX sockets
+  ::close(probe);
+  const auto port = ntohs(address.sin_port);
+  const pid_t scp = ::fork();
+  if (scp == 0) {
+    ::execlp("storescp", "storescp", "-aet", "DCMTKSCP", "-od", out.c_str(), std::to_string(port).c_str(), nullptr);
+    ::_exit(127);
+  }
+  Target target;
+  target.port = port;
+  target.called_ae = "DCMTKSCP";
+  EventLog log;
+  Result<StoreReport> report = Error{};
+  for (int attempt = 0; attempt < 100; ++attempt) {  // storescp needs a moment to listen
+    report = send_instances(target, paths(*made), {}, log, {});
+    if (report.ok() && report->accepted() == made->size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(scp, SIGTERM);
+  ::waitpid(scp, nullptr, 0);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->accepted(), made->size());
+  std::size_t received = 0;
+  for (const auto& e : std::filesystem::directory_iterator(out)) received += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(received, made->size());
+}
+
+}  // namespace
+}  // namespace radloop::modality
