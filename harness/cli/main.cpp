@@ -9,6 +9,8 @@
 #include <iostream>
 
 #include "harness/cli/dicom_options.hpp"
+#include "harness/cli/exit_codes.hpp"
+#include "harness/cli/sim_modality.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "reference/dicom/echo_scu.hpp"
@@ -18,11 +20,10 @@ namespace {
 
 using namespace radloop;
 
-// Exit codes: a CI job can tell a failed check from a run that could not decide.
-constexpr int kExitValid = 0;
-constexpr int kExitInvalid = 1;
-constexpr int kExitUnknown = 2;
-constexpr int kExitError = 3;
+using cli::kExitError;
+using cli::kExitInvalid;
+using cli::kExitUnknown;
+using cli::kExitValid;
 
 int run_command(const std::vector<std::string>& files, const std::string& report_path, const std::string& history_path,
                 bool quiet) {
@@ -141,6 +142,10 @@ int main(int argc, char** argv) {
   echo->add_option("--called-ae", request.called_ae)->capture_default_str();
   echo->add_option("--calling-ae", request.calling_ae)->capture_default_str();
 
+  auto* sim = app.add_subcommand("sim", "Run a simulator against a system under test");
+  sim->require_subcommand(1);
+  cli::SimModalityCommand sim_modality(*sim);
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -159,6 +164,7 @@ int main(int argc, char** argv) {
     return pipeline_command(std::move(config));
   }
   if (echo->parsed()) return echo_command(request);
+  if (sim_modality.parsed()) return sim_modality.run();
   std::cout << "radloop " << RADLOOP_VERSION << '\n';
   return kExitValid;
 }

@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "reference/dicom/internal/dcmtk_runtime.hpp"
 #include "reference/dicom/internal/storage_commitment.hpp"
 #include "simulators/modality/internal/association.hpp"
 
@@ -96,6 +97,7 @@ class ReportListener : public DcmSCP {
 Result<CommitmentOutcome> request_commitment(const CommitmentRequest& request) {
   const auto& target = request.target;
   const auto where = internal::describe(target, "storage commitment");
+  dicom::internal::ensure_dcmtk_ready();  // before the listener exists, so it too sets TCP_NODELAY
   std::string transaction = request.transaction_uid;
   if (transaction.empty()) {
     std::array<char, 65> buffer{};

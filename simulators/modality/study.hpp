@@ -57,6 +57,8 @@ struct StudySpec {
   std::string study_date = "20260101";        // YYYYMMDD, also the series, content and acquisition date
   std::string study_time = "120000";          // HHMMSS
   std::string transfer_syntax_uid = std::string(transfer_syntax::explicit_le);
+  // The worklist's Study Instance UID when the order gave one; empty: derived from the seed.
+  std::string study_instance_uid;
 };
 
 struct SynthesizedInstance {

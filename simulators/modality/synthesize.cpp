@@ -73,7 +73,7 @@ Result<std::vector<SynthesizedInstance>> synthesize_study(const StudySpec& spec,
   std::vector<SynthesizedInstance> instances;
   instances.reserve(std::size_t{spec.series_count} * spec.instances_per_series);
   internal::InstancePlace place;
-  place.study_uid = derived_uid(spec.seed, "study", 0);
+  place.study_uid = spec.study_instance_uid.empty() ? derived_uid(spec.seed, "study", 0) : spec.study_instance_uid;
   for (std::uint32_t s = 1; s <= spec.series_count; ++s) {
     place.series_number = s;
     place.series_uid = derived_uid(spec.seed, "series", s);

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 
 from conftest import BUILD_DIR
 
@@ -98,3 +100,131 @@ def test_python_dash_m_radloop_runs_the_smoke_scenario(root):
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "verdict: PASS" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_sim_modality_sends_an_exam_with_a_fault_and_logs_the_truth(radloop_cli, tmp_path):
+    proc = subprocess.Popen([str(radloop_cli), "pipeline", "--storage-dir", str(tmp_path / "storage")],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        ports = dict(item.split("=") for item in proc.stdout.readline().split()[1:])
+        events = tmp_path / "events.jsonl"
+        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", ports["dicom"], "--instances", "3",
+                               "--associations", "2", "--accession", "ACC1234", "--fault", "transpose_accession",
+                               "--commit", "--events", str(events)], capture_output=True, text=True, timeout=120)
+        assert sent.returncode == 0, sent.stderr
+        assert "accession ACC1234 (sent as MRN0001 / ACC2134): 3 instance(s), 3 accepted" in sent.stdout
+        assert "commitment: 3 committed, 0 failed" in sent.stdout
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "3 instances stored" in out and "1 MPPS created, 1 updated" in out
+    log = [json.loads(line) for line in events.read_text().splitlines()]
+    stores = [e for e in log if e["action"] == "store"]
+    assert len(stores) == 3
+    assert all(e["truth"]["accession_number"] == "ACC1234" and e["sent"]["accession_number"] == "ACC2134"
+               and e["status"] == "0x0000" for e in stores)
+
+
+def test_cli_sim_modality_reports_a_refused_exam_with_exit_1(radloop_cli, tmp_path):
+    proc = subprocess.Popen([str(radloop_cli), "pipeline", "--storage-dir", str(tmp_path / "storage")],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        ports = dict(item.split("=") for item in proc.stdout.readline().split()[1:])
+        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", ports["dicom"],
+                               "--fault", "called_ae_wrong_case"], capture_output=True, text=True, timeout=120)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert sent.returncode == 1
+    assert "0 accepted" in sent.stdout and "1 not sent" in sent.stdout
+    bad = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", "1", "--fault", "lose_it"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 3
+    assert 'unknown fault "lose_it"' in bad.stderr
+
+
+def test_cli_sim_modality_sends_to_dcmtk_storescp(radloop_cli, tmp_path):
+    from conftest import peer
+
+    port = _free_port()
+    out = tmp_path / "received"
+    out.mkdir()
+    # +xa: storescp takes compressed syntaxes too (by default it refuses them).
+    scp = subprocess.Popen([peer("storescp"), "+xa", "-aet", "DCMTKSCP", "-od", str(out), str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            echo = subprocess.run([str(radloop_cli), "sim", "modality", "echo", "--port", str(port), "--called-ae",
+                                   "DCMTKSCP"], capture_output=True, text=True, timeout=60)
+            if echo.returncode == 0:
+                break
+            time.sleep(0.05)
+        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", str(port), "--called-ae",
+                               "DCMTKSCP", "--modality", "MR", "--series", "2", "--instances", "2",
+                               "--transfer-syntax", "jpeg-ls", "--fault", "no_mpps"],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        scp.terminate()
+        scp.wait(timeout=30)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert len(list(out.iterdir())) == 4
+
+
+def test_cli_sim_modality_queries_dcmtk_wlmscpfs(radloop_cli, tmp_path):
+    """The worklist side against DCMTK's file-based worklist server."""
+    from conftest import peer
+
+    worklists = tmp_path / "worklists" / "WLSCP"
+    worklists.mkdir(parents=True)
+    (worklists / "order.dump").write_text("\n".join([
+        '(0008,0005) CS [ISO_IR 100]',
+        '(0008,0050) SH [ACC555]',
+        '(0010,0010) PN [MOUSTIQUE^ANNE]',
+        '(0010,0020) LO [MRN555]',
+        '(0010,0030) DA [19800101]',
+        '(0010,0040) CS [F]',
+        '(0020,000d) UI [1.2.826.0.1.3680043.9.7433.55.1]',
+        '(0032,1060) LO [CT HEAD]',
+        '(0040,0100) SQ',
+        '(fffe,e000) -',
+        '(0008,0060) CS [CT]',
+        '(0040,0001) AE [CT_SCANNER_1]',
+        '(0040,0002) DA [20260301]',
+        '(0040,0003) TM [090000]',
+        '(0040,0007) LO [CT HEAD]',  # wlmscpfs ignores an item without it as incomplete
+        '(0040,0009) SH [SPS555]',
+        '(fffe,e00d) -',
+        '(fffe,e0dd) -',
+        '(0040,1001) SH [RP555]',
+    ]) + "\n")
+    made = subprocess.run([peer("dump2dcm"), str(worklists / "order.dump"), str(worklists / "order.wl")],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    (worklists / "order.dump").unlink()
+    (worklists / "lockfile").write_text("")
+    port = _free_port()
+    scp = subprocess.Popen([peer("wlmscpfs"), "-dfp", str(tmp_path / "worklists"), str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            found = subprocess.run([str(radloop_cli), "sim", "modality", "worklist", "--port", str(port),
+                                    "--called-ae", "WLSCP", "--modality", "CT"], capture_output=True, text=True,
+                                   timeout=60)
+            if found.returncode == 0:
+                break
+            time.sleep(0.05)
+        none = subprocess.run([str(radloop_cli), "sim", "modality", "worklist", "--port", str(port), "--called-ae",
+                               "WLSCP", "--modality", "MR"], capture_output=True, text=True, timeout=60)
+    finally:
+        scp.terminate()
+        scp.wait(timeout=30)
+    assert found.returncode == 0, found.stderr
+    assert "accession=ACC555\tpatient=MRN555\tname=MOUSTIQUE^ANNE\tmodality=CT\tstation=CT_SCANNER_1" in found.stdout
+    assert "1 item(s)" in found.stdout
+    assert "0 item(s)" in none.stdout

@@ -3,15 +3,13 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <mutex>
+#include "reference/dicom/internal/dcmtk_runtime.hpp"
 
 namespace radloop::modality::internal {
 
 void configure(DcmSCU& scu, const Target& target) {
-  static std::once_flag once;
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): once, before the first association of this process
-  std::call_once(once, [] { ::setenv("TCP_NODELAY", "1", 0); });
+  // DCMTK's logging level and TCP_NODELAY in the environment, as the archive side sets them.
+  dicom::internal::ensure_dcmtk_ready();
   scu.setAETitle(target.calling_ae.c_str());
   scu.setPeerAETitle(target.called_ae.c_str());
   scu.setPeerHostName(target.host.c_str());

@@ -13,7 +13,8 @@
 namespace radloop::modality::internal {
 
 // AE titles, address, timeouts, non-blocking DIMSE, and TCP_NODELAY (DCMTK leaves Nagle's
-// algorithm on unless the environment asks, and each small PDU then waits ~40 ms).
+// algorithm on unless the environment asks, and each small PDU then waits ~40 ms; see
+// reference/dicom's dcmtk_runtime, which both sides share).
 void configure(DcmSCU& scu, const Target& target);
 
 // initNetwork + negotiateAssociation: a rejection is dicom_association_rejected with DCMTK's

@@ -1,0 +1,47 @@
+// `radloop sim modality echo|worklist|send`: the modality simulator from the command line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "simulators/modality/exam.hpp"
+
+namespace radloop::cli {
+
+class SimModalityCommand {
+ public:
+  explicit SimModalityCommand(CLI::App& sim);
+  [[nodiscard]] bool parsed() const;
+  // Runs the subcommand that was parsed; returns the process exit code.
+  int run();
+
+ private:
+  int echo();
+  int worklist();
+  int send();
+
+  CLI::App* modality_ = nullptr;
+  CLI::App* echo_ = nullptr;
+  CLI::App* worklist_ = nullptr;
+  CLI::App* send_ = nullptr;
+
+  modality::Target target_;
+  long timeout_seconds_ = 30;
+  dicom::WorklistQuery query_;
+  bool use_worklist_ = false;
+  std::size_t pick_ = 0;
+  std::string modality_name_ = "CT";
+  std::string transfer_syntax_ = "explicit";
+  modality::StudySpec spec_;
+  unsigned associations_ = 1;
+  std::vector<std::string> faults_;
+  bool commit_ = false;
+  std::uint16_t commit_port_ = 0;
+  std::string events_path_;
+  std::string work_dir_;
+};
+
+}  // namespace radloop::cli

@@ -1,0 +1,149 @@
+// Worklist C-FIND on DCMTK's DcmSCU (see the header).
+#include "simulators/modality/worklist_scu.hpp"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+#include "simulators/modality/internal/association.hpp"
+
+namespace radloop::modality {
+namespace {
+
+std::string get(DcmItem& item, const DcmTagKey& tag) {
+  OFString value;
+  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
+  return value.c_str();
+}
+
+DcmDataset identifier(const dicom::WorklistQuery& q) {
+  DcmDataset d;
+  d.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  const std::array<std::pair<DcmTagKey, const std::string*>, 5> top{
+      {{DCM_PatientID, &q.patient_id},
+       {DCM_IssuerOfPatientID, &q.issuer_of_patient_id},
+       {DCM_PatientName, &q.patient_name},
+       {DCM_AccessionNumber, &q.accession_number},
+       {DCM_RequestedProcedureID, &q.requested_procedure_id}}};
+  for (const auto& [tag, value] : top) d.putAndInsertString(tag, value->c_str());
+  for (const auto& tag : {DCM_PatientBirthDate, DCM_PatientSex, DCM_RequestedProcedureDescription, DCM_StudyInstanceUID,
+                          DCM_ReferringPhysicianName}) {
+    d.insertEmptyElement(tag);
+  }
+  DcmItem* code = nullptr;
+  d.findOrCreateSequenceItem(DCM_RequestedProcedureCodeSequence, code, -2);
+  for (const auto& tag : {DCM_CodeValue, DCM_CodingSchemeDesignator, DCM_CodeMeaning}) code->insertEmptyElement(tag);
+  DcmItem* step = nullptr;
+  d.findOrCreateSequenceItem(DCM_ScheduledProcedureStepSequence, step, -2);
+  const std::array<std::pair<DcmTagKey, const std::string*>, 4> step_keys{
+      {{DCM_ScheduledStationAETitle, &q.station_ae_title},
+       {DCM_Modality, &q.modality},
+       {DCM_ScheduledProcedureStepStartDate, &q.start_date},
+       {DCM_ScheduledProcedureStepStartTime, &q.start_time}}};
+  for (const auto& [tag, value] : step_keys) step->putAndInsertString(tag, value->c_str());
+  for (const auto& tag :
+       {DCM_ScheduledProcedureStepID, DCM_ScheduledProcedureStepDescription, DCM_ScheduledPerformingPhysicianName,
+        DCM_ScheduledStationName, DCM_ScheduledProcedureStepLocation}) {
+    step->insertEmptyElement(tag);
+  }
+  return d;
+}
+
+dicom::WorklistItem read_item(DcmDataset& d) {
+  dicom::WorklistItem item;
+  item.patient_id = get(d, DCM_PatientID);
+  item.issuer_of_patient_id = get(d, DCM_IssuerOfPatientID);
+  item.patient_name = get(d, DCM_PatientName);
+  item.patient_birth_date = get(d, DCM_PatientBirthDate);
+  item.patient_sex = get(d, DCM_PatientSex);
+  item.accession_number = get(d, DCM_AccessionNumber);
+  item.requested_procedure_id = get(d, DCM_RequestedProcedureID);
+  item.requested_procedure_description = get(d, DCM_RequestedProcedureDescription);
+  item.study_instance_uid = get(d, DCM_StudyInstanceUID);
+  item.referring_physician = get(d, DCM_ReferringPhysicianName);
+  DcmItem* code = nullptr;
+  if (d.findAndGetSequenceItem(DCM_RequestedProcedureCodeSequence, code, 0).good() && code != nullptr) {
+    item.requested_procedure_code = {get(*code, DCM_CodeValue), get(*code, DCM_CodingSchemeDesignator),
+                                     get(*code, DCM_CodeMeaning)};
+  }
+  DcmItem* step = nullptr;
+  if (d.findAndGetSequenceItem(DCM_ScheduledProcedureStepSequence, step, 0).good() && step != nullptr) {
+    auto& s = item.step;
+    s.station_ae_title = get(*step, DCM_ScheduledStationAETitle);
+    s.modality = get(*step, DCM_Modality);
+    s.start_date = get(*step, DCM_ScheduledProcedureStepStartDate);
+    s.start_time = get(*step, DCM_ScheduledProcedureStepStartTime);
+    s.step_id = get(*step, DCM_ScheduledProcedureStepID);
+    s.description = get(*step, DCM_ScheduledProcedureStepDescription);
+    s.performing_physician = get(*step, DCM_ScheduledPerformingPhysicianName);
+    s.station_name = get(*step, DCM_ScheduledStationName);
+    s.location = get(*step, DCM_ScheduledProcedureStepLocation);
+  }
+  return item;
+}
+
+}  // namespace
+
+Result<std::vector<dicom::WorklistItem>> query_worklist(const Target& target, const dicom::WorklistQuery& keys) {
+  const auto where = internal::describe(target, "worklist query");
+  DcmSCU scu;
+  internal::configure(scu, target);
+  OFList<OFString> syntaxes;
+  syntaxes.emplace_back(UID_LittleEndianExplicitTransferSyntax);
+  syntaxes.emplace_back(UID_LittleEndianImplicitTransferSyntax);
+  scu.addPresentationContext(UID_FINDModalityWorklistInformationModel, syntaxes);
+  if (auto opened = internal::open(scu, where); !opened) return opened.error();
+  const auto context = scu.findPresentationContextID(UID_FINDModalityWorklistInformationModel, "");
+  if (context == 0) {
+    scu.releaseAssociation();
+    return Error{Errc::dicom_no_presentation_context, where, "the peer does not offer Modality Worklist"};
+  }
+  auto query = identifier(keys);
+  OFList<QRResponse*> responses;
+  const auto cond = scu.sendFINDRequest(context, &query, &responses);
+  std::vector<dicom::WorklistItem> items;
+  Uint16 final_status = 0xFFFF;
+  for (auto* response : responses) {
+    if (response->m_dataset != nullptr && response->m_status == STATUS_Pending)
+      items.push_back(read_item(*response->m_dataset));
+    if (response->m_status != STATUS_Pending &&
+        response->m_status != STATUS_FIND_Pending_WarningUnsupportedOptionalKeys) {
+      final_status = response->m_status;
+    }
+    delete response;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands the responses over
+  }
+  if (cond.bad()) {
+    scu.abortAssociation();
+    return Error{Errc::dicom_dimse_failed, where, cond.text()};
+  }
+  scu.releaseAssociation();
+  if (final_status != STATUS_Success) {
+    return Error{Errc::dicom_dimse_failed, where, fmt::format("the worklist query was answered {:#06x}", final_status)};
+  }
+  return items;
+}
+
+StudySpec spec_from_worklist(const dicom::WorklistItem& item, StudySpec base) {
+  base.patient = {item.patient_id, item.issuer_of_patient_id, item.patient_name, item.patient_birth_date,
+                  item.patient_sex};
+  base.order.accession_number = item.accession_number;
+  base.order.requested_procedure_id = item.requested_procedure_id;
+  base.order.study_description = item.requested_procedure_description;
+  base.order.scheduled_procedure_step_id = item.step.step_id;
+  base.order.referring_physician = item.referring_physician;
+  base.study_instance_uid = item.study_instance_uid;
+  for (auto m : {Modality::ct, Modality::mr, Modality::cr, Modality::dx, Modality::us, Modality::mg}) {
+    if (item.step.modality == to_string(m)) base.modality = m;
+  }
+  if (!item.step.station_ae_title.empty()) base.station_ae_title = item.step.station_ae_title;
+  if (!item.step.start_date.empty()) base.study_date = item.step.start_date;
+  if (item.step.start_time.size() >= 6) base.study_time = item.step.start_time.substr(0, 6);
+  return base;
+}
+
+}  // namespace radloop::modality
