@@ -1,6 +1,5 @@
 // Report objects: a Basic Text SR and an encapsulated PDF in which dciodvfy finds no error and no
-// warning,
-// pydicom reads, and that carry the report's text and the study they belong to.
+// warning, that pydicom reads, and that carry the report's text and the study they belong to.
 #include "simulators/modality/report_document.hpp"
 
 #include <gtest/gtest.h>
