@@ -14,75 +14,19 @@
 namespace radloop::modality::internal {
 namespace {
 
-// Puts attributes into an item and keeps the first failure, so module code reads as a list.
-class Writer {
- public:
-  explicit Writer(DcmItem& item) : item_(item) {}
-
-  Writer& text(const DcmTagKey& tag, std::string_view value) {
-    if (!failure_) note(tag, item_.putAndInsertOFStringArray(tag, OFString(value.data(), value.size())));
-    return *this;
-  }
-  Writer& u16(const DcmTagKey& tag, std::uint16_t value) {
-    if (!failure_) note(tag, item_.putAndInsertUint16(tag, value));
-    return *this;
-  }
-  Writer& s16(const DcmTagKey& tag, std::int16_t value) {
-    if (!failure_) note(tag, item_.putAndInsertSint16(tag, value));
-    return *this;
-  }
-  Writer& empty_sequence(const DcmTagKey& tag) {
-    if (!failure_) note(tag, item_.insertEmptyElement(tag));
-    return *this;
-  }
-  // One coded entry (code value, scheme, meaning) as a new item of `sequence`.
-  Writer& code_item(const DcmTagKey& sequence, std::string_view value, std::string_view scheme,
-                    std::string_view meaning) {
-    if (DcmItem* entry = new_item(sequence)) {
-      Writer nested(*entry);
-      nested.text(DCM_CodeValue, value).text(DCM_CodingSchemeDesignator, scheme).text(DCM_CodeMeaning, meaning);
-      merge(nested);
-    }
-    return *this;
-  }
-  DcmItem* new_item(const DcmTagKey& sequence) {
-    DcmItem* entry = nullptr;
-    if (!failure_) note(sequence, item_.findOrCreateSequenceItem(sequence, entry, -2));
-    return failure_ ? nullptr : entry;
-  }
-  Writer& check(const DcmTagKey& tag, const OFCondition& condition) {
-    if (!failure_) note(tag, condition);
-    return *this;
-  }
-  Writer& merge(const Writer& other) {
-    if (!failure_) failure_ = other.failure_;
-    return *this;
-  }
-
-  [[nodiscard]] Result<void> result() const {
-    if (failure_) return *failure_;
-    return {};
-  }
-
- private:
-  void note(const DcmTagKey& tag, const OFCondition& condition) {
-    if (condition.good()) return;
-    failure_ = Error{Errc::internal, tag.toString(), condition.text()};
-  }
-
-  DcmItem& item_;
-  std::optional<Error> failure_;
-};
-
 // Characters in UTF-8 text: every byte that does not continue a multi-byte sequence.
 std::size_t characters(const std::string& text) {
   return static_cast<std::size_t>(
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
 }
 
+}  // namespace
+
 bool is_ascii(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
+
+namespace {
 
 bool is_cross_sectional(Modality m) { return m == Modality::ct || m == Modality::mr; }
 
@@ -103,6 +47,8 @@ std::string study_id(const StudySpec& spec) {
   return std::to_string(1 + spec.seed % 99999999);
 }
 
+}  // namespace
+
 void patient_and_study(Writer& w, const StudySpec& spec, const InstancePlace& place) {
   // Patient
   w.text(DCM_PatientName, spec.patient.name)
@@ -119,6 +65,8 @@ void patient_and_study(Writer& w, const StudySpec& spec, const InstancePlace& pl
       .text(DCM_AccessionNumber, spec.order.accession_number)
       .text(DCM_StudyDescription, spec.order.study_description);
 }
+
+namespace {
 
 void series_and_equipment(Writer& w, const StudySpec& spec, const InstancePlace& place) {
   // General Series (+ the Request Attributes Sequence that ties the series to its order)

@@ -9,6 +9,7 @@
 
 #include "reference/core/result.hpp"
 #include "simulators/modality/internal/pixels.hpp"
+#include "simulators/modality/internal/writer.hpp"
 #include "simulators/modality/study.hpp"
 
 namespace radloop::modality::internal {
@@ -30,6 +31,10 @@ std::uint16_t bits_stored(const StudySpec& spec) noexcept;
 
 // invalid_config when the spec cannot make a valid image of its modality (8-bit CT, say).
 Result<void> check_spec(const StudySpec& spec);
+
+// Patient and General Study modules, as every object of the study carries them.
+void patient_and_study(Writer& w, const StudySpec& spec, const InstancePlace& place);
+bool is_ascii(const std::string& text);
 
 // Fills `dataset` with every module of the modality's image IOD, pixel data included.
 Result<void> write_instance(DcmDataset& dataset, const StudySpec& spec, const InstancePlace& place,
