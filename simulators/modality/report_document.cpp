@@ -177,6 +177,15 @@ void charset(Writer& w, const ReportDocument& r) {
   if (!ascii) w.text(DCM_SpecificCharacterSet, "ISO_IR 192");
 }
 
+// SOP Common, Patient, General Study, the document's series, General Equipment, and the
+// instance number and content date and time both documents carry.
+void common_modules(Writer& w, const ReportDocument& r, const internal::InstancePlace& place, const char* sop_class,
+                    const char* modality) {
+  charset(w, r);
+  internal::patient_and_study(w, study_of(r), place);
+  series_equipment_and_common(w, r, place, sop_class, modality);
+}
+
 }  // namespace
 
 Result<SynthesizedInstance> synthesize_sr(const ReportDocument& report, const std::filesystem::path& out_dir) {
@@ -185,10 +194,7 @@ Result<SynthesizedInstance> synthesize_sr(const ReportDocument& report, const st
   DcmFileFormat file;
   DcmDataset& d = *file.getDataset();
   Writer w(d);
-  charset(w, report);
-  const auto spec = study_of(report);
-  internal::patient_and_study(w, spec, place);
-  series_equipment_and_common(w, report, place, UID_BasicTextSRStorage, "SR");
+  common_modules(w, report, place, UID_BasicTextSRStorage, "SR");
   sr_document_general(w, report);
   sr_content(w, d, report);
   if (auto written = w.result(); !written) return written.error();
@@ -216,10 +222,7 @@ Result<SynthesizedInstance> synthesize_pdf(const ReportDocument& report, const s
   DcmFileFormat file;
   DcmDataset& d = *file.getDataset();
   Writer w(d);
-  charset(w, report);
-  const auto spec = study_of(report);
-  internal::patient_and_study(w, spec, place);
-  series_equipment_and_common(w, report, place, UID_EncapsulatedPDFStorage, "DOC");
+  common_modules(w, report, place, UID_EncapsulatedPDFStorage, "DOC");
   w.text(DCM_ConversionType, "WSD")
       .text(DCM_AcquisitionDateTime, report.content_date + report.content_time)
       .text(DCM_BurnedInAnnotation, "YES")

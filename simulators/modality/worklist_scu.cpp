@@ -10,16 +10,11 @@
 #include <array>
 #include <utility>
 
+#include "reference/dicom/internal/item_access.hpp"
 #include "simulators/modality/internal/association.hpp"
 
 namespace radloop::modality {
 namespace {
-
-std::string get(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return value.c_str();
-}
 
 DcmDataset identifier(const dicom::WorklistQuery& q) {
   DcmDataset d;
@@ -56,33 +51,34 @@ DcmDataset identifier(const dicom::WorklistQuery& q) {
 
 dicom::WorklistItem read_item(DcmDataset& d) {
   dicom::WorklistItem item;
-  item.patient_id = get(d, DCM_PatientID);
-  item.issuer_of_patient_id = get(d, DCM_IssuerOfPatientID);
-  item.patient_name = get(d, DCM_PatientName);
-  item.patient_birth_date = get(d, DCM_PatientBirthDate);
-  item.patient_sex = get(d, DCM_PatientSex);
-  item.accession_number = get(d, DCM_AccessionNumber);
-  item.requested_procedure_id = get(d, DCM_RequestedProcedureID);
-  item.requested_procedure_description = get(d, DCM_RequestedProcedureDescription);
-  item.study_instance_uid = get(d, DCM_StudyInstanceUID);
-  item.referring_physician = get(d, DCM_ReferringPhysicianName);
+  item.patient_id = dicom::internal::text_of(d, DCM_PatientID);
+  item.issuer_of_patient_id = dicom::internal::text_of(d, DCM_IssuerOfPatientID);
+  item.patient_name = dicom::internal::text_of(d, DCM_PatientName);
+  item.patient_birth_date = dicom::internal::text_of(d, DCM_PatientBirthDate);
+  item.patient_sex = dicom::internal::text_of(d, DCM_PatientSex);
+  item.accession_number = dicom::internal::text_of(d, DCM_AccessionNumber);
+  item.requested_procedure_id = dicom::internal::text_of(d, DCM_RequestedProcedureID);
+  item.requested_procedure_description = dicom::internal::text_of(d, DCM_RequestedProcedureDescription);
+  item.study_instance_uid = dicom::internal::text_of(d, DCM_StudyInstanceUID);
+  item.referring_physician = dicom::internal::text_of(d, DCM_ReferringPhysicianName);
   DcmItem* code = nullptr;
   if (d.findAndGetSequenceItem(DCM_RequestedProcedureCodeSequence, code, 0).good() && code != nullptr) {
-    item.requested_procedure_code = {get(*code, DCM_CodeValue), get(*code, DCM_CodingSchemeDesignator),
-                                     get(*code, DCM_CodeMeaning)};
+    item.requested_procedure_code = {dicom::internal::text_of(*code, DCM_CodeValue),
+                                     dicom::internal::text_of(*code, DCM_CodingSchemeDesignator),
+                                     dicom::internal::text_of(*code, DCM_CodeMeaning)};
   }
   DcmItem* step = nullptr;
   if (d.findAndGetSequenceItem(DCM_ScheduledProcedureStepSequence, step, 0).good() && step != nullptr) {
     auto& s = item.step;
-    s.station_ae_title = get(*step, DCM_ScheduledStationAETitle);
-    s.modality = get(*step, DCM_Modality);
-    s.start_date = get(*step, DCM_ScheduledProcedureStepStartDate);
-    s.start_time = get(*step, DCM_ScheduledProcedureStepStartTime);
-    s.step_id = get(*step, DCM_ScheduledProcedureStepID);
-    s.description = get(*step, DCM_ScheduledProcedureStepDescription);
-    s.performing_physician = get(*step, DCM_ScheduledPerformingPhysicianName);
-    s.station_name = get(*step, DCM_ScheduledStationName);
-    s.location = get(*step, DCM_ScheduledProcedureStepLocation);
+    s.station_ae_title = dicom::internal::text_of(*step, DCM_ScheduledStationAETitle);
+    s.modality = dicom::internal::text_of(*step, DCM_Modality);
+    s.start_date = dicom::internal::text_of(*step, DCM_ScheduledProcedureStepStartDate);
+    s.start_time = dicom::internal::text_of(*step, DCM_ScheduledProcedureStepStartTime);
+    s.step_id = dicom::internal::text_of(*step, DCM_ScheduledProcedureStepID);
+    s.description = dicom::internal::text_of(*step, DCM_ScheduledProcedureStepDescription);
+    s.performing_physician = dicom::internal::text_of(*step, DCM_ScheduledPerformingPhysicianName);
+    s.station_name = dicom::internal::text_of(*step, DCM_ScheduledStationName);
+    s.location = dicom::internal::text_of(*step, DCM_ScheduledProcedureStepLocation);
   }
   return item;
 }

@@ -414,6 +414,17 @@ std::unique_ptr<DcmDataset> status_detail(const MppsOutcome& outcome) {
   return detail;
 }
 
+// N-CREATE-RSP and N-SET-RSP have the same fields; neither carries an attribute list back.
+template <typename Response>
+void fill_response(Response& rsp, DIC_US message_id, const char* sop_class, const std::string& sop_instance,
+                   Uint16 status) {
+  rsp.MessageIDBeingRespondedTo = message_id;
+  rsp.DimseStatus = status;
+  rsp.DataSetType = DIMSE_DATASET_NULL;
+  OFStandard::strlcpy(rsp.AffectedSOPClassUID, sop_class, sizeof rsp.AffectedSOPClassUID);
+  OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, sop_instance.c_str(), sizeof rsp.AffectedSOPInstanceUID);
+}
+
 std::string performed(const PerformedProcedureStep& step) {
   std::string text = fmt::format("{} series, {} instances", step.series.size(), step.instance_count());
   for (const auto& series : step.series) {
@@ -479,13 +490,8 @@ OFCondition AssociationHandler::handle_mpps_create(T_DIMSE_N_CreateRQ& request, 
 
   T_DIMSE_Message response{};
   response.CommandField = DIMSE_N_CREATE_RSP;
-  auto& rsp = response.msg.NCreateRSP;
-  rsp.MessageIDBeingRespondedTo = request.MessageID;
-  rsp.DimseStatus = outcome.status;
-  rsp.DataSetType = DIMSE_DATASET_NULL;
-  OFStandard::strlcpy(rsp.AffectedSOPClassUID, request.AffectedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
-  OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, uid.c_str(), sizeof rsp.AffectedSOPInstanceUID);
-  rsp.opts = O_NCREATE_AFFECTEDSOPCLASSUID | O_NCREATE_AFFECTEDSOPINSTANCEUID;
+  fill_response(response.msg.NCreateRSP, request.MessageID, request.AffectedSOPClassUID, uid, outcome.status);
+  response.msg.NCreateRSP.opts = O_NCREATE_AFFECTEDSOPCLASSUID | O_NCREATE_AFFECTEDSOPINSTANCEUID;
   const auto detail = status_detail(outcome);
   return sendDIMSEMessage(context, &response, nullptr, detail.get());
 }
@@ -510,13 +516,8 @@ OFCondition AssociationHandler::handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_
 
   T_DIMSE_Message response{};
   response.CommandField = DIMSE_N_SET_RSP;
-  auto& rsp = response.msg.NSetRSP;
-  rsp.MessageIDBeingRespondedTo = request.MessageID;
-  rsp.DimseStatus = outcome.status;
-  rsp.DataSetType = DIMSE_DATASET_NULL;
-  OFStandard::strlcpy(rsp.AffectedSOPClassUID, request.RequestedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
-  OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, uid.c_str(), sizeof rsp.AffectedSOPInstanceUID);
-  rsp.opts = O_NSET_AFFECTEDSOPCLASSUID | O_NSET_AFFECTEDSOPINSTANCEUID;
+  fill_response(response.msg.NSetRSP, request.MessageID, request.RequestedSOPClassUID, uid, outcome.status);
+  response.msg.NSetRSP.opts = O_NSET_AFFECTEDSOPCLASSUID | O_NSET_AFFECTEDSOPINSTANCEUID;
   const auto detail = status_detail(outcome);
   return sendDIMSEMessage(context, &response, nullptr, detail.get());
 }

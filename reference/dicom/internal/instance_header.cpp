@@ -7,17 +7,10 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/item_access.hpp"
 
 namespace radloop::dicom::internal {
-namespace {
-
-std::string get(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return value.c_str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<InstanceRecord> read_instance_header(const std::string& path) {
   DcmFileFormat file;
@@ -27,26 +20,26 @@ Result<InstanceRecord> read_instance_header(const std::string& path) {
   if (cond.bad()) return Error{Errc::dicom_dimse_failed, path, "cannot read the received instance: " + describe(cond)};
   DcmDataset& data = *file.getDataset();
   InstanceRecord r;
-  r.patient_id = get(data, DCM_PatientID);
-  r.issuer_of_patient_id = get(data, DCM_IssuerOfPatientID);
-  r.patient_name = get(data, DCM_PatientName);
-  r.patient_birth_date = get(data, DCM_PatientBirthDate);
-  r.patient_sex = get(data, DCM_PatientSex);
-  r.accession_number = get(data, DCM_AccessionNumber);
-  r.study_instance_uid = get(data, DCM_StudyInstanceUID);
-  r.series_instance_uid = get(data, DCM_SeriesInstanceUID);
-  r.sop_instance_uid = get(data, DCM_SOPInstanceUID);
-  r.sop_class_uid = get(data, DCM_SOPClassUID);
-  r.modality = get(data, DCM_Modality);
-  r.study_date = get(data, DCM_StudyDate);
-  r.study_time = get(data, DCM_StudyTime);
-  r.study_id = get(data, DCM_StudyID);
-  r.study_description = get(data, DCM_StudyDescription);
-  r.referring_physician = get(data, DCM_ReferringPhysicianName);
-  r.series_number = get(data, DCM_SeriesNumber);
-  r.series_description = get(data, DCM_SeriesDescription);
-  r.instance_number = get(data, DCM_InstanceNumber);
-  r.transfer_syntax_uid = get(*file.getMetaInfo(), DCM_TransferSyntaxUID);
+  r.patient_id = text_of(data, DCM_PatientID);
+  r.issuer_of_patient_id = text_of(data, DCM_IssuerOfPatientID);
+  r.patient_name = text_of(data, DCM_PatientName);
+  r.patient_birth_date = text_of(data, DCM_PatientBirthDate);
+  r.patient_sex = text_of(data, DCM_PatientSex);
+  r.accession_number = text_of(data, DCM_AccessionNumber);
+  r.study_instance_uid = text_of(data, DCM_StudyInstanceUID);
+  r.series_instance_uid = text_of(data, DCM_SeriesInstanceUID);
+  r.sop_instance_uid = text_of(data, DCM_SOPInstanceUID);
+  r.sop_class_uid = text_of(data, DCM_SOPClassUID);
+  r.modality = text_of(data, DCM_Modality);
+  r.study_date = text_of(data, DCM_StudyDate);
+  r.study_time = text_of(data, DCM_StudyTime);
+  r.study_id = text_of(data, DCM_StudyID);
+  r.study_description = text_of(data, DCM_StudyDescription);
+  r.referring_physician = text_of(data, DCM_ReferringPhysicianName);
+  r.series_number = text_of(data, DCM_SeriesNumber);
+  r.series_description = text_of(data, DCM_SeriesDescription);
+  r.instance_number = text_of(data, DCM_InstanceNumber);
+  r.transfer_syntax_uid = text_of(*file.getMetaInfo(), DCM_TransferSyntaxUID);
   return r;
 }
 

@@ -8,42 +8,25 @@
 #include <utility>
 #include <vector>
 
+#include "reference/dicom/internal/item_access.hpp"
+
 namespace radloop::dicom::internal {
 namespace {
 
 constexpr std::uint16_t kMissingAttribute = 0x0120;
 constexpr std::uint16_t kMissingAttributeValue = 0x0121;
 
-std::string get(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return value;
-}
-
-DcmItem* first_item(DcmItem& parent, const DcmTagKey& tag) {
-  DcmItem* item = nullptr;
-  if (parent.findAndGetSequenceItem(tag, item, 0).bad()) return nullptr;
-  return item;
-}
-
-std::vector<DcmItem*> items_of(DcmItem& parent, const DcmTagKey& tag) {
-  std::vector<DcmItem*> items;
-  DcmSequenceOfItems* sequence = nullptr;
-  if (parent.findAndGetSequence(tag, sequence).bad() || sequence == nullptr) return items;
-  for (unsigned long i = 0; i < sequence->card(); ++i) items.push_back(sequence->getItem(i));
-  return items;
-}
-
 std::vector<PerformedSeries> read_series(DcmItem& parent) {
   std::vector<PerformedSeries> out;
   for (auto* item : items_of(parent, DCM_PerformedSeriesSequence)) {
-    PerformedSeries series{get(*item, DCM_SeriesInstanceUID),
-                           get(*item, DCM_SeriesDescription),
-                           get(*item, DCM_PerformingPhysicianName),
+    PerformedSeries series{text_of(*item, DCM_SeriesInstanceUID),
+                           text_of(*item, DCM_SeriesDescription),
+                           text_of(*item, DCM_PerformingPhysicianName),
                            {}};
     for (const auto& tag : {DCM_ReferencedImageSequence, DCM_ReferencedNonImageCompositeSOPInstanceSequence}) {
       for (auto* ref : items_of(*item, tag)) {
-        series.instances.push_back({get(*ref, DCM_ReferencedSOPClassUID), get(*ref, DCM_ReferencedSOPInstanceUID)});
+        series.instances.push_back(
+            {text_of(*ref, DCM_ReferencedSOPClassUID), text_of(*ref, DCM_ReferencedSOPInstanceUID)});
       }
     }
     out.push_back(std::move(series));
@@ -52,10 +35,10 @@ std::vector<PerformedSeries> read_series(DcmItem& parent) {
 }
 
 std::string discontinuation_reason(DcmItem& parent) {
-  DcmItem* code = first_item(parent, DCM_PerformedProcedureStepDiscontinuationReasonCodeSequence);
+  DcmItem* code = first_item_of(parent, DCM_PerformedProcedureStepDiscontinuationReasonCodeSequence);
   if (code == nullptr) return {};
-  auto meaning = get(*code, DCM_CodeMeaning);
-  return meaning.empty() ? get(*code, DCM_CodeValue) : meaning;
+  auto meaning = text_of(*code, DCM_CodeMeaning);
+  return meaning.empty() ? text_of(*code, DCM_CodeValue) : meaning;
 }
 
 }  // namespace
@@ -78,27 +61,27 @@ ParsedMppsCreate parse_mpps_create(DcmDataset* attributes) {
        {DCM_Modality, "Modality (0008,0060)"}}};
   for (const auto& [tag, name] : required) {
     if (!d.tagExists(tag)) return fail(kMissingAttribute, std::string(name) + " is missing");
-    if (get(d, tag).empty()) return fail(kMissingAttributeValue, std::string(name) + " is empty");
+    if (text_of(d, tag).empty()) return fail(kMissingAttributeValue, std::string(name) + " is empty");
   }
-  DcmItem* scheduled = first_item(d, DCM_ScheduledStepAttributesSequence);
+  DcmItem* scheduled = first_item_of(d, DCM_ScheduledStepAttributesSequence);
   if (scheduled == nullptr) {
     return fail(kMissingAttribute, "Scheduled Step Attributes Sequence (0040,0270) is missing or has no item");
   }
   auto& s = parsed.step;
-  parsed.requested_status = get(d, DCM_PerformedProcedureStepStatus);
-  s.patient_id = get(d, DCM_PatientID);
-  s.patient_name = get(d, DCM_PatientName);
-  s.accession_number = get(*scheduled, DCM_AccessionNumber);
-  s.study_instance_uid = get(*scheduled, DCM_StudyInstanceUID);
-  s.requested_procedure_id = get(*scheduled, DCM_RequestedProcedureID);
-  s.scheduled_procedure_step_id = get(*scheduled, DCM_ScheduledProcedureStepID);
-  s.performed_procedure_step_id = get(d, DCM_PerformedProcedureStepID);
-  s.modality = get(d, DCM_Modality);
-  s.station_ae_title = get(d, DCM_PerformedStationAETitle);
-  s.start_date = get(d, DCM_PerformedProcedureStepStartDate);
-  s.start_time = get(d, DCM_PerformedProcedureStepStartTime);
-  s.end_date = get(d, DCM_PerformedProcedureStepEndDate);
-  s.end_time = get(d, DCM_PerformedProcedureStepEndTime);
+  parsed.requested_status = text_of(d, DCM_PerformedProcedureStepStatus);
+  s.patient_id = text_of(d, DCM_PatientID);
+  s.patient_name = text_of(d, DCM_PatientName);
+  s.accession_number = text_of(*scheduled, DCM_AccessionNumber);
+  s.study_instance_uid = text_of(*scheduled, DCM_StudyInstanceUID);
+  s.requested_procedure_id = text_of(*scheduled, DCM_RequestedProcedureID);
+  s.scheduled_procedure_step_id = text_of(*scheduled, DCM_ScheduledProcedureStepID);
+  s.performed_procedure_step_id = text_of(d, DCM_PerformedProcedureStepID);
+  s.modality = text_of(d, DCM_Modality);
+  s.station_ae_title = text_of(d, DCM_PerformedStationAETitle);
+  s.start_date = text_of(d, DCM_PerformedProcedureStepStartDate);
+  s.start_time = text_of(d, DCM_PerformedProcedureStepStartTime);
+  s.end_date = text_of(d, DCM_PerformedProcedureStepEndDate);
+  s.end_time = text_of(d, DCM_PerformedProcedureStepEndTime);
   s.discontinuation_reason = discontinuation_reason(d);
   s.series = read_series(d);
   return parsed;
@@ -123,13 +106,13 @@ MppsModification parse_mpps_set(DcmDataset& modifications) {
     if (modifications.tagExists(tag)) m.not_allowed.emplace_back(name);
   }
   if (modifications.tagExists(DCM_PerformedProcedureStepStatus)) {
-    m.status = get(modifications, DCM_PerformedProcedureStepStatus);
+    m.status = text_of(modifications, DCM_PerformedProcedureStepStatus);
   }
   if (modifications.tagExists(DCM_PerformedProcedureStepEndDate)) {
-    m.end_date = get(modifications, DCM_PerformedProcedureStepEndDate);
+    m.end_date = text_of(modifications, DCM_PerformedProcedureStepEndDate);
   }
   if (modifications.tagExists(DCM_PerformedProcedureStepEndTime)) {
-    m.end_time = get(modifications, DCM_PerformedProcedureStepEndTime);
+    m.end_time = text_of(modifications, DCM_PerformedProcedureStepEndTime);
   }
   if (modifications.tagExists(DCM_PerformedProcedureStepDiscontinuationReasonCodeSequence)) {
     m.discontinuation_reason = discontinuation_reason(modifications);

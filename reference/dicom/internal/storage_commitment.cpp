@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/item_access.hpp"
 
 namespace radloop::dicom {
 
@@ -32,21 +33,7 @@ std::string describe_commitment_failure(std::uint16_t reason) {
 namespace internal {
 namespace {
 
-std::string get(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return value;
-}
-
 // The items of a sequence, or none when the element is absent or is not a sequence.
-std::vector<DcmItem*> items_of(DcmItem& parent, const DcmTagKey& tag) {
-  std::vector<DcmItem*> items;
-  DcmSequenceOfItems* sequence = nullptr;
-  if (parent.findAndGetSequence(tag, sequence).bad() || sequence == nullptr) return items;
-  for (unsigned long i = 0; i < sequence->card(); ++i) items.push_back(sequence->getItem(i));
-  return items;
-}
-
 void put_reference(DcmItem& item, const SopReference& ref) {
   item.putAndInsertString(DCM_ReferencedSOPClassUID, ref.sop_class_uid.c_str());
   item.putAndInsertString(DCM_ReferencedSOPInstanceUID, ref.sop_instance_uid.c_str());
@@ -62,7 +49,7 @@ ParsedCommitmentRequest parse_commitment_request(DcmDataset* action_information)
     return parsed;
   };
   if (action_information == nullptr) return fail(STATUS_N_MissingAttribute, "the N-ACTION carries no data set");
-  parsed.transaction_uid = get(*action_information, DCM_TransactionUID);
+  parsed.transaction_uid = text_of(*action_information, DCM_TransactionUID);
   if (parsed.transaction_uid.empty()) return fail(STATUS_N_MissingAttribute, "Transaction UID (0008,1195) is missing");
   DcmSequenceOfItems* sequence = nullptr;
   if (action_information->findAndGetSequence(DCM_ReferencedSOPSequence, sequence).bad() || sequence == nullptr) {
@@ -71,7 +58,7 @@ ParsedCommitmentRequest parse_commitment_request(DcmDataset* action_information)
   if (sequence->card() == 0) return fail(STATUS_N_InvalidArgumentValue, "Referenced SOP Sequence (0008,1199) is empty");
   for (auto* item : items_of(*action_information, DCM_ReferencedSOPSequence)) {
     parsed.references.push_back(
-        SopReference{get(*item, DCM_ReferencedSOPClassUID), get(*item, DCM_ReferencedSOPInstanceUID)});
+        SopReference{text_of(*item, DCM_ReferencedSOPClassUID), text_of(*item, DCM_ReferencedSOPInstanceUID)});
   }
   return parsed;
 }
@@ -119,19 +106,19 @@ std::unique_ptr<DcmDataset> report_dataset(const CommitmentReport& report, const
 
 Result<CommitmentReport> read_report_dataset(DcmDataset& dataset) {
   CommitmentReport report;
-  report.transaction_uid = get(dataset, DCM_TransactionUID);
+  report.transaction_uid = text_of(dataset, DCM_TransactionUID);
   if (report.transaction_uid.empty()) {
     return Error{Errc::dicom_dimse_failed, "N-EVENT-REPORT", "the report has no Transaction UID (0008,1195)"};
   }
   for (auto* item : items_of(dataset, DCM_ReferencedSOPSequence)) {
     report.committed.push_back(
-        SopReference{get(*item, DCM_ReferencedSOPClassUID), get(*item, DCM_ReferencedSOPInstanceUID)});
+        SopReference{text_of(*item, DCM_ReferencedSOPClassUID), text_of(*item, DCM_ReferencedSOPInstanceUID)});
   }
   for (auto* item : items_of(dataset, DCM_FailedSOPSequence)) {
     Uint16 reason = commitment_failure::processing_failure;
     item->findAndGetUint16(DCM_FailureReason, reason);
     report.failed.push_back(CommitmentFailure{
-        SopReference{get(*item, DCM_ReferencedSOPClassUID), get(*item, DCM_ReferencedSOPInstanceUID)}, reason});
+        SopReference{text_of(*item, DCM_ReferencedSOPClassUID), text_of(*item, DCM_ReferencedSOPInstanceUID)}, reason});
   }
   return report;
 }

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "reference/dicom/internal/item_access.hpp"
+
 namespace radloop::dicom::internal {
 namespace {
 
@@ -106,12 +108,6 @@ class ReplyWriter {
   bool non_ascii_ = false;
 };
 
-std::string get(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  item.findAndGetOFStringArray(tag, value);
-  return value.c_str();
-}
-
 void note_key(std::string& keys, const DcmTagKey& tag, const std::string& value) {
   if (value.empty()) return;
   if (!keys.empty()) keys += ", ";
@@ -125,7 +121,7 @@ ParsedWorklistQuery parse_worklist_query(DcmDataset& identifier) {
   ParsedWorklistQuery parsed;
   // Queries come in ASCII (no Specific Character Set, or ISO_IR 6) or UTF-8 (ISO_IR 192); the
   // orders are UTF-8, so any other repertoire could not be compared byte for byte.
-  const std::string charset = get(identifier, DCM_SpecificCharacterSet);
+  const std::string charset = text_of(identifier, DCM_SpecificCharacterSet);
   if (!charset.empty() && charset != "ISO_IR 6" && charset != "ISO_IR 192") {
     parsed.status = kUnableToProcess;
     parsed.error = "Specific Character Set \"" + charset + "\" is not supported (ISO_IR 6 or ISO_IR 192)";
@@ -138,7 +134,7 @@ ParsedWorklistQuery parse_worklist_query(DcmDataset& identifier) {
                                                     {DCM_AccessionNumber, &q.accession_number},
                                                     {DCM_RequestedProcedureID, &q.requested_procedure_id}};
   for (const auto& [tag, value] : top) {
-    *value = get(identifier, tag);
+    *value = text_of(identifier, tag);
     note_key(parsed.keys, tag, *value);
   }
   DcmElement* element = nullptr;
@@ -161,7 +157,7 @@ ParsedWorklistQuery parse_worklist_query(DcmDataset& identifier) {
                                                          {DCM_ScheduledProcedureStepStartDate, &q.start_date},
                                                          {DCM_ScheduledProcedureStepStartTime, &q.start_time}};
       for (const auto& [tag, value] : keys) {
-        *value = get(step, tag);
+        *value = text_of(step, tag);
         note_key(parsed.keys, tag, *value);
       }
     }

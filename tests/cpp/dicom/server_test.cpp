@@ -114,18 +114,23 @@ TEST(DicomServer, RejectsAnAllowedAeCallingFromAnotherHost) {
       << recorder.events[0].reason;
 }
 
+int connect_to(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);  // NOLINT: POSIX sockets
+  return fd;
+}
+
 TEST(DicomServer, SurvivesBytesThatAreNotAnAssociationRequest) {
   Recorder recorder;
   ServerConfig config;
   config.acse_timeout = 2s;
   auto server = start_server(recorder, config);
   {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server->port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const int fd = connect_to(server->port());
     const std::string junk = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(::write(fd, junk.data(), junk.size()), static_cast<ssize_t>(junk.size()));
     ::close(fd);
@@ -140,16 +145,6 @@ TEST(DicomServer, SurvivesBytesThatAreNotAnAssociationRequest) {
   });
   ASSERT_NE(rejected, recorder.events.end());
   EXPECT_NE(rejected->reason.find("unreadable association request"), std::string::npos) << rejected->reason;
-}
-
-int connect_to(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);  // NOLINT: POSIX sockets
-  return fd;
 }
 
 // A peer that connects and says nothing holds only its own connection until the ARTIM timeout
