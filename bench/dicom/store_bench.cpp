@@ -8,6 +8,9 @@
 // Run: build/debug/bench/bench_dicom_store [--benchmark_filter=...]
 //   needs storescp (dcmtk) and Orthanc (orthanc) on PATH, see ci/setup.sh; a missing peer is skipped.
 //   RADLOOP_STORE_BENCH_SCALE=N multiplies the instance counts (default 1: 400 / 100 / 8).
+//   TMPDIR picks the file system the receivers write to (/dev/shm takes the disk out of it).
+//   Each case is one timed pass on a fresh receiver; on a busy machine add
+//   --benchmark_repetitions=3 (the ratios use the last repetition).
 // storescp writes without fsync and is compared with our "none"; Orthanc fsyncs each file
 // (SyncStorageArea) and commits its SQLite index, and is compared with our "file_and_directory".
 #include <benchmark/benchmark.h>
