@@ -14,6 +14,8 @@ packages=(
   python3-pytest python3-pytest-xdist python3-yaml python3-pydicom python3-hl7
   # independent peers used in tests
   libgdcm-tools dicom3tools
+  # benchmark peer (bench_dicom_store runs its own Orthanc process; the system service is not used)
+  orthanc
 )
 
 missing=()
@@ -36,4 +38,8 @@ echo "setup: installing ${#missing[@]} missing package(s): ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The package enables a service on 4242/8042 that nothing here needs; leave those ports free.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet orthanc 2>/dev/null; then
+  "${sudo[@]}" systemctl disable --now orthanc || true
+fi
 echo "setup: done"

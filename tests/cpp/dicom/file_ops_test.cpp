@@ -1,0 +1,64 @@
+// The instance store's digests: the file's and the data set's SHA-256, for files held in one
+// read, read in several, and digested on two threads.
+#include "reference/dicom/internal/file_ops.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <fstream>
+#include <string>
+
+#include "tests/cpp/dicom/temp_dir.hpp"
+
+namespace radloop::dicom::internal {
+namespace {
+
+std::string sha256_hex(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md.data(), &length, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    constexpr std::string_view hex = "0123456789abcdef";
+    out += hex[md[i] >> 4U];
+    out += hex[md[i] & 0x0FU];
+  }
+  return out;
+}
+
+// A Part-10 image: preamble, "DICM", one group 0002 element (UI, 20 bytes), then `body`.
+std::string part10(const std::string& body) {
+  std::string meta(128, '\0');
+  meta += "DICM";
+  meta += std::string("\x02\x00\x10\x00UI\x14\x00", 8) + std::string("1.2.840.10008.1.2.1\0", 20);
+  return meta + body;
+}
+
+class DigestFile : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(DigestFile, GivesTheFileAndTheDataSetDigests) {
+  test_support::TempDir dir("radloop-digest");
+  std::string body(GetParam(), '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 7919U) >> 3U);
+  const auto file = part10(body);
+  const auto path = (dir.path / "x.dcm").string();
+  std::ofstream(path, std::ios::binary) << file;
+  const auto digest = digest_file(path, true);
+  ASSERT_TRUE(digest.ok()) << digest.error().message();
+  EXPECT_EQ(digest.value().size_bytes, file.size());
+  EXPECT_EQ(digest.value().sha256, sha256_hex(file));
+  EXPECT_EQ(digest.value().dataset_sha256, sha256_hex(body));
+}
+
+// Within the first read; several reads on one thread; large enough for two threads.
+INSTANTIATE_TEST_SUITE_P(Sizes, DigestFile, ::testing::Values(0, 8'000, 100'000, 600'000, 3'000'001));
+
+TEST(DigestFileErrors, ReportsAMissingFile) {
+  const auto digest = digest_file("/nonexistent/radloop/x.dcm", false);
+  ASSERT_FALSE(digest.ok());
+  EXPECT_EQ(digest.error().code, Errc::io_failed);
+}
+
+}  // namespace
+}  // namespace radloop::dicom::internal
