@@ -94,6 +94,54 @@ TEST_F(StoreScu, SendsAStudyOverFourConcurrentAssociations) {
   EXPECT_EQ(used.size(), 4U);
 }
 
+// Round robin deals the instances out like cards: file i goes on association i mod N.
+TEST_F(StoreScu, RoundRobinDealsTheInstancesOutAcrossTheAssociations) {
+  start();
+  const auto files = study(1, 7);
+  StoreOptions options;
+  options.associations = 3;
+  options.split = StoreOptions::Split::round_robin;
+  const auto report = send(files, options);
+  EXPECT_EQ(report.accepted(), 7U);
+  ASSERT_EQ(report.outcomes.size(), 7U);
+  for (std::size_t i = 0; i < report.outcomes.size(); ++i) {
+    EXPECT_EQ(report.outcomes[i].association, i % 3) << i;
+    EXPECT_EQ(report.outcomes[i].path, files[i]);
+  }
+  server_->stop();
+  EXPECT_EQ(server_->stats().associations_accepted, 3U);
+  EXPECT_EQ(server_->stats().instances_stored, 7U);
+}
+
+// Contiguous runs keep neighbours together: the associations' shares are in file order.
+TEST_F(StoreScu, ContiguousRunsKeepNeighboursOnOneAssociation) {
+  start();
+  const auto files = study(1, 7);
+  StoreOptions options;
+  options.associations = 3;
+  const auto report = send(files, options);
+  EXPECT_EQ(report.accepted(), 7U);
+  std::vector<unsigned> shares(3, 0);
+  for (std::size_t i = 0; i < report.outcomes.size(); ++i) {
+    ++shares[report.outcomes[i].association];
+    if (i > 0) {
+      EXPECT_GE(report.outcomes[i].association, report.outcomes[i - 1].association) << i;
+    }
+  }
+  for (const auto n : shares) EXPECT_GE(n, 2U);
+}
+
+TEST(StoreSplit, NamesRoundTripAndTheUnknownIsRefused) {
+  for (const auto split : {StoreOptions::Split::contiguous, StoreOptions::Split::round_robin}) {
+    const auto parsed = parse_split(to_string(split));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, split);
+  }
+  const auto bad = parse_split("striped");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::invalid_config);
+}
+
 TEST_F(StoreScu, AbortsAfterNInstancesAndTheArchiveKeepsOnlyThose) {
   start();
   const auto files = study(1, 6);
