@@ -143,27 +143,28 @@ TEST_F(WorklistScu, AWrongCalledAeIsARejection) {
   const auto items = query_worklist(target_, {});
   ASSERT_FALSE(items.ok());
   EXPECT_EQ(items.error().code, Errc::dicom_association_rejected);
+  EXPECT_NE(items.error().message().find("Called AE Title Not Recognized"), std::string::npos)
+      << items.error().message();
 }
 
-TEST_F(WorklistScu, TheChosenItemBecomesTheStudy) {
-  dicom::WorklistQuery q;
-  q.accession_number = "ACC200";
-  auto items = query_worklist(target_, q);
-  ASSERT_TRUE(items.ok() && items->size() == 1U);
-  const auto base = testing::sample_spec(Modality::ct);
-  const auto spec = spec_from_worklist(items->front(), base);
-  EXPECT_EQ(spec.patient.id, "MRN-2");
-  EXPECT_EQ(spec.patient.issuer, "GENERAL");
-  EXPECT_EQ(spec.patient.name, "DOE^JANE");
-  EXPECT_EQ(spec.order.accession_number, "ACC200");
-  EXPECT_EQ(spec.order.requested_procedure_id, "RP-ACC200");
-  EXPECT_EQ(spec.order.scheduled_procedure_step_id, "SPS-ACC200");
-  EXPECT_EQ(spec.study_instance_uid, items->front().study_instance_uid);
-  EXPECT_EQ(spec.modality, Modality::mr);
-  EXPECT_EQ(spec.station_ae_title, "MR_SCANNER_1");
-  EXPECT_EQ(spec.study_date, "20260316");
-  EXPECT_EQ(spec.seed, base.seed);  // what the worklist does not say stays as given
-  EXPECT_EQ(spec.rows, base.rows);
+// The archive turns the association away when it accepts none of its contexts, and says which
+// context it refused.
+TEST(WorklistScuWithoutService, AnArchiveWithoutAWorklistTurnsTheQueryAway) {
+  testing::ScratchDir scratch;
+  dicom::test_support::Recorder recorder;
+  dicom::ServerConfig config;
+  config.storage_dir = (scratch.path() / "archive").string();
+  config.durability = dicom::ServerConfig::Durability::none;
+  auto server = dicom::test_support::start_server(recorder, std::move(config));
+  Target target;
+  target.port = server->port();
+  const auto items = query_worklist(target, {});
+  ASSERT_FALSE(items.ok());
+  EXPECT_EQ(items.error().code, Errc::dicom_association_rejected) << items.error().message();
+  server->stop();
+  const auto refused = recorder.of(dicom::AssociationEvent::Kind::context_rejected);
+  ASSERT_EQ(refused.size(), 1U);
+  EXPECT_NE(refused[0].reason.find("Worklist"), std::string::npos) << refused[0].reason;
 }
 
 }  // namespace
