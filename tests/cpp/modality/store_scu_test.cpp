@@ -4,13 +4,16 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
+#include "reference/dicom/internal/requestor.hpp"
 #include "reference/dicom/server.hpp"
 #include "simulators/modality/study.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
@@ -140,6 +143,29 @@ TEST(StoreSplit, NamesRoundTripAndTheUnknownIsRefused) {
   const auto bad = parse_split("striped");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, Errc::invalid_config);
+}
+
+// Nagle's algorithm would hold each small DIMSE message ~40 ms for the peer's delayed ACK; the
+// requestor turns it off even when the environment says TCP_NODELAY=0 (DCMTK would obey that).
+TEST_F(StoreScu, TheSendersSocketHasNagleOffWhateverTheEnvironmentSays) {
+  start();
+  const char* before = std::getenv("TCP_NODELAY");
+  const std::string saved = before == nullptr ? "" : before;
+  ::setenv("TCP_NODELAY", "0", 1);
+  auto opened = dicom::internal::Requestor::open(
+      {"127.0.0.1", target_.port, target_.calling_ae, target_.called_ae, std::chrono::seconds(10), 16384},
+      {{"1.2.840.10008.1.1", {"1.2.840.10008.1.2"}}});
+  if (before == nullptr) {
+    ::unsetenv("TCP_NODELAY");
+  } else {
+    ::setenv("TCP_NODELAY", saved.c_str(), 1);
+  }
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  int on = 0;
+  socklen_t length = sizeof on;
+  ASSERT_EQ(::getsockopt((*opened)->socket(), IPPROTO_TCP, TCP_NODELAY, &on, &length), 0);
+  EXPECT_NE(on, 0);
+  (*opened)->release();
 }
 
 TEST_F(StoreScu, AbortsAfterNInstancesAndTheArchiveKeepsOnlyThose) {
