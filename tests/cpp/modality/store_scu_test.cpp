@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "reference/dicom/echo_scu.hpp"
 #include "reference/dicom/internal/requestor.hpp"
 #include "reference/dicom/server.hpp"
 #include "simulators/modality/study.hpp"
@@ -242,6 +243,63 @@ TEST_F(StoreScu, RefusesAFileThatIsNotDicom) {
   EXPECT_EQ(report.error().code, Errc::invalid_config);
 }
 
+// DCMTK's storescp on a free port, answering C-ECHO before the test goes on; killed at the end.
+class Storescp {
+ public:
+  Storescp(const std::filesystem::path& out, const std::vector<std::string>& options) {
+    // A free port for storescp, which cannot report an ephemeral one.
+    const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);  // NOLINT: POSIX sockets
+    socklen_t length = sizeof address;
+    ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);  // NOLINT: POSIX sockets
+    ::close(probe);
+    port_ = ntohs(address.sin_port);
+    std::vector<std::string> args{"storescp", "-aet", "DCMTKSCP", "-od", out.string()};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back(std::to_string(port_));
+    std::vector<char*> argv;  // built before fork: the child only execs
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execvp("storescp", argv.data());
+      ::_exit(127);
+    }
+    dicom::EchoRequest echo;
+    echo.port = port_;
+    echo.called_ae = "DCMTKSCP";
+    for (int attempt = 0; attempt < 100 && !dicom::echo(echo).ok(); ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~Storescp() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  Storescp(const Storescp&) = delete;
+  Storescp& operator=(const Storescp&) = delete;
+
+  [[nodiscard]] Target target() const {
+    Target t;
+    t.port = port_;
+    t.called_ae = "DCMTKSCP";
+    return t;
+  }
+
+ private:
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+std::size_t files_in(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_regular_file() ? 1 : 0;
+  return n;
+}
+
 // DCMTK's own SCP receives what we send: every file lands in its output folder.
 TEST(StoreScuInterop, DcmtkStorescpReceivesTheStudy) {
   testing::ScratchDir scratch;
@@ -251,38 +309,41 @@ TEST(StoreScuInterop, DcmtkStorescpReceivesTheStudy) {
   ASSERT_TRUE(made.ok());
   const auto out = scratch.path() / "received";
   std::filesystem::create_directories(out);
-  // A free port for storescp, which cannot report an ephemeral one.
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);  // NOLINT: POSIX sockets
-  socklen_t length = sizeof address;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);  // NOLINT: POSIX sockets
-  ::close(probe);
-  const auto port = ntohs(address.sin_port);
-  const pid_t scp = ::fork();
-  if (scp == 0) {
-    ::execlp("storescp", "storescp", "-aet", "DCMTKSCP", "-od", out.c_str(), std::to_string(port).c_str(), nullptr);
-    ::_exit(127);
-  }
-  Target target;
-  target.port = port;
-  target.called_ae = "DCMTKSCP";
+  const Storescp scp(out, {});
   EventLog log;
-  Result<StoreReport> report = Error{};
-  for (int attempt = 0; attempt < 100; ++attempt) {  // storescp needs a moment to listen
-    report = send_instances(target, paths(*made), {}, log, {});
-    if (report.ok() && report->accepted() == made->size()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(scp, SIGTERM);
-  ::waitpid(scp, nullptr, 0);
+  const auto report = send_instances(scp.target(), paths(*made), {}, log, {});
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->accepted(), made->size());
-  std::size_t received = 0;
-  for (const auto& e : std::filesystem::directory_iterator(out)) received += e.is_regular_file() ? 1 : 0;
-  EXPECT_EQ(received, made->size());
+  EXPECT_EQ(files_in(out), made->size());
+}
+
+// storescp --abort-after drops each association on its first C-STORE request. Each association
+// reports that instance as broken off and the rest of its share as not sent; the other
+// association still gets its own first instance out, whatever the order of the two.
+TEST(StoreScuInterop, AReceiverThatAbortsEndsOnlyThatAssociation) {
+  testing::ScratchDir scratch;
+  auto spec = testing::sample_spec(Modality::ct);
+  spec.series_count = 1;
+  spec.instances_per_series = 6;
+  auto made = synthesize_study(spec, scratch.path() / "study");
+  ASSERT_TRUE(made.ok());
+  const auto out = scratch.path() / "received";
+  std::filesystem::create_directories(out);
+  const Storescp scp(out, {"--abort-after"});
+  EventLog log;
+  StoreOptions options;
+  options.associations = 2;
+  const auto report = send_instances(scp.target(), paths(*made), options, log, {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->accepted(), 0U);
+  EXPECT_EQ(report->count(Kind::broke_off), 2U);
+  EXPECT_EQ(report->count(Kind::not_sent), 4U);
+  for (const auto& o : report->outcomes) {
+    if (o.kind == Kind::not_sent) {
+      EXPECT_NE(o.detail.find("broke off"), std::string::npos) << o.detail;
+    }
+  }
+  EXPECT_EQ(log.of("store").size(), 2U);
 }
 
 }  // namespace
