@@ -3,13 +3,9 @@
 #include "simulators/modality/store_scu.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <csignal>
 #include <cstdlib>
 #include <thread>
 
@@ -18,6 +14,7 @@
 #include "reference/dicom/server.hpp"
 #include "simulators/modality/study.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
+#include "tests/cpp/modality/peer_fixture.hpp"
 #include "tests/cpp/modality/study_fixture.hpp"
 
 namespace radloop::modality {
@@ -243,31 +240,11 @@ TEST_F(StoreScu, RefusesAFileThatIsNotDicom) {
   EXPECT_EQ(report.error().code, Errc::invalid_config);
 }
 
-// DCMTK's storescp on a free port, answering C-ECHO before the test goes on; killed at the end.
+// DCMTK's storescp on a free port, answering C-ECHO before the test goes on.
 class Storescp {
  public:
-  Storescp(const std::filesystem::path& out, const std::vector<std::string>& options) {
-    // A free port for storescp, which cannot report an ephemeral one.
-    const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);  // NOLINT: POSIX sockets
-    socklen_t length = sizeof address;
-    ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);  // NOLINT: POSIX sockets
-    ::close(probe);
-    port_ = ntohs(address.sin_port);
-    std::vector<std::string> args{"storescp", "-aet", "DCMTKSCP", "-od", out.string()};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(std::to_string(port_));
-    std::vector<char*> argv;  // built before fork: the child only execs
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::execvp("storescp", argv.data());
-      ::_exit(127);
-    }
+  Storescp(const std::filesystem::path& out, const std::vector<std::string>& options)
+      : port_(testing::free_port()), process_(arguments(out, options, port_)) {
     dicom::EchoRequest echo;
     echo.port = port_;
     echo.called_ae = "DCMTKSCP";
@@ -275,12 +252,6 @@ class Storescp {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  ~Storescp() {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  Storescp(const Storescp&) = delete;
-  Storescp& operator=(const Storescp&) = delete;
 
   [[nodiscard]] Target target() const {
     Target t;
@@ -290,8 +261,16 @@ class Storescp {
   }
 
  private:
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  static std::vector<std::string> arguments(const std::filesystem::path& out, const std::vector<std::string>& options,
+                                            std::uint16_t port) {
+    std::vector<std::string> args{"storescp", "-aet", "DCMTKSCP", "-od", out.string()};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back(std::to_string(port));
+    return args;
+  }
+
+  std::uint16_t port_;
+  testing::PeerProcess process_;
 };
 
 std::size_t files_in(const std::filesystem::path& dir) {

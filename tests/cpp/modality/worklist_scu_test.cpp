@@ -6,9 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+#include <tuple>
 
 #include "reference/dicom/server.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
+#include "tests/cpp/modality/peer_fixture.hpp"
 #include "tests/cpp/modality/study_fixture.hpp"
 
 namespace radloop::modality {
@@ -165,6 +170,59 @@ TEST(WorklistScuWithoutService, AnArchiveWithoutAWorklistTurnsTheQueryAway) {
   const auto refused = recorder.of(dicom::AssociationEvent::Kind::context_rejected);
   ASSERT_EQ(refused.size(), 1U);
   EXPECT_NE(refused[0].reason.find("Worklist"), std::string::npos) << refused[0].reason;
+}
+
+// DCMTK's file-based worklist server answers the same query: two .wl files made with dump2dcm,
+// one matching the keys; every field of the match comes back.
+TEST(WorklistScuInterop, DcmtkWlmscpfsAnswersTheKeys) {
+  testing::ScratchDir scratch;
+  const auto dir = scratch.path() / "worklists" / "WLSCP";
+  std::filesystem::create_directories(dir);
+  for (const auto& [name, accession, modality] : {std::tuple{"ct", "ACC555", "CT"}, std::tuple{"mr", "ACC777", "MR"}}) {
+    const auto dump = dir / (std::string(name) + ".dump");
+    std::ofstream(dump) << "(0008,0005) CS [ISO_IR 100]\n(0008,0050) SH [" << accession
+                        << "]\n(0010,0010) PN [MOUSTIQUE^ANNE]\n(0010,0020) LO [MRN555]\n"
+                           "(0010,0030) DA [19800101]\n(0010,0040) CS [F]\n"
+                           "(0020,000d) UI [1.2.826.0.1.3680043.9.7433.55.1]\n(0032,1060) LO [HEAD]\n"
+                           "(0040,0100) SQ\n(fffe,e000) -\n(0008,0060) CS ["
+                        << modality
+                        << "]\n(0040,0001) AE [SCANNER_1]\n(0040,0002) DA [20260301]\n"
+                           "(0040,0003) TM [090000]\n(0040,0007) LO [HEAD PLAIN]\n(0040,0009) SH [SPS555]\n"
+                           "(0040,0010) SH [ROOM 2]\n(fffe,e00d) -\n(fffe,e0dd) -\n(0040,1001) SH [RP555]\n";
+    const auto command = "dump2dcm " + dump.string() + " " + (dir / (std::string(name) + ".wl")).string();
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    std::filesystem::remove(dump);
+  }
+  std::ofstream(dir / "lockfile") << "";
+  const auto port = testing::free_port();
+  const testing::PeerProcess scp({"wlmscpfs", "-dfp", (scratch.path() / "worklists").string(), std::to_string(port)});
+  Target target;
+  target.port = port;
+  target.called_ae = "WLSCP";
+  dicom::WorklistQuery keys;
+  keys.modality = "CT";
+  keys.start_date = "20260201-20260331";
+  Result<std::vector<dicom::WorklistItem>> items = Error{};
+  for (int attempt = 0; attempt < 100 && !items.ok(); ++attempt) {  // wlmscpfs needs a moment to listen
+    items = query_worklist(target, keys);
+    if (!items.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  keys.start_date = "20260401-";
+  const auto later = query_worklist(target, keys);
+  ASSERT_TRUE(items.ok()) << items.error().message();
+  ASSERT_EQ(items->size(), 1U);
+  const auto& item = items->front();
+  EXPECT_EQ(item.accession_number, "ACC555");
+  EXPECT_EQ(item.patient_id, "MRN555");
+  EXPECT_EQ(item.patient_name, "MOUSTIQUE^ANNE");
+  EXPECT_EQ(item.requested_procedure_id, "RP555");
+  EXPECT_EQ(item.step.modality, "CT");
+  EXPECT_EQ(item.step.station_ae_title, "SCANNER_1");
+  EXPECT_EQ(item.step.step_id, "SPS555");
+  EXPECT_EQ(item.step.description, "HEAD PLAIN");
+  EXPECT_EQ(item.step.station_name, "ROOM 2");
+  ASSERT_TRUE(later.ok()) << later.error().message();
+  EXPECT_TRUE(later->empty());
 }
 
 }  // namespace
