@@ -200,6 +200,38 @@ TEST_F(StoreScu, ProposingOnlyAnUnacceptedTransferSyntaxSendsNothing) {
   EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
 }
 
+// One association, two encodings: the archive accepts the uncompressed context and refuses the
+// JPEG-LS one. The uncompressed files land; each JPEG-LS file is recorded as refused, none is
+// skipped silently, and the archive reports the context it refused.
+TEST_F(StoreScu, AnInstanceWhoseContextWasRefusedIsRecordedAsSuch) {
+  dicom::ServerConfig config;
+  config.transfer_syntaxes = {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"};
+  start(config);
+  auto files = study(1, 2);
+  const auto compressed = study(1, 2, transfer_syntax::jpeg_ls_lossless);
+  files.insert(files.end(), compressed.begin(), compressed.end());
+  const auto report = send(files);
+  ASSERT_EQ(report.outcomes.size(), 4U);
+  EXPECT_EQ(report.outcomes[0].kind, Kind::answered);
+  EXPECT_EQ(report.outcomes[1].kind, Kind::answered);
+  EXPECT_EQ(report.outcomes[2].kind, Kind::context_refused);
+  EXPECT_EQ(report.outcomes[3].kind, Kind::context_refused);
+  EXPECT_NE(report.outcomes[2].detail.find("no accepted presentation context"), std::string::npos)
+      << report.outcomes[2].detail;
+  const auto not_sent = log_.of("not_sent");
+  ASSERT_EQ(not_sent.size(), 2U);
+  EXPECT_EQ(not_sent[0].sop_instance_uid, report.outcomes[2].sop_instance_uid);
+  EXPECT_FALSE(not_sent[0].status.has_value());
+  const auto associations = log_.of("association");
+  ASSERT_EQ(associations.size(), 1U);
+  EXPECT_NE(associations[0].detail.find("refused"), std::string::npos) << associations[0].detail;
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, 2U);
+  const auto refused = recorder_.of(AssociationEvent::Kind::context_rejected);
+  ASSERT_EQ(refused.size(), 1U);
+  EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
+}
+
 TEST_F(StoreScu, AWrongCaseCalledAeIsRejectedWithThePeersReason) {
   start();
   target_.called_ae = "radloop";
