@@ -181,6 +181,25 @@ TEST_F(StoreScu, AbortsAfterNInstancesAndTheArchiveKeepsOnlyThose) {
   EXPECT_EQ(recorder_.of(AssociationEvent::Kind::aborted).size(), 1U);
 }
 
+// abort_after counts across associations: once N are answered every association is aborted;
+// the other one may have had one C-STORE in flight, which is answered before it stops.
+TEST_F(StoreScu, AbortAfterNAcrossTwoAssociationsAbortsBoth) {
+  start();
+  const auto files = study(1, 8);
+  StoreOptions options;
+  options.associations = 2;
+  options.abort_after = 3;
+  const auto report = send(files, options);
+  const auto answered = report.count(Kind::answered);
+  EXPECT_GE(answered, 3U);
+  EXPECT_LE(answered, 4U);
+  EXPECT_EQ(report.count(Kind::not_sent), 8U - answered);
+  EXPECT_EQ(log_.of("abort").size(), 1U);
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, answered);
+  EXPECT_EQ(recorder_.of(AssociationEvent::Kind::aborted).size(), 2U);
+}
+
 // The archive takes only uncompressed syntaxes; a modality that proposes only JPEG-LS is turned
 // away, and the archive says which context it refused. Nothing arrives.
 TEST_F(StoreScu, ProposingOnlyAnUnacceptedTransferSyntaxSendsNothing) {
