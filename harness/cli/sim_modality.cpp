@@ -96,6 +96,9 @@ SimModalityCommand::SimModalityCommand(CLI::App& sim) {
   send_->add_option("--associations", associations_, "Concurrent associations for C-STORE")
       ->check(CLI::Range(1U, 64U))
       ->capture_default_str();
+  send_->add_option("--split", split_, "How instances are shared among the associations")
+      ->check(CLI::IsMember({"contiguous", "round_robin"}))
+      ->capture_default_str();
   send_->add_option("--fault", faults_, fault_help);
   send_->add_flag("--commit", commit_, "Ask for storage commitment of what was accepted");
   send_->add_option("--commit-port", commit_port_,
@@ -173,6 +176,7 @@ int SimModalityCommand::send() {
     plan.faults.push_back(*fault);
   }
   plan.store.associations = associations_;
+  plan.store.split = *modality::parse_split(split_);  // CLI11 already checked the name
   plan.commitment = commit_;
   plan.commitment_listen_port = commit_port_;
   std::filesystem::path scratch;

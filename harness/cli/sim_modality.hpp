@@ -37,6 +37,7 @@ class SimModalityCommand {
   std::string transfer_syntax_ = "explicit";
   modality::StudySpec spec_;
   unsigned associations_ = 1;
+  std::string split_ = "contiguous";
   std::vector<std::string> faults_;
   bool commit_ = false;
   std::uint16_t commit_port_ = 0;

@@ -168,10 +168,9 @@ class Exam {
 
   void resend(const std::vector<std::filesystem::path>& files) {
     record("resend", fmt::format("sending the {} instance(s) again", files.size()));
-    auto again = send_instances(
-        archive_, files,
-        StoreOptions{store_.associations, store_.proposed_transfer_syntaxes, std::nullopt, store_.pdu_delay}, log_,
-        report_.truth, identity());
+    auto options = store_;
+    options.abort_after.reset();  // the first sending's abort is not repeated
+    auto again = send_instances(archive_, files, options, log_, report_.truth, identity());
     if (again) report_.resend = std::move(again).value();
   }
 

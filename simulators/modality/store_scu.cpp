@@ -86,7 +86,13 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
 
   const bool paced = shared.options.pdu_delay.count() > 0;
   auto delay = shared.options.pdu_delay;
+  // A transfer that broke off ends this association only; an abort on purpose ends them all.
+  bool broken = false;
   for (auto* o : run) {
+    if (broken) {
+      o->detail = "not sent: the association broke off before it";
+      continue;
+    }
     if (shared.aborted) {
       o->detail = "not sent: the association was aborted";
       continue;
@@ -119,7 +125,7 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
       o->kind = StoreOutcome::Kind::broke_off;
       o->detail = cond.text();
       record(shared, "store", "the transfer broke off: " + o->detail, o);
-      shared.aborted = true;  // this association is gone; the run stops here
+      broken = true;  // this association is gone; the run stops here
       continue;
     }
     o->kind = StoreOutcome::Kind::answered;
@@ -131,7 +137,7 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
       record(shared, "abort", fmt::format("A-ABORT on association {} after {} instance(s) answered", index, answered));
     }
   }
-  if (shared.aborted) {
+  if (broken || shared.aborted) {
     requestor.abort();
   } else {
     requestor.release();
@@ -148,6 +154,17 @@ std::string_view to_string(StoreOutcome::Kind kind) {
     case StoreOutcome::Kind::not_sent: return "not_sent";
   }
   return "unknown";
+}
+
+std::string_view to_string(StoreOptions::Split split) {
+  return split == StoreOptions::Split::round_robin ? "round_robin" : "contiguous";
+}
+
+Result<StoreOptions::Split> parse_split(std::string_view text) {
+  for (const auto split : {StoreOptions::Split::contiguous, StoreOptions::Split::round_robin}) {
+    if (text == to_string(split)) return split;
+  }
+  return Error{Errc::invalid_config, std::string(text), "the split is \"contiguous\" or \"round_robin\""};
 }
 
 std::size_t StoreReport::count(StoreOutcome::Kind kind) const {
@@ -187,15 +204,16 @@ Result<StoreReport> send_instances(const Target& target, const std::vector<std::
   }
   Shared shared{target, options, log, truth, sent};
   const unsigned runs = std::max(1U, std::min<unsigned>(options.associations, static_cast<unsigned>(files.size())));
+  std::vector<std::vector<StoreOutcome*>> shares(runs);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto r =
+        static_cast<unsigned>(options.split == StoreOptions::Split::round_robin ? i % runs : i * runs / files.size());
+    report.outcomes[i].association = r;
+    shares[r].push_back(&report.outcomes[i]);
+  }
   std::vector<std::thread> threads;
   for (unsigned r = 0; r < runs; ++r) {
-    std::vector<StoreOutcome*> run;
-    const std::size_t begin = files.size() * r / runs;
-    const std::size_t end = files.size() * (r + 1) / runs;
-    for (std::size_t i = begin; i < end; ++i) {
-      report.outcomes[i].association = r;
-      run.push_back(&report.outcomes[i]);
-    }
+    auto run = std::move(shares[r]);
     threads.emplace_back([&shared, r, run = std::move(run)]() mutable { send_run(shared, r, std::move(run)); });
   }
   for (auto& thread : threads) thread.join();

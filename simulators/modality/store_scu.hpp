@@ -16,7 +16,10 @@
 namespace radloop::modality {
 
 struct StoreOptions {
-  unsigned associations = 1;  // files are split into this many contiguous runs, sent concurrently
+  // How the files are shared out among the associations: contiguous runs (file i of n goes to
+  // association i*N/n, so a series tends to stay on one) or round robin (file i to i mod N).
+  enum class Split : std::uint8_t { contiguous, round_robin };
+  unsigned associations = 1;  // sent concurrently, each association on its own thread
   // Transfer syntaxes proposed for every SOP class; empty: each file's own (with implicit VR
   // little endian beside explicit). A file goes out only in its own transfer syntax.
   std::vector<std::string> proposed_transfer_syntaxes;
@@ -24,6 +27,7 @@ struct StoreOptions {
   std::optional<std::size_t> abort_after;
   // Sleep this long after each PDU of a data set: a slow sender (or a slow network).
   std::chrono::milliseconds pdu_delay{0};
+  Split split = Split::contiguous;
 };
 
 struct StoreOutcome {
@@ -63,5 +67,8 @@ Result<StoreReport> send_instances(const Target& target, const std::vector<std::
                                    const SentIdentity& sent = {});
 
 std::string_view to_string(StoreOutcome::Kind kind);
+std::string_view to_string(StoreOptions::Split split);
+// "contiguous" or "round_robin"; anything else is invalid_config.
+Result<StoreOptions::Split> parse_split(std::string_view text);
 
 }  // namespace radloop::modality

@@ -1,16 +1,17 @@
-// Worklist C-FIND on DCMTK's DcmSCU (see the header).
+// Worklist C-FIND on our ASC requestor and DIMSE_findUser (see the header).
 #include "simulators/modality/worklist_scu.hpp"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
-#include <dcmtk/dcmnet/scu.h>
+#include <dcmtk/dcmnet/dimse.h>
 #include <fmt/format.h>
 
 #include <array>
 #include <utility>
 
 #include "reference/dicom/internal/item_access.hpp"
+#include "reference/dicom/internal/requestor.hpp"
 #include "simulators/modality/internal/association.hpp"
 
 namespace radloop::modality {
@@ -83,43 +84,52 @@ dicom::WorklistItem read_item(DcmDataset& d) {
   return item;
 }
 
+// DIMSE_findUser calls this once per pending answer and deletes the identifier afterwards.
+void collect(void* data, T_DIMSE_C_FindRQ* /*request*/, int /*count*/, T_DIMSE_C_FindRSP* /*response*/,
+             DcmDataset* identifier) {
+  if (identifier != nullptr) static_cast<std::vector<dicom::WorklistItem>*>(data)->push_back(read_item(*identifier));
+}
+
 }  // namespace
 
 Result<std::vector<dicom::WorklistItem>> query_worklist(const Target& target, const dicom::WorklistQuery& keys) {
+  // The same requestor as the C-STORE sender and C-ECHO user: a rejection comes back with the
+  // peer's reason in words.
   const auto where = internal::describe(target, "worklist query");
-  DcmSCU scu;
-  internal::configure(scu, target);
-  OFList<OFString> syntaxes;
-  syntaxes.emplace_back(UID_LittleEndianExplicitTransferSyntax);
-  syntaxes.emplace_back(UID_LittleEndianImplicitTransferSyntax);
-  scu.addPresentationContext(UID_FINDModalityWorklistInformationModel, syntaxes);
-  if (auto opened = internal::open(scu, where); !opened) return opened.error();
-  const auto context = scu.findPresentationContextID(UID_FINDModalityWorklistInformationModel, "");
-  if (context == 0) {
-    scu.releaseAssociation();
-    return Error{Errc::dicom_no_presentation_context, where, "the peer does not offer Modality Worklist"};
+  auto opened = dicom::internal::Requestor::open(
+      {target.host, target.port, target.calling_ae, target.called_ae, target.timeout, target.max_pdu_bytes},
+      {{UID_FINDModalityWorklistInformationModel,
+        {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}}});
+  if (!opened) {
+    auto error = opened.error();
+    if (error.code == Errc::dicom_no_presentation_context) error.detail = "the peer does not offer Modality Worklist";
+    error.where = where;
+    return error;
   }
+  auto& requestor = **opened;
+  const auto context = requestor.accepted(UID_FINDModalityWorklistInformationModel);
   auto query = identifier(keys);
-  OFList<QRResponse*> responses;
-  const auto cond = scu.sendFINDRequest(context, &query, &responses);
+  T_DIMSE_C_FindRQ request{};
+  request.MessageID = requestor.next_message_id();
+  OFStandard::strlcpy(request.AffectedSOPClassUID, UID_FINDModalityWorklistInformationModel,
+                      sizeof request.AffectedSOPClassUID);
+  request.Priority = DIMSE_PRIORITY_MEDIUM;
+  request.DataSetType = DIMSE_DATASET_PRESENT;
+  T_DIMSE_C_FindRSP response{};
+  DcmDataset* detail = nullptr;
   std::vector<dicom::WorklistItem> items;
-  Uint16 final_status = 0xFFFF;
-  for (auto* response : responses) {
-    if (response->m_dataset != nullptr && response->m_status == STATUS_Pending)
-      items.push_back(read_item(*response->m_dataset));
-    if (response->m_status != STATUS_Pending &&
-        response->m_status != STATUS_FIND_Pending_WarningUnsupportedOptionalKeys) {
-      final_status = response->m_status;
-    }
-    delete response;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands the responses over
-  }
+  int count = 0;
+  const auto cond = DIMSE_findUser(requestor.association(), context, &request, &query, count, collect, &items,
+                                   DIMSE_NONBLOCKING, static_cast<int>(target.timeout.count()), &response, &detail);
+  delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
   if (cond.bad()) {
-    scu.abortAssociation();
+    requestor.abort();
     return Error{Errc::dicom_dimse_failed, where, cond.text()};
   }
-  scu.releaseAssociation();
-  if (final_status != STATUS_Success) {
-    return Error{Errc::dicom_dimse_failed, where, fmt::format("the worklist query was answered {:#06x}", final_status)};
+  requestor.release();
+  if (response.DimseStatus != STATUS_Success) {
+    return Error{Errc::dicom_dimse_failed, where,
+                 fmt::format("the worklist query was answered {:#06x}", response.DimseStatus)};
   }
   return items;
 }

@@ -176,6 +176,41 @@ def test_cli_sim_modality_sends_to_dcmtk_storescp(radloop_cli, tmp_path):
     assert len(list(out.iterdir())) == 4
 
 
+def test_cli_sim_modality_deals_instances_round_robin_to_storescp(radloop_cli, tmp_path):
+    """Three concurrent associations, instances dealt out in turn; the event log names each one's."""
+    from conftest import peer
+
+    port = _free_port()
+    out = tmp_path / "received"
+    out.mkdir()
+    events = tmp_path / "events.jsonl"
+    scp = subprocess.Popen([peer("storescp"), "-aet", "DCMTKSCP", "-od", str(out), str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            echo = subprocess.run([str(radloop_cli), "sim", "modality", "echo", "--port", str(port), "--called-ae",
+                                   "DCMTKSCP"], capture_output=True, text=True, timeout=60)
+            if echo.returncode == 0:
+                break
+            time.sleep(0.05)
+        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", str(port), "--called-ae",
+                               "DCMTKSCP", "--instances", "6", "--associations", "3", "--split", "round_robin",
+                               "--fault", "no_mpps", "--events", str(events)],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        scp.terminate()
+        scp.wait(timeout=30)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert len(list(out.iterdir())) == 6
+    log = [json.loads(line) for line in events.read_text().splitlines()]
+    assert len([e for e in log if e["action"] == "association"]) == 3
+    assert len([e for e in log if e["action"] == "store" and e["status"] == "0x0000"]) == 6
+    bad = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", "1", "--split", "striped"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0
+    assert "striped" in bad.stderr
+
+
 def test_cli_sim_modality_queries_dcmtk_wlmscpfs(radloop_cli, tmp_path):
     """The worklist side against DCMTK's file-based worklist server."""
     from conftest import peer

@@ -4,6 +4,9 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 
@@ -59,6 +62,12 @@ Result<std::unique_ptr<Requestor>> Requestor::open(const RequestorConfig& config
   if (cond == DUL_ASSOCIATIONREJECTED) return Error{Errc::dicom_association_rejected, where, reject_reason(r->assoc_)};
   if (cond.bad()) return Error{Errc::connect_failed, where, describe(cond)};
   r->established_ = true;
+  // DCMTK sets TCP_NODELAY only when the environment asks for it (see dcmtk_runtime.cpp); set it
+  // here too, as the server does on accept, so a user's TCP_NODELAY=0 cannot stall each message.
+  if (const int fd = r->socket(); fd >= 0) {
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
   if (ASC_countAcceptedPresentationContexts(r->params_) == 0) {
     auto refused = r->refused();
     std::string detail = "the peer accepted none of the proposed presentation contexts";

@@ -4,13 +4,11 @@
 #include "simulators/modality/commitment_scu.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "reference/dicom/server.hpp"
 #include "simulators/modality/study.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
+#include "tests/cpp/modality/peer_fixture.hpp"
 #include "tests/cpp/modality/study_fixture.hpp"
 
 namespace radloop::modality {
@@ -19,18 +17,7 @@ namespace {
 using dicom::AssociationEvent;
 using testing::ScratchDir;
 
-// A port nothing listens on right now (the kernel's pick for a socket closed at once).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);  // NOLINT: POSIX sockets
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);  // NOLINT: POSIX sockets
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using testing::free_port;
 
 class CommitmentScu : public ::testing::Test {
  protected:

@@ -3,17 +3,18 @@
 #include "simulators/modality/store_scu.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <csignal>
+#include <cstdlib>
 #include <thread>
 
+#include "reference/dicom/echo_scu.hpp"
+#include "reference/dicom/internal/requestor.hpp"
 #include "reference/dicom/server.hpp"
 #include "simulators/modality/study.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
+#include "tests/cpp/modality/peer_fixture.hpp"
 #include "tests/cpp/modality/study_fixture.hpp"
 
 namespace radloop::modality {
@@ -94,6 +95,77 @@ TEST_F(StoreScu, SendsAStudyOverFourConcurrentAssociations) {
   EXPECT_EQ(used.size(), 4U);
 }
 
+// Round robin deals the instances out like cards: file i goes on association i mod N.
+TEST_F(StoreScu, RoundRobinDealsTheInstancesOutAcrossTheAssociations) {
+  start();
+  const auto files = study(1, 7);
+  StoreOptions options;
+  options.associations = 3;
+  options.split = StoreOptions::Split::round_robin;
+  const auto report = send(files, options);
+  EXPECT_EQ(report.accepted(), 7U);
+  ASSERT_EQ(report.outcomes.size(), 7U);
+  for (std::size_t i = 0; i < report.outcomes.size(); ++i) {
+    EXPECT_EQ(report.outcomes[i].association, i % 3) << i;
+    EXPECT_EQ(report.outcomes[i].path, files[i]);
+  }
+  server_->stop();
+  EXPECT_EQ(server_->stats().associations_accepted, 3U);
+  EXPECT_EQ(server_->stats().instances_stored, 7U);
+}
+
+// Contiguous runs keep neighbours together: the associations' shares are in file order.
+TEST_F(StoreScu, ContiguousRunsKeepNeighboursOnOneAssociation) {
+  start();
+  const auto files = study(1, 7);
+  StoreOptions options;
+  options.associations = 3;
+  const auto report = send(files, options);
+  EXPECT_EQ(report.accepted(), 7U);
+  std::vector<unsigned> shares(3, 0);
+  for (std::size_t i = 0; i < report.outcomes.size(); ++i) {
+    ++shares[report.outcomes[i].association];
+    if (i > 0) {
+      EXPECT_GE(report.outcomes[i].association, report.outcomes[i - 1].association) << i;
+    }
+  }
+  for (const auto n : shares) EXPECT_GE(n, 2U);
+}
+
+TEST(StoreSplit, NamesRoundTripAndTheUnknownIsRefused) {
+  for (const auto split : {StoreOptions::Split::contiguous, StoreOptions::Split::round_robin}) {
+    const auto parsed = parse_split(to_string(split));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, split);
+  }
+  const auto bad = parse_split("striped");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::invalid_config);
+}
+
+// Nagle's algorithm would hold each small DIMSE message ~40 ms for the peer's delayed ACK; the
+// requestor turns it off even when the environment says TCP_NODELAY=0 (DCMTK would obey that).
+TEST_F(StoreScu, TheSendersSocketHasNagleOffWhateverTheEnvironmentSays) {
+  start();
+  const char* before = std::getenv("TCP_NODELAY");
+  const std::string saved = before == nullptr ? "" : before;
+  ::setenv("TCP_NODELAY", "0", 1);
+  auto opened = dicom::internal::Requestor::open(
+      {"127.0.0.1", target_.port, target_.calling_ae, target_.called_ae, std::chrono::seconds(10), 16384},
+      {{"1.2.840.10008.1.1", {"1.2.840.10008.1.2"}}});
+  if (before == nullptr) {
+    ::unsetenv("TCP_NODELAY");
+  } else {
+    ::setenv("TCP_NODELAY", saved.c_str(), 1);
+  }
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  int on = 0;
+  socklen_t length = sizeof on;
+  ASSERT_EQ(::getsockopt((*opened)->socket(), IPPROTO_TCP, TCP_NODELAY, &on, &length), 0);
+  EXPECT_NE(on, 0);
+  (*opened)->release();
+}
+
 TEST_F(StoreScu, AbortsAfterNInstancesAndTheArchiveKeepsOnlyThose) {
   start();
   const auto files = study(1, 6);
@@ -107,6 +179,25 @@ TEST_F(StoreScu, AbortsAfterNInstancesAndTheArchiveKeepsOnlyThose) {
   EXPECT_EQ(server_->stats().instances_stored, 3U);
   EXPECT_EQ(files_in_archive(), 3U);
   EXPECT_EQ(recorder_.of(AssociationEvent::Kind::aborted).size(), 1U);
+}
+
+// abort_after counts across associations: once N are answered every association is aborted;
+// the other one may have had one C-STORE in flight, which is answered before it stops.
+TEST_F(StoreScu, AbortAfterNAcrossTwoAssociationsAbortsBoth) {
+  start();
+  const auto files = study(1, 8);
+  StoreOptions options;
+  options.associations = 2;
+  options.abort_after = 3;
+  const auto report = send(files, options);
+  const auto answered = report.count(Kind::answered);
+  EXPECT_GE(answered, 3U);
+  EXPECT_LE(answered, 4U);
+  EXPECT_EQ(report.count(Kind::not_sent), 8U - answered);
+  EXPECT_EQ(log_.of("abort").size(), 1U);
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, answered);
+  EXPECT_EQ(recorder_.of(AssociationEvent::Kind::aborted).size(), 2U);
 }
 
 // The archive takes only uncompressed syntaxes; a modality that proposes only JPEG-LS is turned
@@ -123,6 +214,38 @@ TEST_F(StoreScu, ProposingOnlyAnUnacceptedTransferSyntaxSendsNothing) {
   EXPECT_NE(rejected[0].detail.find("No Reason"), std::string::npos) << rejected[0].detail;
   server_->stop();
   EXPECT_EQ(server_->stats().instances_stored, 0U);
+  const auto refused = recorder_.of(AssociationEvent::Kind::context_rejected);
+  ASSERT_EQ(refused.size(), 1U);
+  EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
+}
+
+// One association, two encodings: the archive accepts the uncompressed context and refuses the
+// JPEG-LS one. The uncompressed files land; each JPEG-LS file is recorded as refused, none is
+// skipped silently, and the archive reports the context it refused.
+TEST_F(StoreScu, AnInstanceWhoseContextWasRefusedIsRecordedAsSuch) {
+  dicom::ServerConfig config;
+  config.transfer_syntaxes = {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"};
+  start(config);
+  auto files = study(1, 2);
+  const auto compressed = study(1, 2, transfer_syntax::jpeg_ls_lossless);
+  files.insert(files.end(), compressed.begin(), compressed.end());
+  const auto report = send(files);
+  ASSERT_EQ(report.outcomes.size(), 4U);
+  EXPECT_EQ(report.outcomes[0].kind, Kind::answered);
+  EXPECT_EQ(report.outcomes[1].kind, Kind::answered);
+  EXPECT_EQ(report.outcomes[2].kind, Kind::context_refused);
+  EXPECT_EQ(report.outcomes[3].kind, Kind::context_refused);
+  EXPECT_NE(report.outcomes[2].detail.find("no accepted presentation context"), std::string::npos)
+      << report.outcomes[2].detail;
+  const auto not_sent = log_.of("not_sent");
+  ASSERT_EQ(not_sent.size(), 2U);
+  EXPECT_EQ(not_sent[0].sop_instance_uid, report.outcomes[2].sop_instance_uid);
+  EXPECT_FALSE(not_sent[0].status.has_value());
+  const auto associations = log_.of("association");
+  ASSERT_EQ(associations.size(), 1U);
+  EXPECT_NE(associations[0].detail.find("refused"), std::string::npos) << associations[0].detail;
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, 2U);
   const auto refused = recorder_.of(AssociationEvent::Kind::context_rejected);
   ASSERT_EQ(refused.size(), 1U);
   EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
@@ -168,6 +291,45 @@ TEST_F(StoreScu, RefusesAFileThatIsNotDicom) {
   EXPECT_EQ(report.error().code, Errc::invalid_config);
 }
 
+// DCMTK's storescp on a free port, answering C-ECHO before the test goes on.
+class Storescp {
+ public:
+  Storescp(const std::filesystem::path& out, const std::vector<std::string>& options)
+      : port_(testing::free_port()), process_(arguments(out, options, port_)) {
+    dicom::EchoRequest echo;
+    echo.port = port_;
+    echo.called_ae = "DCMTKSCP";
+    for (int attempt = 0; attempt < 100 && !dicom::echo(echo).ok(); ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  [[nodiscard]] Target target() const {
+    Target t;
+    t.port = port_;
+    t.called_ae = "DCMTKSCP";
+    return t;
+  }
+
+ private:
+  static std::vector<std::string> arguments(const std::filesystem::path& out, const std::vector<std::string>& options,
+                                            std::uint16_t port) {
+    std::vector<std::string> args{"storescp", "-aet", "DCMTKSCP", "-od", out.string()};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back(std::to_string(port));
+    return args;
+  }
+
+  std::uint16_t port_;
+  testing::PeerProcess process_;
+};
+
+std::size_t files_in(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_regular_file() ? 1 : 0;
+  return n;
+}
+
 // DCMTK's own SCP receives what we send: every file lands in its output folder.
 TEST(StoreScuInterop, DcmtkStorescpReceivesTheStudy) {
   testing::ScratchDir scratch;
@@ -177,38 +339,41 @@ TEST(StoreScuInterop, DcmtkStorescpReceivesTheStudy) {
   ASSERT_TRUE(made.ok());
   const auto out = scratch.path() / "received";
   std::filesystem::create_directories(out);
-  // A free port for storescp, which cannot report an ephemeral one.
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address);  // NOLINT: POSIX sockets
-  socklen_t length = sizeof address;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);  // NOLINT: POSIX sockets
-  ::close(probe);
-  const auto port = ntohs(address.sin_port);
-  const pid_t scp = ::fork();
-  if (scp == 0) {
-    ::execlp("storescp", "storescp", "-aet", "DCMTKSCP", "-od", out.c_str(), std::to_string(port).c_str(), nullptr);
-    ::_exit(127);
-  }
-  Target target;
-  target.port = port;
-  target.called_ae = "DCMTKSCP";
+  const Storescp scp(out, {});
   EventLog log;
-  Result<StoreReport> report = Error{};
-  for (int attempt = 0; attempt < 100; ++attempt) {  // storescp needs a moment to listen
-    report = send_instances(target, paths(*made), {}, log, {});
-    if (report.ok() && report->accepted() == made->size()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(scp, SIGTERM);
-  ::waitpid(scp, nullptr, 0);
+  const auto report = send_instances(scp.target(), paths(*made), {}, log, {});
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->accepted(), made->size());
-  std::size_t received = 0;
-  for (const auto& e : std::filesystem::directory_iterator(out)) received += e.is_regular_file() ? 1 : 0;
-  EXPECT_EQ(received, made->size());
+  EXPECT_EQ(files_in(out), made->size());
+}
+
+// storescp --abort-after drops each association on its first C-STORE request. Each association
+// reports that instance as broken off and the rest of its share as not sent; the other
+// association still gets its own first instance out, whatever the order of the two.
+TEST(StoreScuInterop, AReceiverThatAbortsEndsOnlyThatAssociation) {
+  testing::ScratchDir scratch;
+  auto spec = testing::sample_spec(Modality::ct);
+  spec.series_count = 1;
+  spec.instances_per_series = 6;
+  auto made = synthesize_study(spec, scratch.path() / "study");
+  ASSERT_TRUE(made.ok());
+  const auto out = scratch.path() / "received";
+  std::filesystem::create_directories(out);
+  const Storescp scp(out, {"--abort-after"});
+  EventLog log;
+  StoreOptions options;
+  options.associations = 2;
+  const auto report = send_instances(scp.target(), paths(*made), options, log, {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->accepted(), 0U);
+  EXPECT_EQ(report->count(Kind::broke_off), 2U);
+  EXPECT_EQ(report->count(Kind::not_sent), 4U);
+  for (const auto& o : report->outcomes) {
+    if (o.kind == Kind::not_sent) {
+      EXPECT_NE(o.detail.find("broke off"), std::string::npos) << o.detail;
+    }
+  }
+  EXPECT_EQ(log.of("store").size(), 2U);
 }
 
 }  // namespace
