@@ -35,9 +35,9 @@ struct InstanceRecord {
   std::string transfer_syntax_uid;   // (0002,0010), the syntax it was received in and is kept in
   std::string file_path;             // where the bytes are: the instance, or the copy kept aside on conflict
   std::uint64_t size_bytes = 0;
-  std::string sha256;  // of the file bytes, lowercase hex
-  // Of the data set alone, without the file meta header (which names the sender): two copies of
-  // one SOP Instance UID are the same instance when this matches.
+  // The instance's checksum: SHA-256 (lowercase hex) of the data set as received, that is the
+  // file after its meta header (which names the sender). Two copies of one SOP Instance UID are
+  // the same instance when this matches; `sha256sum` over the file from that offset checks it.
   std::string dataset_sha256;
   std::string calling_ae;
   Outcome outcome = Outcome::stored;

@@ -211,7 +211,9 @@ OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_P
     return sendSTOREResponse(context, request, kOutOfResources);
   }
   const auto temp = store_.temp_path();
+  receiving_ = std::make_unique<FileDigester>(temp);
   const auto received = receiveSTORERequest(request, context, OFString(temp.c_str()));
+  const std::unique_ptr<FileDigester> digester = std::move(receiving_);
   if (received.bad()) {
     std::error_code ignored;
     std::filesystem::remove(temp, ignored);
@@ -220,7 +222,8 @@ OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_P
          std::string("transfer of ") + request.AffectedSOPInstanceUID + " broke off: " + describe(received));
     return received;
   }
-  auto reply = store_.commit(temp, request.AffectedSOPClassUID, request.AffectedSOPInstanceUID, calling_ae_);
+  auto reply =
+      store_.commit(temp, request.AffectedSOPClassUID, request.AffectedSOPInstanceUID, calling_ae_, digester.get());
   if (reply.conflict) {
     emit(AssociationEvent::Kind::instance_conflict, reply.detail);
   } else if (reply.status != 0) {
@@ -520,6 +523,12 @@ OFCondition AssociationHandler::handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_
   response.msg.NSetRSP.opts = O_NSET_AFFECTEDSOPCLASSUID | O_NSET_AFFECTEDSOPINSTANCEUID;
   const auto detail = status_detail(outcome);
   return sendDIMSEMessage(context, &response, nullptr, detail.get());
+}
+
+// Called as each PDV of a data set arrives: the digest takes in what has reached the file, so
+// most of the hashing is done by the time the last PDU is in.
+void AssociationHandler::notifyRECEIVEProgress(unsigned long /*byte_count*/) {
+  if (receiving_) receiving_->advance();
 }
 
 void AssociationHandler::notifyReleaseRequest() { emit(AssociationEvent::Kind::released); }

@@ -63,6 +63,7 @@ class AssociationHandler : public DcmThreadSCP {
   void notifyDIMSEError(const OFCondition& condition) override;
   OFCondition negotiateAssociation() override;
   OFCondition handleIncomingCommand(T_DIMSE_Message* message, const DcmPresentationContextInfo& context) override;
+  void notifyRECEIVEProgress(unsigned long byte_count) override;
 
  private:
   void emit(AssociationEvent::Kind kind, std::string reason = {}) const;
@@ -97,7 +98,8 @@ class AssociationHandler : public DcmThreadSCP {
   InstanceStore& store_;
   CommitmentReporter& reporter_;
   MppsRegistry& mpps_;
-  T_ASC_Association* assoc_;  // the one run() is given; read for the negotiation's outcome
+  T_ASC_Association* assoc_;                 // the one run() is given; read for the negotiation's outcome
+  std::unique_ptr<FileDigester> receiving_;  // the C-STORE data set being received, digested as it comes
   std::string calling_ae_;
   std::string called_ae_;
   std::string peer_;

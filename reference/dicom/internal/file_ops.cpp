@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <thread>
 
 namespace radloop::dicom::internal {
 namespace {
@@ -75,80 +74,59 @@ std::size_t dataset_offset(std::string_view head) {
   return at <= head.size() ? at : 0;
 }
 
-namespace {
+namespace {}  // namespace
 
-Result<std::string> sha256_of(std::string_view bytes, const std::string& path) {
-  auto ctx = new_sha256();
-  if (!ctx) return Error{Errc::internal, path, "cannot start a SHA-256 digest"};
-  EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size());
-  return hex_of(ctx.get());
+FileDigester::FileDigester(std::string path) : path_(std::move(path)), ctx_(new_sha256()) {}
+
+FileDigester::~FileDigester() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
-// SHA-256 of the bytes from `from` to the end, read with pread (no shared file offset, so two of
-// these may run on one descriptor at once). Adds the bytes read to *size when size is given.
-Result<std::string> sha256_from(int fd, std::size_t from, const std::string& path, std::uint64_t* size) {
-  auto ctx = new_sha256();
-  if (!ctx) return Error{Errc::internal, path, "cannot start a SHA-256 digest"};
+// Takes in [done_, size) once the data set's start is known. Before the file is 64 KiB long the
+// start may not be written yet (DCMTK writes the meta header through a buffer), so it waits.
+Result<void> FileDigester::take_in(bool to_the_end) {
+  if (!ctx_) return Error{Errc::internal, path_, "cannot start a SHA-256 digest"};
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return io_error(path_, "cannot open");
+  }
   std::array<char, 1 << 16> buffer{};
-  auto at = static_cast<off_t>(from);
-  while (true) {
-    const auto n = ::pread(fd, buffer.data(), buffer.size(), at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error(path, "cannot read");
-    if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n));
-    at += n;
-    if (size != nullptr) *size += static_cast<std::uint64_t>(n);
+  if (!dataset_start_) {
+    ssize_t n = 0;
+    do {
+      n = ::pread(fd_, buffer.data(), buffer.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return io_error(path_, "cannot read");
+    if (!to_the_end && n < static_cast<ssize_t>(buffer.size())) return {};
+    dataset_start_ = dataset_offset(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    done_ = *dataset_start_;
   }
-  return hex_of(ctx.get());
+  while (true) {
+    const auto n = ::pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(done_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(path_, "cannot read");
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx_.get(), buffer.data(), static_cast<std::size_t>(n));
+    done_ += static_cast<std::uint64_t>(n);
+  }
+  return {};
 }
 
-}  // namespace
+void FileDigester::advance() {
+  if (auto taken = take_in(false); !taken && !failure_) failure_ = taken.error();
+}
 
-Result<FileDigest> digest_file(const std::string& path, bool sync) {
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) return io_error(path, "cannot open");
-  std::array<char, 1 << 16> head{};
-  ssize_t n = 0;
-  do {
-    n = ::pread(file.fd, head.data(), head.size(), 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return io_error(path, "cannot read");
-  const auto skip = dataset_offset(std::string_view(head.data(), static_cast<std::size_t>(n)));
-  // The two digests each take a pass over the file (from the page cache). A large file gets the
-  // data set's pass on a second thread: the C-STORE response waits for both, and with one
-  // association the answer comes sooner.
-  constexpr ssize_t kParallelFrom = 256 * 1024;
+Result<FileDigest> FileDigester::finish(bool sync) {
+  if (failure_) return *failure_;
+  if (auto taken = take_in(true); !taken) return taken.error();
   FileDigest digest;
-  Result<std::string> dataset = std::string();
-  Result<std::string> whole = std::string();
-  bool digested = false;
-  if (n < static_cast<ssize_t>(head.size())) {  // all of it is in `head` already
-    const std::string_view bytes(head.data(), static_cast<std::size_t>(n));
-    whole = sha256_of(bytes, path);
-    dataset = sha256_of(bytes.substr(skip), path);
-    digest.size_bytes = bytes.size();
-    digested = true;
-  } else {
-    struct stat info {};
-    if (::fstat(file.fd, &info) == 0 && info.st_size >= kParallelFrom) {
-      std::thread second([&] { dataset = sha256_from(file.fd, skip, path, nullptr); });
-      whole = sha256_from(file.fd, 0, path, &digest.size_bytes);
-      second.join();
-      digested = true;
-    }
-  }
-  if (!digested) {
-    whole = sha256_from(file.fd, 0, path, &digest.size_bytes);
-    dataset = sha256_from(file.fd, skip, path, nullptr);
-  }
-  if (!whole) return whole.error();
-  if (!dataset) return dataset.error();
-  digest.sha256 = std::move(whole).value();
-  digest.dataset_sha256 = std::move(dataset).value();
-  if (sync && ::fsync(file.fd) != 0) return io_error(path, "cannot fsync");
+  digest.size_bytes = done_;
+  digest.dataset_sha256 = hex_of(ctx_.get());
+  if (sync && ::fsync(fd_) != 0) return io_error(path_, "cannot fsync");
   return digest;
 }
+
+Result<FileDigest> digest_file(const std::string& path, bool sync) { return FileDigester(path).finish(sync); }
 
 Result<void> sync_directory(const std::string& path) {
   Fd dir{::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};

@@ -2,7 +2,11 @@
 // and the UID check that keeps a peer's identifiers from naming paths of their own choosing.
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,12 +16,36 @@ namespace radloop::dicom::internal {
 
 struct FileDigest {
   std::uint64_t size_bytes = 0;
-  std::string sha256;          // of every byte, lowercase hex
   std::string dataset_sha256;  // of the bytes after the file meta header (group 0002), lowercase hex
 };
 
-// Reads the whole file once for its digests; with sync, fsync()s it before returning. The meta
-// header names the sending AE, so the same data set from two senders differs only there.
+// Digests a file that may still be growing: advance() takes in what has been written so far (a
+// C-STORE calls it as each PDU arrives, so the hashing overlaps the transfer), finish() the rest.
+// The digest is of the data set: the meta header names the sending AE, so the same data set from
+// two senders differs only there, and is left out.
+class FileDigester {
+ public:
+  explicit FileDigester(std::string path);
+  ~FileDigester();
+  FileDigester(const FileDigester&) = delete;
+  FileDigester& operator=(const FileDigester&) = delete;
+
+  void advance();  // a failure here is reported by finish()
+  // With sync, fsync()s the file before returning.
+  Result<FileDigest> finish(bool sync);
+
+ private:
+  Result<void> take_in(bool to_the_end);
+
+  std::string path_;
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
+  int fd_ = -1;
+  std::optional<std::uint64_t> dataset_start_;
+  std::uint64_t done_ = 0;  // bytes of the file taken in (the meta header counts as taken)
+  std::optional<Error> failure_;
+};
+
+// The whole file at once: size and data set digest.
 Result<FileDigest> digest_file(const std::string& path, bool sync);
 
 // Where the data set starts in a DICOM file image: after the 128-byte preamble, "DICM" and the

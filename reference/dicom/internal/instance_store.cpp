@@ -59,7 +59,8 @@ StoreReply InstanceStore::fail(std::uint16_t status, std::string detail) {
 }
 
 StoreReply InstanceStore::commit(const std::string& temp, const std::string& requested_class_uid,
-                                 const std::string& requested_sop_uid, const std::string& calling_ae) {
+                                 const std::string& requested_sop_uid, const std::string& calling_ae,
+                                 FileDigester* digester) {
   auto header = read_instance_header(temp);
   if (!header) {
     remove_quietly(temp);
@@ -82,19 +83,21 @@ StoreReply InstanceStore::commit(const std::string& temp, const std::string& req
       return fail(kCannotUnderstand, "\"" + *uid + "\" is not a valid UID (digits and dots only)");
     }
   }
-  auto digest = digest_file(temp, durability_ != ServerConfig::Durability::none);
+  const bool sync = durability_ != ServerConfig::Durability::none;
+  auto digest = digester != nullptr ? digester->finish(sync) : digest_file(temp, sync);
   if (!digest) {
     remove_quietly(temp);
     return fail(kOutOfResources, digest.error().message());
   }
   record.size_bytes = digest->size_bytes;
-  record.sha256 = digest->sha256;
   record.dataset_sha256 = digest->dataset_sha256;
   record.calling_ae = calling_ae;
 
   std::lock_guard lock(mutex_);
   auto reply = place(temp, record);
-  remove_quietly(temp);  // already renamed away unless it was a duplicate or a failure
+  const bool moved =
+      (reply.status == kSuccess || reply.conflict) && record.outcome != InstanceRecord::Outcome::duplicate;
+  if (!moved) remove_quietly(temp);  // a duplicate, or a failure: nothing of it is kept
   if (reply.status != kSuccess && !reply.conflict) return reply;
 
   Result<void> sunk;
@@ -157,10 +160,16 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
                       true};
   }
 
-  const bool new_study = !fs::exists(series_dir.parent_path(), ec);
-  const bool new_series = new_study || !fs::exists(series_dir, ec);
-  fs::create_directories(series_dir, ec);
-  if (ec) return fail(kOutOfResources, "cannot create " + series_dir.string() + ": " + ec.message());
+  // A series folder made once is not looked for again: two stat()s and a mkdir() fewer for
+  // every later instance of the series.
+  const bool known_series = made_series_.count(series_dir.string()) != 0;
+  const bool new_study = !known_series && !fs::exists(series_dir.parent_path(), ec);
+  const bool new_series = new_study || (!known_series && !fs::exists(series_dir, ec));
+  if (!known_series) {
+    fs::create_directories(series_dir, ec);
+    if (ec) return fail(kOutOfResources, "cannot create " + series_dir.string() + ": " + ec.message());
+    made_series_.insert(series_dir.string());
+  }
   fs::rename(temp, final_path, ec);
   if (ec) return fail(kOutOfResources, "cannot move the instance into place: " + ec.message());
   if (sync_dirs) {

@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 
 #include "reference/dicom/instance.hpp"
+#include "reference/dicom/internal/file_ops.hpp"
 #include "reference/dicom/internal/instance_catalog.hpp"
 #include "reference/dicom/server.hpp"
 
@@ -37,8 +39,10 @@ class InstanceStore {
   std::string temp_path();
   // Takes over the temp file (it is gone afterwards, whatever the outcome).
   // The request's Affected SOP Class and Instance UIDs must be the data set's own.
+  // `digester` has taken in what arrived while the file was received (null: digest it all now).
   StoreReply commit(const std::string& temp, const std::string& requested_class_uid,
-                    const std::string& requested_sop_uid, const std::string& calling_ae);
+                    const std::string& requested_sop_uid, const std::string& calling_ae,
+                    FileDigester* digester = nullptr);
 
   // The instances kept in their final place, by this server or before it started.
   [[nodiscard]] const InstanceCatalog& catalog() const { return catalog_; }
@@ -56,6 +60,7 @@ class InstanceStore {
   ServerConfig::Durability durability_;
   InstanceSink sink_;
   InstanceCatalog catalog_;
+  std::unordered_set<std::string> made_series_;  // series folders known to exist; under mutex_
   std::atomic<std::uint64_t> next_temp_{0};
   // Held from the existence check to the sink's answer, so two copies of one SOP Instance UID
   // arriving together are judged one after the other.

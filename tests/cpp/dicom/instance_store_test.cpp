@@ -72,7 +72,7 @@ TEST(DicomStore, StoresAnInstanceDurablyAndHandsOnItsRecord) {
   EXPECT_EQ(r.transfer_syntax_uid, UID_LittleEndianExplicitTransferSyntax);
   EXPECT_EQ(r.file_path, stored.string());
   EXPECT_EQ(r.size_bytes, fs::file_size(stored));
-  EXPECT_EQ(r.sha256.size(), 64U);
+  EXPECT_EQ(r.dataset_sha256.size(), 64U);
   EXPECT_EQ(r.calling_ae, "MODALITY1");
   EXPECT_EQ(r.outcome, InstanceRecord::Outcome::stored);
   EXPECT_EQ(server->stats().instances_stored, 1U);
