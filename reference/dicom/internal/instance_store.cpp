@@ -53,6 +53,10 @@ std::string InstanceStore::temp_path() {
       .string();
 }
 
+std::mutex& InstanceStore::mutex_for(const std::string& sop_instance_uid) {
+  return uid_mutexes_[std::hash<std::string>{}(sop_instance_uid) % uid_mutexes_.size()];
+}
+
 StoreReply InstanceStore::fail(std::uint16_t status, std::string detail) {
   ++failures;
   return StoreReply{status, std::move(detail), false};
@@ -93,7 +97,7 @@ StoreReply InstanceStore::commit(const std::string& temp, const std::string& req
   record.dataset_sha256 = digest->dataset_sha256;
   record.calling_ae = calling_ae;
 
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(mutex_for(record.sop_instance_uid));
   auto reply = place(temp, record);
   const bool moved =
       (reply.status == kSuccess || reply.conflict) && record.outcome != InstanceRecord::Outcome::duplicate;
@@ -160,29 +164,33 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
                       true};
   }
 
-  // A series folder made once is not looked for again: two stat()s and a mkdir() fewer for
-  // every later instance of the series.
-  const bool known_series = made_series_.count(series_dir.string()) != 0;
-  const bool new_study = !known_series && !fs::exists(series_dir.parent_path(), ec);
-  const bool new_series = new_study || (!known_series && !fs::exists(series_dir, ec));
+  // A series folder is known once an instance of it was stored and its parents flushed; until
+  // then every instance of it (several may arrive at once) makes sure of the folders and flushes
+  // the parents itself, so none is answered before the entries leading to it are durable.
+  bool known_series = false;
+  {
+    std::lock_guard lock(series_mutex_);
+    known_series = made_series_.count(series_dir.string()) != 0;
+  }
   if (!known_series) {
     fs::create_directories(series_dir, ec);
     if (ec) return fail(kOutOfResources, "cannot create " + series_dir.string() + ": " + ec.message());
-    made_series_.insert(series_dir.string());
   }
   fs::rename(temp, final_path, ec);
   if (ec) return fail(kOutOfResources, "cannot move the instance into place: " + ec.message());
   if (sync_dirs) {
-    // The new entry, and each directory that was created to hold it.
     std::vector<fs::path> dirs{series_dir};
-    if (new_series) dirs.push_back(series_dir.parent_path());
-    if (new_study) dirs.push_back(root);
+    if (!known_series) dirs.insert(dirs.end(), {series_dir.parent_path(), root});
     for (const auto& dir : dirs) {
       if (auto synced = sync_directory(dir.string()); !synced) {
         remove_quietly(final_path.string());
         return fail(kOutOfResources, synced.error().message());
       }
     }
+  }
+  if (!known_series) {
+    std::lock_guard lock(series_mutex_);
+    made_series_.insert(series_dir.string());
   }
   record.outcome = InstanceRecord::Outcome::stored;
   record.file_path = final_path.string();

@@ -9,6 +9,7 @@
 // Any failure removes the temp file: no half instance ever sits in a final location.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -60,11 +61,13 @@ class InstanceStore {
   ServerConfig::Durability durability_;
   InstanceSink sink_;
   InstanceCatalog catalog_;
-  std::unordered_set<std::string> made_series_;  // series folders known to exist; under mutex_
+  std::mutex series_mutex_;
+  std::unordered_set<std::string> made_series_;  // series folders known to exist
   std::atomic<std::uint64_t> next_temp_{0};
-  // Held from the existence check to the sink's answer, so two copies of one SOP Instance UID
-  // arriving together are judged one after the other.
-  std::mutex mutex_;
+  // One is held from the existence check to the sink's answer, so two copies of one SOP Instance
+  // UID arriving together are judged one after the other; other instances go on in parallel.
+  std::array<std::mutex, 64> uid_mutexes_;
+  std::mutex& mutex_for(const std::string& sop_instance_uid);
 };
 
 }  // namespace radloop::dicom::internal
