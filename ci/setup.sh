@@ -7,13 +7,13 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git clang clang-format clang-tidy libclang-rt-14-dev
   # C++ libraries
-  libdcmtk-dev dcmtk libboost-dev libboost-system-dev libssl-dev pybind11-dev python3-dev
+  libdcmtk-dev dcmtk libboost-dev libboost-system-dev libssl-dev libxxhash-dev pybind11-dev python3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev nlohmann-json3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   # Python test side (Debian's /usr/bin/python3, not a pyenv build)
   python3-pytest python3-pytest-xdist python3-yaml python3-pydicom python3-hl7
   # independent peers used in tests
-  libgdcm-tools dicom3tools
+  libgdcm-tools dicom3tools xxhash
   # benchmark peer (bench_dicom_store runs its own Orthanc process; the system service is not used)
   orthanc
 )

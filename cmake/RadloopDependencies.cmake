@@ -10,6 +10,10 @@ find_package(yaml-cpp REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
+# xxHash (libxxhash-dev): the instance store's data set digest, fast enough to take in as the
+# PDUs arrive. Debian ships no CMake package for it; pkg-config finds it.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 
 if(RADLOOP_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -35,10 +35,12 @@ struct InstanceRecord {
   std::string transfer_syntax_uid;   // (0002,0010), the syntax it was received in and is kept in
   std::string file_path;             // where the bytes are: the instance, or the copy kept aside on conflict
   std::uint64_t size_bytes = 0;
-  // The instance's checksum: SHA-256 (lowercase hex) of the data set as received, that is the
-  // file after its meta header (which names the sender). Two copies of one SOP Instance UID are
-  // the same instance when this matches; `sha256sum` over the file from that offset checks it.
-  std::string dataset_sha256;
+  // The instance's checksum: XXH3-128 (32 lowercase hex digits, xxHash's canonical form) of the
+  // data set as received, that is the file after its meta header (which names the sender). Two
+  // copies of one SOP Instance UID are the same instance when this matches. A fast
+  // non-cryptographic hash: it guards against accidents (a changed pixel, a truncated file), not
+  // against someone crafting a collision, and costs next to nothing beside the transfer.
+  std::string dataset_digest;
   std::string calling_ae;
   Outcome outcome = Outcome::stored;
 };

@@ -2,9 +2,9 @@
 #include "reference/dicom/internal/file_ops.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <array>
@@ -26,23 +26,14 @@ struct Fd {
   }
 };
 
-using Digest = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
-
-Digest new_sha256() {
-  Digest ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) ctx.reset();
-  return ctx;
-}
-
-std::string hex_of(EVP_MD_CTX* ctx) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int md_length = 0;
-  EVP_DigestFinal_ex(ctx, md.data(), &md_length);
+std::string hex_of(XXH3_state_t* state) {
+  XXH128_canonical_t canonical{};
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state));
   static constexpr std::string_view hex = "0123456789abcdef";
   std::string out;
-  for (unsigned int i = 0; i < md_length; ++i) {
-    out += hex[md[i] >> 4U];
-    out += hex[md[i] & 0x0FU];
+  for (const unsigned char byte : canonical.digest) {
+    out += hex[byte >> 4U];
+    out += hex[byte & 0x0FU];
   }
   return out;
 }
@@ -76,7 +67,9 @@ std::size_t dataset_offset(std::string_view head) {
 
 namespace {}  // namespace
 
-FileDigester::FileDigester(std::string path) : path_(std::move(path)), ctx_(new_sha256()) {}
+FileDigester::FileDigester(std::string path) : path_(std::move(path)), state_(XXH3_createState(), &XXH3_freeState) {
+  if (state_ && XXH3_128bits_reset(state_.get()) != XXH_OK) state_.reset();
+}
 
 FileDigester::~FileDigester() {
   if (fd_ >= 0) ::close(fd_);
@@ -85,7 +78,7 @@ FileDigester::~FileDigester() {
 // Takes in [done_, size) once the data set's start is known. Before the file is 64 KiB long the
 // start may not be written yet (DCMTK writes the meta header through a buffer), so it waits.
 Result<void> FileDigester::take_in(bool to_the_end) {
-  if (!ctx_) return Error{Errc::internal, path_, "cannot start a SHA-256 digest"};
+  if (!state_) return Error{Errc::internal, path_, "cannot start a digest"};
   if (fd_ < 0) {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) return io_error(path_, "cannot open");
@@ -98,6 +91,7 @@ Result<void> FileDigester::take_in(bool to_the_end) {
     } while (n < 0 && errno == EINTR);
     if (n < 0) return io_error(path_, "cannot read");
     if (!to_the_end && n < static_cast<ssize_t>(buffer.size())) return {};
+    if (n < static_cast<ssize_t>(buffer.size())) whole_.assign(buffer.data(), static_cast<std::size_t>(n));
     dataset_start_ = dataset_offset(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     done_ = *dataset_start_;
   }
@@ -106,7 +100,7 @@ Result<void> FileDigester::take_in(bool to_the_end) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return io_error(path_, "cannot read");
     if (n == 0) break;
-    EVP_DigestUpdate(ctx_.get(), buffer.data(), static_cast<std::size_t>(n));
+    XXH3_128bits_update(state_.get(), buffer.data(), static_cast<std::size_t>(n));
     done_ += static_cast<std::uint64_t>(n);
   }
   return {};
@@ -121,7 +115,7 @@ Result<FileDigest> FileDigester::finish(bool sync) {
   if (auto taken = take_in(true); !taken) return taken.error();
   FileDigest digest;
   digest.size_bytes = done_;
-  digest.dataset_sha256 = hex_of(ctx_.get());
+  digest.dataset_digest = hex_of(state_.get());
   if (sync && ::fsync(fd_) != 0) return io_error(path_, "cannot fsync");
   return digest;
 }

@@ -2,7 +2,7 @@
 // and the UID check that keeps a peer's identifiers from naming paths of their own choosing.
 #pragma once
 
-#include <openssl/evp.h>
+#include <xxhash.h>
 
 #include <cstdint>
 #include <memory>
@@ -16,7 +16,7 @@ namespace radloop::dicom::internal {
 
 struct FileDigest {
   std::uint64_t size_bytes = 0;
-  std::string dataset_sha256;  // of the bytes after the file meta header (group 0002), lowercase hex
+  std::string dataset_digest;  // XXH3-128 of the bytes after the file meta header (group 0002), lowercase hex
 };
 
 // Digests a file that may still be growing: advance() takes in what has been written so far (a
@@ -33,16 +33,20 @@ class FileDigester {
   void advance();  // a failure here is reported by finish()
   // With sync, fsync()s the file before returning.
   Result<FileDigest> finish(bool sync);
+  // After finish(): the whole file when it was small enough to be read in one go (else empty),
+  // so its header can be parsed without opening it again.
+  [[nodiscard]] const std::string& whole_file() const { return whole_; }
 
  private:
   Result<void> take_in(bool to_the_end);
 
   std::string path_;
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state_;
   int fd_ = -1;
   std::optional<std::uint64_t> dataset_start_;
   std::uint64_t done_ = 0;  // bytes of the file taken in (the meta header counts as taken)
   std::optional<Error> failure_;
+  std::string whole_;
 };
 
 // The whole file at once: size and data set digest.

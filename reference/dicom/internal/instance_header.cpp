@@ -4,6 +4,7 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
@@ -12,11 +13,21 @@
 namespace radloop::dicom::internal {
 namespace {}  // namespace
 
-Result<InstanceRecord> read_instance_header(const std::string& path) {
+Result<InstanceRecord> read_instance_header(const std::string& path, const std::string& bytes) {
   DcmFileFormat file;
   // Values longer than this many bytes (pixel data, above all) are left on disk, not read.
   constexpr Uint32 kMaxValueBytes = 4096;
-  const auto cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, kMaxValueBytes, ERM_autoDetect);
+  OFCondition cond = EC_Normal;
+  if (bytes.empty()) {
+    cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, kMaxValueBytes, ERM_autoDetect);
+  } else {
+    DcmInputBufferStream stream;
+    stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+    stream.setEos();
+    file.transferInit();
+    cond = file.read(stream, EXS_Unknown, EGL_noChange, kMaxValueBytes);
+    file.transferEnd();
+  }
   if (cond.bad()) return Error{Errc::dicom_dimse_failed, path, "cannot read the received instance: " + describe(cond)};
   DcmDataset& data = *file.getDataset();
   InstanceRecord r;

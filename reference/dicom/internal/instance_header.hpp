@@ -10,6 +10,7 @@
 namespace radloop::dicom::internal {
 
 // Fills the attribute fields (patient to transfer syntax); file, digest, AE and outcome are left.
-Result<InstanceRecord> read_instance_header(const std::string& path);
+// `bytes`, when given, are the whole file already in memory: parsed from there, not reopened.
+Result<InstanceRecord> read_instance_header(const std::string& path, const std::string& bytes = {});
 
 }  // namespace radloop::dicom::internal

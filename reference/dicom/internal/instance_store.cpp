@@ -65,7 +65,14 @@ StoreReply InstanceStore::fail(std::uint16_t status, std::string detail) {
 StoreReply InstanceStore::commit(const std::string& temp, const std::string& requested_class_uid,
                                  const std::string& requested_sop_uid, const std::string& calling_ae,
                                  FileDigester* digester) {
-  auto header = read_instance_header(temp);
+  const bool sync = durability_ != ServerConfig::Durability::none;
+  auto digest = digester != nullptr ? digester->finish(sync) : digest_file(temp, sync);
+  if (!digest) {
+    remove_quietly(temp);
+    return fail(kOutOfResources, digest.error().message());
+  }
+  // A small file was read whole by the digest: its header is parsed from those bytes.
+  auto header = read_instance_header(temp, digester != nullptr ? digester->whole_file() : std::string());
   if (!header) {
     remove_quietly(temp);
     return fail(kCannotUnderstand, header.error().detail);
@@ -87,14 +94,8 @@ StoreReply InstanceStore::commit(const std::string& temp, const std::string& req
       return fail(kCannotUnderstand, "\"" + *uid + "\" is not a valid UID (digits and dots only)");
     }
   }
-  const bool sync = durability_ != ServerConfig::Durability::none;
-  auto digest = digester != nullptr ? digester->finish(sync) : digest_file(temp, sync);
-  if (!digest) {
-    remove_quietly(temp);
-    return fail(kOutOfResources, digest.error().message());
-  }
   record.size_bytes = digest->size_bytes;
-  record.dataset_sha256 = digest->dataset_sha256;
+  record.dataset_digest = digest->dataset_digest;
   record.calling_ae = calling_ae;
 
   std::lock_guard lock(mutex_for(record.sop_instance_uid));
@@ -137,7 +138,7 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
   if (fs::exists(final_path, ec)) {
     auto existing = digest_file(final_path.string(), false);
     if (!existing) return fail(kOutOfResources, existing.error().message());
-    if (existing->dataset_sha256 == record.dataset_sha256) {
+    if (existing->dataset_digest == record.dataset_digest) {
       record.outcome = InstanceRecord::Outcome::duplicate;
       record.file_path = final_path.string();
       return StoreReply{kSuccess, {}, false};
@@ -158,8 +159,8 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
     record.outcome = InstanceRecord::Outcome::conflict;
     record.file_path = aside.string();
     return StoreReply{kCoercedOrConflict,
-                      "SOP Instance UID " + record.sop_instance_uid + " already stored with another data set (sha256 " +
-                          existing->dataset_sha256 + "); this one (sha256 " + record.dataset_sha256 + ") kept at " +
+                      "SOP Instance UID " + record.sop_instance_uid + " already stored with another data set (digest " +
+                          existing->dataset_digest + "); this one (digest " + record.dataset_digest + ") kept at " +
                           aside.string(),
                       true};
   }
@@ -170,7 +171,7 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
   bool known_series = false;
   {
     std::lock_guard lock(series_mutex_);
-    known_series = made_series_.count(series_dir.string()) != 0;
+    known_series = made_series_.contains(series_dir.string());
   }
   if (!known_series) {
     fs::create_directories(series_dir, ec);

@@ -15,7 +15,7 @@ namespace radloop::dicom::internal {
 inline std::string text_of(DcmItem& item, const DcmTagKey& tag) {
   OFString value;
   if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return value.c_str();
+  return value.c_str();  // NOLINT(readability-redundant-string-cstr): OFString is std::string only in some DCMTK builds
 }
 
 // The items of a sequence; none when the element is absent or is not a sequence.

@@ -72,7 +72,7 @@ TEST(DicomStore, StoresAnInstanceDurablyAndHandsOnItsRecord) {
   EXPECT_EQ(r.transfer_syntax_uid, UID_LittleEndianExplicitTransferSyntax);
   EXPECT_EQ(r.file_path, stored.string());
   EXPECT_EQ(r.size_bytes, fs::file_size(stored));
-  EXPECT_EQ(r.dataset_sha256.size(), 64U);
+  EXPECT_EQ(r.dataset_digest.size(), 32U);  // XXH3-128, hex
   EXPECT_EQ(r.calling_ae, "MODALITY1");
   EXPECT_EQ(r.outcome, InstanceRecord::Outcome::stored);
   EXPECT_EQ(server->stats().instances_stored, 1U);
@@ -92,7 +92,7 @@ TEST(DicomStore, AcceptsAnIdenticalDuplicateOnce) {
   EXPECT_EQ(files_under(storage.path), std::vector{final_path(storage.path, instance)});
   ASSERT_EQ(recorder.records.size(), 2U);
   EXPECT_EQ(recorder.records[1].outcome, InstanceRecord::Outcome::duplicate);
-  EXPECT_EQ(recorder.records[1].dataset_sha256, recorder.records[0].dataset_sha256);
+  EXPECT_EQ(recorder.records[1].dataset_digest, recorder.records[0].dataset_digest);
   EXPECT_EQ(server->stats().instances_stored, 1U);
   EXPECT_EQ(server->stats().duplicates, 1U);
 }
