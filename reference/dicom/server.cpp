@@ -81,7 +81,9 @@ DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
   scp.setRespondWithCalledAETitle(OFFalse);
   scp.setMaxReceivePDULength(config.max_pdu_bytes);
   scp.setACSETimeout(static_cast<Uint32>(config.acse_timeout.count()));
-  scp.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  // Blocking reads, each bounded by the socket's receive timeout (set on accept to the DIMSE
+  // timeout): the same limit as DCMTK's non-blocking mode without a poll() before every read.
+  scp.setDIMSEBlockingMode(DIMSE_BLOCKING);
   scp.setDIMSETimeout(static_cast<Uint32>(config.dimse_timeout.count()));
   scp.setHostLookupEnabled(OFFalse);
   OFList<OFString> syntaxes;
@@ -316,6 +318,10 @@ class Server::Impl {
       reject_over_limit(assoc);
       return;
     }
+    // DCMTK set its own receive timeout (60 s) once it had read the request; the association's
+    // reads are blocking, so this is what ends one that goes quiet.
+    const timeval idle{static_cast<time_t>(config_.dimse_timeout.count()), 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
     internal::AssociationHandler handler(config_, observer_, counters_, store_, reporter_, mpps_, assoc);
     handler.setSharedConfig(scp_config_);
     handler.run(assoc);

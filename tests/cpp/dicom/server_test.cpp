@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "reference/dicom/echo_scu.hpp"
+#include "reference/dicom/internal/requestor.hpp"
 
 namespace radloop::dicom {
 namespace {
@@ -231,6 +232,26 @@ TEST(DicomServer, RejectsAssociationsPastTheLimit) {
   ASSERT_NE(rejected, recorder.events.end());
   EXPECT_NE(rejected->reason.find("too many associations (limit 1)"), std::string::npos) << rejected->reason;
   EXPECT_EQ(rejected->calling_ae, "MODALITY2");
+}
+
+// An association that goes quiet is ended after the DIMSE timeout, and the peer sees it closed.
+TEST(DicomServer, EndsAnAssociationIdleLongerThanTheDimseTimeout) {
+  Recorder recorder;
+  ServerConfig config;
+  config.dimse_timeout = 1s;
+  auto server = start_server(recorder, config);
+  auto idle = internal::Requestor::open({"127.0.0.1", server->port(), "IDLER", "RADLOOP", 10s, 16384},
+                                        {{UID_VerificationSOPClass, {UID_LittleEndianImplicitTransferSyntax}}});
+  ASSERT_TRUE(idle.ok()) << idle.error().message();
+  // Wait (well past the timeout) for the server to give up on it.
+  for (int i = 0; i < 100 && recorder.kinds().size() < 2; ++i) std::this_thread::sleep_for(100ms);
+  char byte = 0;
+  EXPECT_LE(::recv((*idle)->socket(), &byte, 1, 0), 0) << "the server should have closed the idle association";
+  server->stop();
+  const auto kinds = recorder.kinds();
+  ASSERT_EQ(kinds.size(), 2U);
+  EXPECT_EQ(kinds[0], AssociationEvent::Kind::accepted);
+  EXPECT_EQ(kinds[1], AssociationEvent::Kind::aborted);
 }
 
 TEST(DicomServer, ServesConcurrentAssociations) {
