@@ -527,8 +527,8 @@ OFCondition AssociationHandler::handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_
 
 // Called as each PDV of a data set arrives: the digest takes in what has reached the file, so
 // most of the hashing is done by the time the last PDU is in.
-void AssociationHandler::notifyRECEIVEProgress(unsigned long /*byte_count*/) {
-  if (receiving_) receiving_->advance();
+void AssociationHandler::notifyRECEIVEProgress(unsigned long byte_count) {
+  if (receiving_) receiving_->advance(byte_count);
 }
 
 void AssociationHandler::notifyReleaseRequest() { emit(AssociationEvent::Kind::released); }

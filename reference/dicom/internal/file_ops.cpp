@@ -106,7 +106,10 @@ Result<void> FileDigester::take_in(bool to_the_end) {
   return {};
 }
 
-void FileDigester::advance() {
+void FileDigester::advance(std::uint64_t received) {
+  constexpr std::uint64_t kStep = 1 << 16;
+  if (received < received_at_last_read_ + kStep) return;
+  received_at_last_read_ = received;
   if (auto taken = take_in(false); !taken && !failure_) failure_ = taken.error();
 }
 

@@ -30,7 +30,9 @@ class FileDigester {
   FileDigester(const FileDigester&) = delete;
   FileDigester& operator=(const FileDigester&) = delete;
 
-  void advance();  // a failure here is reported by finish()
+  // `received`: bytes of the data set received so far. Reads only once 64 KiB more have come
+  // (a PDV is often much smaller); a failure here is reported by finish().
+  void advance(std::uint64_t received);
   // With sync, fsync()s the file before returning.
   Result<FileDigest> finish(bool sync);
   // After finish(): the whole file when it was small enough to be read in one go (else empty),
@@ -45,6 +47,7 @@ class FileDigester {
   int fd_ = -1;
   std::optional<std::uint64_t> dataset_start_;
   std::uint64_t done_ = 0;  // bytes of the file taken in (the meta header counts as taken)
+  std::uint64_t received_at_last_read_ = 0;
   std::optional<Error> failure_;
   std::string whole_;
 };

@@ -18,14 +18,18 @@ Result<InstanceRecord> read_instance_header(const std::string& path, const std::
   // Values longer than this many bytes (pixel data, above all) are left on disk, not read.
   constexpr Uint32 kMaxValueBytes = 4096;
   OFCondition cond = EC_Normal;
+  // Everything the record needs is in groups 0008 to 0020: parsing stops at the first element
+  // past them (image pixel module, pixel data, SR content...).
+  const DcmTagKey past_the_record(0x0021, 0x0000);
   if (bytes.empty()) {
-    cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, kMaxValueBytes, ERM_autoDetect);
+    cond =
+        file.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, kMaxValueBytes, ERM_autoDetect, past_the_record);
   } else {
     DcmInputBufferStream stream;
     stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
     stream.setEos();
     file.transferInit();
-    cond = file.read(stream, EXS_Unknown, EGL_noChange, kMaxValueBytes);
+    cond = file.readUntilTag(stream, EXS_Unknown, EGL_noChange, kMaxValueBytes, past_the_record);
     file.transferEnd();
   }
   if (cond.bad()) return Error{Errc::dicom_dimse_failed, path, "cannot read the received instance: " + describe(cond)};

@@ -1,8 +1,13 @@
 // The commit path of a received instance (see the header for the stages).
 #include "reference/dicom/internal/instance_store.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <filesystem>
 #include <system_error>
@@ -30,7 +35,7 @@ void remove_quietly(const std::string& path) {
 }  // namespace
 
 InstanceStore::InstanceStore(const ServerConfig& config, InstanceSink sink)
-    : root_(config.storage_dir), durability_(config.durability), sink_(std::move(sink)) {}
+    : root_(config.storage_dir), durability_(config.durability), sink_(std::move(sink)), pid_(::getpid()) {}
 
 Result<void> InstanceStore::prepare() {
   if (!enabled()) return {};
@@ -49,7 +54,7 @@ Result<void> InstanceStore::prepare() {
 
 std::string InstanceStore::temp_path() {
   return (fs::path(root_) / ".incoming" /
-          (std::to_string(::getpid()) + "-" + std::to_string(next_temp_.fetch_add(1)) + ".part"))
+          (std::to_string(pid_) + "-" + std::to_string(next_temp_.fetch_add(1)) + ".part"))
       .string();
 }
 
@@ -135,36 +140,6 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
   const auto final_path = series_dir / (record.sop_instance_uid + ".dcm");
   std::error_code ec;
 
-  if (fs::exists(final_path, ec)) {
-    auto existing = digest_file(final_path.string(), false);
-    if (!existing) return fail(kOutOfResources, existing.error().message());
-    if (existing->dataset_digest == record.dataset_digest) {
-      record.outcome = InstanceRecord::Outcome::duplicate;
-      record.file_path = final_path.string();
-      return StoreReply{kSuccess, {}, false};
-    }
-    fs::path aside;
-    for (int n = 1;; ++n) {
-      aside = root / ".conflicts" / (record.sop_instance_uid + "." + std::to_string(n) + ".dcm");
-      if (!fs::exists(aside, ec)) break;
-    }
-    fs::rename(temp, aside, ec);
-    if (ec) return fail(kOutOfResources, "cannot keep the conflicting copy: " + ec.message());
-    if (sync_dirs) {
-      if (auto synced = sync_directory(aside.parent_path().string()); !synced) {
-        remove_quietly(aside.string());
-        return fail(kOutOfResources, synced.error().message());
-      }
-    }
-    record.outcome = InstanceRecord::Outcome::conflict;
-    record.file_path = aside.string();
-    return StoreReply{kCoercedOrConflict,
-                      "SOP Instance UID " + record.sop_instance_uid + " already stored with another data set (digest " +
-                          existing->dataset_digest + "); this one (digest " + record.dataset_digest + ") kept at " +
-                          aside.string(),
-                      true};
-  }
-
   // A series folder is known once an instance of it was stored and its parents flushed; until
   // then every instance of it (several may arrive at once) makes sure of the folders and flushes
   // the parents itself, so none is answered before the entries leading to it are durable.
@@ -177,8 +152,17 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
     fs::create_directories(series_dir, ec);
     if (ec) return fail(kOutOfResources, "cannot create " + series_dir.string() + ": " + ec.message());
   }
-  fs::rename(temp, final_path, ec);
-  if (ec) return fail(kOutOfResources, "cannot move the instance into place: " + ec.message());
+  // Never over an instance already there: the kernel refuses (EEXIST) rather than replace it,
+  // which is both the existence check and the move, with nothing in between.
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, final_path.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST) return keep_or_set_aside(temp, final_path, record);
+    if (errno != EINVAL)
+      return fail(kOutOfResources, "cannot move the instance into place: " + std::string(std::strerror(errno)));
+    // A file system without RENAME_NOREPLACE: look, then move (the UID's lock keeps this safe).
+    if (fs::exists(final_path, ec)) return keep_or_set_aside(temp, final_path, record);
+    fs::rename(temp, final_path, ec);
+    if (ec) return fail(kOutOfResources, "cannot move the instance into place: " + ec.message());
+  }
   if (sync_dirs) {
     std::vector<fs::path> dirs{series_dir};
     if (!known_series) dirs.insert(dirs.end(), {series_dir.parent_path(), root});
@@ -196,6 +180,42 @@ StoreReply InstanceStore::place(const std::string& temp, InstanceRecord& record)
   record.outcome = InstanceRecord::Outcome::stored;
   record.file_path = final_path.string();
   return StoreReply{kSuccess, {}, false};
+}
+
+// The SOP Instance UID is stored already: the same data set is a duplicate (nothing more is
+// kept), another one a conflict kept under .conflicts and answered with a warning.
+StoreReply InstanceStore::keep_or_set_aside(const std::string& temp, const fs::path& final_path,
+                                            InstanceRecord& record) {
+  const bool sync_dirs = durability_ == ServerConfig::Durability::file_and_directory;
+  const auto root = fs::path(root_);
+  std::error_code ec;
+  auto existing = digest_file(final_path.string(), false);
+  if (!existing) return fail(kOutOfResources, existing.error().message());
+  if (existing->dataset_digest == record.dataset_digest) {
+    record.outcome = InstanceRecord::Outcome::duplicate;
+    record.file_path = final_path.string();
+    return StoreReply{kSuccess, {}, false};
+  }
+  fs::path aside;
+  for (int n = 1;; ++n) {
+    aside = root / ".conflicts" / (record.sop_instance_uid + "." + std::to_string(n) + ".dcm");
+    if (!fs::exists(aside, ec)) break;
+  }
+  fs::rename(temp, aside, ec);
+  if (ec) return fail(kOutOfResources, "cannot keep the conflicting copy: " + ec.message());
+  if (sync_dirs) {
+    if (auto synced = sync_directory(aside.parent_path().string()); !synced) {
+      remove_quietly(aside.string());
+      return fail(kOutOfResources, synced.error().message());
+    }
+  }
+  record.outcome = InstanceRecord::Outcome::conflict;
+  record.file_path = aside.string();
+  return StoreReply{kCoercedOrConflict,
+                    "SOP Instance UID " + record.sop_instance_uid + " already stored with another data set (digest " +
+                        existing->dataset_digest + "); this one (digest " + record.dataset_digest + ") kept at " +
+                        aside.string(),
+                    true};
 }
 
 }  // namespace radloop::dicom::internal

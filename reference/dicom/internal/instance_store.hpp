@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <unordered_set>
@@ -55,6 +56,8 @@ class InstanceStore {
 
  private:
   StoreReply place(const std::string& temp, InstanceRecord& record);
+  StoreReply keep_or_set_aside(const std::string& temp, const std::filesystem::path& final_path,
+                               InstanceRecord& record);
   StoreReply fail(std::uint16_t status, std::string detail);
 
   std::string root_;
@@ -64,6 +67,7 @@ class InstanceStore {
   std::mutex series_mutex_;
   std::unordered_set<std::string> made_series_;  // series folders known to exist
   std::atomic<std::uint64_t> next_temp_{0};
+  int pid_;  // in temp file names, so two servers sharing a folder never collide
   // One is held from the existence check to the sink's answer, so two copies of one SOP Instance
   // UID arriving together are judged one after the other; other instances go on in parallel.
   std::array<std::mutex, 64> uid_mutexes_;
