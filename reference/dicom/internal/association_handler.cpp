@@ -428,10 +428,19 @@ void fill_response(Response& rsp, DIC_US message_id, const char* sop_class, cons
   OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, sop_instance.c_str(), sizeof rsp.AffectedSOPInstanceUID);
 }
 
+// "2 series, 3 instances; series 1.2.3: 1 (1.2.3.1); series 1.2.4: 2 (1.2.4.1, 1.2.4.2)". Each
+// series lists its first instance UIDs; the observer gets them all.
 std::string performed(const PerformedProcedureStep& step) {
+  constexpr std::size_t kListed = 20;
   std::string text = fmt::format("{} series, {} instances", step.series.size(), step.instance_count());
   for (const auto& series : step.series) {
     text += fmt::format("; series {}: {}", series.series_instance_uid, series.instances.size());
+    for (std::size_t i = 0; i < series.instances.size() && i < kListed; ++i) {
+      text += i == 0 ? " (" : ", ";
+      text += series.instances[i].sop_instance_uid;
+    }
+    if (series.instances.size() > kListed) text += fmt::format(", and {} more", series.instances.size() - kListed);
+    if (!series.instances.empty()) text += ")";
   }
   return text;
 }

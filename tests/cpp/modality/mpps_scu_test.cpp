@@ -79,6 +79,8 @@ TEST_F(MppsScu, CreatesAndCompletesAStepListingWhatWasPerformed) {
   EXPECT_NE(events[1].reason.find("IN PROGRESS -> COMPLETED"), std::string::npos) << events[1].reason;
   EXPECT_NE(events[1].reason.find(std::to_string(step_.instance_count()) + " instances"), std::string::npos)
       << events[1].reason;
+  EXPECT_NE(events[1].reason.find(step_.series[0].instances[0].sop_instance_uid), std::string::npos)
+      << events[1].reason;
   ASSERT_EQ(observed_.size(), 2U);
   EXPECT_EQ(observed_[1].status, Status::completed);
   EXPECT_EQ(server_->stats().mpps_created, 1U);
