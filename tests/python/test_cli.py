@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import types
 
 from conftest import BUILD_DIR
 
@@ -44,6 +46,21 @@ def test_cli_rejects_an_invalid_scenario_with_a_sentence(radloop_cli, tmp_path):
     assert "broken.yaml" in result.stderr
 
 
+@contextlib.contextmanager
+def cli_pipeline(radloop_cli, *args: str):
+    """`radloop pipeline ARGS` for the block: .ports from its ready line; .out (its summary) and
+    .returncode once the block has ended and it was told to stop."""
+    proc = subprocess.Popen([str(radloop_cli), "pipeline", *args], stdout=subprocess.PIPE, text=True)
+    daemon = types.SimpleNamespace(ports=dict(item.split("=") for item in proc.stdout.readline().split()[1:]),
+                                   out="", returncode=None)
+    try:
+        yield daemon
+    finally:
+        proc.terminate()
+        daemon.out, _ = proc.communicate(timeout=30)
+        daemon.returncode = proc.returncode
+
+
 def test_cli_pipeline_serves_until_told_to_stop(radloop_cli):
     proc = subprocess.Popen([str(radloop_cli), "pipeline"], stdout=subprocess.PIPE, text=True)
     try:
@@ -66,24 +83,20 @@ def test_cli_pipeline_stores_and_answers_queries_about_what_it_stored(radloop_cl
     from conftest import peer
 
     sent = write_ct_with_pydicom(tmp_path / "ct.dcm")
-    proc = subprocess.Popen([str(radloop_cli), "pipeline", "--storage-dir", str(tmp_path / "storage"),
-                             "--durability", "file", "--ae-title", "ARCHIVE"], stdout=subprocess.PIPE, text=True)
-    try:
-        ports = dict(item.split("=") for item in proc.stdout.readline().split()[1:])
-        stored = subprocess.run([peer("storescu"), "-aec", "ARCHIVE", "127.0.0.1", ports["dicom"], str(tmp_path / "ct.dcm")],
+    with cli_pipeline(radloop_cli, "--storage-dir", str(tmp_path / "storage"), "--durability", "file",
+                      "--ae-title", "ARCHIVE") as daemon:
+        port = daemon.ports["dicom"]
+        stored = subprocess.run([peer("storescu"), "-aec", "ARCHIVE", "127.0.0.1", port, str(tmp_path / "ct.dcm")],
                                 capture_output=True, text=True, timeout=60)
         assert stored.returncode == 0, stored.stderr
         found = subprocess.run([peer("findscu"), "-S", "-aec", "ARCHIVE", "-k", "QueryRetrieveLevel=STUDY",
                                 "-k", f"StudyInstanceUID={sent.StudyInstanceUID}", "-k", "PatientID",
-                                "127.0.0.1", ports["dicom"], "-v"], capture_output=True, text=True, timeout=60)
+                                "127.0.0.1", port, "-v"], capture_output=True, text=True, timeout=60)
         assert found.returncode == 0, found.stderr
         assert "MRN777" in found.stdout + found.stderr
-    finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0
-    assert "1 instances stored" in out
-    assert "1 queries" in out
+    assert daemon.returncode == 0
+    assert "1 instances stored" in daemon.out
+    assert "1 queries" in daemon.out
     assert (tmp_path / "storage" / sent.StudyInstanceUID / sent.SeriesInstanceUID / f"{sent.SOPInstanceUID}.dcm").exists()
 
 
@@ -109,21 +122,16 @@ def _free_port() -> int:
 
 
 def test_cli_sim_modality_sends_an_exam_with_a_fault_and_logs_the_truth(radloop_cli, tmp_path):
-    proc = subprocess.Popen([str(radloop_cli), "pipeline", "--storage-dir", str(tmp_path / "storage")],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        ports = dict(item.split("=") for item in proc.stdout.readline().split()[1:])
-        events = tmp_path / "events.jsonl"
-        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", ports["dicom"], "--instances", "3",
-                               "--associations", "2", "--accession", "ACC1234", "--fault", "transpose_accession",
-                               "--commit", "--events", str(events)], capture_output=True, text=True, timeout=120)
+    events = tmp_path / "events.jsonl"
+    with cli_pipeline(radloop_cli, "--storage-dir", str(tmp_path / "storage")) as daemon:
+        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", daemon.ports["dicom"],
+                               "--instances", "3", "--associations", "2", "--accession", "ACC1234",
+                               "--fault", "transpose_accession", "--commit", "--events", str(events)],
+                              capture_output=True, text=True, timeout=120)
         assert sent.returncode == 0, sent.stderr
         assert "accession ACC1234 (sent as MRN0001 / ACC2134): 3 instance(s), 3 accepted" in sent.stdout
         assert "commitment: 3 committed, 0 failed" in sent.stdout
-    finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=30)
-    assert "3 instances stored" in out and "1 MPPS created, 1 updated" in out
+    assert "3 instances stored" in daemon.out and "1 MPPS created, 1 updated" in daemon.out
     log = [json.loads(line) for line in events.read_text().splitlines()]
     stores = [e for e in log if e["action"] == "store"]
     assert len(stores) == 3
@@ -132,15 +140,9 @@ def test_cli_sim_modality_sends_an_exam_with_a_fault_and_logs_the_truth(radloop_
 
 
 def test_cli_sim_modality_reports_a_refused_exam_with_exit_1(radloop_cli, tmp_path):
-    proc = subprocess.Popen([str(radloop_cli), "pipeline", "--storage-dir", str(tmp_path / "storage")],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        ports = dict(item.split("=") for item in proc.stdout.readline().split()[1:])
-        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", ports["dicom"],
+    with cli_pipeline(radloop_cli, "--storage-dir", str(tmp_path / "storage")) as daemon:
+        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", daemon.ports["dicom"],
                                "--fault", "called_ae_wrong_case"], capture_output=True, text=True, timeout=120)
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
     assert sent.returncode == 1
     assert "0 accepted" in sent.stdout and "1 not sent" in sent.stdout
     bad = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", "1", "--fault", "lose_it"],

@@ -6,12 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <filesystem>
 #include <memory>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
-#include "reference/dicom/internal/mpps_dataset.hpp"
 #include "reference/dicom/internal/storage_commitment.hpp"
 #include "reference/dicom/internal/stored_query.hpp"
 #include "reference/dicom/internal/worklist_identifier.hpp"
@@ -47,12 +45,6 @@ std::string_view context_result(T_ASC_P_ResultReason result) {
   return "rejected";
 }
 
-// "CT Image Storage (1.2.840.10008.5.1.4.1.1.2)"; a UID DCMTK has no name for stands alone.
-std::string uid_text(const char* uid) {
-  const char* name = dcmFindNameOfUID(uid, nullptr);
-  return name == nullptr ? std::string(uid) : std::string(name) + " (" + uid + ")";
-}
-
 constexpr Uint16 kOutOfResources = 0xA700;
 constexpr Uint16 kSopClassNotSupported = 0x0122;
 constexpr Uint16 kResponderFailed = 0xC211;
@@ -60,6 +52,12 @@ constexpr Uint16 kPending = 0xFF00;
 constexpr Uint16 kCancelled = 0xFE00;
 
 }  // namespace
+
+// "CT Image Storage (1.2.840.10008.5.1.4.1.1.2)"; a UID DCMTK has no name for stands alone.
+std::string uid_text(const char* uid) {
+  const char* name = dcmFindNameOfUID(uid, nullptr);
+  return name == nullptr ? std::string(uid) : std::string(name) + " (" + uid + ")";
+}
 
 void notify(const EventObserver& observer, const AssociationEvent& event) {
   if (!observer) return;
@@ -395,143 +393,6 @@ OFCondition AssociationHandler::handle_commitment(T_DIMSE_N_ActionRQ& request, T
        summarize(report) + (sent.good() ? fmt::format("; reported on the same association, answered {:#06x}", status)
                                         : "; the report could not be sent: " + describe(sent)));
   return sent;
-}
-
-OFCondition AssociationHandler::receive_dataset(T_DIMSE_DataSetType announced, T_ASC_PresentationContextID context,
-                                                std::unique_ptr<DcmDataset>& dataset) {
-  if (announced == DIMSE_DATASET_NULL) return EC_Normal;
-  DcmDataset* raw = nullptr;
-  const auto cond = receiveDIMSEDataset(&context, &raw);
-  dataset.reset(raw);
-  return cond;
-}
-
-namespace {
-
-// Error Comment (0000,0902) is at most 64 characters (LO).
-std::unique_ptr<DcmDataset> status_detail(const MppsOutcome& outcome) {
-  if (outcome.status == 0) return nullptr;
-  auto detail = std::make_unique<DcmDataset>();
-  detail->putAndInsertString(DcmTagKey(0x0000, 0x0902), outcome.error_comment.substr(0, 64).c_str());
-  if (outcome.error_id != 0) detail->putAndInsertUint16(DcmTagKey(0x0000, 0x0903), outcome.error_id);
-  return detail;
-}
-
-// N-CREATE-RSP and N-SET-RSP have the same fields; neither carries an attribute list back.
-template <typename Response>
-void fill_response(Response& rsp, DIC_US message_id, const char* sop_class, const std::string& sop_instance,
-                   Uint16 status) {
-  rsp.MessageIDBeingRespondedTo = message_id;
-  rsp.DimseStatus = status;
-  rsp.DataSetType = DIMSE_DATASET_NULL;
-  OFStandard::strlcpy(rsp.AffectedSOPClassUID, sop_class, sizeof rsp.AffectedSOPClassUID);
-  OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, sop_instance.c_str(), sizeof rsp.AffectedSOPInstanceUID);
-}
-
-// "2 series, 3 instances; series 1.2.3: 1 (1.2.3.1); series 1.2.4: 2 (1.2.4.1, 1.2.4.2)". Each
-// series lists its first instance UIDs; the observer gets them all.
-std::string performed(const PerformedProcedureStep& step) {
-  constexpr std::size_t kListed = 20;
-  std::string text = fmt::format("{} series, {} instances", step.series.size(), step.instance_count());
-  for (const auto& series : step.series) {
-    text += fmt::format("; series {}: {}", series.series_instance_uid, series.instances.size());
-    for (std::size_t i = 0; i < series.instances.size() && i < kListed; ++i) {
-      text += i == 0 ? " (" : ", ";
-      text += series.instances[i].sop_instance_uid;
-    }
-    if (series.instances.size() > kListed) text += fmt::format(", and {} more", series.instances.size() - kListed);
-    if (!series.instances.empty()) text += ")";
-  }
-  return text;
-}
-
-}  // namespace
-
-void AssociationHandler::report_mpps(const char* verb, const std::string& uid, const MppsOutcome& outcome) {
-  if (outcome.status != 0) {
-    ++counters_.mpps_refused;
-    spdlog::warn("dicom: MPPS {} of {} from {} answered {:#06x}: {}", verb, uid, calling_ae_, outcome.status,
-                 outcome.error_comment);
-    emit(AssociationEvent::Kind::mpps,
-         fmt::format("{} of {} refused with {:#06x}: {}", verb, uid, outcome.status, outcome.error_comment));
-    return;
-  }
-  const auto& step = *outcome.step;
-  std::string change(to_string(step.status));
-  if (outcome.previous) change = std::string(to_string(*outcome.previous)) + " -> " + change;
-  std::string why = step.discontinuation_reason.empty() ? "" : " (" + step.discontinuation_reason + ")";
-  emit(AssociationEvent::Kind::mpps,
-       fmt::format("{} of {}: {}{}; PPS ID {}, accession {}, patient {}; {}", verb, uid, change, why,
-                   step.performed_procedure_step_id, step.accession_number, step.patient_id, performed(step)));
-  if (!config_.mpps_observer) return;
-  try {
-    config_.mpps_observer(step);
-  } catch (const std::exception& e) {
-    spdlog::error("dicom: the MPPS observer failed on {}: {}", uid, e.what());
-  }
-}
-
-// PS3.4 F.7.2.1: the step is created IN PROGRESS; without an Affected SOP Instance UID in the
-// request the archive gives it one and says which in the response.
-OFCondition AssociationHandler::handle_mpps_create(T_DIMSE_N_CreateRQ& request, T_ASC_PresentationContextID context) {
-  std::unique_ptr<DcmDataset> attributes;
-  if (auto cond = receive_dataset(request.DataSetType, context, attributes); cond.bad()) return cond;
-  std::string uid;
-  if ((request.opts & O_NCREATE_AFFECTEDSOPINSTANCEUID) != 0U) uid = request.AffectedSOPInstanceUID;
-  if (uid.empty()) {
-    std::array<char, 65> buffer{};
-    uid = dcmGenerateUniqueIdentifier(buffer.data(), SITE_INSTANCE_UID_ROOT);
-  }
-  MppsOutcome outcome;
-  if (OFString(request.AffectedSOPClassUID) != kMppsSopClassUid.data()) {
-    outcome.status = STATUS_N_NoSuchSOPClass;
-    outcome.error_comment = std::string("N-CREATE for ") + uid_text(request.AffectedSOPClassUID) + " is not served";
-  } else {
-    auto parsed = parse_mpps_create(attributes.get());
-    if (parsed.status != 0) {
-      outcome.status = parsed.status;
-      outcome.error_comment = parsed.error;
-    } else {
-      parsed.step.sop_instance_uid = uid;
-      parsed.step.calling_ae = calling_ae_;
-      outcome = mpps_.create(std::move(parsed.step), parsed.requested_status);
-    }
-  }
-  if (outcome.status == 0) ++counters_.mpps_created;
-  report_mpps("N-CREATE", uid, outcome);
-
-  T_DIMSE_Message response{};
-  response.CommandField = DIMSE_N_CREATE_RSP;
-  fill_response(response.msg.NCreateRSP, request.MessageID, request.AffectedSOPClassUID, uid, outcome.status);
-  response.msg.NCreateRSP.opts = O_NCREATE_AFFECTEDSOPCLASSUID | O_NCREATE_AFFECTEDSOPINSTANCEUID;
-  const auto detail = status_detail(outcome);
-  return sendDIMSEMessage(context, &response, nullptr, detail.get());
-}
-
-// PS3.4 F.7.2.2: changes while IN PROGRESS; COMPLETED and DISCONTINUED are final.
-OFCondition AssociationHandler::handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_PresentationContextID context) {
-  std::unique_ptr<DcmDataset> modifications;
-  if (auto cond = receive_dataset(request.DataSetType, context, modifications); cond.bad()) return cond;
-  const std::string uid = request.RequestedSOPInstanceUID;
-  MppsOutcome outcome;
-  if (OFString(request.RequestedSOPClassUID) != kMppsSopClassUid.data()) {
-    outcome.status = STATUS_N_NoSuchSOPClass;
-    outcome.error_comment = std::string("N-SET for ") + uid_text(request.RequestedSOPClassUID) + " is not served";
-  } else if (!modifications) {
-    outcome.status = STATUS_N_MissingAttribute;
-    outcome.error_comment = "the N-SET carries no modification list";
-  } else {
-    outcome = mpps_.set(uid, parse_mpps_set(*modifications));
-  }
-  if (outcome.status == 0) ++counters_.mpps_updated;
-  report_mpps("N-SET", uid, outcome);
-
-  T_DIMSE_Message response{};
-  response.CommandField = DIMSE_N_SET_RSP;
-  fill_response(response.msg.NSetRSP, request.MessageID, request.RequestedSOPClassUID, uid, outcome.status);
-  response.msg.NSetRSP.opts = O_NSET_AFFECTEDSOPCLASSUID | O_NSET_AFFECTEDSOPINSTANCEUID;
-  const auto detail = status_detail(outcome);
-  return sendDIMSEMessage(context, &response, nullptr, detail.get());
 }
 
 // Called as each PDV of a data set arrives: the digest takes in what has reached the file, so

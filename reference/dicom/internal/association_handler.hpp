@@ -1,5 +1,6 @@
 // One accepted association, run to its end on a service thread: DCMTK's DcmThreadSCP with
 // radloop's policy (exact called AE title) and every step reported as an AssociationEvent.
+// The MPPS handlers are in mpps_service.cpp.
 #pragma once
 
 #include <dcmtk/config/osconfig.h>
@@ -104,6 +105,9 @@ class AssociationHandler : public DcmThreadSCP {
   std::string called_ae_;
   std::string peer_;
 };
+
+// "CT Image Storage (1.2.840.10008.5.1.4.1.1.2)"; a UID DCMTK has no name for stands alone.
+std::string uid_text(const char* uid);
 
 // Notifies an observer, logging (not propagating) what it throws.
 void notify(const EventObserver& observer, const AssociationEvent& event);
