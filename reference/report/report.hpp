@@ -1,4 +1,4 @@
-// One report record, whatever it arrived as (ORU^R01 now; DICOM SR and encapsulated PDF next):
+// One report record, whatever it arrived as (ORU^R01, DICOM SR, encapsulated PDF):
 // who and what it is about, its status, and its text in headed sections, addenda kept apart.
 #pragma once
 
@@ -25,6 +25,14 @@ struct CodedFinding {
   std::string system;
 };
 
+// A document kept as it came (an encapsulated PDF): no text is guessed from it.
+struct Attachment {
+  std::string mime_type;
+  std::string title;
+  std::string bytes;
+  std::string digest;  // XXH3-128 of the bytes, lowercase hex
+};
+
 struct Report {
   Status status = Status::unknown;
   std::string patient_id;
@@ -46,6 +54,7 @@ struct Report {
   std::vector<CodedFinding> coded;
   std::vector<std::string> abnormal_flags;  // OBX-8 values, each once
   bool critical = false;                    // a panic flag (AA, HH, LL) on any observation
+  std::vector<Attachment> attachments;
 
   // The readable text: "FINDINGS:\n...\n\nIMPRESSION:\n...", addenda last.
   [[nodiscard]] std::string narrative() const;
