@@ -26,20 +26,32 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  echo "setup: all ${#packages[@]} packages present"
-  exit 0
-fi
+# Node.js runs the FHIR validator from npm; a machine that already has node and npm (from
+# Debian or elsewhere) keeps them.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 sudo=()
 if ((EUID != 0)); then sudo=(sudo); fi
 
-echo "setup: installing ${#missing[@]} missing package(s): ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# The package enables a service on 4242/8042 that nothing here needs; leave those ports free.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet orthanc 2>/dev/null; then
-  "${sudo[@]}" systemctl disable --now orthanc || true
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+else
+  echo "setup: installing ${#missing[@]} missing package(s): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The package enables a service on 4242/8042 that nothing here needs; leave those ports free.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet orthanc 2>/dev/null; then
+    "${sudo[@]}" systemctl disable --now orthanc || true
+  fi
+fi
+
+# npm peers, pinned, into build/npm (shared by every preset): the FHIR R4 validator.
+cd "$(dirname "$0")/.."
+if [[ ! -f build/npm/node_modules/fhir/package.json ]]; then
+  echo "setup: installing the npm peers into build/npm"
+  mkdir -p build/npm
+  npm install --prefix build/npm --no-audit --no-fund --loglevel=error fhir@4.12.0
 fi
 echo "setup: done"

@@ -4,6 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 namespace radloop::fhir {
@@ -136,6 +143,42 @@ TEST(DiagnosticReport, CarriesStatusConclusionAndTheNarrative) {
   const auto from_pdf = diagnostic_report(pdf, "dr5", "p1");
   EXPECT_EQ(from_pdf["presentedForm"][0]["contentType"], "application/pdf");
   EXPECT_EQ(decode64(from_pdf["presentedForm"][0]["data"]), "%PDF-1.4 ...");
+}
+
+// An independent check: the `fhir` npm package (installed by ci/setup.sh into build/npm) validates
+// each resource against the R4 definitions.
+TEST(FhirValidator, FindsEveryResourceValid) {
+  report::Report r;
+  r.status = report::Status::final_;
+  r.accession = "ACC1";
+  r.procedure_text = "CT CHEST";
+  r.observation_time = "20260315100000";
+  r.sections = {{"Findings", "Clear lungs."}, {"Impression", "Normal."}};
+  r.addenda = {{"Addendum", "Rib fracture."}};
+  const std::vector<json> resources{
+      patient({"MRN1", "GENERAL", "DOE^JANE", "19700412", "F"}, "p1"),
+      service_request({"P1", "F1", "ACC1", "SC", "71250", "CPT4", "CT CHEST", "202603150930"}, "sr1", "p1"),
+      imaging_study({instance("1.2.3.1", "1", "1.2.3.1.1", "1")}, "is1", "p1", "sr1"), imaging_study({}, "is2", "p1"),
+      diagnostic_report(r, "dr1", "p1", "is1")};
+  const auto dir = std::filesystem::temp_directory_path() / ("radloop-fhir-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string command =
+      "NODE_PATH='" RADLOOP_SOURCE_DIR "/build/npm/node_modules' node '" RADLOOP_SOURCE_DIR "/tests/fhir/validate.js'";
+  for (std::size_t i = 0; i < resources.size(); ++i) {
+    const auto file = dir / (std::to_string(i) + ".json");
+    std::ofstream(file) << resources[i].dump(2);
+    command += " '" + file.string() + "'";
+  }
+  std::string output;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) output += buffer.data();
+  const int status = ::pclose(pipe);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), static_cast<long>(resources.size())) << output;
+  EXPECT_EQ(output.find("INVALID"), std::string::npos) << output;
 }
 
 }  // namespace
