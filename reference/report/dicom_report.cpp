@@ -7,6 +7,8 @@
 #include <array>
 #include <cctype>
 
+#include "reference/core/hex.hpp"
+
 namespace radloop::report {
 namespace {
 
@@ -51,13 +53,7 @@ void collect(const dicom::SrItem& item, std::string& text, Report& r) {
 std::string hex_digest(const std::string& bytes) {
   XXH128_canonical_t canonical{};
   XXH128_canonicalFromHash(&canonical, XXH3_128bits(bytes.data(), bytes.size()));
-  static constexpr std::string_view hex = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char b : canonical.digest) {
-    out += hex[b >> 4U];
-    out += hex[b & 0x0FU];
-  }
-  return out;
+  return to_hex(canonical.digest, sizeof canonical.digest);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <memory>
 
+#include "reference/core/hex.hpp"
+
 namespace radloop::dicom::internal {
 namespace {
 
@@ -29,13 +31,7 @@ struct Fd {
 std::string hex_of(XXH3_state_t* state) {
   XXH128_canonical_t canonical{};
   XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state));
-  static constexpr std::string_view hex = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char byte : canonical.digest) {
-    out += hex[byte >> 4U];
-    out += hex[byte & 0x0FU];
-  }
-  return out;
+  return to_hex(canonical.digest, sizeof canonical.digest);
 }
 
 unsigned little_endian(std::string_view bytes, std::size_t at, std::size_t width) {

@@ -51,6 +51,16 @@ dicom::InstanceRecord instance(std::string series, std::string series_number, st
   return r;
 }
 
+report::Report final_report_with_sections() {
+  report::Report r;
+  r.status = report::Status::final_;
+  r.accession = "ACC1";
+  r.procedure_text = "CT CHEST";
+  r.observation_time = "20260315100000";
+  r.sections = {{"Findings", "Clear lungs."}, {"Impression", "Normal."}};
+  return r;
+}
+
 TEST(Base64, EncodesTheRfc4648Vectors) {
   EXPECT_EQ(base64(""), "");
   EXPECT_EQ(base64("f"), "Zg==");
@@ -115,12 +125,7 @@ TEST(ImagingStudy, ListsSeriesAndInstancesInOrderWithDicomCodes) {
 }
 
 TEST(DiagnosticReport, CarriesStatusConclusionAndTheNarrative) {
-  report::Report r;
-  r.status = report::Status::final_;
-  r.accession = "ACC1";
-  r.procedure_text = "CT CHEST";
-  r.observation_time = "20260315100000";
-  r.sections = {{"Findings", "Clear lungs."}, {"Impression", "Normal."}};
+  auto r = final_report_with_sections();
   auto d = diagnostic_report(r, "dr1", "p1", "is1");
   EXPECT_EQ(d["status"], "final");
   EXPECT_EQ(d["code"]["coding"][0]["system"], "http://loinc.org");
@@ -148,12 +153,7 @@ TEST(DiagnosticReport, CarriesStatusConclusionAndTheNarrative) {
 // An independent check: the `fhir` npm package (installed by ci/setup.sh into build/npm) validates
 // each resource against the R4 definitions.
 TEST(FhirValidator, FindsEveryResourceValid) {
-  report::Report r;
-  r.status = report::Status::final_;
-  r.accession = "ACC1";
-  r.procedure_text = "CT CHEST";
-  r.observation_time = "20260315100000";
-  r.sections = {{"Findings", "Clear lungs."}, {"Impression", "Normal."}};
+  auto r = final_report_with_sections();
   r.addenda = {{"Addendum", "Rib fracture."}};
   const std::vector<json> resources{
       patient({"MRN1", "GENERAL", "DOE^JANE", "19700412", "F"}, "p1"),
