@@ -1,0 +1,75 @@
+// The delivery rules of the outbox, apart from where it is kept: per destination, messages go
+// out in the order they were queued; a failure is retried with backoff under the same control
+// ID; after too many attempts or too long, a message is dead-lettered with an alert, and the
+// next one behind it may go. The store keeps the same fields durably.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace radloop::pipeline {
+
+using Clock = std::chrono::system_clock;
+
+struct OutboxPolicy {
+  std::chrono::milliseconds first_retry{1000};
+  double backoff = 2.0;  // each retry waits this much longer than the last
+  std::chrono::milliseconds max_delay{60'000};
+  unsigned max_attempts = 10;      // dead-lettered after this many failed attempts
+  std::chrono::hours max_age{24};  // or when the message is older than this
+};
+
+struct OutboundMessage {
+  enum class State : std::uint8_t { queued, delivered, dead };
+  std::uint64_t sequence = 0;  // the order of queueing, across destinations
+  std::string destination;
+  std::string control_id;  // kept on every retry: the receiver can tell a retry from a new message
+  std::string payload;
+  Clock::time_point queued_at;
+  Clock::time_point next_attempt;
+  unsigned attempts = 0;
+  State state = State::queued;
+  std::string last_error;
+};
+
+// What the outbox wants known: a dead letter, named with its destination and the last error.
+struct OutboxAlert {
+  std::uint64_t sequence = 0;
+  std::string destination;
+  std::string control_id;
+  std::string reason;
+};
+
+class Outbox {
+ public:
+  explicit Outbox(OutboxPolicy policy = {}) : policy_(policy) {}
+
+  std::uint64_t enqueue(const std::string& destination, const std::string& control_id, std::string payload,
+                        Clock::time_point now);
+  // The message to send now for each destination: the head of its queue, if its time has come.
+  [[nodiscard]] std::vector<OutboundMessage> due(Clock::time_point now) const;
+  // The receiver acknowledged it (AA, or CA in enhanced mode).
+  void delivered(std::uint64_t sequence);
+  // It failed (no answer, AE/AR, a closed connection): retried later, or dead-lettered.
+  std::optional<OutboxAlert> failed(std::uint64_t sequence, const std::string& error, Clock::time_point now);
+
+  [[nodiscard]] std::size_t queued(const std::string& destination) const;
+  [[nodiscard]] const std::vector<OutboundMessage>& dead_letters() const { return dead_; }
+  // The wait before attempt number `attempt` (1 = the first retry).
+  [[nodiscard]] std::chrono::milliseconds delay_before(unsigned attempt) const;
+
+ private:
+  OutboundMessage* head_with(std::uint64_t sequence);
+
+  OutboxPolicy policy_;
+  std::uint64_t next_sequence_ = 1;
+  std::map<std::string, std::deque<OutboundMessage>> queues_;  // by destination, in order
+  std::vector<OutboundMessage> dead_;
+};
+
+}  // namespace radloop::pipeline

@@ -1,0 +1,88 @@
+// The outbox's delivery rules: order per destination, backoff under one control ID, dead letters
+// with an alert, and the queue moving on after one.
+#include "reference/pipeline/outbox.hpp"
+
+#include <gtest/gtest.h>
+
+namespace radloop::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Clock::time_point t0 = Clock::time_point{} + 1'000'000h;
+
+TEST(Outbox, DeliversEachDestinationInOrderOneAtATime) {
+  Outbox box;
+  const auto a1 = box.enqueue("EHR", "C1", "first", t0);
+  const auto a2 = box.enqueue("EHR", "C2", "second", t0);
+  const auto b1 = box.enqueue("BILLING", "C3", "other", t0);
+  auto due = box.due(t0);
+  ASSERT_EQ(due.size(), 2U);  // the head of each destination, never the second for EHR
+  EXPECT_EQ(due[0].sequence, a1);
+  EXPECT_EQ(due[1].sequence, b1);
+  box.delivered(a1);
+  due = box.due(t0);
+  ASSERT_EQ(due.size(), 2U);
+  EXPECT_EQ(due[0].sequence, a2);
+  box.delivered(a2);
+  box.delivered(b1);
+  EXPECT_TRUE(box.due(t0).empty());
+  EXPECT_EQ(box.queued("EHR"), 0U);
+}
+
+TEST(Outbox, RetriesWithBackoffUnderTheSameControlIdAndHoldsWhatIsBehind) {
+  Outbox box({1000ms, 2.0, 5000ms, 10, 24h});
+  const auto first = box.enqueue("EHR", "C1", "report", t0);
+  box.enqueue("EHR", "C2", "next", t0);
+  EXPECT_FALSE(box.failed(first, "no ACK within 30 s", t0));
+  EXPECT_TRUE(box.due(t0 + 999ms).empty());  // waiting 1 s, and C2 waits behind it
+  auto due = box.due(t0 + 1000ms);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].control_id, "C1");
+  EXPECT_EQ(due[0].attempts, 1U);
+  EXPECT_EQ(due[0].last_error, "no ACK within 30 s");
+  EXPECT_EQ(box.delay_before(1), 1000ms);
+  EXPECT_EQ(box.delay_before(2), 2000ms);
+  EXPECT_EQ(box.delay_before(3), 4000ms);
+  EXPECT_EQ(box.delay_before(4), 5000ms);  // capped
+}
+
+TEST(Outbox, DeadLettersAfterTheAttemptsAndLetsTheNextGo) {
+  Outbox box({10ms, 2.0, 1000ms, 3, 24h});
+  const auto stuck = box.enqueue("EHR", "C1", "report", t0);
+  const auto next = box.enqueue("EHR", "C2", "next", t0);
+  auto now = t0;
+  EXPECT_FALSE(box.failed(stuck, "AE", now));
+  EXPECT_FALSE(box.failed(stuck, "AE", now += 1s));
+  const auto alert = box.failed(stuck, "AR: unknown patient", now += 1s);
+  ASSERT_TRUE(alert);
+  EXPECT_EQ(alert->control_id, "C1");
+  EXPECT_EQ(alert->reason, "gave up after 3 attempts; last error: AR: unknown patient");
+  ASSERT_EQ(box.dead_letters().size(), 1U);
+  EXPECT_EQ(box.dead_letters()[0].state, OutboundMessage::State::dead);
+  const auto due = box.due(now);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].sequence, next);
+}
+
+TEST(Outbox, DeadLettersWhatIsTooOld) {
+  Outbox box({10ms, 2.0, 1000ms, 100, 1h});
+  const auto old = box.enqueue("EHR", "C1", "report", t0);
+  EXPECT_FALSE(box.failed(old, "refused", t0 + 59min));
+  const auto alert = box.failed(old, "refused", t0 + 61min);
+  ASSERT_TRUE(alert);
+  EXPECT_EQ(alert->reason, "older than the maximum age after 2 attempts; last error: refused");
+  EXPECT_EQ(box.queued("EHR"), 0U);
+}
+
+TEST(Outbox, IgnoresAnAnswerForAMessageThatIsNotAtTheHead) {
+  Outbox box;
+  box.enqueue("EHR", "C1", "a", t0);
+  const auto second = box.enqueue("EHR", "C2", "b", t0);
+  box.delivered(second);  // not sent yet: a stray answer changes nothing
+  EXPECT_FALSE(box.failed(second, "AE", t0));
+  EXPECT_EQ(box.queued("EHR"), 2U);
+}
+
+}  // namespace
+}  // namespace radloop::pipeline
