@@ -1,0 +1,117 @@
+// Prometheus text for the pipeline's counters (see metrics.hpp).
+#include "reference/portal/metrics.hpp"
+
+#include <set>
+
+namespace radloop::portal {
+namespace {
+
+std::string escaped(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Sample> pipeline_samples(const pipeline::PipelineStats& s) {
+  const std::string hl7 = "radloop_hl7_messages_total";
+  const std::string hl7_help = "HL7 messages answered, by the acknowledgement they got";
+  const std::string stored = "radloop_dicom_instances_total";
+  const std::string stored_help = "C-STORE requests, by what became of the instance";
+  return {
+      {hl7, hl7_help, "counter", {{"outcome", "accepted"}}, s.hl7_accepted},
+      {hl7, hl7_help, "counter", {{"outcome", "duplicate"}}, s.hl7_duplicates},
+      {hl7, hl7_help, "counter", {{"outcome", "rejected"}}, s.hl7_rejected},
+      {hl7, hl7_help, "counter", {{"outcome", "error"}}, s.hl7_errors},
+      {hl7, hl7_help, "counter", {{"outcome", "invalid"}}, s.hl7_invalid},
+      {"radloop_mllp_connections_total", "MLLP connections accepted", "counter", {}, s.mllp.connections_accepted},
+      {"radloop_mllp_bytes_discarded_total",
+       "Bytes seen outside any MLLP frame",
+       "counter",
+       {},
+       s.mllp.bytes_discarded},
+      {"radloop_dicom_associations_total",
+       "DICOM associations, accepted or rejected",
+       "counter",
+       {{"outcome", "accepted"}},
+       s.dicom.associations_accepted},
+      {"radloop_dicom_associations_total",
+       "DICOM associations, accepted or rejected",
+       "counter",
+       {{"outcome", "rejected"}},
+       s.dicom.associations_rejected},
+      {stored, stored_help, "counter", {{"outcome", "stored"}}, s.dicom.instances_stored},
+      {stored, stored_help, "counter", {{"outcome", "duplicate"}}, s.dicom.duplicates},
+      {stored, stored_help, "counter", {{"outcome", "conflict"}}, s.dicom.conflicts},
+      {stored, stored_help, "counter", {{"outcome", "failed"}}, s.dicom.store_failures},
+      {"radloop_dicom_contexts_rejected_total",
+       "Presentation contexts refused",
+       "counter",
+       {},
+       s.dicom.contexts_rejected},
+      {"radloop_dicom_mpps_total",
+       "MPPS requests, by outcome",
+       "counter",
+       {{"outcome", "created"}},
+       s.dicom.mpps_created},
+      {"radloop_dicom_mpps_total",
+       "MPPS requests, by outcome",
+       "counter",
+       {{"outcome", "updated"}},
+       s.dicom.mpps_updated},
+      {"radloop_dicom_mpps_total",
+       "MPPS requests, by outcome",
+       "counter",
+       {{"outcome", "refused"}},
+       s.dicom.mpps_refused},
+      {"radloop_dicom_commitment_failed_references_total",
+       "Storage commitment references reported as failed",
+       "counter",
+       {},
+       s.dicom.commitment_failed_refs},
+  };
+}
+
+std::string prometheus_text(const std::vector<Sample>& samples) {
+  std::string out;
+  std::set<std::string> described;
+  for (const auto& s : samples) {
+    if (described.insert(s.name).second) {
+      for (const auto& [kind, text] : {std::pair{"# HELP ", &s.help}, std::pair{"# TYPE ", &s.type}}) {
+        out += kind;
+        out += s.name;
+        out += ' ';
+        out += *text;
+        out += '\n';
+      }
+    }
+    out += s.name;
+    if (!s.labels.empty()) {
+      out += '{';
+      for (std::size_t i = 0; i < s.labels.size(); ++i) {
+        if (i > 0) out += ',';
+        out += s.labels[i].first;
+        out += "=\"";
+        out += escaped(s.labels[i].second);
+        out += '"';
+      }
+      out += '}';
+    }
+    out += ' ';
+    out += std::to_string(s.value);
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace radloop::portal
