@@ -121,6 +121,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def dcmtk_storescp(radloop_cli, out, *options: str):
+    """DCMTK's storescp (AE DCMTKSCP) writing into `out` for the block; yields its port once it
+    answers a C-ECHO (it cannot report an ephemeral port, and needs a moment to listen)."""
+    from conftest import peer
+
+    port = _free_port()
+    scp = subprocess.Popen([peer("storescp"), *options, "-aet", "DCMTKSCP", "-od", str(out), str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            echo = subprocess.run([str(radloop_cli), "sim", "modality", "echo", "--port", str(port), "--called-ae",
+                                   "DCMTKSCP"], capture_output=True, text=True, timeout=60)
+            if echo.returncode == 0:
+                break
+            time.sleep(0.05)
+        yield port
+    finally:
+        scp.terminate()
+        scp.wait(timeout=30)
+
+
 def test_cli_sim_modality_sends_an_exam_with_a_fault_and_logs_the_truth(radloop_cli, tmp_path):
     events = tmp_path / "events.jsonl"
     with cli_pipeline(radloop_cli, "--storage-dir", str(tmp_path / "storage")) as daemon:
@@ -152,56 +174,28 @@ def test_cli_sim_modality_reports_a_refused_exam_with_exit_1(radloop_cli, tmp_pa
 
 
 def test_cli_sim_modality_sends_to_dcmtk_storescp(radloop_cli, tmp_path):
-    from conftest import peer
-
-    port = _free_port()
     out = tmp_path / "received"
     out.mkdir()
     # +xa: storescp takes compressed syntaxes too (by default it refuses them).
-    scp = subprocess.Popen([peer("storescp"), "+xa", "-aet", "DCMTKSCP", "-od", str(out), str(port)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            echo = subprocess.run([str(radloop_cli), "sim", "modality", "echo", "--port", str(port), "--called-ae",
-                                   "DCMTKSCP"], capture_output=True, text=True, timeout=60)
-            if echo.returncode == 0:
-                break
-            time.sleep(0.05)
+    with dcmtk_storescp(radloop_cli, out, "+xa") as port:
         sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", str(port), "--called-ae",
                                "DCMTKSCP", "--modality", "MR", "--series", "2", "--instances", "2",
                                "--transfer-syntax", "jpeg-ls", "--fault", "no_mpps"],
                               capture_output=True, text=True, timeout=120)
-    finally:
-        scp.terminate()
-        scp.wait(timeout=30)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert len(list(out.iterdir())) == 4
 
 
 def test_cli_sim_modality_deals_instances_round_robin_to_storescp(radloop_cli, tmp_path):
     """Three concurrent associations, instances dealt out in turn; the event log names each one's."""
-    from conftest import peer
-
-    port = _free_port()
     out = tmp_path / "received"
     out.mkdir()
     events = tmp_path / "events.jsonl"
-    scp = subprocess.Popen([peer("storescp"), "-aet", "DCMTKSCP", "-od", str(out), str(port)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            echo = subprocess.run([str(radloop_cli), "sim", "modality", "echo", "--port", str(port), "--called-ae",
-                                   "DCMTKSCP"], capture_output=True, text=True, timeout=60)
-            if echo.returncode == 0:
-                break
-            time.sleep(0.05)
+    with dcmtk_storescp(radloop_cli, out) as port:
         sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", str(port), "--called-ae",
                                "DCMTKSCP", "--instances", "6", "--associations", "3", "--split", "round_robin",
                                "--fault", "no_mpps", "--events", str(events)],
                               capture_output=True, text=True, timeout=120)
-    finally:
-        scp.terminate()
-        scp.wait(timeout=30)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert len(list(out.iterdir())) == 6
     log = [json.loads(line) for line in events.read_text().splitlines()]
