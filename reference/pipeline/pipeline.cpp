@@ -75,7 +75,7 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
   // Durable before acknowledged: the ACK is built only after the log commit returned.
   auto logged =
       store_->log_inbound(store::InboundMessage{msh.sending_application() + "^" + msh.sending_facility(),
-                                                msh.control_id(), type.name(), message.payload, message.peer});
+                                                msh.control_id(), type.name(), message.payload, message.peer, ""});
   if (!logged) {
     ++errors_;
     spdlog::error("pipeline: could not keep {} from {}: {}", msh.control_id(), message.peer, logged.error().message());

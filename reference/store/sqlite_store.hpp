@@ -1,15 +1,29 @@
 // The embedded default store: one SQLite file, WAL journal, synchronous=FULL, versioned schema.
+// Writes from concurrent callers are group-committed by one writer thread: each caller's work
+// runs in its own savepoint of a shared transaction, so one failing unit does not undo another,
+// and the batch costs one flush.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "reference/store/store.hpp"
 
-struct sqlite3;
-
 namespace radloop::store {
+
+namespace internal {
+class Db;
+}
+
+struct StoreStats {
+  std::uint64_t commits = 0;  // transactions, each one flush
+  std::uint64_t units = 0;    // units of work committed or failed
+  std::uint64_t largest_batch = 0;
+};
 
 class SqliteStore final : public Store {
  public:
@@ -17,22 +31,31 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
   ~SqliteStore() override;
 
-  Result<LoggedMessage> log_inbound(const InboundMessage& message) override;
-  Result<std::optional<InboundMessage>> find_inbound(const std::string& sender, const std::string& control_id) override;
-  Result<std::int64_t> count_inbound() override;
+  Result<void> write(Work work) override;
+  Result<void> read(Work work) override;
 
   [[nodiscard]] int schema_version() const { return schema_version_; }
+  [[nodiscard]] StoreStats stats() const;
 
  private:
-  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  struct Job;
+  explicit SqliteStore(std::string path);
   Result<void> migrate();
-  Result<void> exec(const char* sql);
-  [[nodiscard]] Error failure(const std::string& what) const;
+  void committer();
 
-  sqlite3* db_;
   std::string path_;
   int schema_version_ = 0;
-  std::mutex mutex_;  // one connection, used by many server threads
+  std::unique_ptr<internal::Db> writer_;
+  std::unique_ptr<internal::Db> reader_;  // a second connection for a file: reads do not wait on flushes
+  std::mutex writer_mutex_;
+  std::mutex reader_mutex_;
+
+  mutable std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::deque<Job*> queue_;
+  bool stopping_ = false;
+  StoreStats stats_;
+  std::thread thread_;
 };
 
 }  // namespace radloop::store

@@ -1,0 +1,721 @@
+// The store's queries over SQLite, and its schema migrations.
+#include "reference/store/internal/sqlite_tx.hpp"
+
+#include <sqlite3.h>
+
+#include <variant>
+
+namespace radloop::store::internal {
+namespace {
+
+// A WHERE clause built from the filter fields that are set.
+class Where {
+ public:
+  void eq(const char* column, const std::string& value) {
+    if (!value.empty()) add(column, " = ?", value);
+  }
+  void eq(const char* column, std::int64_t value) {
+    if (value != 0) add(column, " = ?", value);
+  }
+  void cmp(const char* column, const char* op, const std::string& value) {
+    if (!value.empty()) add(column, op, value);
+  }
+  void raw(const char* condition) {
+    sql_ += " AND ";
+    sql_ += condition;
+  }
+  // "<select> WHERE 1=1 <conditions> <tail>" prepared and bound.
+  Result<Stmt> prepare(Db& db, const std::string& select, const std::string& tail, int limit) const {
+    auto stmt = db.prepare(select + " WHERE 1=1" + sql_ + " " + tail + " LIMIT ?");
+    if (!stmt) return stmt;
+    int index = 0;
+    for (const auto& arg : args_) {
+      std::visit([&](const auto& v) { stmt->bind(++index, v); }, arg);
+    }
+    stmt->bind(++index, static_cast<std::int64_t>(limit > 0 ? limit : -1));
+    return stmt;
+  }
+
+ private:
+  void add(const char* column, const char* op, std::variant<std::string, std::int64_t> value) {
+    sql_ += " AND ";
+    sql_ += column;
+    sql_ += op;
+    args_.push_back(std::move(value));
+  }
+  std::string sql_;
+  std::vector<std::variant<std::string, std::int64_t>> args_;
+};
+
+// Collects every row of a prepared query through `read`.
+template <typename T, typename F>
+Result<std::vector<T>> collect(Db& db, Result<Stmt> stmt, F read, const char* what) {
+  if (!stmt) return stmt.error();
+  std::vector<T> out;
+  for (;;) {
+    const int rc = stmt->step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return db.failure(what);
+    out.push_back(read(*stmt));
+  }
+}
+
+constexpr const char* kOrderColumns =
+    "SELECT id, placer, filler, accession, patient_mrn, patient_issuer, procedure_code, procedure_system, "
+    "procedure_text, modality, scheduled, station_ae, referring, status, study_uid, collision, updated_at FROM orders";
+
+OrderRecord order_from(const Stmt& s) {
+  OrderRecord o;
+  o.id = s.integer(0);
+  o.placer = s.text(1);
+  o.filler = s.text(2);
+  o.accession = s.text(3);
+  o.patient_mrn = s.text(4);
+  o.patient_issuer = s.text(5);
+  o.procedure_code = s.text(6);
+  o.procedure_system = s.text(7);
+  o.procedure_text = s.text(8);
+  o.modality = s.text(9);
+  o.scheduled = s.text(10);
+  o.station_ae = s.text(11);
+  o.referring = s.text(12);
+  o.status = s.text(13);
+  o.study_uid = s.text(14);
+  o.collision = s.integer(15) != 0;
+  o.updated_at = s.integer(16);
+  return o;
+}
+
+constexpr const char* kPatientColumns =
+    "SELECT mrn, issuer, name, birth_date, sex, merged_into_mrn, merged_into_issuer, updated_at FROM patient";
+
+PatientRecord patient_from(const Stmt& s) {
+  return PatientRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.integer(7)};
+}
+
+constexpr const char* kInstanceColumns =
+    "SELECT patient_id, issuer, patient_name, birth_date, sex, accession, study_uid, series_uid, sop_uid, sop_class, "
+    "modality, study_date, study_time, study_id, study_description, referring, series_number, series_description, "
+    "instance_number, transfer_syntax, file_path, size_bytes, digest, calling_ae FROM instance";
+
+dicom::InstanceRecord instance_from(const Stmt& s) {
+  dicom::InstanceRecord r;
+  r.patient_id = s.text(0);
+  r.issuer_of_patient_id = s.text(1);
+  r.patient_name = s.text(2);
+  r.patient_birth_date = s.text(3);
+  r.patient_sex = s.text(4);
+  r.accession_number = s.text(5);
+  r.study_instance_uid = s.text(6);
+  r.series_instance_uid = s.text(7);
+  r.sop_instance_uid = s.text(8);
+  r.sop_class_uid = s.text(9);
+  r.modality = s.text(10);
+  r.study_date = s.text(11);
+  r.study_time = s.text(12);
+  r.study_id = s.text(13);
+  r.study_description = s.text(14);
+  r.referring_physician = s.text(15);
+  r.series_number = s.text(16);
+  r.series_description = s.text(17);
+  r.instance_number = s.text(18);
+  r.transfer_syntax_uid = s.text(19);
+  r.file_path = s.text(20);
+  r.size_bytes = static_cast<std::uint64_t>(s.integer(21));
+  r.dataset_digest = s.text(22);
+  r.calling_ae = s.text(23);
+  return r;
+}
+
+constexpr const char* kStudyColumns =
+    "SELECT study_uid, patient_mrn, patient_issuer, patient_name, accession, modality, study_date, study_time, "
+    "description, source, state, reason, order_id, received_at, updated_at FROM study";
+
+StudyRecord study_from(const Stmt& s) {
+  StudyRecord r;
+  r.study_uid = s.text(0);
+  r.patient_mrn = s.text(1);
+  r.patient_issuer = s.text(2);
+  r.patient_name = s.text(3);
+  r.accession = s.text(4);
+  r.modality = s.text(5);
+  r.study_date = s.text(6);
+  r.study_time = s.text(7);
+  r.description = s.text(8);
+  r.source = s.text(9);
+  r.state = study_state_from(s.text(10)).value_or(StudyRecord::State::pending);
+  r.reason = s.text(11);
+  r.order_id = s.integer(12);
+  r.received_at = s.integer(13);
+  r.updated_at = s.integer(14);
+  return r;
+}
+
+constexpr const char* kReportColumns =
+    "SELECT id, order_id, accession, patient_mrn, patient_issuer, version, status, kind, control_id, body, "
+    "received_at FROM report";
+
+ReportRecord report_from(const Stmt& s) {
+  return ReportRecord{s.integer(0), s.integer(1), s.text(2), s.text(3),  s.text(4),   static_cast<int>(s.integer(5)),
+                      s.text(6),    s.text(7),    s.text(8), s.text(9), s.integer(10)};
+}
+
+constexpr const char* kReviewColumns =
+    "SELECT id, kind, subject, reason, explanation, evidence, candidates, state, order_id, opened_at, closed_at "
+    "FROM review_item";
+
+ReviewRecord review_from(const Stmt& s) {
+  ReviewRecord r;
+  r.id = s.integer(0);
+  r.kind = s.text(1);
+  r.subject = s.text(2);
+  r.reason = s.text(3);
+  r.explanation = s.text(4);
+  r.evidence = s.text(5);
+  r.candidates = s.text(6);
+  r.state = review_state_from(s.text(7)).value_or(ReviewRecord::State::open);
+  r.order_id = s.text(8);
+  r.opened_at = s.integer(9);
+  r.closed_at = s.integer(10);
+  return r;
+}
+
+constexpr const char* kOutboxColumns =
+    "SELECT seq, destination, control_id, payload, subject, queued_at, next_attempt, attempts, state, last_error, "
+    "delivered_at FROM outbox";
+
+OutboxRecord outbound_from(const Stmt& s) {
+  OutboxRecord r;
+  r.sequence = s.integer(0);
+  r.destination = s.text(1);
+  r.control_id = s.text(2);
+  r.payload = s.text(3);
+  r.subject = s.text(4);
+  r.queued_at = s.integer(5);
+  r.next_attempt = s.integer(6);
+  r.attempts = static_cast<int>(s.integer(7));
+  const auto state = s.text(8);
+  r.state = state == "delivered" ? OutboxRecord::State::delivered
+            : state == "dead"    ? OutboxRecord::State::dead
+                                 : OutboxRecord::State::queued;
+  r.last_error = s.text(9);
+  r.delivered_at = s.integer(10);
+  return r;
+}
+
+}  // namespace
+
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> kMigrations = {
+      // 1: the inbound message log.
+      R"sql(
+      CREATE TABLE inbound_message (
+        id           INTEGER PRIMARY KEY,
+        received_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        sender       TEXT NOT NULL,
+        control_id   TEXT NOT NULL,
+        message_type TEXT NOT NULL,
+        peer         TEXT NOT NULL,
+        raw          BLOB NOT NULL,
+        UNIQUE (sender, control_id)
+      );
+    )sql",
+      // 2: the pipeline's entities.
+      R"sql(
+      ALTER TABLE inbound_message ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+      CREATE TABLE patient (
+        mrn TEXT NOT NULL, issuer TEXT NOT NULL, name TEXT NOT NULL, birth_date TEXT NOT NULL, sex TEXT NOT NULL,
+        merged_into_mrn TEXT NOT NULL DEFAULT '', merged_into_issuer TEXT NOT NULL DEFAULT '',
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (mrn, issuer)
+      );
+      CREATE INDEX patient_name ON patient (name);
+      CREATE TABLE orders (
+        id INTEGER PRIMARY KEY,
+        placer TEXT NOT NULL, filler TEXT NOT NULL, accession TEXT NOT NULL,
+        patient_mrn TEXT NOT NULL, patient_issuer TEXT NOT NULL,
+        procedure_code TEXT NOT NULL, procedure_system TEXT NOT NULL, procedure_text TEXT NOT NULL,
+        modality TEXT NOT NULL, scheduled TEXT NOT NULL, station_ae TEXT NOT NULL, referring TEXT NOT NULL,
+        status TEXT NOT NULL, study_uid TEXT NOT NULL, collision INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX orders_placer ON orders (placer) WHERE placer <> '';
+      CREATE INDEX orders_accession ON orders (accession);
+      CREATE INDEX orders_patient ON orders (patient_mrn, patient_issuer);
+      CREATE INDEX orders_study ON orders (study_uid) WHERE study_uid <> '';
+      CREATE TABLE order_history (
+        order_id INTEGER NOT NULL REFERENCES orders (id), at INTEGER NOT NULL, status TEXT NOT NULL,
+        detail TEXT NOT NULL
+      );
+      CREATE INDEX order_history_order ON order_history (order_id);
+      CREATE TABLE study (
+        study_uid TEXT PRIMARY KEY, patient_mrn TEXT NOT NULL, patient_issuer TEXT NOT NULL,
+        patient_name TEXT NOT NULL, accession TEXT NOT NULL, modality TEXT NOT NULL, study_date TEXT NOT NULL,
+        study_time TEXT NOT NULL, description TEXT NOT NULL, source TEXT NOT NULL, state TEXT NOT NULL,
+        reason TEXT NOT NULL, order_id INTEGER NOT NULL, received_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX study_accession ON study (accession);
+      CREATE INDEX study_patient ON study (patient_mrn, patient_issuer);
+      CREATE INDEX study_state ON study (state);
+      CREATE TABLE instance (
+        sop_uid TEXT PRIMARY KEY, study_uid TEXT NOT NULL, series_uid TEXT NOT NULL, sop_class TEXT NOT NULL,
+        patient_id TEXT NOT NULL, issuer TEXT NOT NULL, patient_name TEXT NOT NULL, birth_date TEXT NOT NULL,
+        sex TEXT NOT NULL, accession TEXT NOT NULL, modality TEXT NOT NULL, study_date TEXT NOT NULL,
+        study_time TEXT NOT NULL, study_id TEXT NOT NULL, study_description TEXT NOT NULL, referring TEXT NOT NULL,
+        series_number TEXT NOT NULL, series_description TEXT NOT NULL, instance_number TEXT NOT NULL,
+        transfer_syntax TEXT NOT NULL, file_path TEXT NOT NULL, size_bytes INTEGER NOT NULL, digest TEXT NOT NULL,
+        calling_ae TEXT NOT NULL
+      );
+      CREATE INDEX instance_study ON instance (study_uid, series_uid);
+      CREATE TABLE report (
+        id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, accession TEXT NOT NULL, patient_mrn TEXT NOT NULL,
+        patient_issuer TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL, kind TEXT NOT NULL,
+        control_id TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL
+      );
+      CREATE INDEX report_accession ON report (accession);
+      CREATE INDEX report_order ON report (order_id);
+      CREATE TABLE review_item (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, reason TEXT NOT NULL,
+        explanation TEXT NOT NULL, evidence TEXT NOT NULL, candidates TEXT NOT NULL, state TEXT NOT NULL,
+        order_id TEXT NOT NULL, opened_at INTEGER NOT NULL, closed_at INTEGER NOT NULL
+      );
+      CREATE INDEX review_state ON review_item (state);
+      CREATE INDEX review_subject ON review_item (subject);
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        subject TEXT NOT NULL, detail TEXT NOT NULL
+      );
+      CREATE INDEX audit_subject ON audit (subject);
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY, destination TEXT NOT NULL, control_id TEXT NOT NULL, payload BLOB NOT NULL,
+        subject TEXT NOT NULL, queued_at INTEGER NOT NULL, next_attempt INTEGER NOT NULL, attempts INTEGER NOT NULL,
+        state TEXT NOT NULL, last_error TEXT NOT NULL, delivered_at INTEGER NOT NULL
+      );
+      CREATE INDEX outbox_state ON outbox (state, destination, seq);
+      CREATE INDEX outbox_subject ON outbox (subject);
+      CREATE TABLE landing (
+        accession TEXT NOT NULL, stage TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (accession, stage)
+      );
+    )sql",
+  };
+  return kMigrations;
+}
+
+Result<void> SqliteTx::writable(const char* what) const {
+  if (!read_only_) return {};
+  return Error{Errc::store_failed, db_.path(), std::string(what) + " inside a read-only unit of work"};
+}
+
+Result<LoggedMessage> SqliteTx::log_inbound(const InboundMessage& message) {
+  if (auto w = writable("logging a message"); !w) return w.error();
+  auto insert = db_.prepare(
+      "INSERT INTO inbound_message (sender, control_id, message_type, peer, raw, outcome) VALUES (?,?,?,?,?,?) "
+      "ON CONFLICT (sender, control_id) DO NOTHING RETURNING id");
+  if (!insert) return insert.error();
+  insert->bind_all(message.sender, message.control_id, message.message_type, message.peer, message.raw,
+                   message.outcome);
+  const int rc = insert->step();
+  if (rc == SQLITE_ROW) return LoggedMessage{insert->integer(0), false};
+  if (rc != SQLITE_DONE) return db_.failure("logging the inbound message");
+  // No row returned: the conflict clause fired, the message is already durable.
+  auto existing = db_.prepare("SELECT id FROM inbound_message WHERE sender = ? AND control_id = ?");
+  if (!existing) return existing.error();
+  existing->bind_all(message.sender, message.control_id);
+  if (existing->step() != SQLITE_ROW) return db_.failure("finding the earlier copy of a duplicate");
+  return LoggedMessage{existing->integer(0), true};
+}
+
+Result<void> SqliteTx::set_inbound_outcome(std::int64_t id, const std::string& outcome) {
+  if (auto w = writable("recording an outcome"); !w) return w;
+  auto update = db_.prepare("UPDATE inbound_message SET outcome = ? WHERE id = ?");
+  if (!update) return update.error();
+  update->bind_all(outcome, id);
+  return db_.run(*update, "recording what a message did");
+}
+
+Result<std::optional<InboundMessage>> SqliteTx::find_inbound(const std::string& sender,
+                                                             const std::string& control_id) {
+  auto query = db_.prepare(
+      "SELECT sender, control_id, message_type, raw, peer, outcome FROM inbound_message "
+      "WHERE sender = ? AND control_id = ?");
+  if (!query) return query.error();
+  query->bind_all(sender, control_id);
+  const int rc = query->step();
+  if (rc == SQLITE_DONE) return std::optional<InboundMessage>{};
+  if (rc != SQLITE_ROW) return db_.failure("looking up an inbound message");
+  return std::optional<InboundMessage>{InboundMessage{query->text(0), query->text(1), query->text(2), query->text(3),
+                                                      query->text(4), query->text(5)}};
+}
+
+Result<void> SqliteTx::put_patient(const PatientRecord& p) {
+  if (auto w = writable("saving a patient"); !w) return w;
+  auto upsert = db_.prepare(
+      "INSERT INTO patient (mrn, issuer, name, birth_date, sex, merged_into_mrn, merged_into_issuer, updated_at) "
+      "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (mrn, issuer) DO UPDATE SET name = excluded.name, "
+      "birth_date = excluded.birth_date, sex = excluded.sex, merged_into_mrn = excluded.merged_into_mrn, "
+      "merged_into_issuer = excluded.merged_into_issuer, updated_at = excluded.updated_at");
+  if (!upsert) return upsert.error();
+  upsert->bind_all(p.mrn, p.issuer, p.name, p.birth_date, p.sex, p.merged_into_mrn, p.merged_into_issuer,
+                   p.updated_at);
+  return db_.run(*upsert, "saving a patient");
+}
+
+Result<std::optional<PatientRecord>> SqliteTx::find_patient(const std::string& mrn, const std::string& issuer) {
+  auto query = db_.prepare(std::string(kPatientColumns) + " WHERE mrn = ? AND issuer = ?");
+  if (!query) return query.error();
+  query->bind_all(mrn, issuer);
+  const int rc = query->step();
+  if (rc == SQLITE_DONE) return std::optional<PatientRecord>{};
+  if (rc != SQLITE_ROW) return db_.failure("finding a patient");
+  return std::optional<PatientRecord>{patient_from(*query)};
+}
+
+Result<std::vector<PatientRecord>> SqliteTx::patients(const std::string& mrn, const std::string& name_prefix,
+                                                      int limit) {
+  Where where;
+  where.eq("mrn", mrn);
+  if (!name_prefix.empty()) where.cmp("name", " LIKE ? ESCAPE '!'", name_prefix + "%");
+  return collect<PatientRecord>(db_, where.prepare(db_, kPatientColumns, "ORDER BY mrn, issuer", limit),
+                                patient_from, "searching patients");
+}
+
+Result<MergeCounts> SqliteTx::merge_patient(const PatientRecord& merged, const PatientRecord& survivor) {
+  if (auto w = writable("merging patients"); !w) return w.error();
+  MergeCounts counts;
+  const auto move = [&](const char* sql, std::int64_t& count) -> Result<void> {
+    auto stmt = db_.prepare(sql);
+    if (!stmt) return stmt.error();
+    stmt->bind_all(survivor.mrn, survivor.issuer, merged.mrn, merged.issuer);
+    if (auto r = db_.run(*stmt, "moving records to the surviving patient"); !r) return r;
+    count = db_.changes();
+    return {};
+  };
+  std::int64_t instances = 0;
+  if (auto r = move("UPDATE orders SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
+                    counts.orders);
+      !r)
+    return r.error();
+  if (auto r = move("UPDATE study SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
+                    counts.studies);
+      !r)
+    return r.error();
+  if (auto r = move("UPDATE report SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
+                    counts.reports);
+      !r)
+    return r.error();
+  if (auto r = move("UPDATE instance SET patient_id = ?, issuer = ? WHERE patient_id = ? AND issuer = ?", instances);
+      !r)
+    return r.error();
+  auto retired = merged;
+  retired.merged_into_mrn = survivor.mrn;
+  retired.merged_into_issuer = survivor.issuer;
+  if (auto r = put_patient(retired); !r) return r.error();
+  if (auto r = put_patient(survivor); !r) return r.error();
+  return counts;
+}
+
+Result<void> SqliteTx::put_order(OrderRecord& o, const std::string& detail) {
+  if (auto w = writable("saving an order"); !w) return w;
+  std::string previous_status;
+  if (o.id != 0) {
+    auto before = find_order(o.id);
+    if (!before) return before.error();
+    if (before->has_value()) previous_status = (*before)->status;
+  }
+  if (o.id == 0 || previous_status.empty()) {
+    auto insert = db_.prepare(
+        "INSERT INTO orders (placer, filler, accession, patient_mrn, patient_issuer, procedure_code, "
+        "procedure_system, procedure_text, modality, scheduled, station_ae, referring, status, study_uid, collision, "
+        "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!insert) return insert.error();
+    insert->bind_all(o.placer, o.filler, o.accession, o.patient_mrn, o.patient_issuer, o.procedure_code,
+                     o.procedure_system, o.procedure_text, o.modality, o.scheduled, o.station_ae, o.referring,
+                     o.status, o.study_uid, static_cast<std::int64_t>(o.collision), o.updated_at);
+    if (auto r = db_.run(*insert, "adding an order"); !r) return r;
+    o.id = db_.last_insert_id();
+  } else {
+    auto update = db_.prepare(
+        "UPDATE orders SET placer = ?, filler = ?, accession = ?, patient_mrn = ?, patient_issuer = ?, "
+        "procedure_code = ?, procedure_system = ?, procedure_text = ?, modality = ?, scheduled = ?, station_ae = ?, "
+        "referring = ?, status = ?, study_uid = ?, collision = ?, updated_at = ? WHERE id = ?");
+    if (!update) return update.error();
+    update->bind_all(o.placer, o.filler, o.accession, o.patient_mrn, o.patient_issuer, o.procedure_code,
+                     o.procedure_system, o.procedure_text, o.modality, o.scheduled, o.station_ae, o.referring,
+                     o.status, o.study_uid, static_cast<std::int64_t>(o.collision), o.updated_at, o.id);
+    if (auto r = db_.run(*update, "updating an order"); !r) return r;
+  }
+  if (previous_status == o.status) return {};
+  auto history = db_.prepare("INSERT INTO order_history (order_id, at, status, detail) VALUES (?,?,?,?)");
+  if (!history) return history.error();
+  history->bind_all(o.id, o.updated_at, o.status, detail);
+  return db_.run(*history, "recording an order's history");
+}
+
+Result<std::optional<OrderRecord>> SqliteTx::find_order(std::int64_t id) {
+  auto query = db_.prepare(std::string(kOrderColumns) + " WHERE id = ?");
+  if (!query) return query.error();
+  query->bind(1, id);
+  const int rc = query->step();
+  if (rc == SQLITE_DONE) return std::optional<OrderRecord>{};
+  if (rc != SQLITE_ROW) return db_.failure("finding an order");
+  return std::optional<OrderRecord>{order_from(*query)};
+}
+
+Result<std::vector<OrderRecord>> SqliteTx::orders(const OrderFilter& f) {
+  Where where;
+  where.eq("accession", f.accession);
+  where.eq("placer", f.placer);
+  where.eq("patient_mrn", f.patient_mrn);
+  where.eq("patient_issuer", f.patient_issuer);
+  where.eq("status", f.status);
+  where.eq("study_uid", f.study_uid);
+  if (f.open_only) where.raw("status IN ('NW', 'SC', 'IP')");
+  return collect<OrderRecord>(db_, where.prepare(db_, kOrderColumns, "ORDER BY id", f.limit), order_from,
+                              "searching orders");
+}
+
+Result<std::vector<OrderHistoryRecord>> SqliteTx::order_history(std::int64_t id) {
+  auto query = db_.prepare("SELECT at, status, detail FROM order_history WHERE order_id = ? ORDER BY rowid");
+  if (!query) return query.error();
+  query->bind(1, id);
+  std::vector<OrderHistoryRecord> out;
+  for (int rc = query->step(); rc != SQLITE_DONE; rc = query->step()) {
+    if (rc != SQLITE_ROW) return db_.failure("reading an order's history");
+    out.push_back({query->integer(0), query->text(1), query->text(2)});
+  }
+  return out;
+}
+
+Result<bool> SqliteTx::put_instance(const dicom::InstanceRecord& r) {
+  if (auto w = writable("indexing an instance"); !w) return w.error();
+  auto insert = db_.prepare(
+      "INSERT INTO instance (patient_id, issuer, patient_name, birth_date, sex, accession, study_uid, series_uid, "
+      "sop_uid, sop_class, modality, study_date, study_time, study_id, study_description, referring, series_number, "
+      "series_description, instance_number, transfer_syntax, file_path, size_bytes, digest, calling_ae) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sop_uid) DO NOTHING");
+  if (!insert) return insert.error();
+  insert->bind_all(r.patient_id, r.issuer_of_patient_id, r.patient_name, r.patient_birth_date, r.patient_sex,
+                   r.accession_number, r.study_instance_uid, r.series_instance_uid, r.sop_instance_uid,
+                   r.sop_class_uid, r.modality, r.study_date, r.study_time, r.study_id, r.study_description,
+                   r.referring_physician, r.series_number, r.series_description, r.instance_number,
+                   r.transfer_syntax_uid, r.file_path, static_cast<std::int64_t>(r.size_bytes), r.dataset_digest,
+                   r.calling_ae);
+  if (auto run = db_.run(*insert, "indexing an instance"); !run) return run.error();
+  return db_.changes() > 0;
+}
+
+Result<std::vector<dicom::InstanceRecord>> SqliteTx::instances(const std::string& study_uid,
+                                                               const std::string& series_uid,
+                                                               const std::string& sop_uid) {
+  Where where;
+  where.eq("study_uid", study_uid);
+  where.eq("series_uid", series_uid);
+  where.eq("sop_uid", sop_uid);
+  return collect<dicom::InstanceRecord>(
+      db_,
+      where.prepare(db_, kInstanceColumns,
+                    "ORDER BY series_uid, CAST(instance_number AS INTEGER), sop_uid", 100000),
+      instance_from, "listing instances");
+}
+
+Result<void> SqliteTx::put_study(const StudyRecord& s) {
+  if (auto w = writable("saving a study"); !w) return w;
+  auto upsert = db_.prepare(
+      "INSERT INTO study (study_uid, patient_mrn, patient_issuer, patient_name, accession, modality, study_date, "
+      "study_time, description, source, state, reason, order_id, received_at, updated_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (study_uid) DO UPDATE SET "
+      "patient_mrn = excluded.patient_mrn, patient_issuer = excluded.patient_issuer, "
+      "patient_name = excluded.patient_name, accession = excluded.accession, modality = excluded.modality, "
+      "study_date = excluded.study_date, study_time = excluded.study_time, description = excluded.description, "
+      "source = excluded.source, state = excluded.state, reason = excluded.reason, order_id = excluded.order_id, "
+      "updated_at = excluded.updated_at");
+  if (!upsert) return upsert.error();
+  upsert->bind_all(s.study_uid, s.patient_mrn, s.patient_issuer, s.patient_name, s.accession, s.modality, s.study_date,
+                   s.study_time, s.description, s.source, std::string(to_string(s.state)), s.reason, s.order_id,
+                   s.received_at, s.updated_at);
+  return db_.run(*upsert, "saving a study");
+}
+
+Result<std::vector<StudyRecord>> SqliteTx::studies(const StudyFilter& f) {
+  Where where;
+  where.eq("study_uid", f.study_uid);
+  where.eq("accession", f.accession);
+  where.eq("patient_mrn", f.patient_mrn);
+  where.eq("patient_issuer", f.patient_issuer);
+  where.cmp("study_date", " >= ?", f.date_from);
+  where.cmp("study_date", " <= ?", f.date_to);
+  if (f.state) where.eq("state", std::string(to_string(*f.state)));
+  where.eq("order_id", f.order_id);
+  return collect<StudyRecord>(db_, where.prepare(db_, kStudyColumns, "ORDER BY received_at, study_uid", f.limit),
+                              study_from, "searching studies");
+}
+
+Result<void> SqliteTx::put_report(ReportRecord& r) {
+  if (auto w = writable("saving a report"); !w) return w;
+  if (r.id == 0) {
+    auto version = db_.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM report WHERE accession = ?");
+    if (!version) return version.error();
+    version->bind(1, r.accession);
+    if (version->step() != SQLITE_ROW) return db_.failure("numbering a report version");
+    r.version = static_cast<int>(version->integer(0));
+    auto insert = db_.prepare(
+        "INSERT INTO report (order_id, accession, patient_mrn, patient_issuer, version, status, kind, control_id, "
+        "body, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    if (!insert) return insert.error();
+    insert->bind_all(r.order_id, r.accession, r.patient_mrn, r.patient_issuer, r.version, r.status, r.kind,
+                     r.control_id, r.body, r.received_at);
+    if (auto run = db_.run(*insert, "adding a report"); !run) return run;
+    r.id = db_.last_insert_id();
+    return {};
+  }
+  auto update = db_.prepare(
+      "UPDATE report SET order_id = ?, accession = ?, patient_mrn = ?, patient_issuer = ?, status = ?, body = ? "
+      "WHERE id = ?");
+  if (!update) return update.error();
+  update->bind_all(r.order_id, r.accession, r.patient_mrn, r.patient_issuer, r.status, r.body, r.id);
+  return db_.run(*update, "updating a report");
+}
+
+Result<std::vector<ReportRecord>> SqliteTx::reports(const ReportFilter& f) {
+  Where where;
+  where.eq("id", f.id);
+  where.eq("accession", f.accession);
+  where.eq("patient_mrn", f.patient_mrn);
+  where.eq("status", f.status);
+  where.eq("order_id", f.order_id);
+  return collect<ReportRecord>(db_, where.prepare(db_, kReportColumns, "ORDER BY id", f.limit), report_from,
+                               "searching reports");
+}
+
+Result<void> SqliteTx::put_review(ReviewRecord& item) {
+  if (auto w = writable("saving a review item"); !w) return w;
+  const std::string state(to_string(item.state));
+  if (item.id == 0) {
+    auto insert = db_.prepare(
+        "INSERT INTO review_item (kind, subject, reason, explanation, evidence, candidates, state, order_id, "
+        "opened_at, closed_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    if (!insert) return insert.error();
+    insert->bind_all(item.kind, item.subject, item.reason, item.explanation, item.evidence, item.candidates, state,
+                     item.order_id, item.opened_at, item.closed_at);
+    if (auto run = db_.run(*insert, "opening a review item"); !run) return run;
+    item.id = db_.last_insert_id();
+    return {};
+  }
+  auto update = db_.prepare(
+      "UPDATE review_item SET reason = ?, explanation = ?, evidence = ?, candidates = ?, state = ?, order_id = ?, "
+      "closed_at = ? WHERE id = ?");
+  if (!update) return update.error();
+  update->bind_all(item.reason, item.explanation, item.evidence, item.candidates, state, item.order_id,
+                   item.closed_at, item.id);
+  return db_.run(*update, "updating a review item");
+}
+
+Result<std::optional<ReviewRecord>> SqliteTx::find_review(std::int64_t id) {
+  auto query = db_.prepare(std::string(kReviewColumns) + " WHERE id = ?");
+  if (!query) return query.error();
+  query->bind(1, id);
+  const int rc = query->step();
+  if (rc == SQLITE_DONE) return std::optional<ReviewRecord>{};
+  if (rc != SQLITE_ROW) return db_.failure("finding a review item");
+  return std::optional<ReviewRecord>{review_from(*query)};
+}
+
+Result<std::vector<ReviewRecord>> SqliteTx::reviews(std::optional<ReviewRecord::State> state,
+                                                    const std::string& subject, int limit) {
+  Where where;
+  if (state) where.eq("state", std::string(to_string(*state)));
+  where.eq("subject", subject);
+  return collect<ReviewRecord>(db_, where.prepare(db_, kReviewColumns, "ORDER BY id", limit), review_from,
+                               "listing review items");
+}
+
+Result<void> SqliteTx::add_audit(const AuditRecord& e) {
+  if (auto w = writable("auditing"); !w) return w;
+  auto insert = db_.prepare("INSERT INTO audit (at, actor, action, subject, detail) VALUES (?,?,?,?,?)");
+  if (!insert) return insert.error();
+  insert->bind_all(e.at, e.actor, e.action, e.subject, e.detail);
+  return db_.run(*insert, "writing the audit log");
+}
+
+Result<std::vector<AuditRecord>> SqliteTx::audit(const std::string& subject, int limit) {
+  Where where;
+  where.eq("subject", subject);
+  return collect<AuditRecord>(
+      db_, where.prepare(db_, "SELECT at, actor, action, subject, detail FROM audit", "ORDER BY id", limit),
+      [](const Stmt& s) { return AuditRecord{s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)}; },
+      "reading the audit log");
+}
+
+Result<void> SqliteTx::put_outbound(OutboxRecord& m) {
+  if (auto w = writable("queueing a message"); !w) return w;
+  const std::string state(to_string(m.state));
+  if (m.sequence == 0) {
+    auto insert = db_.prepare(
+        "INSERT INTO outbox (destination, control_id, payload, subject, queued_at, next_attempt, attempts, state, "
+        "last_error, delivered_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    if (!insert) return insert.error();
+    insert->bind_all(m.destination, m.control_id, m.payload, m.subject, m.queued_at, m.next_attempt, m.attempts,
+                     state, m.last_error, m.delivered_at);
+    if (auto run = db_.run(*insert, "queueing an outbound message"); !run) return run;
+    m.sequence = db_.last_insert_id();
+    return {};
+  }
+  auto update = db_.prepare(
+      "UPDATE outbox SET next_attempt = ?, attempts = ?, state = ?, last_error = ?, delivered_at = ? WHERE seq = ?");
+  if (!update) return update.error();
+  update->bind_all(m.next_attempt, m.attempts, state, m.last_error, m.delivered_at, m.sequence);
+  return db_.run(*update, "updating an outbound message");
+}
+
+Result<std::vector<OutboxRecord>> SqliteTx::outbound(std::optional<OutboxRecord::State> state,
+                                                     const std::string& subject, int limit) {
+  Where where;
+  if (state) where.eq("state", std::string(to_string(*state)));
+  where.eq("subject", subject);
+  return collect<OutboxRecord>(db_, where.prepare(db_, kOutboxColumns, "ORDER BY seq", limit), outbound_from,
+                               "listing the outbox");
+}
+
+Result<void> SqliteTx::mark_landing(const std::string& accession, const std::string& stage, Millis at) {
+  if (auto w = writable("marking a landing stage"); !w) return w;
+  if (accession.empty()) return {};
+  auto upsert = db_.prepare(
+      "INSERT INTO landing (accession, stage, at) VALUES (?,?,?) "
+      "ON CONFLICT (accession, stage) DO UPDATE SET at = min(at, excluded.at)");
+  if (!upsert) return upsert.error();
+  upsert->bind_all(accession, stage, at);
+  return db_.run(*upsert, "marking a landing stage");
+}
+
+Result<std::vector<LandingRecord>> SqliteTx::landing(const std::string& accession) {
+  auto query = db_.prepare("SELECT stage, at FROM landing WHERE accession = ? ORDER BY at, rowid");
+  if (!query) return query.error();
+  query->bind(1, accession);
+  std::vector<LandingRecord> out;
+  for (int rc = query->step(); rc != SQLITE_DONE; rc = query->step()) {
+    if (rc != SQLITE_ROW) return db_.failure("reading landing stages");
+    out.push_back({query->text(0), query->integer(1)});
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteTx::landing_accessions(int limit) {
+  Where where;
+  return collect<std::string>(
+      db_, where.prepare(db_, "SELECT accession FROM landing", "GROUP BY accession ORDER BY max(at) DESC", limit),
+      [](const Stmt& s) { return s.text(0); }, "listing landings");
+}
+
+Result<StoreCounts> SqliteTx::counts() {
+  auto query = db_.prepare(
+      "SELECT (SELECT count(*) FROM inbound_message), (SELECT count(*) FROM patient), (SELECT count(*) FROM orders), "
+      "(SELECT count(*) FROM study), (SELECT count(*) FROM instance), (SELECT count(*) FROM report), "
+      "(SELECT count(*) FROM review_item WHERE state = 'open'), "
+      "(SELECT count(*) FROM study WHERE state IN ('pending', 'review')), "
+      "(SELECT count(*) FROM outbox WHERE state = 'queued'), (SELECT count(*) FROM outbox WHERE state = 'dead')");
+  if (!query) return query.error();
+  if (query->step() != SQLITE_ROW) return db_.failure("counting");
+  return StoreCounts{query->integer(0), query->integer(1), query->integer(2), query->integer(3), query->integer(4),
+                     query->integer(5), query->integer(6), query->integer(7), query->integer(8), query->integer(9)};
+}
+
+}  // namespace radloop::store::internal
