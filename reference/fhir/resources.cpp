@@ -2,6 +2,8 @@
 // modalities, urn:ietf:rfc:3986 with urn:oid: for DICOM UIDs, LOINC for the report's code.
 #include "reference/fhir/resources.hpp"
 
+#include "reference/core/base64.hpp"
+
 #include <algorithm>
 #include <map>
 #include <string_view>
@@ -53,28 +55,6 @@ int number_or(const std::string& text, int fallback) {
 }
 
 }  // namespace
-
-std::string base64(const std::string& bytes) {
-  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const auto n = (static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U) |
-                   (static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U) |
-                   static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(n >> static_cast<unsigned>(shift)) & 0x3FU];
-  }
-  if (const auto rest = bytes.size() - i; rest > 0) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U;
-    if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U;
-    out += kAlphabet[(n >> 18U) & 0x3FU];
-    out += kAlphabet[(n >> 12U) & 0x3FU];
-    out += rest == 2 ? kAlphabet[(n >> 6U) & 0x3FU] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 std::string fhir_date_time(const std::string& dicom_or_hl7) {
   const std::string& v = dicom_or_hl7;
@@ -230,10 +210,10 @@ json diagnostic_report(const report::Report& report, const std::string& id, cons
   }
   json forms = json::array();
   if (const auto text = report.narrative(); !text.empty()) {
-    forms.push_back({{"contentType", "text/plain; charset=utf-8"}, {"data", base64(text)}, {"title", "Report"}});
+    forms.push_back({{"contentType", "text/plain; charset=utf-8"}, {"data", base64_encode(text)}, {"title", "Report"}});
   }
   for (const auto& a : report.attachments) {
-    forms.push_back({{"contentType", a.mime_type}, {"data", base64(a.bytes)}, {"title", a.title}});
+    forms.push_back({{"contentType", a.mime_type}, {"data", base64_encode(a.bytes)}, {"title", a.title}});
   }
   if (!forms.empty()) r["presentedForm"] = forms;
   return r;

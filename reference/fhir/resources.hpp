@@ -45,6 +45,4 @@ nlohmann::json imaging_study(const std::vector<dicom::InstanceRecord>& instances
 nlohmann::json diagnostic_report(const report::Report& report, const std::string& id, const std::string& patient_id,
                                  const std::string& imaging_study_id = {});
 
-std::string base64(const std::string& bytes);
-
 }  // namespace radloop::fhir

@@ -26,41 +26,58 @@ std::uint64_t ReviewQueue::open(const std::string& subject, const Decision& deci
   return item.id;
 }
 
-Result<ReviewItem> ReviewQueue::change(std::uint64_t id, ReviewItem::State from, ReviewItem::State to,
-                                       const std::string& order_id, const std::string& action,
+std::string_view to_string(Resolution::Action action) {
+  switch (action) {
+    case Resolution::Action::link: return "link";
+    case Resolution::Action::relink: return "relink";
+    case Resolution::Action::reject: return "reject";
+  }
+  return "unknown";
+}
+
+Result<ReviewItem::State> resolve_state(ReviewItem::State current, Resolution::Action action,
+                                        const std::string& where) {
+  using State = ReviewItem::State;
+  const State needs = action == Resolution::Action::relink ? State::linked : State::open;
+  if (current != needs) {
+    return Error{Errc::review_conflict, where,
+                 "it is " + std::string(to_string(current)) + ", and " + std::string(to_string(action)) + " needs it " +
+                     std::string(to_string(needs))};
+  }
+  return action == Resolution::Action::reject ? State::rejected : State::linked;
+}
+
+Result<ReviewItem> ReviewQueue::change(std::uint64_t id, Resolution::Action action, const std::string& order_id,
                                        const std::string& detail, const std::string& actor, Clock::time_point now) {
   std::lock_guard lock(mutex_);
+  const auto where = "review " + std::to_string(id);
   const auto found = items_.find(id);
-  if (found == items_.end()) return Error{Errc::review_not_found, "review " + std::to_string(id), "no such item"};
+  if (found == items_.end()) return Error{Errc::review_not_found, where, "no such item"};
   ReviewItem& item = found->second;
-  if (item.state != from) {
-    return Error{Errc::review_conflict, "review " + std::to_string(id),
-                 "it is " + std::string(to_string(item.state)) + ", and " + action + " needs it " +
-                     std::string(to_string(from))};
-  }
-  item.state = to;
+  auto next = resolve_state(item.state, action, where);
+  if (!next) return next.error();
+  item.state = *next;
   item.order_id = order_id;
-  audit_.push_back({now, actor, action, id, detail});
+  audit_.push_back({now, actor, std::string(to_string(action)), id, detail});
   return item;
 }
 
 Result<ReviewItem> ReviewQueue::link(std::uint64_t id, const std::string& order_id, const std::string& actor,
                                      Clock::time_point now) {
-  return change(id, ReviewItem::State::open, ReviewItem::State::linked, order_id, "link", "to order " + order_id, actor,
-                now);
+  return change(id, Resolution::Action::link, order_id, "to order " + order_id, actor, now);
 }
 
 Result<ReviewItem> ReviewQueue::relink(std::uint64_t id, const std::string& order_id, const std::string& actor,
                                        Clock::time_point now) {
   std::string previous;
   if (auto item = find(id); item.ok()) previous = item->order_id;
-  return change(id, ReviewItem::State::linked, ReviewItem::State::linked, order_id, "relink",
-                "from order " + previous + " to order " + order_id, actor, now);
+  return change(id, Resolution::Action::relink, order_id, "from order " + previous + " to order " + order_id, actor,
+                now);
 }
 
 Result<ReviewItem> ReviewQueue::reject(std::uint64_t id, const std::string& why, const std::string& actor,
                                        Clock::time_point now) {
-  return change(id, ReviewItem::State::open, ReviewItem::State::rejected, "", "reject", why, actor, now);
+  return change(id, Resolution::Action::reject, "", why, actor, now);
 }
 
 std::vector<ReviewItem> ReviewQueue::open_items() const {

@@ -30,6 +30,16 @@ struct ReviewItem {
 };
 std::string_view to_string(ReviewItem::State state);
 
+// What a person can do with an item: link an open item, relink a linked one to another order
+// (a correction), or reject an open one (a test image, a study for another site).
+struct Resolution {
+  enum class Action : std::uint8_t { link, relink, reject };
+};
+std::string_view to_string(Resolution::Action action);
+// The state an item in `current` moves to; review_conflict (at `where`) when the action does not
+// apply to an item in that state.
+Result<ReviewItem::State> resolve_state(ReviewItem::State current, Resolution::Action action, const std::string& where);
+
 struct AuditEntry {
   Clock::time_point at;
   std::string actor;
@@ -56,9 +66,8 @@ class ReviewQueue {
   [[nodiscard]] std::vector<AuditEntry> audit() const;
 
  private:
-  Result<ReviewItem> change(std::uint64_t id, ReviewItem::State from, ReviewItem::State to, const std::string& order_id,
-                            const std::string& action, const std::string& detail, const std::string& actor,
-                            Clock::time_point now);
+  Result<ReviewItem> change(std::uint64_t id, Resolution::Action action, const std::string& order_id,
+                            const std::string& detail, const std::string& actor, Clock::time_point now);
 
   mutable std::mutex mutex_;
   std::uint64_t next_id_ = 1;

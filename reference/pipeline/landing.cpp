@@ -32,6 +32,14 @@ std::string_view to_string(Stage stage) {
   return "unknown";
 }
 
+std::optional<Stage> stage_from(std::string_view name) {
+  for (std::size_t i = 0; i < kStages; ++i) {
+    const auto stage = static_cast<Stage>(i);
+    if (to_string(stage) == name) return stage;
+  }
+  return std::nullopt;
+}
+
 void LandingTracker::mark(const std::string& accession, Stage stage, Clock::time_point when) {
   std::lock_guard lock(mutex_);
   auto& landing = landings_[accession];

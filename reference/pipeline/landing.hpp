@@ -31,6 +31,7 @@ enum class Stage : std::uint8_t {
 };
 inline constexpr std::size_t kStages = 8;
 std::string_view to_string(Stage stage);
+std::optional<Stage> stage_from(std::string_view name);
 
 struct Landing {
   std::string accession;

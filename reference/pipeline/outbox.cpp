@@ -19,6 +19,11 @@ std::uint64_t Outbox::enqueue(const std::string& destination, const std::string&
   return next_sequence_ - 1;
 }
 
+void Outbox::restore(OutboundMessage message) {
+  next_sequence_ = std::max(next_sequence_, message.sequence + 1);
+  queues_[message.destination].push_back(std::move(message));
+}
+
 std::vector<OutboundMessage> Outbox::due(Clock::time_point now) const {
   std::vector<OutboundMessage> out;
   for (const auto& [destination, queue] : queues_) {

@@ -51,6 +51,9 @@ class Outbox {
 
   std::uint64_t enqueue(const std::string& destination, const std::string& control_id, std::string payload,
                         Clock::time_point now);
+  // Puts back a message kept elsewhere (the store) with its sequence, attempts and next attempt;
+  // messages must be restored in sequence order.
+  void restore(OutboundMessage message);
   // The message to send now for each destination: the head of its queue, if its time has come.
   [[nodiscard]] std::vector<OutboundMessage> due(Clock::time_point now) const;
   // The receiver acknowledged it (AA, or CA in enhanced mode).

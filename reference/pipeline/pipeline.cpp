@@ -1,17 +1,21 @@
-// Pipeline wiring: HL7 in over MLLP -> inbound log (durable) -> ACK; DICOM services alongside.
+// Pipeline wiring: HL7 over MLLP and DICOM in, each applied in one durable unit of work before it
+// is answered; the outbox drained to the RIS and the EHR; waiting items swept to review.
 #include "reference/pipeline/pipeline.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "reference/dicom/sr.hpp"
 #include "reference/hl7/ack.hpp"
 #include "reference/hl7/parser.hpp"
 #include "reference/hl7/segments.hpp"
 #include "reference/hl7/validate.hpp"
-#include "reference/store/sqlite_store.hpp"
+#include "reference/pipeline/store_worklist.hpp"
+#include "reference/report/dicom_report.hpp"
 
 namespace radloop::pipeline {
 namespace {
@@ -19,6 +23,24 @@ namespace {
 std::string hl7_timestamp() {
   return fmt::format("{:%Y%m%d%H%M%S}",
                      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+bool is_structured_report(const std::string& sop_class) { return sop_class.starts_with("1.2.840.10008.5.1.4.1.1.88."); }
+constexpr std::string_view kEncapsulatedPdf = "1.2.840.10008.5.1.4.1.1.104.1";
+
+// The report a stored document carries, if it is one; a document that cannot be read is still
+// indexed as an instance, and the log says why it gave no report.
+std::optional<report::Report> document_report(const dicom::InstanceRecord& instance) {
+  if (is_structured_report(instance.sop_class_uid)) {
+    auto sr = dicom::read_structured_report(instance.file_path);
+    if (sr) return report::report_from_sr(*sr);
+    spdlog::warn("pipeline: structured report {} gave no report: {}", instance.sop_instance_uid, sr.error().message());
+  } else if (instance.sop_class_uid == kEncapsulatedPdf) {
+    auto pdf = dicom::read_encapsulated_document(instance.file_path);
+    if (pdf) return report::report_from_pdf(*pdf);
+    spdlog::warn("pipeline: encapsulated PDF {} gave no report: {}", instance.sop_instance_uid, pdf.error().message());
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -29,7 +51,21 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   if (!store) return store.error();
   p->store_ = std::move(store).value();
 
-  auto dicom = dicom::Server::start(p->config_.dicom, p->config_.dicom_observer);
+  for (const auto& [name, destination] : {std::pair{kRis, p->config_.flows.ris}, {kEhr, p->config_.flows.ehr}}) {
+    if (!destination) continue;
+    p->deliveries_.push_back(std::make_unique<Delivery>(*p->store_, name, *destination, p->config_.outbox, nullptr));
+    p->deliveries_.back()->start();
+  }
+
+  auto dicom_config = p->config_.dicom;
+  dicom_config.order_source = std::make_shared<StoreWorklist>(*p->store_);
+  auto user_mpps = dicom_config.mpps_observer;
+  dicom_config.mpps_observer = [raw = p.get(), user_mpps](const dicom::PerformedProcedureStep& step) {
+    raw->on_performed_step(step);
+    if (user_mpps) user_mpps(step);
+  };
+  auto dicom = dicom::Server::start(dicom_config, p->config_.dicom_observer,
+                                    [raw = p.get()](const dicom::InstanceRecord& i) { return raw->on_instance(i); });
   if (!dicom) return dicom.error();
   p->dicom_ = std::move(dicom).value();
 
@@ -37,19 +73,48 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
       mllp::Server::start(p->config_.mllp, [raw = p.get()](const mllp::InboundMessage& m) { return raw->on_hl7(m); });
   if (!mllp) return mllp.error();
   p->mllp_ = std::move(mllp).value();
+  p->sweeper_ = std::thread([raw = p.get()] { raw->run_sweeper(); });
   return p;
 }
 
 Pipeline::~Pipeline() { stop(); }
 
 void Pipeline::stop() {
-  // Listeners first, so nothing new arrives while the store is still open.
+  // Listeners first, so nothing new arrives; then the workers that read the store.
   if (mllp_) mllp_->stop();
   if (dicom_) dicom_->stop();
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    stopping_ = true;
+  }
+  sweeper_wake_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+  for (auto& d : deliveries_) d->stop();
 }
 
 PipelineStats Pipeline::stats() const {
-  return PipelineStats{accepted_, duplicates_, rejected_, errors_, invalid_, mllp_->stats(), dicom_->stats()};
+  PipelineStats s;
+  s.hl7_accepted = accepted_;
+  s.hl7_duplicates = duplicates_;
+  s.hl7_rejected = rejected_;
+  s.hl7_errors = errors_;
+  s.hl7_invalid = invalid_;
+  s.hl7_refused = refused_;
+  s.instances_indexed = indexed_;
+  s.index_failures = index_failures_;
+  s.mllp = mllp_->stats();
+  s.dicom = dicom_->stats();
+  std::size_t i = 0;
+  for (const auto& [name, destination] : {std::pair{kRis, config_.flows.ris}, {kEhr, config_.flows.ehr}}) {
+    if (!destination) continue;
+    (std::string_view(name) == kRis ? s.ris : s.ehr) = deliveries_.at(i++)->stats();
+  }
+  s.store = store_->stats();
+  return s;
+}
+
+void Pipeline::wake_deliveries() {
+  for (auto& d : deliveries_) d->wake();
 }
 
 std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
@@ -72,24 +137,157 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
   if (msh.control_id().empty()) {
     return reject(Error{Errc::hl7_required_missing, "MSH-10", "the message control ID is empty"});
   }
-  // Durable before acknowledged: the ACK is built only after the log commit returned.
-  auto logged =
-      store_->log_inbound(store::InboundMessage{msh.sending_application() + "^" + msh.sending_facility(),
-                                                msh.control_id(), type.name(), message.payload, message.peer, ""});
-  if (!logged) {
-    ++errors_;
-    spdlog::error("pipeline: could not keep {} from {}: {}", msh.control_id(), message.peer, logged.error().message());
-    return hl7::build_ack(msg, hl7::Outcome::error, {hl7::to_issue(logged.error())}, ack).serialize();
-  }
-  if (logged->duplicate) ++duplicates_;
-  // Kept either way; a message that breaks its structure is answered AE with its problems.
   const auto issues = hl7::validate(msg);
-  if (!hl7::valid(issues)) {
+  const bool structurally_valid = hl7::valid(issues);
+  const auto& ris = config_.flows.ris_applications;
+  const bool from_ris = std::find(ris.begin(), ris.end(), msh.sending_application()) != ris.end();
+
+  // Durable before acknowledged: logging and applying commit together, and the ACK is built
+  // only after that commit returned. A duplicate is logged once and applied once.
+  bool duplicate = false;
+  Applied applied;
+  auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
+    auto logged =
+        tx.log_inbound(store::InboundMessage{msh.sending_application() + "^" + msh.sending_facility(), msh.control_id(),
+                                             type.name(), message.payload, message.peer, ""});
+    if (!logged) return logged.error();
+    duplicate = logged->duplicate;
+    if (duplicate) return {};
+    if (!structurally_valid) return tx.set_inbound_outcome(logged->id, "kept, not applied: its structure is broken");
+    Result<Applied> result = Applied{"kept; no flow applies to " + type.name(), std::nullopt, false};
+    if (type.code == "ADT") {
+      result = apply_adt(tx, msg, context_);
+    } else if (type.code == "ORM" || type.code == "OMI" || type.code == "OMG") {
+      result = apply_order(tx, msg, from_ris, context_);
+    } else if (type.code == "ORU") {
+      result = apply_oru(tx, msg, context_);
+    }
+    if (!result) return result.error();
+    applied = std::move(result).value();
+    return tx.set_inbound_outcome(logged->id,
+                                  applied.refusal ? "refused: " + applied.refusal->message() : applied.outcome);
+  });
+  if (!kept) {
+    ++errors_;
+    spdlog::error("pipeline: could not keep {} from {}: {}", msh.control_id(), message.peer, kept.error().message());
+    return hl7::build_ack(msg, hl7::Outcome::error, {hl7::to_issue(kept.error())}, ack).serialize();
+  }
+  if (duplicate) ++duplicates_;
+  if (applied.queued) wake_deliveries();
+  if (!structurally_valid) {
     ++invalid_;
     return hl7::build_ack(msg, hl7::Outcome::error, issues, ack).serialize();
   }
+  if (applied.refusal) {
+    ++refused_;
+    spdlog::warn("pipeline: {} from {} kept but not applied: {}", msh.control_id(), message.peer,
+                 applied.refusal->message());
+    return hl7::build_ack(msg, hl7::Outcome::error, {hl7::to_issue(*applied.refusal)}, ack).serialize();
+  }
   ++accepted_;
+  if (!applied.outcome.empty() && !duplicate)
+    spdlog::info("pipeline: {} {}: {}", type.name(), msh.control_id(), applied.outcome);
   return hl7::build_ack(msg, hl7::Outcome::accepted, {}, ack).serialize();
+}
+
+Result<void> Pipeline::on_instance(const dicom::InstanceRecord& instance) {
+  if (instance.outcome == dicom::InstanceRecord::Outcome::conflict) {
+    // Kept aside for a person to look at; the index keeps the copy that came first.
+    return {};
+  }
+  // Read before the unit of work, so the committer never waits on a file.
+  const auto document = document_report(instance);
+  Applied applied;
+  auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
+    auto result = apply_instance(tx, instance, document, context_);
+    if (!result) return result.error();
+    applied = std::move(result).value();
+    return {};
+  });
+  if (!kept) {
+    ++index_failures_;
+    return kept.error();
+  }
+  ++indexed_;
+  if (applied.queued) wake_deliveries();
+  return {};
+}
+
+void Pipeline::on_performed_step(const dicom::PerformedProcedureStep& step) {
+  Applied applied;
+  auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
+    auto result = apply_performed_step(tx, step, context_);
+    if (!result) return result.error();
+    applied = std::move(result).value();
+    return {};
+  });
+  if (!kept) {
+    spdlog::error("pipeline: performed step {} not applied: {}", step.sop_instance_uid, kept.error().message());
+    return;
+  }
+  spdlog::info("pipeline: {}", applied.outcome);
+  if (applied.queued) wake_deliveries();
+}
+
+Result<store::ReviewRecord> Pipeline::resolve(const Resolution& resolution) {
+  auto resolved =
+      store_->write_value<store::ReviewRecord>([&](store::Tx& tx) { return resolve_review(tx, resolution, context_); });
+  if (resolved) wake_deliveries();
+  return resolved;
+}
+
+Result<void> Pipeline::sweep() {
+  Applied applied;
+  auto swept = store_->write([&](store::Tx& tx) -> Result<void> {
+    auto result = sweep_pending(tx, context_);
+    if (!result) return result.error();
+    applied = std::move(result).value();
+    return {};
+  });
+  if (swept && !applied.outcome.empty()) spdlog::info("pipeline: {}", applied.outcome);
+  return swept;
+}
+
+void Pipeline::run_sweeper() {
+  std::unique_lock lock(sweeper_mutex_);
+  while (!stopping_) {
+    sweeper_wake_.wait_for(lock, config_.sweep_interval, [&] { return stopping_; });
+    if (stopping_) return;
+    lock.unlock();
+    if (auto r = sweep(); !r) spdlog::error("pipeline: sweep failed: {}", r.error().message());
+    lock.lock();
+  }
+}
+
+Result<void> Pipeline::load_landings(LandingTracker& tracker, const std::vector<std::string>& accessions) {
+  return store_->read([&](store::Tx& tx) -> Result<void> {
+    for (const auto& accession : accessions) {
+      auto stages = tx.landing(accession);
+      if (!stages) return stages.error();
+      for (const auto& s : *stages) {
+        if (auto stage = stage_from(s.stage)) {
+          tracker.mark(accession, *stage, Clock::time_point(std::chrono::milliseconds(s.at)));
+        }
+      }
+    }
+    return {};
+  });
+}
+
+Result<std::vector<LandingAlert>> Pipeline::alerts() {
+  auto accessions =
+      store_->read_value<std::vector<std::string>>([](store::Tx& tx) { return tx.landing_accessions(10'000); });
+  if (!accessions) return accessions.error();
+  LandingTracker tracker(config_.delivery_deadline);
+  if (auto r = load_landings(tracker, *accessions); !r) return r.error();
+  return tracker.alerts(Clock::now());
+}
+
+Result<nlohmann::json> Pipeline::landing(const std::string& accession) {
+  LandingTracker tracker(config_.delivery_deadline);
+  if (auto r = load_landings(tracker, {accession}); !r) return r.error();
+  if (!tracker.find(accession)) return Error{Errc::not_found, "accession " + accession, "no landing recorded"};
+  return tracker.timeline(accession);
 }
 
 }  // namespace radloop::pipeline

@@ -1,16 +1,23 @@
-// The reference pipeline as one object: its listeners, its store, and the wiring between them.
+// The reference pipeline as one object: its listeners, its store, its flows and deliveries.
 // The daemon and the in-process harness both run this.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "reference/core/result.hpp"
 #include "reference/dicom/server.hpp"
 #include "reference/mllp/server.hpp"
-#include "reference/store/store.hpp"
+#include "reference/pipeline/delivery.hpp"
+#include "reference/pipeline/flows.hpp"
+#include "reference/pipeline/landing.hpp"
+#include "reference/pipeline/outbox.hpp"
+#include "reference/store/sqlite_store.hpp"
 
 namespace radloop::pipeline {
 
@@ -19,16 +26,26 @@ struct PipelineConfig {
   mllp::ServerConfig mllp;
   dicom::ServerConfig dicom;
   dicom::EventObserver dicom_observer;  // optional: who else wants the association events
+  FlowConfig flows;
+  OutboxPolicy outbox;
+  std::chrono::minutes delivery_deadline{30};      // a report delivered later than this after sign-off is late
+  std::chrono::milliseconds sweep_interval{1000};  // how often waiting studies and reports are looked at
 };
 
 struct PipelineStats {
-  std::uint64_t hl7_accepted = 0;    // ACKed AA: durably logged (duplicates included)
+  std::uint64_t hl7_accepted = 0;    // ACKed AA: durably logged and applied (duplicates included)
   std::uint64_t hl7_duplicates = 0;  // ACKed AA again, applied once
   std::uint64_t hl7_rejected = 0;    // ACKed AR: unreadable
   std::uint64_t hl7_errors = 0;      // ACKed AE: could not be kept
   std::uint64_t hl7_invalid = 0;     // ACKed AE: kept, but its structure is broken (ERR says where)
+  std::uint64_t hl7_refused = 0;     // ACKed AE: kept, but it cannot be applied (ERR says why)
+  std::uint64_t instances_indexed = 0;
+  std::uint64_t index_failures = 0;  // C-STORE answered with a failure because the index could not commit
   mllp::ServerStats mllp;
   dicom::ServerStats dicom;
+  DeliveryStats ris;
+  DeliveryStats ehr;
+  store::StoreStats store;
 };
 
 class Pipeline {
@@ -41,20 +58,44 @@ class Pipeline {
   [[nodiscard]] std::uint16_t mllp_port() const { return mllp_->port(); }
   [[nodiscard]] std::uint16_t dicom_port() const { return dicom_->port(); }
   [[nodiscard]] const std::string& ae_title() const { return config_.dicom.ae_title; }
+  [[nodiscard]] const PipelineConfig& config() const { return config_; }
   [[nodiscard]] PipelineStats stats() const;
   [[nodiscard]] store::Store& store() { return *store_; }
+
+  // A person's decision on a review item; delivery is woken for what it re-sends.
+  Result<store::ReviewRecord> resolve(const Resolution& resolution);
+  // Sends what waited longer than the pending window to review now (the sweeper does it periodically).
+  Result<void> sweep();
+  // Late deliveries and orphan studies, from the landing stages the store keeps.
+  Result<std::vector<LandingAlert>> alerts();
+  // The landing stages of one accession as the tracker's JSON timeline; not_found when unknown.
+  Result<nlohmann::json> landing(const std::string& accession);
+
   void stop();
 
  private:
-  explicit Pipeline(PipelineConfig config) : config_(std::move(config)) {}
+  explicit Pipeline(PipelineConfig config) : config_(std::move(config)), context_(config_.flows) {}
   std::string on_hl7(const mllp::InboundMessage& message);
+  Result<void> on_instance(const dicom::InstanceRecord& instance);
+  void on_performed_step(const dicom::PerformedProcedureStep& step);
+  void wake_deliveries();
+  void run_sweeper();
+  Result<void> load_landings(LandingTracker& tracker, const std::vector<std::string>& accessions);
 
   PipelineConfig config_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<mllp::Server> mllp_;
+  FlowContext context_;
+  std::unique_ptr<store::SqliteStore> store_;
+  std::vector<std::unique_ptr<Delivery>> deliveries_;
   std::unique_ptr<dicom::Server> dicom_;
+  std::unique_ptr<mllp::Server> mllp_;
   std::atomic<std::uint64_t> ack_sequence_{0};
-  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, rejected_{0}, errors_{0}, invalid_{0};
+  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, rejected_{0}, errors_{0}, invalid_{0}, refused_{0};
+  std::atomic<std::uint64_t> indexed_{0}, index_failures_{0};
+
+  std::mutex sweeper_mutex_;
+  std::condition_variable sweeper_wake_;
+  bool stopping_ = false;
+  std::thread sweeper_;
 };
 
 }  // namespace radloop::pipeline

@@ -79,7 +79,7 @@ struct StudyRecord {
   std::string description;
   std::string source;  // calling AE title of the first instance
   State state = State::pending;
-  std::string reason;       // the rule's reason code
+  std::string reason;         // the rule's reason code
   std::int64_t order_id = 0;  // when linked
   Millis received_at = 0;
   Millis updated_at = 0;
@@ -99,7 +99,7 @@ struct ReportRecord {
   std::string status;  // P, F, C, X
   std::string kind;    // oru, sr, pdf
   std::string control_id;
-  std::string body;    // the report record as JSON
+  std::string body;  // the report record as JSON
   Millis received_at = 0;
 };
 
@@ -194,6 +194,15 @@ struct ReportFilter {
   std::string patient_mrn;
   std::string status;
   std::int64_t order_id = 0;
+  bool untied = false;  // only versions not tied to an order
+  int limit = 1000;
+};
+
+struct OutboxFilter {
+  std::optional<OutboxRecord::State> state;
+  std::string destination;
+  std::string subject;
+  std::int64_t after_sequence = 0;
   int limit = 1000;
 };
 

@@ -66,8 +66,7 @@ class Tx {
 
   // The outbox. put_outbound inserts (sequence 0: it is set) or updates.
   virtual Result<void> put_outbound(OutboxRecord& message) = 0;
-  virtual Result<std::vector<OutboxRecord>> outbound(std::optional<OutboxRecord::State> state,
-                                                     const std::string& subject, int limit) = 0;
+  virtual Result<std::vector<OutboxRecord>> outbound(const OutboxFilter& filter) = 0;
 
   // The landing stages of an accession; the earliest time of each stage is kept.
   virtual Result<void> mark_landing(const std::string& accession, const std::string& stage, Millis at) = 0;

@@ -20,6 +20,9 @@ class Where {
   void cmp(const char* column, const char* op, const std::string& value) {
     if (!value.empty()) add(column, op, value);
   }
+  void greater(const char* column, std::int64_t value) {
+    if (value != 0) add(column, " > ?", value);
+  }
   void raw(const char* condition) {
     sql_ += " AND ";
     sql_ += condition;
@@ -156,7 +159,7 @@ constexpr const char* kReportColumns =
     "received_at FROM report";
 
 ReportRecord report_from(const Stmt& s) {
-  return ReportRecord{s.integer(0), s.integer(1), s.text(2), s.text(3),  s.text(4),   static_cast<int>(s.integer(5)),
+  return ReportRecord{s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4),    static_cast<int>(s.integer(5)),
                       s.text(6),    s.text(7),    s.text(8), s.text(9), s.integer(10)};
 }
 
@@ -332,8 +335,7 @@ Result<void> SqliteTx::set_inbound_outcome(std::int64_t id, const std::string& o
   return db_.run(*update, "recording what a message did");
 }
 
-Result<std::optional<InboundMessage>> SqliteTx::find_inbound(const std::string& sender,
-                                                             const std::string& control_id) {
+Result<std::optional<InboundMessage>> SqliteTx::find_inbound(const std::string& sender, const std::string& control_id) {
   auto query = db_.prepare(
       "SELECT sender, control_id, message_type, raw, peer, outcome FROM inbound_message "
       "WHERE sender = ? AND control_id = ?");
@@ -342,8 +344,8 @@ Result<std::optional<InboundMessage>> SqliteTx::find_inbound(const std::string& 
   const int rc = query->step();
   if (rc == SQLITE_DONE) return std::optional<InboundMessage>{};
   if (rc != SQLITE_ROW) return db_.failure("looking up an inbound message");
-  return std::optional<InboundMessage>{InboundMessage{query->text(0), query->text(1), query->text(2), query->text(3),
-                                                      query->text(4), query->text(5)}};
+  return std::optional<InboundMessage>{
+      InboundMessage{query->text(0), query->text(1), query->text(2), query->text(3), query->text(4), query->text(5)}};
 }
 
 Result<void> SqliteTx::put_patient(const PatientRecord& p) {
@@ -354,8 +356,7 @@ Result<void> SqliteTx::put_patient(const PatientRecord& p) {
       "birth_date = excluded.birth_date, sex = excluded.sex, merged_into_mrn = excluded.merged_into_mrn, "
       "merged_into_issuer = excluded.merged_into_issuer, updated_at = excluded.updated_at");
   if (!upsert) return upsert.error();
-  upsert->bind_all(p.mrn, p.issuer, p.name, p.birth_date, p.sex, p.merged_into_mrn, p.merged_into_issuer,
-                   p.updated_at);
+  upsert->bind_all(p.mrn, p.issuer, p.name, p.birth_date, p.sex, p.merged_into_mrn, p.merged_into_issuer, p.updated_at);
   return db_.run(*upsert, "saving a patient");
 }
 
@@ -374,8 +375,8 @@ Result<std::vector<PatientRecord>> SqliteTx::patients(const std::string& mrn, co
   Where where;
   where.eq("mrn", mrn);
   if (!name_prefix.empty()) where.cmp("name", " LIKE ? ESCAPE '!'", name_prefix + "%");
-  return collect<PatientRecord>(db_, where.prepare(db_, kPatientColumns, "ORDER BY mrn, issuer", limit),
-                                patient_from, "searching patients");
+  return collect<PatientRecord>(db_, where.prepare(db_, kPatientColumns, "ORDER BY mrn, issuer", limit), patient_from,
+                                "searching patients");
 }
 
 Result<MergeCounts> SqliteTx::merge_patient(const PatientRecord& merged, const PatientRecord& survivor) {
@@ -390,16 +391,18 @@ Result<MergeCounts> SqliteTx::merge_patient(const PatientRecord& merged, const P
     return {};
   };
   std::int64_t instances = 0;
-  if (auto r = move("UPDATE orders SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
-                    counts.orders);
+  if (auto r =
+          move("UPDATE orders SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
+               counts.orders);
       !r)
     return r.error();
   if (auto r = move("UPDATE study SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
                     counts.studies);
       !r)
     return r.error();
-  if (auto r = move("UPDATE report SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
-                    counts.reports);
+  if (auto r =
+          move("UPDATE report SET patient_mrn = ?, patient_issuer = ? WHERE patient_mrn = ? AND patient_issuer = ?",
+               counts.reports);
       !r)
     return r.error();
   if (auto r = move("UPDATE instance SET patient_id = ?, issuer = ? WHERE patient_id = ? AND issuer = ?", instances);
@@ -428,8 +431,8 @@ Result<void> SqliteTx::put_order(OrderRecord& o, const std::string& detail) {
         "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!insert) return insert.error();
     insert->bind_all(o.placer, o.filler, o.accession, o.patient_mrn, o.patient_issuer, o.procedure_code,
-                     o.procedure_system, o.procedure_text, o.modality, o.scheduled, o.station_ae, o.referring,
-                     o.status, o.study_uid, static_cast<std::int64_t>(o.collision), o.updated_at);
+                     o.procedure_system, o.procedure_text, o.modality, o.scheduled, o.station_ae, o.referring, o.status,
+                     o.study_uid, static_cast<std::int64_t>(o.collision), o.updated_at);
     if (auto r = db_.run(*insert, "adding an order"); !r) return r;
     o.id = db_.last_insert_id();
   } else {
@@ -439,8 +442,8 @@ Result<void> SqliteTx::put_order(OrderRecord& o, const std::string& detail) {
         "referring = ?, status = ?, study_uid = ?, collision = ?, updated_at = ? WHERE id = ?");
     if (!update) return update.error();
     update->bind_all(o.placer, o.filler, o.accession, o.patient_mrn, o.patient_issuer, o.procedure_code,
-                     o.procedure_system, o.procedure_text, o.modality, o.scheduled, o.station_ae, o.referring,
-                     o.status, o.study_uid, static_cast<std::int64_t>(o.collision), o.updated_at, o.id);
+                     o.procedure_system, o.procedure_text, o.modality, o.scheduled, o.station_ae, o.referring, o.status,
+                     o.study_uid, static_cast<std::int64_t>(o.collision), o.updated_at, o.id);
     if (auto r = db_.run(*update, "updating an order"); !r) return r;
   }
   if (previous_status == o.status) return {};
@@ -494,11 +497,10 @@ Result<bool> SqliteTx::put_instance(const dicom::InstanceRecord& r) {
       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sop_uid) DO NOTHING");
   if (!insert) return insert.error();
   insert->bind_all(r.patient_id, r.issuer_of_patient_id, r.patient_name, r.patient_birth_date, r.patient_sex,
-                   r.accession_number, r.study_instance_uid, r.series_instance_uid, r.sop_instance_uid,
-                   r.sop_class_uid, r.modality, r.study_date, r.study_time, r.study_id, r.study_description,
-                   r.referring_physician, r.series_number, r.series_description, r.instance_number,
-                   r.transfer_syntax_uid, r.file_path, static_cast<std::int64_t>(r.size_bytes), r.dataset_digest,
-                   r.calling_ae);
+                   r.accession_number, r.study_instance_uid, r.series_instance_uid, r.sop_instance_uid, r.sop_class_uid,
+                   r.modality, r.study_date, r.study_time, r.study_id, r.study_description, r.referring_physician,
+                   r.series_number, r.series_description, r.instance_number, r.transfer_syntax_uid, r.file_path,
+                   static_cast<std::int64_t>(r.size_bytes), r.dataset_digest, r.calling_ae);
   if (auto run = db_.run(*insert, "indexing an instance"); !run) return run.error();
   return db_.changes() > 0;
 }
@@ -512,8 +514,7 @@ Result<std::vector<dicom::InstanceRecord>> SqliteTx::instances(const std::string
   where.eq("sop_uid", sop_uid);
   return collect<dicom::InstanceRecord>(
       db_,
-      where.prepare(db_, kInstanceColumns,
-                    "ORDER BY series_uid, CAST(instance_number AS INTEGER), sop_uid", 100000),
+      where.prepare(db_, kInstanceColumns, "ORDER BY series_uid, CAST(instance_number AS INTEGER), sop_uid", 100000),
       instance_from, "listing instances");
 }
 
@@ -582,6 +583,7 @@ Result<std::vector<ReportRecord>> SqliteTx::reports(const ReportFilter& f) {
   where.eq("patient_mrn", f.patient_mrn);
   where.eq("status", f.status);
   where.eq("order_id", f.order_id);
+  if (f.untied) where.raw("order_id = 0");
   return collect<ReportRecord>(db_, where.prepare(db_, kReportColumns, "ORDER BY id", f.limit), report_from,
                                "searching reports");
 }
@@ -604,8 +606,8 @@ Result<void> SqliteTx::put_review(ReviewRecord& item) {
       "UPDATE review_item SET reason = ?, explanation = ?, evidence = ?, candidates = ?, state = ?, order_id = ?, "
       "closed_at = ? WHERE id = ?");
   if (!update) return update.error();
-  update->bind_all(item.reason, item.explanation, item.evidence, item.candidates, state, item.order_id,
-                   item.closed_at, item.id);
+  update->bind_all(item.reason, item.explanation, item.evidence, item.candidates, state, item.order_id, item.closed_at,
+                   item.id);
   return db_.run(*update, "updating a review item");
 }
 
@@ -641,7 +643,9 @@ Result<std::vector<AuditRecord>> SqliteTx::audit(const std::string& subject, int
   where.eq("subject", subject);
   return collect<AuditRecord>(
       db_, where.prepare(db_, "SELECT at, actor, action, subject, detail FROM audit", "ORDER BY id", limit),
-      [](const Stmt& s) { return AuditRecord{s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)}; },
+      [](const Stmt& s) {
+        return AuditRecord{s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4)};
+      },
       "reading the audit log");
 }
 
@@ -653,8 +657,8 @@ Result<void> SqliteTx::put_outbound(OutboxRecord& m) {
         "INSERT INTO outbox (destination, control_id, payload, subject, queued_at, next_attempt, attempts, state, "
         "last_error, delivered_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (!insert) return insert.error();
-    insert->bind_all(m.destination, m.control_id, m.payload, m.subject, m.queued_at, m.next_attempt, m.attempts,
-                     state, m.last_error, m.delivered_at);
+    insert->bind_all(m.destination, m.control_id, m.payload, m.subject, m.queued_at, m.next_attempt, m.attempts, state,
+                     m.last_error, m.delivered_at);
     if (auto run = db_.run(*insert, "queueing an outbound message"); !run) return run;
     m.sequence = db_.last_insert_id();
     return {};
@@ -666,12 +670,13 @@ Result<void> SqliteTx::put_outbound(OutboxRecord& m) {
   return db_.run(*update, "updating an outbound message");
 }
 
-Result<std::vector<OutboxRecord>> SqliteTx::outbound(std::optional<OutboxRecord::State> state,
-                                                     const std::string& subject, int limit) {
+Result<std::vector<OutboxRecord>> SqliteTx::outbound(const OutboxFilter& f) {
   Where where;
-  if (state) where.eq("state", std::string(to_string(*state)));
-  where.eq("subject", subject);
-  return collect<OutboxRecord>(db_, where.prepare(db_, kOutboxColumns, "ORDER BY seq", limit), outbound_from,
+  if (f.state) where.eq("state", std::string(to_string(*f.state)));
+  where.eq("destination", f.destination);
+  where.eq("subject", f.subject);
+  where.greater("seq", f.after_sequence);
+  return collect<OutboxRecord>(db_, where.prepare(db_, kOutboxColumns, "ORDER BY seq", f.limit), outbound_from,
                                "listing the outbox");
 }
 

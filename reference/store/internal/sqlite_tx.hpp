@@ -12,8 +12,7 @@ class SqliteTx final : public Tx {
 
   Result<LoggedMessage> log_inbound(const InboundMessage& message) override;
   Result<void> set_inbound_outcome(std::int64_t id, const std::string& outcome) override;
-  Result<std::optional<InboundMessage>> find_inbound(const std::string& sender,
-                                                     const std::string& control_id) override;
+  Result<std::optional<InboundMessage>> find_inbound(const std::string& sender, const std::string& control_id) override;
 
   Result<void> put_patient(const PatientRecord& patient) override;
   Result<std::optional<PatientRecord>> find_patient(const std::string& mrn, const std::string& issuer) override;
@@ -43,8 +42,7 @@ class SqliteTx final : public Tx {
   Result<std::vector<AuditRecord>> audit(const std::string& subject, int limit) override;
 
   Result<void> put_outbound(OutboxRecord& message) override;
-  Result<std::vector<OutboxRecord>> outbound(std::optional<OutboxRecord::State> state, const std::string& subject,
-                                             int limit) override;
+  Result<std::vector<OutboxRecord>> outbound(const OutboxFilter& filter) override;
 
   Result<void> mark_landing(const std::string& accession, const std::string& stage, Millis at) override;
   Result<std::vector<LandingRecord>> landing(const std::string& accession) override;

@@ -42,9 +42,8 @@ dicom::InstanceRecord instance(const std::string& sop, const std::string& study 
 }
 
 std::filesystem::path temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("radloop-entities-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  auto dir = std::filesystem::temp_directory_path() / ("radloop-entities-" + std::to_string(::getpid()) + "-" +
+                                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -90,7 +89,8 @@ TEST(StoreOrders, AStatusChangeIsKeptInTheHistoryAndOtherEditsAreNot) {
   ASSERT_TRUE(store->write([&](Tx& tx) { return tx.put_order(o, "ORM SC"); }));
   o.procedure_text = "CT HEAD";  // same status: not a history entry
   ASSERT_TRUE(store->write([&](Tx& tx) { return tx.put_order(o, "edit"); }));
-  const auto history = store->read_value<std::vector<OrderHistoryRecord>>([&](Tx& tx) { return tx.order_history(o.id); });
+  const auto history =
+      store->read_value<std::vector<OrderHistoryRecord>>([&](Tx& tx) { return tx.order_history(o.id); });
   ASSERT_EQ(history->size(), 2U);
   EXPECT_EQ((*history)[0].status, "NW");
   EXPECT_EQ((*history)[1].status, "SC");
@@ -121,7 +121,8 @@ TEST(StoreImages, TheSameInstanceTwiceIsIndexedOnce) {
   const auto again = store->write_value<bool>([](Tx& tx) { return tx.put_instance(instance("1.2.3.1")); });
   EXPECT_TRUE(first.value());
   EXPECT_FALSE(again.value());
-  const auto all = store->read_value<std::vector<dicom::InstanceRecord>>([](Tx& tx) { return tx.instances("1.2.3", "", ""); });
+  const auto all =
+      store->read_value<std::vector<dicom::InstanceRecord>>([](Tx& tx) { return tx.instances("1.2.3", "", ""); });
   ASSERT_EQ(all->size(), 1U);
   EXPECT_EQ((*all)[0].size_bytes, 1234U);
   EXPECT_EQ((*all)[0].dataset_digest, "00ff");
@@ -215,8 +216,12 @@ TEST(StoreOutbox, MessagesKeepTheirOrderAndState) {
   a.state = OutboxRecord::State::delivered;
   a.attempts = 2;
   ASSERT_TRUE(store->write([&](Tx& tx) { return tx.put_outbound(a); }));
-  auto queued = store->read_value<std::vector<OutboxRecord>>(
-      [](Tx& tx) { return tx.outbound(OutboxRecord::State::queued, "", 10); });
+  auto queued = store->read_value<std::vector<OutboxRecord>>([](Tx& tx) {
+    OutboxFilter f;
+    f.state = OutboxRecord::State::queued;
+    f.destination = "ehr";
+    return tx.outbound(f);
+  });
   ASSERT_EQ(queued->size(), 1U);
   EXPECT_EQ((*queued)[0].control_id, "C2");
   const auto counts = store->read_value<StoreCounts>([](Tx& tx) { return tx.counts(); });
@@ -256,7 +261,8 @@ TEST(StorePatients, AMergeMovesOrdersStudiesAndReportsToTheSurvivor) {
   const auto moved = store->write_value<MergeCounts>([&](Tx& tx) { return tx.merge_patient(old_id, survivor); });
   EXPECT_EQ(moved->orders, 1);
   EXPECT_EQ(moved->studies, 1);
-  const auto retired = store->read_value<std::optional<PatientRecord>>([](Tx& tx) { return tx.find_patient("OLD", "HOSP"); });
+  const auto retired =
+      store->read_value<std::optional<PatientRecord>>([](Tx& tx) { return tx.find_patient("OLD", "HOSP"); });
   EXPECT_EQ((**retired).merged_into_mrn, "NEW");
   OrderFilter f;
   f.patient_mrn = "NEW";

@@ -1,0 +1,292 @@
+// The pipeline's flows end to end on loopback: EHR order -> RIS -> accessioned order -> worklist
+// -> images -> reconciliation -> report -> EHR, and what must not link, wait, or be retried.
+#include <gtest/gtest.h>
+
+#include "reference/pipeline/store_worklist.hpp"
+#include "simulators/modality/mpps_scu.hpp"
+#include "tests/cpp/dicom/store_fixture.hpp"
+#include "tests/cpp/pipeline/flow_fixture.hpp"
+
+namespace radloop::pipeline {
+namespace {
+
+using namespace test_support;  // NOLINT: the fixture's helpers
+namespace dt = dicom::test_support;
+
+dt::Instance image(const fs::path& dir, const std::string& mrn, const std::string& accession,
+                   const std::string& study_uid = dt::new_uid()) {
+  dt::Instance spec;
+  spec.patient_id = mrn;
+  spec.accession = accession;
+  spec.study_uid = study_uid;
+  spec.study_date = "20261122";
+  return dt::make_instance(dir, spec);
+}
+
+using FlowsTest = FlowTest;
+
+TEST_F(FlowsTest, AnOrderTravelsFromTheEhrToTheChartAndEveryStageIsRecorded) {
+  auto& p = start();
+  EXPECT_EQ(send(adt("A1", "A04", "MRN1", "DOE^JANE")).code, "AA");
+  EXPECT_EQ(send(ehr_order("O1", "P100")).code, "AA");
+  // The EHR's order goes on to the RIS under the pipeline's header and its own control ID.
+  const auto to_ris = ris_.wait_for(1);
+  ASSERT_EQ(to_ris.size(), 1U);
+  EXPECT_EQ(field(to_ris[0], "MSH-3"), "RADLOOP");
+  EXPECT_EQ(field(to_ris[0], "MSH-5"), "RIS");
+  EXPECT_NE(field(to_ris[0], "MSH-10"), "O1");
+  EXPECT_EQ(field(to_ris[0], "ORC-2"), "P100");
+
+  EXPECT_EQ(send(ris_order("R1", "P100", "ACC100")).code, "AA");
+  const auto accessioned = orders();
+  ASSERT_EQ(accessioned.size(), 1U);
+  EXPECT_EQ(accessioned[0].accession, "ACC100");
+  EXPECT_EQ(accessioned[0].status, "SC");
+  // The worklist answers from the store, with the registry's demographics.
+  const auto worklist = StoreWorklist(p.store()).worklist();
+  ASSERT_EQ(worklist.size(), 1U);
+  EXPECT_EQ(worklist[0].accession_number, "ACC100");
+  EXPECT_EQ(worklist[0].patient_name, "DOE^JANE");
+  EXPECT_EQ(worklist[0].step.start_date, "20261122");
+
+  const auto img = image(dir_, "MRN1", "ACC100");
+  ASSERT_EQ(dt::send(p.dicom_port(), img.path).status, 0x0000);
+  const auto linked = studies();
+  ASSERT_EQ(linked.size(), 1U);
+  EXPECT_EQ(linked[0].state, store::StudyRecord::State::linked);
+  EXPECT_EQ(linked[0].order_id, accessioned[0].id);
+
+  EXPECT_EQ(send(oru("U1", "P100", "ACC100", "F", "No acute findings.")).code, "AA");
+  const auto to_ehr = ehr_.wait_for(1);
+  ASSERT_EQ(to_ehr.size(), 1U);
+  EXPECT_EQ(field(to_ehr[0], "MSH-9"), "ORU^R01^ORU_R01");
+  EXPECT_EQ(field(to_ehr[0], "OBR-25"), "F");
+  EXPECT_EQ(field(to_ehr[0], "OBR-18"), "ACC100");
+  EXPECT_EQ(field(to_ehr[0], "PID-3.1"), "MRN1");
+  EXPECT_EQ(field(to_ehr[0], "OBX-5"), "No acute findings.");
+  EXPECT_EQ(field(to_ehr[0], "ZDS-1.1"), img.study_uid);
+
+  ASSERT_TRUE(eventually([&] {
+    auto timeline = p.landing("ACC100");
+    return timeline.ok() && timeline->at("stages").size() == 7;  // every stage but "started" (no MPPS here)
+  }));
+  const auto timeline = p.landing("ACC100").value();
+  std::vector<std::string> stages;
+  for (const auto& s : timeline.at("stages")) stages.push_back(s.at("stage"));
+  EXPECT_EQ(stages, (std::vector<std::string>{"ordered", "accessioned", "scheduled", "images_received", "reconciled",
+                                              "reported", "delivered"}));
+}
+
+TEST_F(FlowsTest, EveryReportStatusAndTheAddendumReachTheEhrInOrder) {
+  start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "P", "Preliminary read.")).code, "AA");
+  EXPECT_EQ(send(oru("U2", "P1", "ACC1", "F", "Final read.")).code, "AA");
+  EXPECT_EQ(send(oru("U3", "P1", "ACC1", "C", "Corrected read.")).code, "AA");
+  auto addendum = oru("U4", "P1", "ACC1", "C", "Addendum: compared with prior.");
+  addendum.replace(addendum.find("IMP^Impression"), 14, "ADD^Addendum");
+  EXPECT_EQ(send(addendum).code, "AA");
+  const auto got = ehr_.wait_for(4);
+  ASSERT_EQ(got.size(), 4U);
+  EXPECT_EQ(field(got[0], "OBR-25"), "P");
+  EXPECT_EQ(field(got[1], "OBR-25"), "F");
+  EXPECT_EQ(field(got[2], "OBR-25"), "C");
+  EXPECT_EQ(field(got[3], "OBX-3.2"), "Addendum");
+  store::ReportFilter f;
+  f.accession = "ACC1";
+  EXPECT_EQ(reports(f).size(), 4U);
+}
+
+TEST_F(FlowsTest, TheSameReportTwiceIsAckedTwiceAndDeliveredOnce) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  ehr_.wait_for(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(ehr_.received().size(), 1U);
+  EXPECT_EQ(reports().size(), 1U);
+  EXPECT_EQ(p.stats().hl7_duplicates, 1U);
+}
+
+TEST_F(FlowsTest, ATransposedAccessionGoesToReviewAndLinkingItResendsTheReport) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1002")).code, "AA");
+  const auto img = image(dir_, "MRN1", "ACC1020");
+  ASSERT_EQ(dt::send(p.dicom_port(), img.path).status, 0x0000);
+  auto open = reviews(store::ReviewRecord::State::open);
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].reason, "accession_near_miss");
+  EXPECT_EQ(open[0].subject, img.study_uid);
+  EXPECT_NE(open[0].candidates.find("ACC1002"), std::string::npos);
+  EXPECT_EQ(studies()[0].state, store::StudyRecord::State::review);
+
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1002", "F", "Final.")).code, "AA");
+  ASSERT_EQ(ehr_.wait_for(1).size(), 1U);
+  EXPECT_EQ(field(ehr_.received()[0], "ZDS-1.1"), "") << "no study is tied yet";
+
+  const auto order_id = orders()[0].id;
+  auto resolved = p.resolve({Resolution::Action::link, open[0].id, order_id, "", "alice"});
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message();
+  EXPECT_EQ(resolved->state, store::ReviewRecord::State::linked);
+  EXPECT_EQ(studies()[0].state, store::StudyRecord::State::linked);
+  const auto again = ehr_.wait_for(2);
+  ASSERT_EQ(again.size(), 2U);
+  EXPECT_EQ(field(again[1], "ZDS-1.1"), img.study_uid);
+  const auto audit = read<std::vector<store::AuditRecord>>(
+      [&](store::Tx& tx) { return tx.audit("review " + std::to_string(open[0].id), 10); });
+  ASSERT_EQ(audit.size(), 2U);
+  EXPECT_EQ(audit[1].action, "link");
+  EXPECT_EQ(audit[1].actor, "alice");
+  // Linked once; linking again is a conflict, and an unknown item is not found.
+  EXPECT_EQ(p.resolve({Resolution::Action::link, open[0].id, order_id, "", "bob"}).error().code, Errc::review_conflict);
+  EXPECT_EQ(p.resolve({Resolution::Action::link, 999, order_id, "", "bob"}).error().code, Errc::review_not_found);
+}
+
+TEST_F(FlowsTest, TheSameAccessionForAnotherPatientIsNeverLinked) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  ASSERT_EQ(dt::send(p.dicom_port(), image(dir_, "MRN2", "ACC1").path).status, 0x0000);
+  const auto open = reviews(store::ReviewRecord::State::open);
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].reason, "accession_other_patient");
+  EXPECT_NE(studies()[0].state, store::StudyRecord::State::linked);
+}
+
+TEST_F(FlowsTest, AStudyBeforeItsOrderWaitsAndLinksWhenTheOrderArrives) {
+  auto& p = start();
+  ASSERT_EQ(dt::send(p.dicom_port(), image(dir_, "MRN1", "ACC7").path).status, 0x0000);
+  EXPECT_EQ(studies()[0].state, store::StudyRecord::State::pending);
+  EXPECT_EQ(send(ris_order("R1", "P7", "ACC7")).code, "AA");
+  const auto after = studies();
+  EXPECT_EQ(after[0].state, store::StudyRecord::State::linked);
+  EXPECT_EQ(after[0].order_id, orders()[0].id);
+}
+
+TEST_F(FlowsTest, AStudyThatWaitedLongerThanTheWindowGoesToReview) {
+  config_.flows.pending_window = std::chrono::seconds(0);
+  auto& p = start();
+  ASSERT_EQ(dt::send(p.dicom_port(), image(dir_, "MRN1", "ACC8").path).status, 0x0000);
+  ASSERT_TRUE(p.sweep().ok());
+  const auto open = reviews(store::ReviewRecord::State::open);
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].reason, "no_order_yet");
+  EXPECT_EQ(read<store::StoreCounts>([](store::Tx& tx) { return tx.counts(); }).orphans, 1);
+}
+
+TEST_F(FlowsTest, AnAccessionUsedByTwoOrdersFlagsBothAndItsStudyGoesToReview) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC9")).code, "AA");
+  EXPECT_EQ(send(ris_order("R2", "P2", "ACC9", "MRN2")).code, "AA");
+  for (const auto& o : orders()) EXPECT_TRUE(o.collision) << o.placer;
+  ASSERT_EQ(dt::send(p.dicom_port(), image(dir_, "MRN1", "ACC9").path).status, 0x0000);
+  const auto open = reviews(store::ReviewRecord::State::open);
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].reason, "accession_collision");
+}
+
+TEST_F(FlowsTest, AMergeMovesOrdersToTheSurvivingPatientAndIsAudited) {
+  start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1", "OLD1")).code, "AA");
+  EXPECT_EQ(send(adt("M1", "A40", "NEW1", "DOE^JANE", "OLD1")).code, "AA");
+  EXPECT_EQ(orders()[0].patient_mrn, "NEW1");
+  const auto audit = read<std::vector<store::AuditRecord>>([](store::Tx& tx) { return tx.audit("patient NEW1", 10); });
+  ASSERT_EQ(audit.size(), 1U);
+  EXPECT_EQ(audit[0].action, "merge");
+}
+
+TEST_F(FlowsTest, APerformedStepMovesTheOrderAndTellsTheRis) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC5")).code, "AA");
+  dicom::PerformedProcedureStep step;
+  step.patient_id = "MRN1";
+  step.accession_number = "ACC5";
+  step.study_instance_uid = dt::new_uid();
+  step.modality = "CT";
+  step.performed_procedure_step_id = "PPS1";
+  step.station_ae_title = "MODALITY";
+  step.start_date = "20261122";
+  step.start_time = "090000";
+  modality::Target target;
+  target.port = p.dicom_port();
+  auto created = modality::mpps_create(target, step);
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  ASSERT_EQ(created->status, 0x0000);
+  ASSERT_TRUE(eventually([&] { return orders()[0].status == "IP"; }));
+  const auto to_ris = ris_.wait_for(1);
+  ASSERT_EQ(to_ris.size(), 1U);
+  EXPECT_EQ(field(to_ris[0], "ORC-1"), "SC");
+  EXPECT_EQ(field(to_ris[0], "ORC-5"), "IP");
+  EXPECT_EQ(field(to_ris[0], "OBR-18"), "ACC5");
+}
+
+TEST_F(FlowsTest, AReportTheEhrRefusesIsRetriedUnderTheSameControlId) {
+  ehr_.refuse = 2;
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  const auto got = ehr_.wait_for(3);
+  ASSERT_EQ(got.size(), 3U);
+  EXPECT_EQ(field(got[0], "MSH-10"), field(got[2], "MSH-10"));
+  EXPECT_EQ(got[0], got[2]) << "a retry is the same bytes";
+  ASSERT_TRUE(eventually([&] { return p.stats().ehr.delivered == 1; }));
+  EXPECT_EQ(p.stats().ehr.failed_attempts, 2U);
+}
+
+TEST_F(FlowsTest, AfterTooManyRefusalsAReportIsDeadLetteredAndTheNextOneStillGoes) {
+  config_.outbox.max_attempts = 2;
+  ehr_.refuse = 2;
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "P", "Prelim.")).code, "AA");
+  EXPECT_EQ(send(oru("U2", "P1", "ACC1", "F", "Final.")).code, "AA");
+  const auto got = ehr_.wait_for(3);
+  ASSERT_EQ(got.size(), 3U);
+  EXPECT_EQ(field(got[2], "OBR-25"), "F");
+  ASSERT_TRUE(eventually([&] { return p.stats().ehr.dead_letters == 1 && p.stats().ehr.delivered == 1; }));
+  EXPECT_EQ(read<store::StoreCounts>([](store::Tx& tx) { return tx.counts(); }).dead_letters, 1);
+}
+
+TEST_F(FlowsTest, WhatWasQueuedWhenThePipelineStoppedIsSentAfterItStartsAgain) {
+  ehr_.refuse = 1000;
+  config_.outbox.first_retry = std::chrono::milliseconds(1500);
+  config_.outbox.max_delay = std::chrono::milliseconds(1500);
+  start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  ASSERT_EQ(ehr_.wait_for(1).size(), 1U);
+  const auto control = field(ehr_.received()[0], "MSH-10");
+  pipeline_.reset();
+  ehr_.refuse = 0;
+  config_.outbox.first_retry = std::chrono::milliseconds(50);
+  start();
+  // The retry time kept in the store is honoured across the restart, then the same message goes.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(ehr_.received().size(), 1U);
+  const auto got = ehr_.wait_for(2);
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_EQ(field(got[1], "MSH-10"), control);
+  EXPECT_EQ(got[1], got[0]);
+}
+
+TEST_F(FlowsTest, AReportForAnUnknownOrderWaitsAndGoesOutWhenTheOrderArrives) {
+  start();
+  EXPECT_EQ(send(oru("U1", "P3", "ACC3", "F", "Final.")).code, "AA");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(ehr_.received().empty());
+  EXPECT_EQ(send(ris_order("R1", "P3", "ACC3")).code, "AA");
+  ASSERT_EQ(ehr_.wait_for(1).size(), 1U);
+}
+
+TEST_F(FlowsTest, AnOrderWithoutAPatientIsKeptAndAnsweredWithAnError) {
+  start();
+  const auto ack = send(msh("RIS", "ORM^O01", "BAD1") + seg("ORC", {{1, "NW"}, {2, "P1"}}));
+  EXPECT_EQ(ack.code, "AE");
+  const auto kept = pipeline_->store().find_inbound("RIS^RADIOLOGY", "BAD1").value();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_NE(kept->outcome.find("refused"), std::string::npos);
+  EXPECT_TRUE(orders().empty());
+}
+
+}  // namespace
+}  // namespace radloop::pipeline
