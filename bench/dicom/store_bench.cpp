@@ -1,5 +1,6 @@
 // C-STORE receive throughput on loopback: one sender (DcmSCU, TCP_NODELAY on) sends the same
 // synthesized instances to our SCP (durability none and file_and_directory, records produced),
+// the whole pipeline (durable, each instance indexed in SQLite and its study reconciled),
 // DCMTK's storescp and Orthanc, each a fresh process in a fresh folder, over 1 and 4 concurrent
 // associations. Sizes: small (64x64x16 CT, ~8 KB), CT (512x512x16, ~0.5 MB), large (MG
 // 3840x4096x16, ~30 MB). Counters: instances/s, MB/s (1 MB = 10^6 bytes of files sent), the
@@ -175,6 +176,7 @@ void print_ratios(const std::vector<Template>& templates) {
       };
       const auto* none = get(ReceiverKind::ours_none);
       const auto* durable = get(ReceiverKind::ours_durable);
+      const auto* full = get(ReceiverKind::ours_pipeline);
       const auto* scp = get(ReceiverKind::storescp);
       const auto* orthanc = get(ReceiverKind::orthanc);
       std::string line = fmt::format("{:>5} x{}:", t.name, associations);
@@ -185,9 +187,15 @@ void print_ratios(const std::vector<Template>& templates) {
                             durable->instances_per_s / orthanc->instances_per_s);
       if (none && orthanc)
         line += fmt::format("  radloop(none)/orthanc = {:.2f}", none->instances_per_s / orthanc->instances_per_s);
+      if (full && scp)
+        line += fmt::format("  radloop(pipeline)/storescp = {:.2f}", full->instances_per_s / scp->instances_per_s);
+      if (full && orthanc)
+        line += fmt::format("  radloop(pipeline)/orthanc = {:.2f}", full->instances_per_s / orthanc->instances_per_s);
       line += "  RSS:";
-      for (const auto* f : {none, durable, scp, orthanc}) line += f ? fmt::format(" {:.1f}", f->peak_rss_mib) : " -";
-      fmt::print("{}  (radloop none, radloop durable, storescp, orthanc)\n", line);
+      for (const auto* f : {none, durable, full, scp, orthanc}) {
+        line += f ? fmt::format(" {:.1f}", f->peak_rss_mib) : " -";
+      }
+      fmt::print("{}  (radloop none, radloop durable, radloop pipeline, storescp, orthanc)\n", line);
     }
   }
 }
@@ -225,7 +233,7 @@ int main(int argc, char** argv) {
     }
     templates.push_back(std::move(*t));
   }
-  std::vector<ReceiverKind> kinds{ReceiverKind::ours_none, ReceiverKind::ours_durable};
+  std::vector<ReceiverKind> kinds{ReceiverKind::ours_none, ReceiverKind::ours_durable, ReceiverKind::ours_pipeline};
   if (on_path("storescp"))
     kinds.push_back(ReceiverKind::storescp);
   else

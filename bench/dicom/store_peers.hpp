@@ -34,12 +34,15 @@ namespace radloop::bench {
 
 namespace fs = std::filesystem;
 
-enum class ReceiverKind { ours_none, ours_durable, storescp, orthanc };
+// ours_pipeline: the whole reference pipeline, durable, indexing each instance in SQLite and
+// reconciling each study as it arrives, the same work Orthanc's index does and more.
+enum class ReceiverKind { ours_none, ours_durable, ours_pipeline, storescp, orthanc };
 
 inline const char* name_of(ReceiverKind kind) {
   switch (kind) {
     case ReceiverKind::ours_none: return "radloop_none";
     case ReceiverKind::ours_durable: return "radloop_file_and_directory";
+    case ReceiverKind::ours_pipeline: return "radloop_pipeline";
     case ReceiverKind::storescp: return "dcmtk_storescp";
     case ReceiverKind::orthanc: return "orthanc";
   }
@@ -158,8 +161,13 @@ class ReceiverProcess {
     switch (kind) {
       case ReceiverKind::ours_none:
       case ReceiverKind::ours_durable:
+      case ReceiverKind::ours_pipeline:
         p.ae_ = "RADLOOP";
-        args = {receiver_binary, out, kind == ReceiverKind::ours_none ? "none" : "file_and_directory", p.ae_};
+        args = {receiver_binary, out,
+                kind == ReceiverKind::ours_none      ? "none"
+                : kind == ReceiverKind::ours_durable ? "file_and_directory"
+                                                     : "pipeline",
+                p.ae_};
         break;
       case ReceiverKind::storescp:
         // --fork: one process per association, so four associations are received at once as by
@@ -180,7 +188,8 @@ class ReceiverProcess {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
-    const bool ours = kind == ReceiverKind::ours_none || kind == ReceiverKind::ours_durable;
+    const bool ours =
+        kind == ReceiverKind::ours_none || kind == ReceiverKind::ours_durable || kind == ReceiverKind::ours_pipeline;
     const auto log = (dir / "receiver.log").string();
     if (ours) {
       posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);

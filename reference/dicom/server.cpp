@@ -17,6 +17,8 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -27,6 +29,7 @@
 #include "reference/dicom/internal/association_handler.hpp"
 #include "reference/dicom/internal/commitment_reporter.hpp"
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/instance_header.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
 
 namespace radloop::dicom {
@@ -192,6 +195,49 @@ class Server::Impl {
     return stats;
   }
   [[nodiscard]] std::vector<PerformedProcedureStep> performed_steps() const { return mpps_.all(); }
+
+  StoreOutcome store_part10(std::string_view bytes, const std::string& source) {
+    StoreOutcome outcome;
+    if (!store_.enabled()) return {0xA700, "storage is off: no storage folder is configured", "", ""};
+    const auto temp = store_.temp_path();
+    {
+      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!out) {
+        std::error_code ec;
+        std::filesystem::remove(temp, ec);
+        return {0xA700, "cannot write " + temp, "", ""};
+      }
+    }
+    auto header = internal::read_instance_header(temp);
+    if (!header) {
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      return {0xC000, "not a DICOM Part 10 file: " + header.error().detail, "", ""};
+    }
+    outcome.sop_class_uid = header->sop_class_uid;
+    outcome.sop_instance_uid = header->sop_instance_uid;
+    // The same policy a C-STORE meets at association time: the class and transfer syntax offered.
+    const auto& classes = config_.storage_sop_classes;
+    const auto& syntaxes = config_.transfer_syntaxes;
+    std::string refusal;
+    if (!classes.empty() && std::find(classes.begin(), classes.end(), header->sop_class_uid) == classes.end()) {
+      refusal = "SOP class " + header->sop_class_uid + " is not accepted here";
+    } else if (std::find(syntaxes.begin(), syntaxes.end(), header->transfer_syntax_uid) == syntaxes.end()) {
+      refusal = "transfer syntax " + header->transfer_syntax_uid + " is not accepted here";
+    }
+    if (!refusal.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      outcome.status = 0x0122;  // SOP class not supported
+      outcome.detail = refusal;
+      return outcome;
+    }
+    const auto reply = store_.commit(temp, header->sop_class_uid, header->sop_instance_uid, source, nullptr);
+    outcome.status = reply.status;
+    outcome.detail = reply.detail;
+    return outcome;
+  }
 
  private:
   struct Worker {
@@ -386,6 +432,9 @@ Server::~Server() = default;
 std::uint16_t Server::port() const { return impl_->port(); }
 ServerStats Server::stats() const { return impl_->stats(); }
 std::vector<PerformedProcedureStep> Server::performed_steps() const { return impl_->performed_steps(); }
+StoreOutcome Server::store_part10(std::string_view bytes, const std::string& source) {
+  return impl_->store_part10(bytes, source);
+}
 void Server::stop() { impl_->stop(); }
 
 }  // namespace radloop::dicom

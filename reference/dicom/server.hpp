@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reference/core/result.hpp"
@@ -84,6 +85,15 @@ struct ServerStats {
   std::uint64_t mpps_refused = 0;  // N-CREATE or N-SET answered with a failure
 };
 
+// What storing an instance outside an association came to: the DIMSE status a C-STORE of it
+// would have been answered with, and why when it is not success.
+struct StoreOutcome {
+  std::uint16_t status = 0;
+  std::string detail;
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+};
+
 class Server {
  public:
   static Result<std::unique_ptr<Server>> start(ServerConfig config, EventObserver observer = {},
@@ -94,6 +104,9 @@ class Server {
 
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] ServerStats stats() const;
+  // Stores a DICOM Part 10 file (as STOW-RS receives it) through the C-STORE path: the same
+  // checks, durability and instance sink; `source` stands where a calling AE title would.
+  StoreOutcome store_part10(std::string_view bytes, const std::string& source);
   // The performed procedure steps this server holds (kept in memory; a restart forgets them).
   [[nodiscard]] std::vector<PerformedProcedureStep> performed_steps() const;
   // Stops accepting, aborts open associations and waits for their threads.

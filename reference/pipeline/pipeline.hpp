@@ -71,6 +71,11 @@ class Pipeline {
   // The landing stages of one accession as the tracker's JSON timeline; not_found when unknown.
   Result<nlohmann::json> landing(const std::string& accession);
 
+  // STOW-RS: a Part 10 file stored and indexed exactly as a C-STORE of it would be.
+  dicom::StoreOutcome store_instance(std::string_view part10, const std::string& source) {
+    return dicom_->store_part10(part10, source);
+  }
+
   void stop();
 
  private:

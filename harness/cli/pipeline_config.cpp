@@ -1,0 +1,218 @@
+// Reading pipeline.yaml (see pipeline_config.hpp).
+#include "harness/cli/pipeline_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace radloop::cli {
+namespace {
+
+// A YAML mapping whose keys are checked against what the reader knows.
+class Section {
+ public:
+  Section(const YAML::Node& node, std::string path, std::set<std::string> keys)
+      : node_(node), path_(std::move(path)), keys_(std::move(keys)) {}
+
+  Result<void> check() const {
+    if (!node_.IsDefined() || node_.IsNull()) return {};
+    if (!node_.IsMap()) return Error{Errc::invalid_config, path_, "expected a mapping of keys to values"};
+    for (const auto& entry : node_) {
+      const auto key = entry.first.as<std::string>();
+      if (!keys_.contains(key)) {
+        std::string known;
+        for (const auto& k : keys_) known += (known.empty() ? "" : ", ") + k;
+        return Error{Errc::invalid_config, where(key), "unknown key; this section knows " + known};
+      }
+    }
+    return {};
+  }
+  // Const access: a missing key reads as absent instead of being created.
+  [[nodiscard]] YAML::Node operator[](const std::string& key) const {
+    const YAML::Node& node = node_;
+    if (!node || !node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    return node[key];
+  }
+  [[nodiscard]] std::string where(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  // Reads a scalar when present; a value of the wrong type is an error naming the key.
+  template <typename T>
+  Result<void> get(const std::string& key, T& out) const {
+    const auto value = (*this)[key];
+    if (!value.IsDefined() || value.IsNull()) return {};
+    try {
+      out = value.as<T>();
+    } catch (const YAML::Exception&) {
+      return Error{Errc::invalid_config, where(key), "the value \"" + YAML::Dump(value) + "\" has the wrong type"};
+    }
+    return {};
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> keys_;
+};
+
+#define RADLOOP_TRY(expr)                 \
+  do {                                    \
+    if (auto r_ = (expr); !r_) return r_; \
+  } while (false)
+
+Result<void> read_port(const Section& s, const std::string& key, std::uint16_t& port) {
+  int value = port;
+  RADLOOP_TRY(s.get(key, value));
+  if (value < 0 || value > 65535) return Error{Errc::invalid_config, s.where(key), "a port is 0..65535"};
+  port = static_cast<std::uint16_t>(value);
+  return {};
+}
+
+Result<void> read_destination(const YAML::Node& node, const std::string& path,
+                              std::optional<pipeline::Destination>& out) {
+  if (!node.IsDefined() || node.IsNull()) return {};
+  Section s(node, path, {"host", "port", "application", "facility", "reply_timeout_ms"});
+  RADLOOP_TRY(s.check());
+  pipeline::Destination d = out.value_or(pipeline::Destination{});
+  RADLOOP_TRY(s.get("host", d.host));
+  RADLOOP_TRY(read_port(s, "port", d.port));
+  RADLOOP_TRY(s.get("application", d.application));
+  RADLOOP_TRY(s.get("facility", d.facility));
+  long timeout = d.reply_timeout.count();
+  RADLOOP_TRY(s.get("reply_timeout_ms", timeout));
+  d.reply_timeout = std::chrono::milliseconds(timeout);
+  if (d.port == 0) return Error{Errc::invalid_config, path + ".port", "a destination needs its port"};
+  out = d;
+  return {};
+}
+
+Result<void> read(const YAML::Node& root, DaemonConfig& c) {
+  Section top(root, "", {"store", "bind", "mllp", "dicom", "portal", "routing", "matching", "delivery"});
+  RADLOOP_TRY(top.check());
+  auto& p = c.pipeline;
+  RADLOOP_TRY(top.get("store", p.store_path));
+  std::string bind;
+  RADLOOP_TRY(top.get("bind", bind));
+  if (!bind.empty()) {
+    p.mllp.bind_address = bind;
+    p.dicom.bind_address = bind;
+    c.portal.bind_address = bind;
+  }
+
+  Section mllp(top["mllp"], "mllp", {"port", "max_frame_bytes", "idle_timeout_ms"});
+  RADLOOP_TRY(mllp.check());
+  RADLOOP_TRY(read_port(mllp, "port", p.mllp.port));
+  RADLOOP_TRY(mllp.get("max_frame_bytes", p.mllp.max_frame_bytes));
+  long idle = p.mllp.idle_timeout.count();
+  RADLOOP_TRY(mllp.get("idle_timeout_ms", idle));
+  p.mllp.idle_timeout = std::chrono::milliseconds(idle);
+
+  Section dicom(top["dicom"], "dicom",
+                {"port", "ae_title", "storage", "durability", "max_associations", "max_pdu", "acse_timeout",
+                 "dimse_timeout", "allowed_callers", "commitment_reply", "commitment_peers"});
+  RADLOOP_TRY(dicom.check());
+  RADLOOP_TRY(read_port(dicom, "port", p.dicom.port));
+  RADLOOP_TRY(dicom.get("ae_title", p.dicom.ae_title));
+  RADLOOP_TRY(dicom.get("storage", p.dicom.storage_dir));
+  RADLOOP_TRY(dicom.get("durability", c.dicom_options.durability));
+  RADLOOP_TRY(dicom.get("max_associations", p.dicom.max_associations));
+  RADLOOP_TRY(dicom.get("max_pdu", p.dicom.max_pdu_bytes));
+  RADLOOP_TRY(dicom.get("acse_timeout", c.dicom_options.acse_seconds));
+  RADLOOP_TRY(dicom.get("dimse_timeout", c.dicom_options.dimse_seconds));
+  RADLOOP_TRY(dicom.get("allowed_callers", c.dicom_options.allowed_callers));
+  RADLOOP_TRY(dicom.get("commitment_reply", c.dicom_options.commitment_reply));
+  RADLOOP_TRY(dicom.get("commitment_peers", c.dicom_options.commitment_peers));
+  const std::set<std::string> durabilities{"none", "file", "file+dir"};
+  if (!durabilities.contains(c.dicom_options.durability)) {
+    return Error{Errc::invalid_config, "dicom.durability", "one of none, file, file+dir"};
+  }
+
+  Section portal(top["portal"], "portal", {"enabled", "port", "token"});
+  RADLOOP_TRY(portal.check());
+  RADLOOP_TRY(portal.get("enabled", c.portal.enabled));
+  RADLOOP_TRY(read_port(portal, "port", c.portal.port));
+  RADLOOP_TRY(portal.get("token", c.portal.token));
+
+  Section routing(top["routing"], "routing", {"application", "facility", "ris_applications", "ris", "ehr"});
+  RADLOOP_TRY(routing.check());
+  RADLOOP_TRY(routing.get("application", p.flows.application));
+  RADLOOP_TRY(routing.get("facility", p.flows.facility));
+  RADLOOP_TRY(routing.get("ris_applications", p.flows.ris_applications));
+  RADLOOP_TRY(read_destination(routing["ris"], "routing.ris", p.flows.ris));
+  RADLOOP_TRY(read_destination(routing["ehr"], "routing.ehr", p.flows.ehr));
+
+  Section matching(top["matching"], "matching", {"candidate_window_days", "pending_window_seconds", "id_rules"});
+  RADLOOP_TRY(matching.check());
+  RADLOOP_TRY(matching.get("candidate_window_days", p.flows.match.candidate_window_days));
+  long pending = p.flows.pending_window.count();
+  RADLOOP_TRY(matching.get("pending_window_seconds", pending));
+  p.flows.pending_window = std::chrono::seconds(pending);
+  if (const auto rules = matching["id_rules"]; rules.IsDefined() && !rules.IsNull()) {
+    if (!rules.IsSequence()) return Error{Errc::invalid_config, "matching.id_rules", "expected a list of rules"};
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      Section rule(rules[i], "matching.id_rules[" + std::to_string(i) + "]",
+                   {"source", "strip_prefix", "strip_leading_zeros"});
+      RADLOOP_TRY(rule.check());
+      match::IdRule r;
+      RADLOOP_TRY(rule.get("source", r.source));
+      RADLOOP_TRY(rule.get("strip_prefix", r.strip_prefix));
+      RADLOOP_TRY(rule.get("strip_leading_zeros", r.strip_leading_zeros));
+      p.flows.match.id_rules.push_back(r);
+    }
+  }
+
+  Section delivery(top["delivery"], "delivery",
+                   {"first_retry_ms", "backoff", "max_delay_ms", "max_attempts", "max_age_hours", "deadline_minutes"});
+  RADLOOP_TRY(delivery.check());
+  long first = p.outbox.first_retry.count();
+  long max_delay = p.outbox.max_delay.count();
+  long max_age = p.outbox.max_age.count();
+  long deadline = p.delivery_deadline.count();
+  RADLOOP_TRY(delivery.get("first_retry_ms", first));
+  RADLOOP_TRY(delivery.get("backoff", p.outbox.backoff));
+  RADLOOP_TRY(delivery.get("max_delay_ms", max_delay));
+  RADLOOP_TRY(delivery.get("max_attempts", p.outbox.max_attempts));
+  RADLOOP_TRY(delivery.get("max_age_hours", max_age));
+  RADLOOP_TRY(delivery.get("deadline_minutes", deadline));
+  if (first <= 0 || max_delay < first || p.outbox.backoff < 1.0 || p.outbox.max_attempts == 0) {
+    return Error{Errc::invalid_config, "delivery",
+                 "first_retry_ms > 0, max_delay_ms >= first_retry_ms, backoff >= 1 and max_attempts >= 1"};
+  }
+  p.outbox.first_retry = std::chrono::milliseconds(first);
+  p.outbox.max_delay = std::chrono::milliseconds(max_delay);
+  p.outbox.max_age = std::chrono::hours(max_age);
+  p.delivery_deadline = std::chrono::minutes(deadline);
+  return {};
+}
+
+#undef RADLOOP_TRY
+
+}  // namespace
+
+Result<void> parse_daemon_config(const std::string& text, const std::string& origin, DaemonConfig& config) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Error{Errc::invalid_config, origin + ":" + std::to_string(e.mark.line + 1), e.msg};
+  }
+  if (root.IsNull()) return {};
+  auto r = read(root, config);
+  if (!r) {
+    auto e = r.error();
+    e.where = origin + ": " + e.where;
+    return e;
+  }
+  return {};
+}
+
+Result<void> load_daemon_config(const std::string& path, DaemonConfig& config) {
+  std::ifstream in(path);
+  if (!in) return Error{Errc::invalid_config, path, "cannot read the configuration file"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_daemon_config(text.str(), path, config);
+}
+
+}  // namespace radloop::cli

@@ -1,0 +1,103 @@
+// pipeline.yaml: every section read, and a typo or a wrong type is an error that names the key.
+#include "harness/cli/pipeline_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace radloop::cli {
+namespace {
+
+TEST(PipelineConfig, ReadsEverySection) {
+  DaemonConfig c;
+  const auto r = parse_daemon_config(R"yaml(
+store: /var/lib/radloop/radloop.db
+bind: 0.0.0.0
+mllp: {port: 2575, max_frame_bytes: 1048576}
+dicom:
+  port: 11112
+  ae_title: ARCHIVE
+  storage: /var/lib/radloop/images
+  durability: file
+  allowed_callers: [CT1@10.0.0.5, MR1]
+portal: {port: 8080, token: s3cret}
+routing:
+  application: ENGINE
+  ris_applications: [RIS, RIS2]
+  ris: {host: 10.0.0.7, port: 2576, application: RIS, facility: RADIOLOGY}
+  ehr: {host: 10.0.0.8, port: 2577, application: EHR, facility: GENERAL, reply_timeout_ms: 2500}
+matching:
+  candidate_window_days: 3
+  pending_window_seconds: 600
+  id_rules: [{source: CT1, strip_prefix: "H", strip_leading_zeros: true}]
+delivery: {first_retry_ms: 500, backoff: 3, max_delay_ms: 30000, max_attempts: 7, deadline_minutes: 15}
+)yaml",
+                                     "pipeline.yaml", c);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(c.pipeline.store_path, "/var/lib/radloop/radloop.db");
+  EXPECT_EQ(c.pipeline.mllp.bind_address, "0.0.0.0");
+  EXPECT_EQ(c.pipeline.dicom.bind_address, "0.0.0.0");
+  EXPECT_EQ(c.portal.bind_address, "0.0.0.0");
+  EXPECT_EQ(c.pipeline.mllp.port, 2575);
+  EXPECT_EQ(c.pipeline.dicom.ae_title, "ARCHIVE");
+  EXPECT_EQ(c.dicom_options.durability, "file");
+  EXPECT_EQ(c.dicom_options.allowed_callers.size(), 2U);
+  EXPECT_EQ(c.portal.port, 8080);
+  EXPECT_EQ(c.portal.token, "s3cret");
+  EXPECT_EQ(c.pipeline.flows.application, "ENGINE");
+  EXPECT_EQ(c.pipeline.flows.ris_applications.size(), 2U);
+  ASSERT_TRUE(c.pipeline.flows.ehr.has_value());
+  EXPECT_EQ(c.pipeline.flows.ehr->port, 2577);
+  EXPECT_EQ(c.pipeline.flows.ehr->reply_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(c.pipeline.flows.match.candidate_window_days, 3);
+  EXPECT_EQ(c.pipeline.flows.pending_window, std::chrono::seconds(600));
+  ASSERT_EQ(c.pipeline.flows.match.id_rules.size(), 1U);
+  EXPECT_TRUE(c.pipeline.flows.match.id_rules[0].strip_leading_zeros);
+  EXPECT_EQ(c.pipeline.outbox.max_attempts, 7U);
+  EXPECT_EQ(c.pipeline.delivery_deadline, std::chrono::minutes(15));
+}
+
+TEST(PipelineConfig, AnEmptyFileChangesNothing) {
+  DaemonConfig c;
+  ASSERT_TRUE(parse_daemon_config("", "empty.yaml", c).ok());
+  EXPECT_EQ(c.pipeline.store_path, ":memory:");
+}
+
+TEST(PipelineConfig, ATypoIsAnErrorThatNamesTheKey) {
+  DaemonConfig c;
+  const auto r = parse_daemon_config("routing:\n  ehr: {host: x, prot: 1}\n", "p.yaml", c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::invalid_config);
+  EXPECT_NE(r.error().where.find("routing.ehr.prot"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().where.find("p.yaml"), std::string::npos);
+}
+
+TEST(PipelineConfig, WrongTypesAndValuesAreRefused) {
+  for (const char* text : {"mllp: {port: seventy}", "mllp: {port: 70000}", "dicom: {durability: sometimes}",
+                           "delivery: {first_retry_ms: 0}", "routing: {ehr: {host: 127.0.0.1}}", "matching: [1, 2]",
+                           "store: [a, b]", "mllp: {port: 1", "- just a list"}) {
+    DaemonConfig c;
+    const auto r = parse_daemon_config(text, "p.yaml", c);
+    EXPECT_FALSE(r.ok()) << text;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, Errc::invalid_config) << text;
+    }
+  }
+}
+
+TEST(PipelineConfig, AMissingFileIsAnError) {
+  DaemonConfig c;
+  const auto r = load_daemon_config("/nonexistent/pipeline.yaml", c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::invalid_config);
+}
+
+TEST(PipelineConfig, TheExampleInTheRepositoryIsValid) {
+  DaemonConfig c;
+  const auto r = load_daemon_config(std::string(RADLOOP_SOURCE_DIR) + "/reference/pipeline/pipeline.example.yaml", c);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(c.pipeline.mllp.port, 2575);
+  ASSERT_TRUE(c.pipeline.flows.ris.has_value());
+  EXPECT_EQ(c.pipeline.flows.ris->port, 2576);
+}
+
+}  // namespace
+}  // namespace radloop::cli
