@@ -46,6 +46,13 @@ void put_patient(hl7::Message& m, const std::string& mrn, const std::string& iss
   put(m, "PID-8", sex);
 }
 
+// OBR-4 is required: a procedure the sender never named is written as such, not left empty.
+void put_procedure(hl7::Message& m, const std::string& code, const std::string& text, const std::string& system) {
+  put(m, "OBR-4.1", code);
+  put(m, "OBR-4.2", code.empty() && text.empty() ? std::string("Unspecified procedure") : text);
+  put(m, "OBR-4.3", system);
+}
+
 std::string hl7_status(report::Status status) {
   const auto code = report::to_string(status);
   return code.empty() ? "F" : std::string(code);
@@ -85,8 +92,11 @@ std::string oru_message(const report::Report& r, const store::OrderRecord& order
   put(m, "OBR-1", "1");
   put(m, "OBR-2", placer);
   put(m, "OBR-3", filler);
-  put(m, "OBR-4.1", r.procedure_code.empty() ? order.procedure_code : r.procedure_code);
-  put(m, "OBR-4.2", r.procedure_text.empty() ? order.procedure_text : r.procedure_text);
+  if (r.procedure_code.empty() && r.procedure_text.empty()) {
+    put_procedure(m, order.procedure_code, order.procedure_text, order.procedure_system);
+  } else {
+    put_procedure(m, r.procedure_code, r.procedure_text, "");
+  }
   put(m, "OBR-7", r.observation_time);
   put(m, "OBR-18", accession);
   put(m, "OBR-22", r.status_time);
@@ -162,9 +172,7 @@ std::string status_update(const store::OrderRecord& order, const store::PatientR
   put(m, "OBR-1", "1");
   put(m, "OBR-2", order.placer);
   put(m, "OBR-3", order.filler);
-  put(m, "OBR-4.1", order.procedure_code);
-  put(m, "OBR-4.2", order.procedure_text);
-  put(m, "OBR-4.3", order.procedure_system);
+  put_procedure(m, order.procedure_code, order.procedure_text, order.procedure_system);
   put(m, "OBR-18", order.accession);
   put(m, "OBR-24", order.modality);
   if (!order.study_uid.empty()) {
