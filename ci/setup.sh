@@ -30,6 +30,8 @@ done
 # Debian or elsewhere) keeps them.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The portal console's browser test drives a headless Chromium; one already on PATH is kept.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 sudo=()
 if ((EUID != 0)); then sudo=(sudo); fi
@@ -47,11 +49,12 @@ else
   fi
 fi
 
-# npm peers, pinned, into build/npm (shared by every preset): the FHIR R4 validator.
+# npm peers, pinned, into build/npm (shared by every preset): the FHIR R4 validator, and
+# puppeteer-core (24.x: the last line that runs on Debian 12's Node 18) for the console's browser test.
 cd "$(dirname "$0")/.."
-if [[ ! -f build/npm/node_modules/fhir/package.json ]]; then
+if [[ ! -f build/npm/node_modules/fhir/package.json || ! -f build/npm/node_modules/puppeteer-core/package.json ]]; then
   echo "setup: installing the npm peers into build/npm"
   mkdir -p build/npm
-  npm install --prefix build/npm --no-audit --no-fund --loglevel=error fhir@4.12.0
+  npm install --prefix build/npm --no-audit --no-fund --loglevel=error fhir@4.12.0 puppeteer-core@24.43.1
 fi
 echo "setup: done"
