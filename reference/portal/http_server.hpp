@@ -1,0 +1,94 @@
+// The portal's HTTP/1.1 server on Boost.Beast: plain request and response records in, one handler,
+// bearer-token access, and limits that turn hostile input into a 4xx instead of a crash.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reference/core/result.hpp"
+
+namespace radloop::portal {
+
+struct HttpRequest {
+  std::string method;                             // "GET", as sent (methods are case-sensitive)
+  std::string target;                             // as sent: "/fhir/Patient?name=a%20b"
+  std::string path;                               // percent-decoded, without the query: "/fhir/Patient"
+  std::multimap<std::string, std::string> query;  // decoded, '+' read as a space
+  std::map<std::string, std::string> headers;     // lowercase names; repeated fields joined with ", "
+  std::string body;
+  std::string peer;  // "address:port"
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";  // empty: no Content-Type header
+  std::string body;
+  // Extra fields (Location, Allow, ETag...). Content-Length, Transfer-Encoding and Connection
+  // belong to the server and are ignored here.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+HttpResponse json_response(unsigned status, std::string body);
+
+// The catalogue row's HTTP status, and {"error":{"code":"...","where":"...","detail":"..."}}.
+HttpResponse error_response(const Error& error);
+
+// Called on a server thread, so at most HttpServerConfig::threads run at once; may block. If it
+// throws, the client gets a 500 JSON error and the server keeps running.
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerConfig {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 = ephemeral; read the bound port from HttpServer::port()
+  // Empty: no access check, allowed only on a loopback address. Set: every request outside
+  // public_paths must carry "Authorization: Bearer <token>".
+  std::string bearer_token;
+  std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
+  // Past this many open connections the server stops accepting (the kernel queues the rest)
+  // until one closes.
+  unsigned max_connections = 64;
+  // A request line and headers must arrive whole within this; a body must make progress at
+  // least this often; an idle keep-alive connection is closed after it.
+  std::chrono::seconds read_timeout{30};
+  // Served without a token. "/" matches the root only; another entry ending in '/' matches
+  // every path under it ("/console/"); any other entry matches exactly.
+  std::vector<std::string> public_paths;
+  unsigned threads = 2;
+  // How long stop() lets requests in flight finish before it cuts their connections.
+  std::chrono::milliseconds drain_timeout{10'000};
+};
+
+class HttpServer {
+ public:
+  // Fails with invalid_config (bad address, public path not starting with '/'), bind_failed, or
+  // portal_token_required when bind_address is not loopback and bearer_token is empty.
+  static Result<std::unique_ptr<HttpServer>> start(HttpServerConfig config, HttpHandler handler);
+  ~HttpServer();  // stops
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  HttpServer(HttpServer&&) = delete;
+  HttpServer& operator=(HttpServer&&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const;
+
+  // Graceful stop: no new connections; idle connections close at once; a request being read or
+  // handled is answered (with "Connection: close") and its connection closed. After
+  // drain_timeout the rest are cut. Returns when every server thread has ended. Call it from
+  // outside the handler.
+  void stop();
+
+  class Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace radloop::portal

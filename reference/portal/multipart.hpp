@@ -1,0 +1,45 @@
+// multipart bodies as DICOMweb uses them (RFC 2046, RFC 2387): STOW-RS requests come in as
+// multipart/related; WADO-RS responses go out the same way.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/core/result.hpp"
+
+namespace radloop::portal {
+
+struct Part {
+  std::map<std::string, std::string> headers;  // lowercase names ("content-type")
+  std::string body;
+};
+
+// A Content-Type value read into its media type and parameters:
+// `multipart/related; type="application/dicom"; boundary=x` -> "multipart/related",
+// {type: application/dicom, boundary: x}. Type and parameter names lowercase; quoted values
+// unquoted.
+struct MediaType {
+  std::string type;
+  std::map<std::string, std::string> parameters;
+};
+Result<MediaType> parse_media_type(std::string_view content_type);
+
+// The parts of a multipart body; preamble and epilogue ignored. multipart_malformed, with `where`
+// naming the place: "Content-Type" (not multipart, no or bad boundary), "body" (the boundary
+// never appears, no parts), "part N" / "part N headers" (N from 1: the part is cut off or its
+// headers unreadable), "closing delimiter" (the body ends without --boundary--).
+Result<std::vector<Part>> parse_multipart(std::string_view content_type_header, std::string_view body);
+
+// The body of a multipart message with these parts, CRLF line ends, header names as given. The
+// boundary must occur in no part's body: random_boundary() makes one that will not.
+std::string build_multipart(const std::vector<Part>& parts, const std::string& boundary);
+
+// 32 random hex digits.
+std::string random_boundary();
+
+// multipart/related; type="application/dicom"; boundary=<boundary>
+std::string multipart_related_content_type(std::string_view boundary, std::string_view type = "application/dicom");
+
+}  // namespace radloop::portal
