@@ -5,16 +5,19 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 
+#include <charconv>
 #include <fstream>
 #include <iostream>
 
 #include "harness/cli/dicom_options.hpp"
 #include "harness/cli/exit_codes.hpp"
+#include "harness/cli/pipeline_config.hpp"
 #include "harness/cli/sim_modality.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "reference/dicom/echo_scu.hpp"
 #include "reference/pipeline/pipeline.hpp"
+#include "reference/portal/portal.hpp"
 
 namespace {
 
@@ -68,7 +71,24 @@ int run_command(const std::vector<std::string>& files, const std::string& report
   return worst;
 }
 
-int pipeline_command(pipeline::PipelineConfig config) {
+// "host:port" for a destination; invalid_config naming the option otherwise.
+Result<pipeline::Destination> destination_from(const std::string& text, const std::string& option,
+                                               const std::string& application) {
+  const auto colon = text.rfind(':');
+  unsigned port = 0;
+  const char* end = text.data() + text.size();
+  if (colon == std::string::npos || colon == 0 || std::from_chars(text.data() + colon + 1, end, port).ptr != end ||
+      port == 0 || port > 65535) {
+    return Error{Errc::invalid_config, option, "\"" + text + "\" is not host:port"};
+  }
+  pipeline::Destination d;
+  d.host = text.substr(0, colon);
+  d.port = static_cast<std::uint16_t>(port);
+  d.application = application;
+  return d;
+}
+
+int pipeline_command(cli::DaemonConfig config) {
   // Block the stop signals before any thread starts, then wait for one of them here.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -76,24 +96,42 @@ int pipeline_command(pipeline::PipelineConfig config) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto started = pipeline::Pipeline::start(std::move(config));
+  auto started = pipeline::Pipeline::start(std::move(config.pipeline));
   if (!started) {
     std::cerr << "radloop: " << started.error().message() << '\n';
     return kExitError;
   }
   auto& p = *started.value();
+  std::unique_ptr<portal::Portal> http;
+  if (config.portal.enabled) {
+    portal::HttpServerConfig http_config;
+    http_config.bind_address = config.portal.bind_address;
+    http_config.port = config.portal.port;
+    http_config.bearer_token = config.portal.token;
+    auto served = portal::Portal::start(p, http_config);
+    if (!served) {
+      std::cerr << "radloop: " << served.error().message() << '\n';
+      return kExitError;
+    }
+    http = std::move(served).value();
+  }
   // One line a script can parse to find the ports.
-  std::cout << fmt::format("ready mllp={} dicom={} ae={}", p.mllp_port(), p.dicom_port(), p.ae_title()) << std::endl;
+  std::cout << fmt::format("ready mllp={} dicom={} ae={} http={}", p.mllp_port(), p.dicom_port(), p.ae_title(),
+                           http ? http->port() : 0)
+            << std::endl;
   int signal = 0;
   sigwait(&stop_signals, &signal);
+  if (http) http->stop();
   p.stop();
   const auto s = p.stats();
   std::cout << fmt::format(
-      "stopped: {} HL7 accepted ({} duplicates), {} rejected, {} errors; {} C-ECHO answered; {} instances stored "
-      "({} duplicates, {} conflicts, {} failed); {} commitment requests; {} queries; {} MPPS created, {} updated\n",
-      s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected, s.hl7_errors, s.dicom.echoes_answered, s.dicom.instances_stored,
-      s.dicom.duplicates, s.dicom.conflicts, s.dicom.store_failures, s.dicom.commitment_requests, s.dicom.queries,
-      s.dicom.mpps_created, s.dicom.mpps_updated);
+      "stopped: {} HL7 accepted ({} duplicates), {} rejected, {} errors, {} refused; {} C-ECHO answered; {} instances "
+      "stored ({} duplicates, {} conflicts, {} failed), {} indexed; {} commitment requests; {} queries; {} MPPS "
+      "created, {} updated; delivered {} to the RIS, {} to the EHR ({} dead letters)\n",
+      s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected, s.hl7_errors, s.hl7_refused, s.dicom.echoes_answered,
+      s.dicom.instances_stored, s.dicom.duplicates, s.dicom.conflicts, s.dicom.store_failures, s.instances_indexed,
+      s.dicom.commitment_requests, s.dicom.queries, s.dicom.mpps_created, s.dicom.mpps_updated, s.ris.delivered,
+      s.ehr.delivered, s.ris.dead_letters + s.ehr.dead_letters);
   return kExitValid;
 }
 
@@ -128,12 +166,30 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "Print only the summary");
 
   auto* pipe = app.add_subcommand("pipeline", "Run the reference pipeline until SIGINT/SIGTERM");
-  pipeline::PipelineConfig config;
+  cli::DaemonConfig daemon;
+  auto& config = daemon.pipeline;
+  std::optional<Error> config_error;
+  // The file is read where it stands on the command line; options after it override it.
+  pipe->add_option_function<std::string>(
+          "--config",
+          [&](const std::string& path) {
+            if (auto loaded = cli::load_daemon_config(path, daemon); !loaded) config_error = loaded.error();
+          },
+          "pipeline.yaml: store, listeners, portal, routing, matching, delivery")
+      ->check(CLI::ExistingFile)
+      ->trigger_on_parse();
   pipe->add_option("--bind", config.mllp.bind_address, "Address to listen on")->capture_default_str();
   pipe->add_option("--mllp-port", config.mllp.port, "MLLP port (0 = ephemeral)")->capture_default_str();
   pipe->add_option("--store", config.store_path, "SQLite file (:memory: keeps nothing)")->capture_default_str();
-  cli::DicomServerOptions dicom_options;
-  cli::add_dicom_server_options(*pipe, config.dicom, dicom_options);
+  std::string ris_address;
+  std::string ehr_address;
+  pipe->add_option("--ris", ris_address, "Where orders and status updates go, host:port (MLLP)");
+  pipe->add_option("--ehr", ehr_address, "Where reports go, host:port (MLLP)");
+  pipe->add_option("--http-port", daemon.portal.port, "Portal port (0 = ephemeral)")->capture_default_str();
+  pipe->add_option("--token", daemon.portal.token, "Bearer token the portal requires (needed off loopback)");
+  bool no_portal = false;
+  pipe->add_flag("--no-portal", no_portal, "Do not serve the portal");
+  cli::add_dicom_server_options(*pipe, config.dicom, daemon.dicom_options);
 
   auto* echo = app.add_subcommand("echo", "C-ECHO a DICOM peer");
   dicom::EchoRequest request;
@@ -156,12 +212,30 @@ int main(int argc, char** argv) {
 
   if (run->parsed()) return run_command(files, report_path, history_path, quiet);
   if (pipe->parsed()) {
-    config.dicom.bind_address = config.mllp.bind_address;
-    if (auto applied = cli::apply(dicom_options, config.dicom); !applied) {
+    if (config_error) {
+      std::cerr << "radloop: " << config_error->message() << '\n';
+      return kExitError;
+    }
+    if (pipe->count("--bind") > 0) {
+      config.dicom.bind_address = config.mllp.bind_address;
+      daemon.portal.bind_address = config.mllp.bind_address;
+    }
+    if (no_portal) daemon.portal.enabled = false;
+    for (const auto& [text, option, application, target] : {std::tuple{ris_address, "--ris", "RIS", &config.flows.ris},
+                                                            {ehr_address, "--ehr", "EHR", &config.flows.ehr}}) {
+      if (text.empty()) continue;
+      auto d = destination_from(text, option, application);
+      if (!d) {
+        std::cerr << "radloop: " << d.error().message() << '\n';
+        return kExitError;
+      }
+      *target = *d;
+    }
+    if (auto applied = cli::apply(daemon.dicom_options, config.dicom); !applied) {
       std::cerr << "radloop: " << applied.error().message() << '\n';
       return kExitError;
     }
-    return pipeline_command(std::move(config));
+    return pipeline_command(std::move(daemon));
   }
   if (echo->parsed()) return echo_command(request);
   if (sim_modality.parsed()) return sim_modality.run();

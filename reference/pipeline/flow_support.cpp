@@ -51,7 +51,7 @@ match::StudyView view_of(const store::StudyRecord& s) {
       {s.patient_mrn, s.patient_issuer}, s.accession, s.study_uid, s.modality, s.study_date, s.source};
 }
 
-std::vector<match::OrderView> TxOrderIndex::query(store::OrderFilter filter) const {
+std::vector<match::OrderView> TxOrderIndex::query(const store::OrderFilter& filter) const {
   std::vector<match::OrderView> out;
   if (error_) return out;
   auto found = tx_.orders(filter);

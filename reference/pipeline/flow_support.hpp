@@ -19,7 +19,7 @@ class TxOrderIndex final : public match::OrderIndex {
   [[nodiscard]] const std::optional<Error>& failed() const { return error_; }
 
  private:
-  std::vector<match::OrderView> query(store::OrderFilter filter) const;
+  std::vector<match::OrderView> query(const store::OrderFilter& filter) const;
   store::Tx& tx_;
   mutable std::optional<Error> error_;
 };
@@ -43,7 +43,7 @@ Result<bool> enqueue(store::Tx& tx, const char* destination, const std::string& 
                      const std::function<std::string(const Stamp&)>& build);
 
 // A report version tied to its order: the ORU goes to the EHR, and the order is "reported".
-Result<bool> deliver_report(store::Tx& tx, const store::ReportRecord& report, const store::OrderRecord& order,
+Result<bool> deliver_report(store::Tx& tx, const store::ReportRecord& record, const store::OrderRecord& order,
                             FlowContext& context);
 // Decides a report's order and delivers it, opens a review, or leaves it waiting.
 Result<Applied> tie_report(store::Tx& tx, store::ReportRecord& record, const report::Report& report,

@@ -141,11 +141,9 @@ Result<Applied> apply_adt(store::Tx& tx, const hl7::Message& message, FlowContex
     store::PatientRecord merged;
     merged.mrn = match::normalise_patient_id(prior.front().id, source, context.config().match);
     merged.issuer = prior.front().authority.empty() ? patient.issuer : prior.front().authority;
-    if (auto known = tx.find_patient(merged.mrn, merged.issuer); !known) {
-      return known.error();
-    } else if (known->has_value()) {
-      merged = **known;
-    }
+    auto known = tx.find_patient(merged.mrn, merged.issuer);
+    if (!known) return known.error();
+    if (known->has_value()) merged = **known;
     merged.updated_at = patient.updated_at;
     auto moved = tx.merge_patient(merged, patient);
     if (!moved) return moved.error();

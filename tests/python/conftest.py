@@ -47,3 +47,14 @@ def peer(name: str) -> str:
     path = shutil.which(name)
     assert path, f"{name} is not installed; run ci/setup.sh"
     return path
+
+
+@pytest.fixture()
+def peers():
+    """A fake RIS and a fake EHR: MLLP receivers that record and ACK."""
+    from pipeline_peers import MllpReceiver
+
+    ris, ehr = MllpReceiver(), MllpReceiver()
+    yield ris, ehr
+    ris.close()
+    ehr.close()

@@ -4,9 +4,6 @@ the console sends when a person links, rejects or asks for a timeline, and the b
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,14 +12,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from console_driver import drive
+
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_DIR = ROOT / "reference" / "portal" / "console"
-DRIVER = ROOT / "tests" / "console" / "drive.js"
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium")
-
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (ci/setup.sh installs Debian's chromium package)"
-)
 
 ASSETS = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -193,20 +186,6 @@ def serve():
         server.server_close()
 
 
-def drive(base_url: str, token: str, action: dict) -> tuple[int, dict, str]:
-    """Runs the driver: exit status, its JSON result line, its stderr."""
-    node = shutil.which("node")
-    assert node, "node is not installed; run ci/setup.sh"
-    env = dict(os.environ, CHROMIUM=CHROMIUM)
-    # ci/test.sh preloads ASan for the instrumented extension; node and Chromium are not ours to instrument.
-    env.pop("LD_PRELOAD", None)
-    done = subprocess.run(
-        [node, str(DRIVER), base_url, token, json.dumps(action)],
-        capture_output=True, text=True, timeout=90, env=env, cwd=ROOT,
-    )
-    lines = done.stdout.strip().splitlines()
-    assert lines, f"the driver printed nothing (exit {done.returncode}): {done.stderr}"
-    return done.returncode, json.loads(lines[-1]), done.stderr
 
 
 def test_link_sends_one_post_with_the_chosen_order(serve):

@@ -96,7 +96,7 @@ Result<void> Db::exec(const char* sql) {
   return {};
 }
 
-Result<void> Db::run(Stmt& stmt, const char* what) {
+Result<void> Db::run(Stmt& stmt, const char* what) const {
   const int rc = stmt.step();
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) return failure(what);
   return {};

@@ -58,7 +58,7 @@ class Db {
   Result<Stmt> prepare(const std::string& sql);
   Result<void> exec(const char* sql);
   // Runs a statement to completion (an INSERT, UPDATE or DELETE).
-  Result<void> run(Stmt& stmt, const char* what);
+  Result<void> run(Stmt& stmt, const char* what) const;
   [[nodiscard]] Error failure(const std::string& what) const;
   [[nodiscard]] std::int64_t last_insert_id() const;
   [[nodiscard]] int changes() const;

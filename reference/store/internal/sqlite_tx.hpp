@@ -25,7 +25,7 @@ class SqliteTx final : public Tx {
   Result<std::vector<OrderRecord>> orders(const OrderFilter& filter) override;
   Result<std::vector<OrderHistoryRecord>> order_history(std::int64_t id) override;
 
-  Result<bool> put_instance(const dicom::InstanceRecord& instance) override;
+  Result<bool> put_instance(const dicom::InstanceRecord& r) override;
   Result<std::vector<dicom::InstanceRecord>> instances(const std::string& study_uid, const std::string& series_uid,
                                                        const std::string& sop_uid) override;
   Result<void> put_study(const StudyRecord& study) override;

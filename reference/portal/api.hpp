@@ -1,0 +1,30 @@
+// The portal's API over a running pipeline: FHIR read and search, DICOMweb (QIDO-RS, WADO-RS,
+// STOW-RS), the review queue, the landing tracker, health and metrics, and the web console.
+#pragma once
+
+#include "reference/pipeline/pipeline.hpp"
+#include "reference/portal/http_server.hpp"
+#include "reference/portal/router.hpp"
+
+namespace radloop::portal {
+
+class Api {
+ public:
+  explicit Api(pipeline::Pipeline& pipeline);
+  HttpResponse operator()(const HttpRequest& request) const { return router_.dispatch(request); }
+
+ private:
+  Router router_;
+};
+
+// Each family of routes, added to a router.
+void add_status_routes(Router& router, pipeline::Pipeline& pipeline);  // /health, /metrics, /landing, /review
+void add_fhir_routes(Router& router, pipeline::Pipeline& pipeline);
+void add_dicomweb_routes(Router& router, pipeline::Pipeline& pipeline);
+
+// JSON with invalid UTF-8 replaced, as every route writes it.
+std::string dump(const nlohmann::json& json);
+// The first value of a query parameter, or "".
+std::string query_value(const HttpRequest& request, const std::string& name);
+
+}  // namespace radloop::portal

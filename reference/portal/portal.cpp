@@ -1,0 +1,29 @@
+// The portal's listener: console assets, then the API (see portal.hpp).
+#include "reference/portal/portal.hpp"
+
+#include "reference/portal/console_assets.hpp"
+
+namespace radloop::portal {
+
+Result<std::unique_ptr<Portal>> Portal::start(pipeline::Pipeline& pipeline, HttpServerConfig config) {
+  std::unique_ptr<Portal> portal(new Portal(pipeline));
+  config.public_paths = {"/", "/index.html", "/console.js", "/console.css"};
+  auto http = HttpServer::start(config, [raw = portal.get()](const HttpRequest& r) { return raw->handle(r); });
+  if (!http) return http.error();
+  portal->http_ = std::move(http).value();
+  return portal;
+}
+
+HttpResponse Portal::handle(const HttpRequest& request) const {
+  if (request.method == "GET") {
+    if (const auto asset = console_asset(request.path)) {
+      HttpResponse r;
+      r.content_type = std::string(asset->content_type);
+      r.body = std::string(asset->body);
+      return r;
+    }
+  }
+  return api_(request);
+}
+
+}  // namespace radloop::portal
