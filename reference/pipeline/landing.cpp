@@ -64,7 +64,7 @@ std::vector<LandingAlert> LandingTracker::alerts(Clock::time_point now) const {
     if (signed_off) {
       const auto end = delivered ? *delivered : now;
       const auto waited = std::chrono::duration_cast<std::chrono::minutes>(end - *signed_off);
-      if (waited > deadline_) {
+      if (end - *signed_off > deadline_) {
         out.push_back({LandingAlert::Kind::late_delivery, accession,
                        delivered ? fmt::format("report delivered {} min after sign-off (limit {} min)", waited.count(),
                                                deadline_.count())

@@ -255,7 +255,26 @@ void Pipeline::run_sweeper() {
     if (stopping_) return;
     lock.unlock();
     if (auto r = sweep(); !r) spdlog::error("pipeline: sweep failed: {}", r.error().message());
+    if (Clock::now() >= next_alert_check_) {
+      // Alerts read every landing; once every alert_interval is often enough for minutes-long deadlines.
+      next_alert_check_ = Clock::now() + config_.alert_interval;
+      announce_alerts();
+    }
     lock.lock();
+  }
+}
+
+void Pipeline::announce_alerts() {
+  auto current = alerts();
+  if (!current) {
+    spdlog::error("pipeline: cannot read the landing stages for alerts: {}", current.error().message());
+    return;
+  }
+  for (const auto& a : *current) {
+    const auto key = std::string(a.kind == LandingAlert::Kind::late_delivery ? "late:" : "orphan:") + a.accession;
+    if (!announced_.insert(key).second) continue;  // each alert is raised once
+    spdlog::warn("pipeline: alert {} {}: {}",
+                 a.kind == LandingAlert::Kind::late_delivery ? "late_delivery" : "orphan_study", a.accession, a.detail);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,8 +29,9 @@ struct PipelineConfig {
   dicom::EventObserver dicom_observer;  // optional: who else wants the association events
   FlowConfig flows;
   OutboxPolicy outbox;
-  std::chrono::minutes delivery_deadline{30};      // a report delivered later than this after sign-off is late
-  std::chrono::milliseconds sweep_interval{1000};  // how often waiting studies and reports are looked at
+  std::chrono::minutes delivery_deadline{30};        // a report delivered later than this after sign-off is late
+  std::chrono::milliseconds sweep_interval{1000};    // how often waiting studies and reports are looked at
+  std::chrono::milliseconds alert_interval{30'000};  // how often late deliveries and orphans are looked for
 };
 
 struct PipelineStats {
@@ -85,6 +87,8 @@ class Pipeline {
   void on_performed_step(const dicom::PerformedProcedureStep& step);
   void wake_deliveries();
   void run_sweeper();
+  // Logs each late delivery and orphan study once (a warning a log watcher can alert on).
+  void announce_alerts();
   Result<void> load_landings(LandingTracker& tracker, const std::vector<std::string>& accessions);
 
   PipelineConfig config_;
@@ -100,6 +104,8 @@ class Pipeline {
   std::mutex sweeper_mutex_;
   std::condition_variable sweeper_wake_;
   bool stopping_ = false;
+  Clock::time_point next_alert_check_{};
+  std::set<std::string> announced_;  // used by the sweeper thread only
   std::thread sweeper_;
 };
 

@@ -134,6 +134,18 @@ void add_status_routes(Router& router, pipeline::Pipeline& p) {
     return response;
   });
 
+  router.add("GET", "/alerts", [&p](const HttpRequest&, const PathParams&) {
+    auto alerts = p.alerts();
+    if (!alerts) return error_response(alerts.error());
+    json out = json::array();
+    for (const auto& a : *alerts) {
+      out.push_back({{"kind", a.kind == pipeline::LandingAlert::Kind::late_delivery ? "late_delivery" : "orphan_study"},
+                     {"accession", a.accession},
+                     {"detail", a.detail}});
+    }
+    return json_response(200, dump({{"alerts", out}}));
+  });
+
   router.add("GET", "/landing", [&p](const HttpRequest&, const PathParams&) {
     auto accessions =
         p.store().read_value<std::vector<std::string>>([](store::Tx& tx) { return tx.landing_accessions(200); });

@@ -2,6 +2,8 @@
 // -> images -> reconciliation -> report -> EHR, and what must not link, wait, or be retried.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "reference/pipeline/store_worklist.hpp"
 #include "simulators/modality/mpps_scu.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
@@ -172,6 +174,21 @@ TEST_F(FlowsTest, AStudyThatWaitedLongerThanTheWindowGoesToReview) {
   ASSERT_EQ(open.size(), 1U);
   EXPECT_EQ(open[0].reason, "no_order_yet");
   EXPECT_EQ(read<store::StoreCounts>([](store::Tx& tx) { return tx.counts(); }).orphans, 1);
+}
+
+TEST_F(FlowsTest, AReportNotDeliveredWithinTheDeadlineAndAnOrphanStudyAreAlerts) {
+  config_.delivery_deadline = std::chrono::minutes(0);
+  ehr_.refuse = 1000;
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  ASSERT_EQ(dt::send(p.dicom_port(), image(dir_, "MRN9", "ACC404").path).status, 0x0000);
+  const auto alerts = p.alerts().value();
+  std::set<std::pair<pipeline::LandingAlert::Kind, std::string>> seen;
+  for (const auto& a : alerts) seen.insert({a.kind, a.accession});
+  EXPECT_TRUE(seen.contains({LandingAlert::Kind::late_delivery, "ACC1"}));
+  EXPECT_TRUE(seen.contains({LandingAlert::Kind::orphan_study, "ACC404"}));
+  EXPECT_FALSE(seen.contains({LandingAlert::Kind::orphan_study, "ACC1"}));
 }
 
 TEST_F(FlowsTest, AnAccessionUsedByTwoOrdersFlagsBothAndItsStudyGoesToReview) {

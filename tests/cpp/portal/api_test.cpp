@@ -159,6 +159,7 @@ TEST_F(PortalApi, MetricsAreThePipelinesCountersInPrometheusText) {
   EXPECT_NE(r.body().find("radloop_hl7_messages_total{outcome=\"accepted\"} 1"), std::string::npos) << r.body();
   EXPECT_NE(r.body().find("# TYPE radloop_review_open gauge"), std::string::npos);
   EXPECT_NE(r.body().find("radloop_dead_letters 0"), std::string::npos);
+  EXPECT_TRUE(get_json("/alerts")["alerts"].empty()) << "an accessioned order without a report is not late";
 }
 
 }  // namespace
