@@ -155,6 +155,16 @@ TEST_F(FlowsTest, TheSameAccessionForAnotherPatientIsNeverLinked) {
   EXPECT_NE(studies()[0].state, store::StudyRecord::State::linked);
 }
 
+TEST_F(FlowsTest, AStudyWithABlankAccessionGoesToReviewWithThePatientsOrdersAsCandidates) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  ASSERT_EQ(dt::send(p.dicom_port(), image(dir_, "MRN1", "").path).status, 0x0000);
+  const auto open = reviews(store::ReviewRecord::State::open);
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].reason, "blank_accession");
+  EXPECT_NE(open[0].candidates.find("ACC1"), std::string::npos);
+}
+
 TEST_F(FlowsTest, AStudyBeforeItsOrderWaitsAndLinksWhenTheOrderArrives) {
   auto& p = start();
   ASSERT_EQ(dt::send(p.dicom_port(), image(dir_, "MRN1", "ACC7").path).status, 0x0000);
