@@ -12,6 +12,7 @@
 #include "harness/cli/dicom_options.hpp"
 #include "harness/cli/exit_codes.hpp"
 #include "harness/cli/pipeline_config.hpp"
+#include "harness/cli/sim_hl7.hpp"
 #include "harness/cli/sim_modality.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
@@ -201,6 +202,7 @@ int main(int argc, char** argv) {
   auto* sim = app.add_subcommand("sim", "Run a simulator against a system under test");
   sim->require_subcommand(1);
   cli::SimModalityCommand sim_modality(*sim);
+  cli::SimHl7Command sim_hl7(*sim);
 
   app.add_subcommand("version", "Print the version");
 
@@ -239,6 +241,7 @@ int main(int argc, char** argv) {
   }
   if (echo->parsed()) return echo_command(request);
   if (sim_modality.parsed()) return sim_modality.run();
+  if (sim_hl7.parsed()) return sim_hl7.run();
   std::cout << "radloop " << RADLOOP_VERSION << '\n';
   return kExitValid;
 }

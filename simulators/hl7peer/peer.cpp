@@ -1,0 +1,199 @@
+// The shared HL7 simulator peer (see peer.hpp).
+#include "simulators/hl7peer/peer.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "reference/hl7/ack.hpp"
+#include "reference/hl7/parser.hpp"
+#include "reference/hl7/segments.hpp"
+#include "reference/mllp/client.hpp"
+
+namespace radloop::hl7sim {
+namespace {
+
+// Thrown to make the MLLP server close the connection without a reply.
+struct NoReply : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Peer>> Peer::start(PeerConfig config, OnMessage on_message) {
+  std::unique_ptr<Peer> peer(new Peer(std::move(config), std::move(on_message)));
+  peer->port_ = peer->config_.listen_port;
+  if (auto r = peer->listen(); !r) return r.error();
+  peer->worker_ = std::thread([raw = peer.get()] { raw->run_worker(); });
+  return peer;
+}
+
+Peer::~Peer() { stop(); }
+
+Result<void> Peer::listen() {
+  mllp::ServerConfig server;
+  server.bind_address = config_.listen_address;
+  server.port = port_;
+  server.drain_timeout = std::chrono::milliseconds(500);
+  auto started = mllp::Server::start(server, [this](const mllp::InboundMessage& m) { return answer(m); });
+  if (!started) return started.error();
+  server_ = std::move(started).value();
+  port_ = server_->port();
+  return {};
+}
+
+void Peer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (server_) server_->stop();
+  if (worker_.joinable()) worker_.join();
+}
+
+void Peer::set_script(AckScript script) {
+  std::lock_guard lock(mutex_);
+  script_ = std::move(script);
+}
+
+void Peer::go_down() {
+  if (server_) server_->stop();
+  server_.reset();
+  log_.record({0, "", config_.actor, "down", "", "", "", "stopped listening on port " + std::to_string(port_), {}});
+}
+
+Result<void> Peer::come_up() {
+  if (auto r = listen(); !r) return r;
+  log_.record({0, "", config_.actor, "up", "", "", "", "listening again on port " + std::to_string(port_), {}});
+  return {};
+}
+
+void Peer::retarget(const std::string& host, std::uint16_t port) {
+  std::lock_guard lock(mutex_);
+  config_.target_host = host;
+  config_.target_port = port;
+}
+
+std::string Peer::next_control_id() {
+  std::lock_guard lock(mutex_);
+  return fmt::format("{}{}-{}", config_.application, config_.seed, ++next_control_);
+}
+
+std::string Peer::next_timestamp() {
+  std::uint64_t second = 0;
+  {
+    std::lock_guard lock(mutex_);
+    second = next_second_++;
+  }
+  // 2026-01-01 08:00 plus a day per seed: readable, and the same for the same seed.
+  const auto base = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1} + std::chrono::hours(8) +
+                    std::chrono::days(config_.seed % 365);
+  const auto at = base + std::chrono::seconds(second);
+  return fmt::format("{:%Y%m%d%H%M%S}", std::chrono::floor<std::chrono::seconds>(at));
+}
+
+std::string Peer::answer(const mllp::InboundMessage& message) {
+  Received r;
+  r.payload = message.payload;
+  AckBehaviour behaviour;
+  {
+    std::lock_guard lock(mutex_);
+    const auto n = ++arrivals_;  // counted on arrival: a held answer does not shift the script
+    const auto found = script_.by_message.find(n);
+    behaviour = found == script_.by_message.end() ? script_.otherwise : found->second;
+  }
+  auto parsed = hl7::parse(message.payload);
+  if (parsed) {
+    r.message_type = hl7::message_type(*parsed).name();
+    if (const auto msh = hl7::first<hl7::Msh>(*parsed)) r.control_id = msh->control_id();
+  }
+  if (behaviour.delay.count() > 0) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, behaviour.delay, [&] { return stopping_; });
+  }
+  std::string reply;
+  switch (behaviour.kind) {
+    case AckBehaviour::Kind::accept: r.answered = "AA"; break;
+    case AckBehaviour::Kind::error: r.answered = "AE"; break;
+    case AckBehaviour::Kind::reject: r.answered = "AR"; break;
+    case AckBehaviour::Kind::no_answer: r.answered = "none"; break;
+    case AckBehaviour::Kind::drop: r.answered = "dropped"; break;
+  }
+  if (parsed && (r.answered == "AA" || r.answered == "AE" || r.answered == "AR")) {
+    const auto outcome = r.answered == "AA"   ? hl7::Outcome::accepted
+                         : r.answered == "AE" ? hl7::Outcome::error
+                                              : hl7::Outcome::rejected;
+    reply = hl7::build_ack(*parsed, outcome, {}, {next_control_id(), next_timestamp(), ""}).serialize();
+  } else if (!parsed && r.answered != "none" && r.answered != "dropped") {
+    reply = hl7::build_reject(parsed.error(), {next_control_id(), next_timestamp(), ""}).serialize();
+    r.answered = "AR";
+  }
+  log_.record({0, "", config_.actor, "received", r.message_type, r.control_id, r.answered, "", {}});
+  {
+    std::lock_guard lock(mutex_);
+    received_.push_back(r);
+    if (on_message_ && r.answered == "AA") pending_.push_back(r);
+  }
+  changed_.notify_all();
+  if (reply.empty()) throw NoReply("scripted: no answer");
+  return reply;
+}
+
+void Peer::run_worker() {
+  for (;;) {
+    Received next;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (stopping_) return;
+      next = std::move(pending_.front());
+      pending_.pop_front();
+    }
+    on_message_(next);
+  }
+}
+
+SendResult Peer::send(const std::string& er7, const GroundTruth& truth) {
+  SendResult result;
+  std::string type;
+  if (auto parsed = hl7::parse(er7)) {
+    type = hl7::message_type(*parsed).name();
+    if (const auto msh = hl7::first<hl7::Msh>(*parsed)) result.control_id = msh->control_id();
+  }
+  mllp::ClientConfig client;
+  {
+    std::lock_guard lock(mutex_);
+    client.host = config_.target_host;
+    client.port = config_.target_port;
+    client.reply_timeout = config_.reply_timeout;
+  }
+  auto connected = mllp::Client::connect(client);
+  Result<std::string> reply = connected ? connected.value()->exchange(er7) : Result<std::string>(connected.error());
+  if (!reply) {
+    result.ack = "none";
+    result.error = reply.error().message();
+  } else if (auto ack = hl7::read_ack(*reply)) {
+    result.ack = ack->code;
+    result.text = ack->text;
+  } else {
+    result.ack = "none";
+    result.error = "unreadable answer: " + ack.error().message();
+  }
+  log_.record({0, "", config_.actor, "sent", type, result.control_id, result.ack,
+               result.error.empty() ? result.text : result.error, truth});
+  return result;
+}
+
+std::vector<Received> Peer::received() const {
+  std::lock_guard lock(mutex_);
+  return received_;
+}
+
+std::vector<Received> Peer::wait_for(std::size_t n, std::chrono::milliseconds patience) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, patience, [&] { return received_.size() >= n || stopping_; });
+  return received_;
+}
+
+}  // namespace radloop::hl7sim
