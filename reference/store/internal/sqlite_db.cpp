@@ -43,8 +43,7 @@ Result<Db> Db::open(const std::string& path, bool read_only) {
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;  // the store serialises use of each connection itself
   if (sqlite3_open_v2(path.c_str(), &db.db_, flags, nullptr) != SQLITE_OK) {
-    return Error{Errc::store_failed, path,
-                 db.db_ != nullptr ? sqlite3_errmsg(db.db_) : "cannot allocate a connection"};
+    return Error{Errc::store_failed, path, db.db_ != nullptr ? sqlite3_errmsg(db.db_) : "cannot allocate a connection"};
   }
   sqlite3_busy_timeout(db.db_, 5000);  // milliseconds; another process may hold the write lock
   return db;
