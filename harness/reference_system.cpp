@@ -18,7 +18,9 @@ class ReferenceSystem final : public SystemUnderTest {
     if (!found) return found.error();
     return found->has_value();
   }
-  Result<std::int64_t> count_inbound() override { return pipeline_->store().count_inbound(); }
+  Result<std::int64_t> count_inbound_from(const std::string& sender) override {
+    return pipeline_->store().read_value<std::int64_t>([&](store::Tx& tx) { return tx.count_inbound_from(sender); });
+  }
 
  private:
   std::unique_ptr<pipeline::Pipeline> pipeline_;
@@ -26,8 +28,16 @@ class ReferenceSystem final : public SystemUnderTest {
 
 }  // namespace
 
-Result<std::unique_ptr<SystemUnderTest>> start_reference_system() {
-  auto started = pipeline::Pipeline::start(pipeline::PipelineConfig{});
+Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const RoutedTo& routes) {
+  pipeline::PipelineConfig config;
+  // Scenarios run in seconds: retries come quickly, and a step waits at most a few of them.
+  config.outbox.first_retry = std::chrono::milliseconds(100);
+  config.outbox.max_delay = std::chrono::milliseconds(1000);
+  if (routes.ris.port != 0)
+    config.flows.ris = pipeline::Destination{routes.ris.host, routes.ris.port, "RIS", "RADIOLOGY"};
+  if (routes.ehr.port != 0)
+    config.flows.ehr = pipeline::Destination{routes.ehr.host, routes.ehr.port, "EHR", "GENERAL"};
+  auto started = pipeline::Pipeline::start(config);
   if (!started) return started.error();
   return std::unique_ptr<SystemUnderTest>(std::make_unique<ReferenceSystem>(std::move(started).value()));
 }

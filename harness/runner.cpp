@@ -85,16 +85,26 @@ Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& actio
 }  // namespace
 
 RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const RunOptions& options) {
+  return run_scenario(scenario, system, nullptr, options);
+}
+
+RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors* actors, const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   History history;
   const auto sut = system.endpoints();
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto& step = scenario.steps[i];
-    const auto completion = std::holds_alternative<DicomEcho>(step.action)
-                                ? run_echo(i, step, std::get<DicomEcho>(step.action), sut, history)
-                                : run_hl7_send(i, step, std::get<Hl7Send>(step.action), sut, options, history);
+    Operation completion;
+    if (const auto* echo = std::get_if<DicomEcho>(&step.action)) {
+      completion = run_echo(i, step, *echo, sut, history);
+    } else if (const auto* send = std::get_if<Hl7Send>(&step.action)) {
+      completion = run_hl7_send(i, step, *send, sut, options, history);
+    } else {
+      completion = run_actor_step(i, step, actors, history);
+    }
     if (options.on_step) options.on_step(i, completion);
   }
+  if (actors != nullptr && actors->ris) record_actor_sends(*actors, history);
   RunReport report{scenario,
                    sut,
                    history.operations(),
@@ -106,9 +116,14 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const 
 }
 
 Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options) {
-  auto system = start_reference_system();
+  // The simulators listen first, so the system can be started routing to them.
+  auto actors = Actors::start(scenario.seed);
+  if (!actors) return actors.error();
+  auto system = start_reference_system(
+      RoutedTo{{"127.0.0.1", actors->ris->peer().port()}, {"127.0.0.1", actors->ehr->peer().port()}});
   if (!system) return system.error();
-  return run_scenario(scenario, *system.value(), options);
+  actors->connect(system.value()->endpoints());
+  return run_scenario(scenario, *system.value(), &*actors, options);
 }
 
 }  // namespace radloop::harness

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/actors.hpp"
 #include "harness/checkers.hpp"
 #include "harness/history.hpp"
 #include "harness/scenario.hpp"
@@ -29,6 +30,8 @@ struct RunReport {
 };
 
 RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const RunOptions& options = {});
+// With the simulated EHR and RIS that the system routes to (null: actor steps are unknown).
+RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors* actors, const RunOptions& options);
 
 // Starts the system the scenario names, runs it, stops it. Fails only if the system cannot start.
 Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options = {});

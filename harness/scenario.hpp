@@ -1,6 +1,7 @@
 // The scenario model: a YAML file of steps and their expectations, read into plain records.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -23,7 +24,57 @@ struct Hl7Send {
   std::string message;
 };
 
-using Action = std::variant<DicomEcho, Hl7Send>;
+// The patient an EHR step is about.
+struct PatientSpec {
+  std::string mrn;
+  std::string issuer = "GENERAL";
+  std::string family;
+  std::string given;
+  std::string birth_date;
+  std::string sex;
+};
+
+// ehr.register (A04), ehr.update (A08), ehr.merge (A40, merge_from into patient): ADT from the
+// EHR simulator.
+struct EhrAdt {
+  std::string trigger = "A04";
+  PatientSpec patient;
+  std::string merge_from;
+};
+
+// ehr.order: ORM^O01 from the EHR simulator (control NW, XO or CA).
+struct EhrOrder {
+  std::string placer;
+  PatientSpec patient;
+  std::string procedure = "71250^CT CHEST^CPT4";  // OBR-4
+  std::string modality = "CT";
+  std::string control = "NW";
+};
+
+// ris.accessioned: waits until the RIS simulator has accessioned the order and sent it back.
+struct RisAccessioned {
+  std::string placer;
+  std::chrono::milliseconds within{10'000};
+};
+
+// ris.report: the RIS simulator signs a report for the order (found by its placer number).
+struct RisReport {
+  std::string placer;
+  std::string status = "F";
+  std::string text;
+  bool addendum = false;
+  bool raw_line_breaks = false;
+  bool with_zds = false;
+};
+
+// ehr.chart: waits until the EHR simulator has received the order's report with this status.
+struct EhrChart {
+  std::string placer;
+  std::string status = "F";
+  std::chrono::milliseconds within{10'000};
+};
+
+using Action = std::variant<DicomEcho, Hl7Send, EhrAdt, EhrOrder, RisAccessioned, RisReport, EhrChart>;
 
 struct Step {
   std::string name;

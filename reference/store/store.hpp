@@ -29,6 +29,8 @@ class Tx {
   virtual Result<void> set_inbound_outcome(std::int64_t id, const std::string& outcome) = 0;
   virtual Result<std::optional<InboundMessage>> find_inbound(const std::string& sender,
                                                              const std::string& control_id) = 0;
+  // How many messages from this sender (MSH-3^MSH-4) are kept.
+  virtual Result<std::int64_t> count_inbound_from(const std::string& sender) = 0;
 
   // Patients, keyed by MRN + issuer. put_patient inserts or replaces the demographics.
   virtual Result<void> put_patient(const PatientRecord& patient) = 0;

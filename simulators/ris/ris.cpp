@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "reference/hl7/parser.hpp"
 #include "reference/hl7/segments.hpp"
 
@@ -58,6 +61,7 @@ void Ris::on_message(const hl7sim::Received& message) {
   {
     std::lock_guard lock(mutex_);
     received_.push_back(order);
+    last_activity_ = std::chrono::steady_clock::now();
   }
   if (options_.auto_accession) (void)accession(order.placer);
 }
@@ -73,6 +77,7 @@ Result<HeldOrder> Ris::accession(const std::string& placer) {
     }
     order = *found;
     received_.erase(found);
+    ++in_flight_;
     if (reuse_next_ && !held_.empty()) {
       order.accession = held_.back().accession;  // the collision fault
       reuse_next_ = false;
@@ -93,6 +98,8 @@ Result<HeldOrder> Ris::accession(const std::string& placer) {
   {
     std::lock_guard lock(mutex_);
     held_.push_back(order);
+    --in_flight_;
+    last_activity_ = std::chrono::steady_clock::now();
   }
   changed_.notify_all();
   return order;
@@ -157,6 +164,19 @@ hl7sim::SendResult Ris::report(const ReportRequest& request) {
 std::vector<HeldOrder> Ris::orders() const {
   std::lock_guard lock(mutex_);
   return held_;
+}
+
+bool Ris::wait_idle(std::chrono::milliseconds quiet, std::chrono::milliseconds patience) const {
+  const auto until = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      const bool busy = in_flight_ > 0 || (options_.auto_accession && !received_.empty());
+      if (!busy && std::chrono::steady_clock::now() - last_activity_ >= quiet) return true;
+    }
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 std::vector<HeldOrder> Ris::wait_for_orders(std::size_t n, std::chrono::milliseconds patience) const {

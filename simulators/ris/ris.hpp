@@ -68,6 +68,9 @@ class Ris {
   [[nodiscard]] std::string report_message(const ReportRequest& request);
 
   [[nodiscard]] std::vector<HeldOrder> orders() const;
+  // Waits until nothing has arrived or gone out for `quiet` (and no order waits to be
+  // accessioned), at most `patience`; false when it did not settle.
+  bool wait_idle(std::chrono::milliseconds quiet, std::chrono::milliseconds patience) const;
   // Waits up to `patience` until n orders are accessioned.
   std::vector<HeldOrder> wait_for_orders(std::size_t n, std::chrono::milliseconds patience) const;
   hl7sim::Peer& peer() { return *peer_; }
@@ -84,6 +87,8 @@ class Ris {
   std::vector<HeldOrder> received_;  // orders received, not yet accessioned
   std::vector<HeldOrder> held_;      // accessioned
   unsigned next_accession_ = 0;
+  unsigned in_flight_ = 0;
+  std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
   bool reuse_next_ = false;
 };
 

@@ -25,7 +25,9 @@ def test_cli_runs_the_smoke_scenario(radloop_cli, root, tmp_path):
     assert "verdict: PASS" in result.stdout
     assert json.loads(report.read_text())["valid"] is True
     lines = [json.loads(line) for line in history.read_text().splitlines()]
-    assert len(lines) == 12 and lines[0]["type"] == "invoke"
+    # Six steps (an invoke and a completion each), then the simulated RIS accessioning the order.
+    assert len(lines) == 14 and lines[0]["type"] == "invoke"
+    assert lines[-1]["process"] == "RIS accessions order PLC1001" and lines[-1]["value"]["ack"] == "AA"
 
 
 def test_cli_exit_code_says_invalid(radloop_cli, tmp_path):

@@ -20,7 +20,7 @@ def test_smoke_scenario_is_valid_through_the_module(root, tmp_path):
     # Every step has an invocation and a completion, in order.
     history = report["history"]
     assert [op["type"] for op in history[:2]] == ["invoke", "ok"]
-    assert len(history) == 2 * 6
+    assert len(history) == 2 * 6 + 2  # and the simulated RIS accessioning the order the EHR placed
     # The system ran on ephemeral loopback ports.
     assert report["system"]["host"] == "127.0.0.1"
     assert report["system"]["mllp_port"] > 0 and report["system"]["dicom_port"] > 0

@@ -112,6 +112,14 @@ Result<std::optional<InboundMessage>> SqliteTx::find_inbound(const std::string& 
       InboundMessage{query->text(0), query->text(1), query->text(2), query->text(3), query->text(4), query->text(5)}};
 }
 
+Result<std::int64_t> SqliteTx::count_inbound_from(const std::string& sender) {
+  auto query = db_.prepare("SELECT count(*) FROM inbound_message WHERE sender = ?");
+  if (!query) return query.error();
+  query->bind(1, sender);
+  if (query->step() != SQLITE_ROW) return db_.failure("counting a sender's messages");
+  return query->integer(0);
+}
+
 Result<void> SqliteTx::put_patient(const PatientRecord& p) {
   if (auto w = writable("saving a patient"); !w) return w;
   auto upsert = db_.prepare(

@@ -14,6 +14,7 @@ class SqliteTx final : public Tx {
   Result<void> set_inbound_outcome(std::int64_t id, const std::string& outcome) override;
   Result<std::optional<InboundMessage>> find_inbound(const std::string& sender, const std::string& control_id) override;
 
+  Result<std::int64_t> count_inbound_from(const std::string& sender) override;
   Result<void> put_patient(const PatientRecord& patient) override;
   Result<std::optional<PatientRecord>> find_patient(const std::string& mrn, const std::string& issuer) override;
   Result<std::vector<PatientRecord>> patients(const std::string& mrn, const std::string& name_prefix,

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 namespace radloop::harness {
@@ -18,9 +19,10 @@ class FakeSystem final : public SystemUnderTest {
     if (!observable) return Error{Errc::connect_failed, "fake", "query API down"};
     return kept.contains({sender, id});
   }
-  Result<std::int64_t> count_inbound() override {
+  Result<std::int64_t> count_inbound_from(const std::string& sender) override {
     if (!observable) return Error{Errc::connect_failed, "fake", "query API down"};
-    return static_cast<std::int64_t>(kept.size());
+    return static_cast<std::int64_t>(
+        std::count_if(kept.begin(), kept.end(), [&](const auto& k) { return k.first == sender; }));
   }
 };
 

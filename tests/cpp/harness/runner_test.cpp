@@ -17,8 +17,55 @@ TEST(Runner, RunsTheSmokeScenarioToAValidVerdict) {
   ASSERT_TRUE(report.ok()) << report.error().message();
   EXPECT_EQ(report->verdict, Validity::valid) << summary(report.value());
   EXPECT_EQ(progress_calls, scenario.steps.size());
-  EXPECT_EQ(report->history.size(), 2 * scenario.steps.size());  // one invoke, one completion each
+  // One invoke and one completion each, and the simulated RIS accessioning the order the EHR placed.
+  ASSERT_EQ(report->history.size(), 2 * scenario.steps.size() + 2);
+  EXPECT_EQ(report->history.back().process, "RIS accessions order PLC1001");
+  EXPECT_EQ(report->history.back().value.value("ack", ""), "AA");
   EXPECT_NE(report->endpoints.mllp_port, 0);
+}
+
+TEST(Runner, TheSimulatedEhrAndRisCarryAnOrderToTheChart) {
+  auto scenario = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/order_to_chart.yaml").value();
+  auto report = run_scenario(scenario, {});
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  EXPECT_EQ(report->verdict, Validity::valid) << summary(report.value());
+  const auto& accessioned = report->history.at(5);  // the completion of "RIS accessions ..."
+  EXPECT_EQ(accessioned.value.value("accession", ""), "ACC1000");
+}
+
+TEST(Runner, AReportThatNeverArrivesFailsTheChartStep) {
+  auto scenario = parse_scenario(R"(
+scenario: missing-report
+seed: 3
+steps:
+  - name: EHR orders
+    ehr.order: {placer: P1, mrn: MRN1}
+  - name: RIS accessions
+    ris.accessioned: {placer: P1}
+  - name: a corrected report that was never signed
+    ehr.chart: {placer: P1, status: C, within: 0.5}
+    expect: {found: "true"}
+)")
+                      .value();
+  auto report = run_scenario(scenario, {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->verdict, Validity::invalid);
+  const auto text = summary(report.value());
+  EXPECT_NE(text.find("no C report for order P1 reached the EHR"), std::string::npos) << text;
+}
+
+TEST(Runner, ActorStepsWithoutSimulatorsAreUnknownNotPassed) {
+  auto scenario = parse_scenario(R"(
+scenario: no-actors
+steps:
+  - name: EHR orders
+    ehr.order: {placer: P1, mrn: MRN1}
+    expect: {ack: AA}
+)")
+                      .value();
+  auto system = start_reference_system().value();
+  const auto report = run_scenario(scenario, *system, nullptr, {});
+  EXPECT_EQ(report.verdict, Validity::unknown) << summary(report);
 }
 
 TEST(Runner, AFailedExpectationMakesTheVerdictInvalid) {

@@ -67,6 +67,50 @@ INSTANTIATE_TEST_SUITE_P(
                                   "steps[0].expect"}),
     [](const ::testing::TestParamInfo<BadScenario>& param) { return std::string(param.param.name); });
 
+TEST(Scenario, ReadsActorSteps) {
+  const auto s = parse_scenario(R"(
+scenario: actors
+steps:
+  - name: a
+    ehr.register: {mrn: M1, family: DOE}
+  - name: b
+    ehr.merge: {mrn: M1, merge_from: M0}
+  - name: c
+    ehr.order: {placer: P1, mrn: M1, control: XO, modality: MR}
+  - name: d
+    ris.accessioned: {placer: P1, within: 2.5}
+  - name: e
+    ris.report: {placer: P1, status: C, text: "Corrected.", addendum: true, zds: true}
+  - name: f
+    ehr.chart: {placer: P1, status: C}
+)")
+                     .value();
+  ASSERT_EQ(s.steps.size(), 6U);
+  EXPECT_EQ(std::get<EhrAdt>(s.steps[0].action).trigger, "A04");
+  EXPECT_EQ(std::get<EhrAdt>(s.steps[1].action).merge_from, "M0");
+  EXPECT_EQ(std::get<EhrOrder>(s.steps[2].action).control, "XO");
+  EXPECT_EQ(std::get<RisAccessioned>(s.steps[3].action).within, std::chrono::milliseconds(2500));
+  EXPECT_TRUE(std::get<RisReport>(s.steps[4].action).addendum);
+  EXPECT_EQ(action_name(s.steps[5].action), "ehr.chart");
+}
+
+TEST(Scenario, RefusesBadActorStepsWithTheKeyAndASentence) {
+  const auto refused = [](const std::string& step) {
+    auto r = parse_scenario("scenario: bad\nsteps:\n  - name: x\n    " + step + "\n", "bad.yaml");
+    EXPECT_FALSE(r.ok()) << step;
+    return r.ok() ? std::string() : r.error().where + ": " + r.error().detail;
+  };
+  EXPECT_NE(refused("ehr.order: {placer: P1, mrn: M1, colour: red}").find("ehr.order.colour"), std::string::npos);
+  EXPECT_NE(refused("ehr.order: {mrn: M1}").find("placer"), std::string::npos);
+  EXPECT_NE(refused("ehr.order: {placer: P1, mrn: M1, control: ZZ}").find("NW, XO, CA"), std::string::npos);
+  EXPECT_NE(refused("ehr.register: {family: DOE}").find("mrn"), std::string::npos);
+  EXPECT_NE(refused("ehr.merge: {mrn: M1}").find("merge_from"), std::string::npos);
+  EXPECT_NE(refused("ris.report: {placer: P1, status: X, text: t}").find("P, F, C"), std::string::npos);
+  EXPECT_NE(refused("ris.report: {placer: P1}").find("text"), std::string::npos);
+  EXPECT_NE(refused("ehr.chart: {status: F}").find("placer"), std::string::npos);
+  EXPECT_NE(refused("ehr.order: [1, 2]").find("mapping"), std::string::npos);
+}
+
 TEST(Scenario, ReportsAMissingFile) {
   auto s = load_scenario("/no/such/scenario.yaml");
   ASSERT_FALSE(s.ok());

@@ -1,0 +1,194 @@
+// Actor steps against the EHR and RIS simulators (see actors.hpp).
+#include "harness/actors.hpp"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "reference/hl7/ack.hpp"
+
+namespace radloop::harness {
+namespace {
+
+ehr::Patient patient_of(const PatientSpec& p) {
+  return ehr::Patient{p.mrn, p.issuer, p.family, p.given, p.birth_date, p.sex};
+}
+
+// A message an actor sent, as hl7_send records it, so the loss and idempotence checkers see it.
+Operation record_send(std::size_t index, const Step& step, const std::string& sender, const hl7sim::SendResult& sent,
+                      const nlohmann::json& truth, History& history) {
+  history.append(step.name, OpType::invoke, "hl7_send",
+                 {{"step", index}, {"sender", sender}, {"control_id", sent.control_id}, {"truth", truth}});
+  if (sent.ack == "none") {
+    // The message may or may not have been kept: the outcome is unknown, not failed.
+    return history.append(step.name, OpType::info, "hl7_send", {{"step", index}, {"error", sent.error}});
+  }
+  return history.append(
+      step.name, hl7::is_accepted(sent.ack) ? OpType::ok : OpType::fail, "hl7_send",
+      {{"step", index}, {"ack", sent.ack}, {"acknowledged_id", sent.control_id}, {"text", sent.text}});
+}
+
+std::string sender_of(hl7sim::Peer& peer) { return peer.config().application + "^" + peer.config().facility; }
+
+const ris::HeldOrder* held(const std::vector<ris::HeldOrder>& orders, const std::string& placer) {
+  for (const auto& o : orders) {
+    if (o.placer == placer) return &o;
+  }
+  return nullptr;
+}
+
+// Polls `done` until it holds or `within` passes.
+template <typename F>
+bool eventually(std::chrono::milliseconds within, F done) {
+  const auto until = std::chrono::steady_clock::now() + within;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Actors> Actors::start(std::uint64_t seed) {
+  Actors actors;
+  hl7sim::PeerConfig ehr_config;
+  ehr_config.seed = seed;
+  auto e = ehr::Ehr::start(ehr_config);
+  if (!e) return e.error();
+  actors.ehr = std::move(e).value();
+  hl7sim::PeerConfig ris_config;
+  ris_config.seed = seed;
+  ris::RisOptions options;
+  options.uid_root = "1.2.826.0.1.3680043.10.1";
+  auto r = ris::Ris::start(ris_config, options);
+  if (!r) return r.error();
+  actors.ris = std::move(r).value();
+  return actors;
+}
+
+void Actors::connect(const Endpoints& sut) const {
+  ehr->peer().retarget(sut.host, sut.mllp_port);
+  ris->peer().retarget(sut.host, sut.mllp_port);
+}
+
+void record_actor_sends(Actors& actors, History& history) {
+  // An order the system forwarded at the end of the run may still be on its way to the RIS.
+  (void)actors.ris->wait_idle(std::chrono::milliseconds(300), std::chrono::milliseconds(5'000));
+  const auto sender = sender_of(actors.ris->peer());
+  std::size_t n = 0;
+  for (const auto& o : actors.ris->orders()) {
+    const Step step{"RIS accessions order " + o.placer, RisAccessioned{o.placer}, {}};
+    (void)record_send(1'000'000 + n++, step, sender, o.sent,
+                      {{"patient_id", o.patient_id}, {"placer_order", o.placer}, {"accession", o.accession}}, history);
+  }
+}
+
+Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, History& history) {
+  const auto f = std::string(action_name(step.action));
+  if (actors == nullptr || !actors->ehr || !actors->ris) {
+    history.append(step.name, OpType::invoke, f, {{"step", index}});
+    return history.append(step.name, OpType::info, f,
+                          {{"step", index}, {"error", "no EHR or RIS simulator is connected to this system"}});
+  }
+  auto& ehr = *actors->ehr;
+  auto& ris = *actors->ris;
+
+  if (const auto* a = std::get_if<EhrAdt>(&step.action)) {
+    const auto patient = patient_of(a->patient);
+    hl7sim::SendResult sent;
+    if (a->trigger == "A40") {
+      auto prior = patient;
+      prior.mrn = a->merge_from;
+      sent = ehr.merge(patient, prior);
+    } else {
+      sent = ehr.register_patient(patient, a->trigger);
+    }
+    return record_send(index, step, sender_of(ehr.peer()), sent, {{"patient_id", a->patient.mrn}}, history);
+  }
+  if (const auto* o = std::get_if<EhrOrder>(&step.action)) {
+    ehr::Order order;
+    order.placer = o->placer;
+    order.patient = patient_of(o->patient);
+    const auto first = o->procedure.find('^');
+    const auto second = first == std::string::npos ? first : o->procedure.find('^', first + 1);
+    order.procedure_code = o->procedure.substr(0, first);
+    if (first != std::string::npos) order.procedure_text = o->procedure.substr(first + 1, second - first - 1);
+    if (second != std::string::npos) order.coding_system = o->procedure.substr(second + 1);
+    order.modality = o->modality;
+    const auto sent = ehr.order(order, o->control);
+    return record_send(index, step, sender_of(ehr.peer()), sent,
+                       {{"patient_id", o->patient.mrn}, {"placer_order", o->placer}}, history);
+  }
+  if (const auto* a = std::get_if<RisAccessioned>(&step.action)) {
+    history.append(step.name, OpType::invoke, f, {{"step", index}, {"placer", a->placer}});
+    std::vector<ris::HeldOrder> orders;
+    const bool seen = eventually(a->within, [&] {
+      orders = ris.orders();
+      return held(orders, a->placer) != nullptr;
+    });
+    if (!seen) {
+      return history.append(
+          step.name, OpType::fail, f,
+          {{"step", index},
+           {"error", fmt::format("the RIS received no order {} within {} ms", a->placer, a->within.count())}});
+    }
+    const auto* o = held(orders, a->placer);
+    return history.append(step.name, hl7::is_accepted(o->sent.ack) ? OpType::ok : OpType::fail, f,
+                          {{"step", index},
+                           {"accession", o->accession},
+                           {"ack", o->sent.ack},
+                           {"study_instance_uid", o->study_instance_uid}});
+  }
+  if (const auto* r = std::get_if<RisReport>(&step.action)) {
+    const auto orders = ris.orders();
+    const auto* o = held(orders, r->placer);
+    if (o == nullptr) {
+      history.append(step.name, OpType::invoke, f, {{"step", index}, {"placer", r->placer}});
+      return history.append(step.name, OpType::fail, f,
+                            {{"step", index}, {"error", "the RIS holds no order " + r->placer + " to report on"}});
+    }
+    ris::ReportRequest request;
+    request.accession = o->accession;
+    request.status = r->status;
+    request.sections = {{"Impression", r->text}};
+    request.addendum = r->addendum;
+    request.raw_line_breaks = r->raw_line_breaks;
+    request.with_zds = r->with_zds;
+    const auto sent = ris.report(request);
+    return record_send(index, step, sender_of(ris.peer()), sent,
+                       {{"patient_id", o->patient_id}, {"placer_order", o->placer}, {"accession", o->accession}},
+                       history);
+  }
+  const auto& c = std::get<EhrChart>(step.action);
+  history.append(step.name, OpType::invoke, f, {{"step", index}, {"placer", c.placer}, {"status", c.status}});
+  const auto orders = ris.orders();
+  const auto* o = held(orders, c.placer);
+  const auto accession = o != nullptr ? o->accession : std::string();
+  ehr::ChartEntry found;
+  const bool arrived = eventually(c.within, [&] {
+    for (const auto& entry : ehr.chart()) {
+      if ((entry.placer == c.placer || (!accession.empty() && entry.accession == accession)) &&
+          entry.status == c.status && entry.answered == "AA") {
+        found = entry;
+        return true;
+      }
+    }
+    return false;
+  });
+  if (!arrived) {
+    return history.append(step.name, OpType::fail, f,
+                          {{"step", index},
+                           {"found", "false"},
+                           {"error", fmt::format("no {} report for order {} reached the EHR within {} ms", c.status,
+                                                 c.placer, c.within.count())}});
+  }
+  return history.append(step.name, OpType::ok, f,
+                        {{"step", index},
+                         {"found", "true"},
+                         {"control_id", found.control_id},
+                         {"accession", found.accession},
+                         {"study_instance_uid", found.study_instance_uid}});
+}
+
+}  // namespace radloop::harness
