@@ -32,6 +32,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # The portal console's browser test drives a headless Chromium; one already on PATH is kept.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# curl: an independent HTTP client for the portal tests.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 sudo=()
 if ((EUID != 0)); then sudo=(sudo); fi

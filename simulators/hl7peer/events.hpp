@@ -3,9 +3,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "simulators/common/event_log.hpp"
 
 namespace radloop::hl7sim {
 
@@ -30,18 +31,10 @@ struct Hl7Event {
   GroundTruth truth;
 };
 
-// Thread-safe: a listener records from its server threads.
-class EventLog {
+class EventLog : public sim::EventLog<Hl7Event> {
  public:
-  void record(Hl7Event event);
-  [[nodiscard]] std::vector<Hl7Event> events() const;
-  [[nodiscard]] std::vector<Hl7Event> of(const std::string& action) const;
   // One JSON object per line, in order.
   [[nodiscard]] std::string json_lines() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<Hl7Event> events_;
 };
 
 }  // namespace radloop::hl7sim

@@ -3,10 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "simulators/common/event_log.hpp"
 
 namespace radloop::modality {
 
@@ -30,19 +31,10 @@ struct ModalityEvent {
   GroundTruth truth;
 };
 
-// Thread-safe: the sender's associations record from their own threads.
-class EventLog {
+class EventLog : public sim::EventLog<ModalityEvent> {
  public:
-  void record(ModalityEvent event);
-  [[nodiscard]] std::vector<ModalityEvent> events() const;
-  // The events with this action.
-  [[nodiscard]] std::vector<ModalityEvent> of(const std::string& action) const;
   // One JSON object per line, in order.
   [[nodiscard]] std::string json_lines() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<ModalityEvent> events_;
 };
 
 }  // namespace radloop::modality
