@@ -94,30 +94,14 @@ class Store {
   // Runs `work` over a consistent view; writes are refused.
   virtual Result<void> read(Work work) = 0;
 
-  // Writes `work` and hands back what it produced.
+  // Writes (or reads) `work` and hands back what it produced.
   template <typename T, typename F>
   Result<T> write_value(F&& work) {
-    std::optional<T> out;
-    auto done = write([&](Tx& tx) -> Result<void> {
-      auto r = work(tx);
-      if (!r) return r.error();
-      out = std::move(r).value();
-      return {};
-    });
-    if (!done) return done.error();
-    return std::move(*out);
+    return value_of<T>(&Store::write, std::forward<F>(work));
   }
   template <typename T, typename F>
   Result<T> read_value(F&& work) {
-    std::optional<T> out;
-    auto done = read([&](Tx& tx) -> Result<void> {
-      auto r = work(tx);
-      if (!r) return r.error();
-      out = std::move(r).value();
-      return {};
-    });
-    if (!done) return done.error();
-    return std::move(*out);
+    return value_of<T>(&Store::read, std::forward<F>(work));
   }
 
   // The inbound log on its own (each call its own unit).
@@ -133,6 +117,20 @@ class Store {
       if (!c) return c.error();
       return c->inbound;
     });
+  }
+
+ private:
+  template <typename T, typename F>
+  Result<T> value_of(Result<void> (Store::*run)(Work), F&& work) {
+    std::optional<T> out;
+    auto done = (this->*run)([&](Tx& tx) -> Result<void> {
+      auto r = work(tx);
+      if (!r) return r.error();
+      out = std::move(r).value();
+      return {};
+    });
+    if (!done) return done.error();
+    return std::move(*out);
   }
 };
 

@@ -14,6 +14,16 @@ namespace {
 
 Stamp stamp() { return Stamp{"RADLOOP", "RAD", "EHR", "GENERAL", "RL0001", "20261122100000"}; }
 
+store::OrderRecord sample_order() {
+  store::OrderRecord order;
+  order.placer = "P1";
+  order.filler = "F1";
+  order.accession = "ACC1";
+  order.patient_mrn = "MRN1";
+  order.patient_issuer = "GENERAL";
+  return order;
+}
+
 report::Report sample() {
   report::Report r;
   r.status = report::Status::corrected;
@@ -35,12 +45,7 @@ report::Report sample() {
 }
 
 TEST(OruMessage, ReadsBackAsTheSameReport) {
-  store::OrderRecord order;
-  order.placer = "P1";
-  order.filler = "F1";
-  order.accession = "ACC1";
-  order.patient_mrn = "MRN1";
-  order.patient_issuer = "GENERAL";
+  auto order = sample_order();
   const auto er7 = oru_message(sample(), order, "1.2.3.4", stamp());
   auto parsed = hl7::parse(er7);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message();
@@ -70,12 +75,7 @@ TEST(OruMessage, ReadsBackAsTheSameReport) {
 }
 
 TEST(StatusUpdate, TellsTheRisTheOrdersNewStatus) {
-  store::OrderRecord order;
-  order.placer = "P1";
-  order.filler = "F1";
-  order.accession = "ACC1";
-  order.patient_mrn = "MRN1";
-  order.patient_issuer = "GENERAL";
+  auto order = sample_order();
   order.status = "CM";
   order.study_uid = "1.2.3";
   store::PatientRecord patient;
