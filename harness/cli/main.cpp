@@ -6,9 +6,11 @@
 #include <csignal>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "harness/catalog.hpp"
 #include "harness/cli/dicom_options.hpp"
 #include "harness/cli/exit_codes.hpp"
 #include "harness/cli/pipeline_config.hpp"
@@ -29,10 +31,16 @@ using cli::kExitInvalid;
 using cli::kExitUnknown;
 using cli::kExitValid;
 
-int run_command(const std::vector<std::string>& files, const std::string& report_path, const std::string& history_path,
+int run_command(const std::vector<std::string>& paths, const std::string& report_path, const std::string& history_path,
                 bool quiet) {
+  auto files = harness::scenario_files(paths);
+  if (!files) {
+    std::cerr << "radloop: " << files.error().message() << '\n';
+    return kExitError;
+  }
   int worst = kExitValid;
-  for (const auto& file : files) {
+  for (const auto& entry : *files) {
+    const auto file = entry.string();
     auto scenario = harness::load_scenario(file);
     if (!scenario) {
       std::cerr << "radloop: " << scenario.error().message() << '\n';
@@ -53,7 +61,14 @@ int run_command(const std::vector<std::string>& files, const std::string& report
       return kExitError;
     }
     std::cout << harness::summary(report.value());
-    const auto path = !report_path.empty() ? report_path : scenario->name + "-report.json";
+    // Several scenarios: --report names a folder that gets one report each.
+    std::string path = scenario->name + "-report.json";
+    if (!report_path.empty() && files->size() == 1) {
+      path = report_path;
+    } else if (!report_path.empty()) {
+      std::filesystem::create_directories(report_path);
+      path = (std::filesystem::path(report_path) / path).string();
+    }
     if (auto written = harness::write_report(report.value(), path); !written) {
       std::cerr << "radloop: " << written.error().message() << '\n';
       return kExitError;
@@ -87,6 +102,27 @@ Result<pipeline::Destination> destination_from(const std::string& text, const st
   d.port = static_cast<std::uint16_t>(port);
   d.application = application;
   return d;
+}
+
+// One line per scenario: its name, its number of steps, its description and its file.
+int list_command(const std::vector<std::string>& paths) {
+  auto files = harness::scenario_files(paths);
+  if (!files) {
+    std::cerr << "radloop: " << files.error().message() << '\n';
+    return kExitError;
+  }
+  int code = kExitValid;
+  for (const auto& path : *files) {
+    auto scenario = harness::load_scenario(path);
+    if (!scenario) {
+      std::cerr << "radloop: " << scenario.error().message() << '\n';
+      code = kExitError;
+      continue;
+    }
+    std::cout << fmt::format("{:<28} {:>3} steps  {}  ({})\n", scenario->name, scenario->steps.size(),
+                             scenario->description, path.string());
+  }
+  return code;
 }
 
 int pipeline_command(cli::DaemonConfig config) {
@@ -161,10 +197,15 @@ int main(int argc, char** argv) {
   std::string report_path;
   std::string history_path;
   bool quiet = false;
-  run->add_option("scenarios", files, "Scenario YAML files")->required()->check(CLI::ExistingFile);
-  run->add_option("--report", report_path, "Where to write the JSON report (default <scenario>-report.json)");
+  run->add_option("scenarios", files, "Scenario files, or folders of them")->required();
+  run->add_option("--report", report_path,
+                  "Where to write the JSON report (default <scenario>-report.json); with several scenarios, a folder");
   run->add_option("--history", history_path, "Also write the history as JSON lines");
   run->add_flag("-q,--quiet", quiet, "Print only the summary");
+
+  auto* list = app.add_subcommand("list", "List the scenarios in files or folders (default: scenarios)");
+  std::vector<std::string> list_paths{"scenarios"};
+  list->add_option("paths", list_paths, "Scenario files, or folders of them");
 
   auto* pipe = app.add_subcommand("pipeline", "Run the reference pipeline until SIGINT/SIGTERM");
   cli::DaemonConfig daemon;
@@ -213,6 +254,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (run->parsed()) return run_command(files, report_path, history_path, quiet);
+  if (list->parsed()) return list_command(list_paths);
   if (pipe->parsed()) {
     if (config_error) {
       std::cerr << "radloop: " << config_error->message() << '\n';

@@ -261,3 +261,20 @@ def test_cli_sim_modality_queries_dcmtk_wlmscpfs(radloop_cli, tmp_path):
     assert "accession=ACC555\tpatient=MRN555\tname=MOUSTIQUE^ANNE\tmodality=CT\tstation=CT_SCANNER_1" in found.stdout
     assert "1 item(s)" in found.stdout
     assert "0 item(s)" in none.stdout
+
+
+def test_cli_lists_and_runs_a_folder_of_scenarios(radloop_cli, root, tmp_path):
+    listed = subprocess.run([str(radloop_cli), "list", str(root / "scenarios")], capture_output=True, text=True,
+                            timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    files = [line.rsplit("(", 1)[1].rstrip(")") for line in listed.stdout.splitlines()]
+    assert files == sorted(files), "one line per file, in a stable order"
+    assert {"smoke", "order_to_chart"} <= {line.split()[0] for line in listed.stdout.splitlines()}
+    ran = subprocess.run([str(radloop_cli), "run", "-q", str(root / "scenarios"), "--report", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert (tmp_path / "out" / "smoke-report.json").exists()
+    assert (tmp_path / "out" / "order_to_chart-report.json").exists()
+    missing = subprocess.run([str(radloop_cli), "list", str(tmp_path / "nowhere")], capture_output=True, text=True,
+                             timeout=60)
+    assert missing.returncode == 3 and "no such file or folder" in missing.stderr
