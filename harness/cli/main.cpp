@@ -16,6 +16,7 @@
 #include "harness/cli/pipeline_config.hpp"
 #include "harness/cli/sim_hl7.hpp"
 #include "harness/cli/sim_modality.hpp"
+#include "harness/explain.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "reference/dicom/echo_scu.hpp"
@@ -207,6 +208,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> list_paths{"scenarios"};
   list->add_option("paths", list_paths, "Scenario files, or folders of them");
 
+  auto* explain = app.add_subcommand("explain", "Say in words what a scenario does and expects");
+  std::string explain_path;
+  explain->add_option("scenario", explain_path, "A scenario file")->required();
+
   auto* pipe = app.add_subcommand("pipeline", "Run the reference pipeline until SIGINT/SIGTERM");
   cli::DaemonConfig daemon;
   auto& config = daemon.pipeline;
@@ -255,6 +260,15 @@ int main(int argc, char** argv) {
 
   if (run->parsed()) return run_command(files, report_path, history_path, quiet);
   if (list->parsed()) return list_command(list_paths);
+  if (explain->parsed()) {
+    auto scenario = harness::load_scenario(explain_path);
+    if (!scenario) {
+      std::cerr << "radloop: " << scenario.error().message() << '\n';
+      return kExitError;
+    }
+    std::cout << harness::explain(*scenario);
+    return kExitValid;
+  }
   if (pipe->parsed()) {
     if (config_error) {
       std::cerr << "radloop: " << config_error->message() << '\n';

@@ -1,0 +1,89 @@
+// Scenarios in words (see explain.hpp).
+#include "harness/explain.hpp"
+
+#include <fmt/format.h>
+
+#include "reference/hl7/parser.hpp"
+#include "reference/hl7/segments.hpp"
+
+namespace radloop::harness {
+namespace {
+
+// Overloads for std::visit.
+template <typename... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// What an HL7 payload is, by its header.
+std::string what_message(const std::string& er7) {
+  auto parsed = hl7::parse(er7);
+  const auto msh = parsed ? hl7::first<hl7::Msh>(*parsed) : std::nullopt;
+  if (!msh) return "a payload that is not an HL7 message";
+  return fmt::format("{} (control ID {})", hl7::message_type(*parsed).name(), msh->control_id());
+}
+
+}  // namespace
+
+std::string describe(const Action& action) {
+  return std::visit(
+      Overloaded{
+          [](const DicomEcho& a) {
+            return fmt::format("a C-ECHO from {} to {}", a.calling_ae,
+                               a.called_ae.empty() ? std::string("the system's AE title") : a.called_ae);
+          },
+          [](const Hl7Send& a) { return "HL7 over MLLP: " + what_message(a.message); },
+          [](const EhrAdt& a) {
+            if (a.trigger == "A40")
+              return fmt::format("the EHR merges {} into {} (ADT^A40)", a.merge_from, a.patient.mrn);
+            return fmt::format("the EHR {} patient {} {} (ADT^{})", a.trigger == "A08" ? "updates" : "registers",
+                               a.patient.mrn, a.patient.family, a.trigger);
+          },
+          [](const EhrOrder& a) {
+            const char* verb = a.control == "CA" ? "cancels" : a.control == "XO" ? "changes" : "orders";
+            return fmt::format("the EHR {} {} ({}, {}) for {} (ORM^O01 {})", verb, a.placer, a.procedure, a.modality,
+                               a.patient.mrn, a.control);
+          },
+          [](const RisAccessioned& a) {
+            return fmt::format("the RIS receives order {}, assigns an accession and sends it back (within {} ms)",
+                               a.placer, a.within.count());
+          },
+          [](const RisReport& a) {
+            std::string extras;
+            if (a.addendum) extras += ", as an addendum";
+            if (a.raw_line_breaks) extras += ", with raw line breaks in OBX-5";
+            if (a.with_zds) extras += ", with ZDS";
+            return fmt::format("the RIS signs a {} report for {}{} (ORU^R01)", a.status, a.placer, extras);
+          },
+          [](const EhrChart& a) {
+            return fmt::format("the {} report for {} must reach the EHR within {} ms", a.status, a.placer,
+                               a.within.count());
+          },
+      },
+      action);
+}
+
+std::string explain(const Scenario& scenario) {
+  std::string out = fmt::format("{}: {}\n", scenario.name, scenario.description);
+  out += fmt::format("system: {}; seed {}; {} steps\n", scenario.system, scenario.seed, scenario.steps.size());
+  for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+    const auto& step = scenario.steps[i];
+    out += fmt::format("{:>3}. {}\n     {}\n", i + 1, step.name, describe(step.action));
+    if (!step.expect.empty()) {
+      std::string expects;
+      for (const auto& [key, value] : step.expect) {
+        if (!expects.empty()) expects += ", ";
+        expects += key;
+        expects += " ";
+        expects += value;
+      }
+      out += "     expects " + expects + "\n";
+    }
+  }
+  out += "checked after the run: every step's expectations, no silent loss, idempotence\n";
+  return out;
+}
+
+}  // namespace radloop::harness
