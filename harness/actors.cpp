@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <thread>
 
 #include "reference/hl7/ack.hpp"
@@ -37,9 +38,32 @@ const ris::HeldOrder* held(const std::vector<ris::HeldOrder>& orders, const std:
   return nullptr;
 }
 
-// Polls `done` until it holds or `within` passes.
-template <typename F>
-bool eventually(std::chrono::milliseconds within, F done) {
+// One scripted answer: AA, AE, AR, none, drop or late:<seconds> (checked when the file was read).
+hl7sim::AckBehaviour behaviour_of(const std::string& answer) {
+  using Kind = hl7sim::AckBehaviour::Kind;
+  hl7sim::AckBehaviour b;
+  if (answer == "AE") b.kind = Kind::error;
+  if (answer == "AR") b.kind = Kind::reject;
+  if (answer == "none") {
+    b.kind = Kind::no_answer;
+    b.delay = std::chrono::milliseconds(2'000);
+  }
+  if (answer == "drop") b.kind = Kind::drop;
+  if (answer.rfind("late:", 0) == 0)
+    b.delay = std::chrono::milliseconds(std::lround(std::stod(answer.substr(5)) * 1000));
+  return b;
+}
+
+// Steps that only change how a simulator behaves: an invoke and an ok completion.
+Operation note(std::size_t index, const Step& step, const std::string& f, nlohmann::json what, History& history) {
+  what["step"] = index;
+  history.append(step.name, OpType::invoke, f, what);
+  return history.append(step.name, OpType::ok, f, {{"step", index}});
+}
+
+}  // namespace
+
+bool eventually(std::chrono::milliseconds within, const std::function<bool()>& done) {
   const auto until = std::chrono::steady_clock::now() + within;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= until) return false;
@@ -48,10 +72,14 @@ bool eventually(std::chrono::milliseconds within, F done) {
   return true;
 }
 
-}  // namespace
-
-Result<Actors> Actors::start(std::uint64_t seed) {
+Result<Actors> Actors::start(const Scenario& scenario) {
+  const auto seed = scenario.seed;
   Actors actors;
+  actors.seed = seed;
+  actors.scratch = std::make_unique<ScratchDir>();
+  if (actors.scratch->path().empty())
+    return Error{Errc::io_failed, "temporary folder", "cannot create a scratch folder"};
+  for (const auto& m : scenario.modalities) actors.modalities[m.name] = m;
   hl7sim::PeerConfig ehr_config;
   ehr_config.seed = seed;
   auto e = ehr::Ehr::start(ehr_config);
@@ -60,14 +88,15 @@ Result<Actors> Actors::start(std::uint64_t seed) {
   hl7sim::PeerConfig ris_config;
   ris_config.seed = seed;
   ris::RisOptions options;
-  options.uid_root = "1.2.826.0.1.3680043.10.1";
+  if (scenario.ris_study_uids) options.uid_root = "1.2.826.0.1.3680043.10.1";
   auto r = ris::Ris::start(ris_config, options);
   if (!r) return r.error();
   actors.ris = std::move(r).value();
   return actors;
 }
 
-void Actors::connect(const Endpoints& sut) const {
+void Actors::connect(const Endpoints& target) {
+  sut = target;
   ehr->peer().retarget(sut.host, sut.mllp_port);
   ris->peer().retarget(sut.host, sut.mllp_port);
 }
@@ -78,13 +107,16 @@ void record_actor_sends(Actors& actors, History& history) {
   const auto sender = sender_of(actors.ris->peer());
   std::size_t n = 0;
   for (const auto& o : actors.ris->orders()) {
-    const Step step{"RIS accessions order " + o.placer, RisAccessioned{o.placer}, {}};
+    Step step;
+    step.name = "RIS accessions order " + o.placer;
+    step.action = RisAccessioned{o.placer};
     (void)record_send(1'000'000 + n++, step, sender, o.sent,
                       {{"patient_id", o.patient_id}, {"placer_order", o.placer}, {"accession", o.accession}}, history);
   }
 }
 
-Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, History& history) {
+Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, SystemUnderTest& system,
+                         History& history) {
   const auto f = std::string(action_name(step.action));
   if (actors == nullptr || !actors->ehr || !actors->ris) {
     history.append(step.name, OpType::invoke, f, {{"step", index}});
@@ -93,6 +125,42 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Hi
   }
   auto& ehr = *actors->ehr;
   auto& ris = *actors->ris;
+  if (const auto* a = std::get_if<ModalityAcquire>(&step.action)) return run_acquire(index, step, *a, *actors, history);
+  if (const auto* a = std::get_if<SutStudy>(&step.action))
+    return run_sut_study(index, step, *a, *actors, system, history);
+  if (std::holds_alternative<RisCollide>(step.action)) {
+    ris.reuse_next_accession();
+    return note(index, step, f, {}, history);
+  }
+  if (std::holds_alternative<EhrDown>(step.action)) {
+    ehr.peer().go_down();
+    return note(index, step, f, {}, history);
+  }
+  if (std::holds_alternative<EhrUp>(step.action)) {
+    history.append(step.name, OpType::invoke, f, {{"step", index}});
+    auto up = ehr.peer().come_up();
+    if (!up) return history.append(step.name, OpType::fail, f, {{"step", index}, {"error", up.error().message()}});
+    return history.append(step.name, OpType::ok, f, {{"step", index}});
+  }
+  if (const auto* a = std::get_if<EhrAcks>(&step.action)) {
+    hl7sim::AckScript script;
+    const auto already = ehr.peer().received().size();
+    for (std::size_t i = 0; i < a->next.size(); ++i) script.by_message[already + i + 1] = behaviour_of(a->next[i]);
+    script.otherwise = behaviour_of(a->then);
+    ehr.peer().set_script(script);
+    return note(index, step, f, {{"next", a->next}, {"then", a->then}}, history);
+  }
+  if (const auto* u = std::get_if<RisUnknownReport>(&step.action)) {
+    ris::ReportRequest request;
+    request.accession = u->accession;
+    request.patient_id = u->mrn;
+    request.issuer = u->issuer;
+    request.sections = {{"Impression", u->text}};
+    const auto sent = ris.report(request);
+    return record_send(
+        index, step, sender_of(ris.peer()), sent,
+        {{"patient_id", u->mrn}, {"accession", u->accession}, {"order_known", false}, {"report_status", "F"}}, history);
+  }
 
   if (const auto* a = std::get_if<EhrAdt>(&step.action)) {
     const auto patient = patient_of(a->patient);
@@ -104,7 +172,9 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Hi
     } else {
       sent = ehr.register_patient(patient, a->trigger);
     }
-    return record_send(index, step, sender_of(ehr.peer()), sent, {{"patient_id", a->patient.mrn}}, history);
+    nlohmann::json truth{{"patient_id", a->patient.mrn}};
+    if (a->trigger == "A40") truth["merged_from"] = a->merge_from;
+    return record_send(index, step, sender_of(ehr.peer()), sent, truth, history);
   }
   if (const auto* o = std::get_if<EhrOrder>(&step.action)) {
     ehr::Order order;
@@ -141,6 +211,7 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Hi
                            {"study_instance_uid", o->study_instance_uid}});
   }
   if (const auto* r = std::get_if<RisReport>(&step.action)) {
+    if (r->form != "oru") return run_dicom_report(index, step, *r, *actors, history);
     const auto orders = ris.orders();
     const auto* o = held(orders, r->placer);
     if (o == nullptr) {
@@ -157,7 +228,11 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Hi
     request.with_zds = r->with_zds;
     const auto sent = ris.report(request);
     return record_send(index, step, sender_of(ris.peer()), sent,
-                       {{"patient_id", o->patient_id}, {"placer_order", o->placer}, {"accession", o->accession}},
+                       {{"patient_id", o->patient_id},
+                        {"placer_order", o->placer},
+                        {"accession", o->accession},
+                        {"report_status", r->status},
+                        {"addendum", r->addendum}},
                        history);
   }
   const auto& c = std::get<EhrChart>(step.action);

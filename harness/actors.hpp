@@ -1,34 +1,67 @@
-// The simulated EHR and RIS that a scenario's actor steps (ehr.*, ris.*) drive, on ephemeral
-// loopback ports, and the running of those steps into the history.
+// The simulated EHR, RIS and modalities that a scenario's actor steps (ehr.*, ris.*, modality.*)
+// drive, on ephemeral loopback ports, and the running of those steps into the history.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <memory>
 
 #include "harness/history.hpp"
 #include "harness/scenario.hpp"
+#include "harness/scratch_dir.hpp"
 #include "harness/system_under_test.hpp"
 #include "simulators/ehr/ehr.hpp"
 #include "simulators/ris/ris.hpp"
 
 namespace radloop::harness {
 
+// A study a modality step acquired: what it is for in truth and what was sent.
+struct AcquiredStudy {
+  std::string label;
+  std::string placer;
+  std::string study_uid;  // as sent
+  std::string truth_patient_id;
+  std::string truth_accession;
+  std::string sent_patient_id;
+  std::string sent_accession;
+  std::string patient_name;
+  std::string issuer;
+};
+
 struct Actors {
   std::unique_ptr<ehr::Ehr> ehr;
   std::unique_ptr<ris::Ris> ris;
+  std::map<std::string, ModalityActor> modalities;
+  std::map<std::string, AcquiredStudy> studies;  // by label
+  std::uint64_t seed = 0;
+  Endpoints sut;
+  std::unique_ptr<ScratchDir> scratch;  // where modalities write their studies
 
-  // Both listening; they send nowhere until connect(). Control IDs derive from the seed.
-  static Result<Actors> start(std::uint64_t seed);
-  // Both send to the system under test's inbound MLLP.
-  void connect(const Endpoints& sut) const;
+  // All listening; they send nowhere until connect(). Control IDs and UIDs derive from the seed.
+  static Result<Actors> start(const Scenario& scenario);
+  // They send to the system under test.
+  void connect(const Endpoints& target);
 };
 
 // Runs an actor step; with no actors (a system that was not started to route to them) the
 // step's outcome is unknown, and says why.
-Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, History& history);
+Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, SystemUnderTest& system,
+                         History& history);
+
+// Modality steps (modality_steps.cpp): modality.acquire, sut.study and reports sent as DICOM.
+Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire& action, Actors& actors,
+                      History& history);
+Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& action, Actors& actors,
+                        SystemUnderTest& system, History& history);
+Operation run_dicom_report(std::size_t index, const Step& step, const RisReport& action, Actors& actors,
+                           History& history);
 
 // What the simulators sent on their own (the RIS's accessioned orders), into the history as
 // hl7_send operations, so the checkers see every message the system was sent.
 void record_actor_sends(Actors& actors, History& history);
+
+// Polls `done` until it holds or `within` passes.
+bool eventually(std::chrono::milliseconds within, const std::function<bool()>& done);
 
 }  // namespace radloop::harness

@@ -111,30 +111,38 @@ CheckResult check_no_silent_loss(const History& history, SystemUnderTest& system
 
 CheckResult check_idempotence(const History& history, SystemUnderTest& system) {
   CheckResult result{"idempotence", Validity::valid, {}};
-  // Per sender: the system keeps as many messages as distinct ones were accepted from it; a resend
-  // kept as a record of its own makes the count larger.
-  std::map<std::string, std::int64_t> accepted;
-  for (const auto& [sender, control_id] : accepted_messages(history.operations())) ++accepted[sender];
+  // Per sender: the system keeps at most one record per distinct message it was sent (whatever it
+  // answered); a resend kept as a record of its own makes the count larger.
+  std::map<std::string, std::set<std::string>> sent;
+  for (const auto& op : history.operations()) {
+    if (op.type != OpType::invoke || op.f != "hl7_send" || !op.value.contains("sender")) continue;
+    sent[op.value.value("sender", "")].insert(op.value.value("control_id", ""));
+  }
   result.evidence = nlohmann::json::array();
-  for (const auto& [sender, distinct] : accepted) {
+  for (const auto& [sender, ids] : sent) {
     auto count = system.count_inbound_from(sender);
     if (!count) {
       result.valid = Validity::unknown;
       result.evidence.push_back({{"sender", sender}, {"unobservable", count.error().message()}});
       continue;
     }
-    result.evidence.push_back({{"sender", sender}, {"distinct_accepted", distinct}, {"kept", count.value()}});
-    if (count.value() != distinct) result.valid = Validity::invalid;
+    const auto distinct = static_cast<std::int64_t>(ids.size());
+    result.evidence.push_back({{"sender", sender}, {"distinct_sent", distinct}, {"kept", count.value()}});
+    if (count.value() > distinct) result.valid = Validity::invalid;
   }
   return result;
 }
 
-std::vector<CheckResult> run_checkers(const Scenario& scenario, const History& history, SystemUnderTest& system) {
+std::vector<CheckResult> run_checkers(const Scenario& scenario, const History& history, SystemUnderTest& system,
+                                      const ChartView& chart) {
   using Checker = std::function<CheckResult()>;
   const std::vector<std::pair<std::string, Checker>> checkers = {
       {"expectations", [&] { return check_expectations(scenario, history); }},
       {"no_silent_loss", [&] { return check_no_silent_loss(history, system); }},
       {"idempotence", [&] { return check_idempotence(history, system); }},
+      {"no_wrong_patient", [&] { return check_no_wrong_patient(history, system); }},
+      {"everything_lands", [&] { return check_everything_lands(history, system); }},
+      {"reports_reach_chart", [&] { return check_reports_reach_chart(history, chart); }},
   };
   std::vector<CheckResult> results;
   for (const auto& [name, checker] : checkers) {

@@ -2,6 +2,8 @@
 // A checker that could not observe says unknown, never true. Combining: false > unknown > true.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "harness/history.hpp"
 #include "harness/scenario.hpp"
 #include "harness/system_under_test.hpp"
+#include "simulators/ehr/ehr.hpp"
 
 namespace radloop::harness {
 
@@ -31,7 +34,23 @@ CheckResult check_no_silent_loss(const History& history, SystemUnderTest& system
 // A message sent twice is kept once: the log holds exactly the distinct accepted messages.
 CheckResult check_idempotence(const History& history, SystemUnderTest& system);
 
+// No study is linked (or filed) under a patient other than its ground truth.
+CheckResult check_no_wrong_patient(const History& history, SystemUnderTest& system);
+// Every study with accepted instances is kept whole and is linked to its true order or held
+// (review, pending) with a reason.
+CheckResult check_everything_lands(const History& history, SystemUnderTest& system);
+
+// What the simulated EHR filed, read again until it holds what is owed or patience runs out;
+// no chart: the EHR was not a simulator of ours, and the check is unknown.
+struct ChartView {
+  std::function<std::vector<ehr::ChartEntry>()> chart;
+  std::chrono::milliseconds patience{10'000};
+};
+// Every report the system accepted (each status and addendum) reached the EHR, answered AA.
+CheckResult check_reports_reach_chart(const History& history, const ChartView& view);
+
 // All of the above, in order, each guarded so that a checker that throws gives unknown.
-std::vector<CheckResult> run_checkers(const Scenario& scenario, const History& history, SystemUnderTest& system);
+std::vector<CheckResult> run_checkers(const Scenario& scenario, const History& history, SystemUnderTest& system,
+                                      const ChartView& chart = {});
 
 }  // namespace radloop::harness

@@ -2,6 +2,7 @@
 #include "harness/explain.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "reference/hl7/parser.hpp"
 #include "reference/hl7/segments.hpp"
@@ -52,6 +53,7 @@ std::string describe(const Action& action) {
           },
           [](const RisReport& a) {
             std::string extras;
+            if (a.form != "oru") extras += ", as DICOM " + std::string(a.form == "sr" ? "SR" : "encapsulated PDF");
             if (a.addendum) extras += ", as an addendum";
             if (a.raw_line_breaks) extras += ", with raw line breaks in OBX-5";
             if (a.with_zds) extras += ", with ZDS";
@@ -61,6 +63,31 @@ std::string describe(const Action& action) {
             return fmt::format("the {} report for {} must reach the EHR within {} ms", a.status, a.placer,
                                a.within.count());
           },
+          [](const RisUnknownReport& a) {
+            return fmt::format("the RIS sends a report for accession {} of patient {}, an order nobody holds",
+                               a.accession, a.mrn);
+          },
+          [](const RisCollide&) { return std::string("the RIS gives the next order the accession of the last one"); },
+          [](const EhrAcks& a) {
+            return fmt::format("the EHR answers the next messages {}, then {}",
+                               a.next.empty() ? std::string("-") : fmt::format("{}", fmt::join(a.next, ", ")), a.then);
+          },
+          [](const EhrDown&) { return std::string("the EHR goes down: nobody listens on its port"); },
+          [](const EhrUp&) { return std::string("the EHR comes back on the same port"); },
+          [](const ModalityAcquire& a) {
+            std::string how =
+                a.worklist ? "order " + a.placer + " from the worklist"
+                           : "patient " + a.patient.mrn + " typed at the console, accession \"" + a.accession + "\"";
+            std::string faults =
+                a.faults.empty() ? std::string() : fmt::format(", faults: {}", fmt::join(a.faults, ", "));
+            return fmt::format("modality {} acquires {} series x {} images for {} (study {}){}", a.modality, a.series,
+                               a.instances, how, a.study, faults);
+          },
+          [](const SutStudy& a) {
+            return fmt::format("what the system shows of study {} once it settles (within {} ms)", a.study,
+                               a.within.count());
+          },
+          [](const Wait& a) { return fmt::format("wait {} ms", a.duration.count()); },
       },
       action);
 }

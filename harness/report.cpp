@@ -38,8 +38,19 @@ std::string describe_completion(const nlohmann::json& value) {
     if (!id.empty()) text += " for " + id;
     const auto why = value.value("text", "");
     if (!why.empty()) text += ": " + why;
+  } else if (value.contains("state")) {
+    text = "study " + value["state"].get<std::string>();
+    const auto reason = value.value("reason", "");
+    if (!reason.empty()) text += " (" + reason + ")";
+    const auto linked = value.value("linked_accession", "");
+    if (!linked.empty()) text += " to order " + linked;
+    text += ", " + value.value("instances", "?") + " instance(s)";
   } else if (value.contains("status")) {
     text = "status " + value["status"].get<std::string>();
+    if (value.contains("accepted"))
+      text += fmt::format(", {} of {} accepted", value["accepted"].get<std::string>(), value.value("sent", 0));
+  } else if (value.contains("found")) {
+    text = value["found"] == "true" ? "found" : "not found";
   }
   if (value.contains("error")) {
     // DCMTK's reasons span lines; the last line says the most ("Reason: ...").

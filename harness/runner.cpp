@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+
 #include "reference/dicom/echo_scu.hpp"
 #include "reference/hl7/ack.hpp"
 #include "reference/hl7/parser.hpp"
@@ -82,6 +84,12 @@ Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& actio
       {{"step", index}, {"ack", ack->code}, {"acknowledged_id", ack->acknowledged_id}, {"text", ack->text}});
 }
 
+ChartView chart_of(Actors* actors) {
+  ChartView view;
+  if (actors != nullptr && actors->ehr) view.chart = [ehr = actors->ehr.get()] { return ehr->chart(); };
+  return view;
+}
+
 }  // namespace
 
 RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const RunOptions& options) {
@@ -99,8 +107,12 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
       completion = run_echo(i, step, *echo, sut, history);
     } else if (const auto* send = std::get_if<Hl7Send>(&step.action)) {
       completion = run_hl7_send(i, step, *send, sut, options, history);
+    } else if (const auto* wait = std::get_if<Wait>(&step.action)) {
+      history.append(step.name, OpType::invoke, "wait", {{"step", i}, {"seconds", wait->duration.count() / 1000.0}});
+      std::this_thread::sleep_for(wait->duration);
+      completion = history.append(step.name, OpType::ok, "wait", {{"step", i}});
     } else {
-      completion = run_actor_step(i, step, actors, history);
+      completion = run_actor_step(i, step, actors, system, history);
     }
     if (options.on_step) options.on_step(i, completion);
   }
@@ -108,7 +120,7 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
   RunReport report{scenario,
                    sut,
                    history.operations(),
-                   run_checkers(scenario, history, system),
+                   run_checkers(scenario, history, system, chart_of(actors)),
                    Validity::unknown,
                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)};
   report.verdict = combine(report.checks);
@@ -117,10 +129,17 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
 
 Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options) {
   // The simulators listen first, so the system can be started routing to them.
-  auto actors = Actors::start(scenario.seed);
+  auto actors = Actors::start(scenario);
   if (!actors) return actors.error();
-  auto system = start_reference_system(
-      RoutedTo{{"127.0.0.1", actors->ris->peer().port()}, {"127.0.0.1", actors->ehr->peer().port()}});
+  ReferenceOptions reference;
+  reference.routes = RoutedTo{{"127.0.0.1", actors->ris->peer().port()}, {"127.0.0.1", actors->ehr->peer().port()}};
+  reference.transfer_syntaxes = scenario.reference.transfer_syntaxes;
+  if (scenario.reference.known_callers_only) {
+    for (const auto& m : scenario.modalities) reference.known_callers.push_back(m.ae_title);
+    reference.known_callers.emplace_back("REPORTING");
+    reference.known_callers.emplace_back("RADLOOP_SCU");
+  }
+  auto system = start_reference_system(reference);
   if (!system) return system.error();
   actors->connect(system.value()->endpoints());
   return run_scenario(scenario, *system.value(), &*actors, options);

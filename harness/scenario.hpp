@@ -65,6 +65,7 @@ struct RisReport {
   bool addendum = false;
   bool raw_line_breaks = false;
   bool with_zds = false;
+  std::string form = "oru";  // oru, or sr / pdf: a DICOM object sent by a modality-style sender
 };
 
 // ehr.chart: waits until the EHR simulator has received the order's report with this status.
@@ -74,20 +75,97 @@ struct EhrChart {
   std::chrono::milliseconds within{10'000};
 };
 
-using Action = std::variant<DicomEcho, Hl7Send, EhrAdt, EhrOrder, RisAccessioned, RisReport, EhrChart>;
+// ris.report_unknown: a report about an order the RIS never held (the "unknown order" fault).
+struct RisUnknownReport {
+  std::string accession;
+  std::string mrn;
+  std::string issuer = "GENERAL";
+  std::string text;
+};
+
+// ris.collide: the next order the RIS accessions gets the number of the last one.
+struct RisCollide {};
+
+// ehr.acks: how the EHR simulator answers the messages it receives from now on: a list applied
+// to the next messages in turn (AA, AE, AR, none, drop, or late:<seconds>), then `then`.
+struct EhrAcks {
+  std::vector<std::string> next;
+  std::string then = "AA";
+};
+
+// ehr.down / ehr.up: the EHR stops listening, then listens again on the same port.
+struct EhrDown {};
+struct EhrUp {};
+
+// modality.acquire: a modality (an actor of the scenario) performs an exam: worklist query for
+// the order, MPPS, C-STORE of the images, faults included. The study is known by `study` to
+// later steps.
+struct ModalityAcquire {
+  std::string modality;   // the actor's name
+  std::string placer;     // the order; the worklist is asked for the accession the RIS gave it
+  std::string accession;  // without a worklist: typed at the console, with `patient`
+  PatientSpec patient;    // without a worklist
+  std::string study;      // a label; defaults to the placer
+  std::uint32_t series = 1;
+  std::uint32_t instances = 2;
+  std::vector<std::string> faults;  // the modality simulator's faults: "transpose_accession", "abort_after=1"
+  bool worklist = true;
+};
+
+// sut.study: waits until the system shows the labelled study settled (linked, or in review, or
+// the state `expect` names), then records what it shows.
+struct SutStudy {
+  std::string study;
+  std::chrono::milliseconds within{10'000};
+};
+
+// wait: lets time pass (retries, late ACKs, a receiver that is down).
+struct Wait {
+  std::chrono::milliseconds duration{0};
+};
+
+using Action = std::variant<DicomEcho, Hl7Send, EhrAdt, EhrOrder, RisAccessioned, RisReport, EhrChart, RisUnknownReport,
+                            RisCollide, EhrAcks, EhrDown, EhrUp, ModalityAcquire, SutStudy, Wait>;
 
 struct Step {
   std::string name;
   Action action;
   // What the step's completion must show: {status: success|rejected|...} or {ack: AA|AE|AR}.
   std::map<std::string, std::string> expect;
+  int line = 0;  // where it is in the file
+};
+
+// A modality the scenario uses.
+struct ModalityActor {
+  std::string name;
+  std::string modality = "CT";
+  std::string ae_title;         // calling AE; defaults to the name
+  std::string transfer_syntax;  // empty: explicit VR little endian
+  bool worklist = true;
+};
+
+// For people learning: the real-world failure the scenario reproduces.
+struct Teaching {
+  std::string failure;
+  std::string symptom;
+  std::string fix;
+};
+
+// How the reference pipeline is set up for the scenario (an external system is as it is).
+struct ReferenceSetup {
+  std::vector<std::string> transfer_syntaxes;  // accepted for storage; empty: its defaults
+  bool known_callers_only = false;  // only the scenario's modalities (and REPORTING, RADLOOP_SCU) may associate
 };
 
 struct Scenario {
   std::string name;
   std::string description;
+  Teaching teaches;
   std::uint64_t seed = 0;
   std::string system = "reference";  // which system under test; only the in-process reference so far
+  std::vector<ModalityActor> modalities;
+  bool ris_study_uids = false;  // the RIS puts a Study Instance UID (ZDS) on accessioned orders
+  ReferenceSetup reference;
   std::vector<Step> steps;
   std::filesystem::path origin;  // the file it came from, for messages
 };

@@ -3,11 +3,27 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "reference/core/result.hpp"
 
 namespace radloop::harness {
+
+// A study as the system shows it after the run. What it does not expose stays empty (state and
+// linked order need an API beyond C-FIND); the checkers say "unknown" for those.
+struct LandedStudy {
+  std::string study_uid;
+  std::string patient_id;  // as the system files it
+  std::string issuer;
+  std::string accession;
+  std::int64_t instances = 0;    // stored and queryable
+  std::string state;             // linked, review, pending, rejected; empty: not observable
+  std::string reason;            // why it is in review (or how it was linked)
+  std::string linked_accession;  // the order it is linked to
+  std::string linked_patient_id;
+};
 
 struct Endpoints {
   std::string host = "127.0.0.1";
@@ -28,6 +44,9 @@ class SystemUnderTest {
   virtual Result<bool> has_inbound(const std::string& sender, const std::string& control_id) = 0;
   // How many messages from this sender it keeps (a resend kept twice counts twice).
   virtual Result<std::int64_t> count_inbound_from(const std::string& sender) = 0;
+  // The study with this Study Instance UID, nullopt when the system holds none; not_observable
+  // when it offers no way to ask.
+  virtual Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) = 0;
 };
 
 // Where a system sends HL7 on: the RIS (orders, status) and the EHR (reports); port 0: nowhere.
@@ -40,7 +59,17 @@ struct RoutedTo {
   HostPort ehr;
 };
 
-// The in-process reference pipeline on ephemeral loopback ports with an in-memory store.
-Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const RoutedTo& routes = {});
+// How a scenario sets up the reference pipeline it runs against.
+struct ReferenceOptions {
+  RoutedTo routes;
+  // Transfer syntaxes it accepts for storage; empty: its defaults.
+  std::vector<std::string> transfer_syntaxes;
+  // Calling AE titles it accepts associations from; empty: any.
+  std::vector<std::string> known_callers;
+};
+
+// The in-process reference pipeline on ephemeral loopback ports, with an in-memory store and its
+// images in a temporary folder removed when it stops.
+Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceOptions& options = {});
 
 }  // namespace radloop::harness

@@ -132,10 +132,11 @@ Decision decide(const StudyView& study, const OrderIndex& orders, const MatchCon
   const PatientKey patient = normalised(study.patient, study.source, config);
   const auto same_patient = [&](const OrderView& o) { return normalised(o.patient, "", config) == patient; };
 
-  // The order named this study's UID (a ZDS segment): the RIS told us which study is whose.
+  // The order named this study's UID (a ZDS segment): the RIS told us which study is whose. The
+  // patient must still agree: a UID is not a licence to file images under someone else.
   if (!study.study_instance_uid.empty()) {
     const auto by_uid = orders.by_study_uid(study.study_instance_uid);
-    if (by_uid.size() == 1) {
+    if (by_uid.size() == 1 && same_patient(by_uid.front())) {
       return link(Reason::study_uid_from_order, by_uid.front(),
                   "the order " + by_uid.front().order_id + " carries this Study Instance UID");
     }

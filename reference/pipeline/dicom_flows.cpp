@@ -3,6 +3,8 @@
 // moving its order's status, with the update sent on to the RIS.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "reference/pipeline/flow_support.hpp"
 #include "reference/report/report_json.hpp"
 
@@ -85,11 +87,24 @@ Result<Applied> apply_performed_step(store::Tx& tx, const dicom::PerformedProced
   const auto now = FlowContext::now();
   Applied applied;
   int moved = 0;
+  int disagreeing = 0;
+  const auto& match = context.config().match;
+  const auto performed_for = match::normalise_patient_id(step.patient_id, step.calling_ae, match);
+  const auto open_orders =
+      std::count_if(orders->begin(), orders->end(), [](const auto& o) { return o.status != "CA"; });
   for (auto& order : *orders) {
     if (order.status == "CA" || order.status == status) continue;
+    // A step whose patient is not the order's (a typed or mistyped accession) moves nothing, and
+    // above all does not lend the order its Study Instance UID: the study would then link to the
+    // wrong patient on the strength of that UID.
+    if (performed_for.empty() || performed_for != match::normalise_patient_id(order.patient_mrn, "", match)) {
+      ++disagreeing;
+      continue;
+    }
     order.status = status;
     order.updated_at = now;
-    if (order.study_uid.empty()) order.study_uid = step.study_instance_uid;
+    // Orders sharing the accession (a collision) are told apart by review, not by this step.
+    if (order.study_uid.empty() && open_orders == 1) order.study_uid = step.study_instance_uid;
     if (auto r = tx.put_order(order, fmt::format("MPPS {} from {}", dicom::to_string(step.status), step.calling_ae));
         !r)
       return r.error();
@@ -107,6 +122,12 @@ Result<Applied> apply_performed_step(store::Tx& tx, const dicom::PerformedProced
   }
   applied.outcome = fmt::format("performed step {} {}: {} order(s) of accession {} now {}", step.sop_instance_uid,
                                 dicom::to_string(step.status), moved, step.accession_number, status);
+  if (disagreeing > 0) {
+    applied.outcome += fmt::format(
+        "; {} order(s) of that accession left as they were: they are for another patient "
+        "than the step's \"{}\"",
+        disagreeing, step.patient_id);
+  }
   return applied;
 }
 

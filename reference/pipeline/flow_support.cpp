@@ -88,8 +88,17 @@ std::vector<match::OrderView> TxOrderIndex::by_patient(const match::PatientKey& 
 }
 
 Result<match::Decision> decide(store::Tx& tx, const match::StudyView& subject, const FlowContext& context) {
+  // An identifier an A40 retired stands for the patient it was merged into: a report or study
+  // from a system that has not heard of the merge still belongs to the survivor.
+  auto resolved = subject;
+  for (int hops = 0; hops < 8 && !resolved.patient.id.empty(); ++hops) {
+    auto patient = tx.find_patient(resolved.patient.id, resolved.patient.issuer);
+    if (!patient) return patient.error();
+    if (!patient->has_value() || (*patient)->merged_into_mrn.empty()) break;
+    resolved.patient = {(*patient)->merged_into_mrn, (*patient)->merged_into_issuer};
+  }
   TxOrderIndex index(tx);
-  auto decision = match::decide(subject, index, context.config().match);
+  auto decision = match::decide(resolved, index, context.config().match);
   if (index.failed()) return *index.failed();
   return decision;
 }

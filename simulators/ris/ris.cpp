@@ -117,6 +117,9 @@ std::string Ris::report_message(const ReportRequest& request) {
     order.accession = request.accession;
     order.patient_id = request.patient_id;
     order.issuer = request.issuer;
+    order.patient_name = request.patient_name;
+    order.procedure = request.procedure;
+    order.modality = "CT";
   }
   std::string m = header("ORU^R01");
   m += "PID|1||" + order.patient_id + "^^^" + order.issuer + "^MR||" + order.patient_name + "\r";

@@ -50,6 +50,8 @@ struct ReportRequest {
   // For a report about an order the RIS never held (the "unknown order" fault): who it names.
   std::string patient_id;
   std::string issuer = "GENERAL";
+  std::string patient_name = "UNKNOWN^PATIENT";   // PID-5 is required, known or not
+  std::string procedure = "71250^CT CHEST^CPT4";  // OBR-4 likewise
 };
 
 class Ris {

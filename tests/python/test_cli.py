@@ -18,7 +18,7 @@ def test_cli_runs_the_smoke_scenario(radloop_cli, root, tmp_path):
     report = tmp_path / "report.json"
     history = tmp_path / "history.jsonl"
     result = subprocess.run(
-        [str(radloop_cli), "run", str(root / "scenarios" / "smoke.yaml"), "--report", str(report), "--history",
+        [str(radloop_cli), "run", str(root / "scenarios" / "happy" / "smoke.yaml"), "--report", str(report), "--history",
          str(history)],
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -111,7 +111,7 @@ def test_cli_pipeline_refuses_a_malformed_commitment_peer(radloop_cli):
 
 def test_python_dash_m_radloop_runs_the_smoke_scenario(root):
     env = dict(os.environ, PYTHONPATH=str(BUILD_DIR / "python"))
-    result = subprocess.run([sys.executable, "-m", "radloop", "run", str(root / "scenarios" / "smoke.yaml")],
+    result = subprocess.run([sys.executable, "-m", "radloop", "run", str(root / "scenarios" / "happy" / "smoke.yaml")],
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "verdict: PASS" in result.stdout

@@ -9,13 +9,16 @@ import radloop
 
 def test_smoke_scenario_is_valid_through_the_module(root, tmp_path):
     report_path = tmp_path / "smoke-report.json"
-    report, summary = radloop.run_scenario(root / "scenarios" / "smoke.yaml", report_path)
+    report, summary = radloop.run_scenario(root / "scenarios" / "happy" / "smoke.yaml", report_path)
 
     assert report["valid"] is True, summary
     assert {c["name"]: c["valid"] for c in report["checks"]} == {
         "expectations": True,
         "no_silent_loss": True,
         "idempotence": True,
+        "no_wrong_patient": True,  # no studies in the smoke test: nothing to contradict them
+        "everything_lands": True,
+        "reports_reach_chart": True,
     }
     # Every step has an invocation and a completion, in order.
     history = report["history"]

@@ -7,7 +7,8 @@ namespace radloop::harness {
 namespace {
 
 TEST(Explain, SaysWhatEachStepDoesAndExpects) {
-  const auto scenario = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/order_to_chart.yaml").value();
+  const auto scenario =
+      load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/reports/order_to_chart.yaml").value();
   const auto text = explain(scenario);
   EXPECT_NE(text.find("order_to_chart: EHR order"), std::string::npos) << text;
   EXPECT_NE(text.find("  2. EHR orders a chest CT\n     the EHR orders P2001 (71250^CT CHEST^CPT4, CT) for MRN2001"),

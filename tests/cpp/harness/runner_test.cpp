@@ -9,7 +9,7 @@ namespace radloop::harness {
 namespace {
 
 TEST(Runner, RunsTheSmokeScenarioToAValidVerdict) {
-  auto scenario = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/smoke.yaml").value();
+  auto scenario = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/happy/smoke.yaml").value();
   std::size_t progress_calls = 0;
   RunOptions options;
   options.on_step = [&](std::size_t, const Operation&) { ++progress_calls; };
@@ -25,7 +25,7 @@ TEST(Runner, RunsTheSmokeScenarioToAValidVerdict) {
 }
 
 TEST(Runner, TheSimulatedEhrAndRisCarryAnOrderToTheChart) {
-  auto scenario = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/order_to_chart.yaml").value();
+  auto scenario = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/reports/order_to_chart.yaml").value();
   auto report = run_scenario(scenario, {});
   ASSERT_TRUE(report.ok()) << report.error().message();
   EXPECT_EQ(report->verdict, Validity::valid) << summary(report.value());

@@ -6,7 +6,7 @@ namespace radloop::harness {
 namespace {
 
 TEST(Scenario, LoadsTheBundledSmokeScenario) {
-  auto s = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/smoke.yaml");
+  auto s = load_scenario(std::string(RADLOOP_SOURCE_DIR) + "/scenarios/happy/smoke.yaml");
   ASSERT_TRUE(s.ok()) << s.error().message();
   EXPECT_EQ(s->name, "smoke");
   EXPECT_EQ(s->system, "reference");
@@ -54,17 +54,17 @@ TEST_P(ScenarioErrors, NameWhereTheProblemIs) {
 
 INSTANTIATE_TEST_SUITE_P(
     Scenario, ScenarioErrors,
-    ::testing::Values(BadScenario{"UnclosedFlowSequence", "scenario: [unclosed", "line"},
-                      BadScenario{"TopLevelList", "- just a list", "top level"},
-                      BadScenario{"NoName", "steps: [{dicom_echo: {}}]", "scenario"},
-                      BadScenario{"NoSteps", "scenario: t\nsteps: []", "steps"},
-                      BadScenario{"StepWithoutAction", "scenario: t\nsteps: [{name: x}]", "steps[0]"},
-                      BadScenario{"UnknownStepKey", "scenario: t\nsteps: [{dicom_echo: {}, colour: red}]", "steps[0]"},
-                      BadScenario{"Hl7SendWithoutMessage", "scenario: t\nsteps: [{hl7_send: {}}]", "steps[0].hl7_send"},
-                      BadScenario{"UnknownSystem", "scenario: t\nsystem: mars\nsteps: [{dicom_echo: {}}]", "system"},
-                      BadScenario{"SeedNotANumber", "scenario: t\nseed: many\nsteps: [{dicom_echo: {}}]", "line"},
-                      BadScenario{"ExpectNotAMapping", "scenario: t\nsteps: [{dicom_echo: {}, expect: [1]}]",
-                                  "steps[0].expect"}),
+    ::testing::Values(
+        BadScenario{"UnclosedFlowSequence", "scenario: [unclosed", "bad.yaml:1"},
+        BadScenario{"TopLevelList", "- just a list", "top level"},
+        BadScenario{"NoName", "steps: [{dicom_echo: {}}]", "scenario"},
+        BadScenario{"NoSteps", "scenario: t\nsteps: []", "steps"},
+        BadScenario{"StepWithoutAction", "scenario: t\nsteps: [{name: x}]", "steps[0]"},
+        BadScenario{"UnknownStepKey", "scenario: t\nsteps: [{dicom_echo: {}, colour: red}]", "steps[0]"},
+        BadScenario{"Hl7SendWithoutMessage", "scenario: t\nsteps: [{hl7_send: {}}]", "steps[0].hl7_send"},
+        BadScenario{"UnknownSystem", "scenario: t\nsystem: mars\nsteps: [{dicom_echo: {}}]", "system"},
+        BadScenario{"SeedNotANumber", "scenario: t\nseed: many\nsteps: [{dicom_echo: {}}]", "bad.yaml:2: seed"},
+        BadScenario{"ExpectNotAMapping", "scenario: t\nsteps: [{dicom_echo: {}, expect: [1]}]", "steps[0].expect"}),
     [](const ::testing::TestParamInfo<BadScenario>& param) { return std::string(param.param.name); });
 
 TEST(Scenario, ReadsActorSteps) {
@@ -109,6 +109,71 @@ TEST(Scenario, RefusesBadActorStepsWithTheKeyAndASentence) {
   EXPECT_NE(refused("ris.report: {placer: P1}").find("text"), std::string::npos);
   EXPECT_NE(refused("ehr.chart: {status: F}").find("placer"), std::string::npos);
   EXPECT_NE(refused("ehr.order: [1, 2]").find("mapping"), std::string::npos);
+}
+
+TEST(Scenario, ReadsActorsTeachingAndModalitySteps) {
+  const auto s = parse_scenario(R"(
+scenario: m
+teaches: {failure: a digit slips, symptom: study unlinked, fix: use the worklist}
+actors:
+  ris: {study_uids: true}
+  modalities:
+    CT1: {modality: CT, ae_title: CT_SCANNER_1}
+    US1: {modality: US, worklist: false}
+steps:
+  - modality.acquire: {modality: CT1, placer: P1, instances: 3, faults: [transpose_accession, abort_after=2]}
+  - modality.acquire: {modality: US1, worklist: false, mrn: M2, accession: A9, study: S2}
+  - sut.study: {study: P1, within: 2}
+    expect: {state: review, reason: accession_near_miss}
+  - wait: 0.5
+  - ehr.acks: {next: [AE, none, "late:1.5"], then: AA}
+  - ehr.down:
+  - ris.report: {placer: P1, text: x, as: sr}
+)",
+                                "m.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(s->teaches.fix, "use the worklist");
+  EXPECT_TRUE(s->ris_study_uids);
+  ASSERT_EQ(s->modalities.size(), 2U);
+  EXPECT_EQ(s->modalities[0].ae_title, "CT_SCANNER_1");
+  EXPECT_EQ(s->modalities[1].ae_title, "US1");  // the name, when none is given
+  const auto& a = std::get<ModalityAcquire>(s->steps[0].action);
+  EXPECT_EQ(a.instances, 3U);
+  EXPECT_EQ(a.study, "P1");  // the placer names the study unless a label is given
+  EXPECT_EQ(a.faults.size(), 2U);
+  EXPECT_EQ(std::get<ModalityAcquire>(s->steps[1].action).patient.mrn, "M2");
+  EXPECT_EQ(std::get<Wait>(s->steps[3].action).duration, std::chrono::milliseconds(500));
+  EXPECT_EQ(std::get<EhrAcks>(s->steps[4].action).next.size(), 3U);
+  EXPECT_EQ(std::get<RisReport>(s->steps[6].action).form, "sr");
+  EXPECT_EQ(s->steps[2].line, 12);  // the text starts with a newline
+}
+
+TEST(Scenario, NamesFileAndLineOfABadValue) {
+  const auto refused = [](const std::string& text) {
+    auto r = parse_scenario(text, "f.yaml");
+    EXPECT_FALSE(r.ok()) << text;
+    return r.ok() ? std::string() : r.error().where + ": " + r.error().detail;
+  };
+  const std::string head = "scenario: t\nactors: {modalities: {CT1: {}}}\nsteps:\n";
+  auto e = refused(head + "  - modality.acquire: {modality: MR9, placer: P1}\n");
+  EXPECT_NE(e.find("f.yaml:4"), std::string::npos) << e;
+  EXPECT_NE(e.find("no modality \"MR9\""), std::string::npos) << e;
+  e = refused(head + "  - modality.acquire: {modality: CT1, placer: P1, faults: [melt]}\n");
+  EXPECT_NE(e.find("faults"), std::string::npos) << e;
+  e = refused(head + "  - modality.acquire: {modality: CT1}\n");
+  EXPECT_NE(e.find("worklist: false"), std::string::npos) << e;
+  e = refused(head + "  - ehr.acks: {next: [OK]}\n");
+  EXPECT_NE(e.find("late:<seconds>"), std::string::npos) << e;
+  e = refused(head + "  - wait: soon\n");
+  EXPECT_NE(e.find("seconds"), std::string::npos) << e;
+  e = refused(head + "  - ehr.down: {}\n    ehr.up: {}\n");
+  EXPECT_NE(e.find("one action"), std::string::npos) << e;
+  e = refused("scenario: t\ncolour: red\nsteps: [{wait: 1}]\n");
+  EXPECT_NE(e.find("f.yaml:2: colour"), std::string::npos) << e;
+  e = refused("scenario: t\nactors: {modalities: {X: {modality: PET}}}\nsteps: [{wait: 1}]\n");
+  EXPECT_NE(e.find("CT, MR"), std::string::npos) << e;
+  e = refused("scenario: t\nteaches: {symptom: s}\nsteps: [{wait: 1}]\n");
+  EXPECT_NE(e.find("teaches.failure"), std::string::npos) << e;
 }
 
 TEST(Scenario, ReportsAMissingFile) {

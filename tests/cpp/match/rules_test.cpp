@@ -54,6 +54,17 @@ TEST_F(Rules, LinksByTheStudyUidTheOrderCarried) {
   EXPECT_EQ(d.order_id, "O4");
 }
 
+// The order's UID on a study of another patient (someone else picked at the console, or the
+// images edited): held for review like any other disagreement, not linked on the UID's word.
+TEST_F(Rules, AStudyUidDoesNotOutweighAnotherPatient) {
+  auto zds = order("O4", "MRN3", "ACC99999");
+  zds.study_instance_uid = "1.2.826.0.1.3680043.9.7433.9.1";
+  orders_.put(zds);
+  const auto d = decide(study("MRN2", "ACC99999"), orders_);
+  EXPECT_EQ(d.kind, Kind::review);
+  EXPECT_EQ(d.reason, Reason::accession_other_patient);
+}
+
 // The accession is right but the patient is not: the images are probably someone else's.
 TEST_F(Rules, NeverLinksAnAccessionToAnotherPatient) {
   const auto d = decide(study("MRN2", "ACC12345"), orders_);

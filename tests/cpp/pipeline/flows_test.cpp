@@ -2,6 +2,8 @@
 // -> images -> reconciliation -> report -> EHR, and what must not link, wait, or be retried.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <set>
 
 #include "reference/pipeline/store_worklist.hpp"
@@ -222,21 +224,40 @@ TEST_F(FlowsTest, AMergeMovesOrdersToTheSurvivingPatientAndIsAudited) {
   EXPECT_EQ(audit[0].action, "merge");
 }
 
-TEST_F(FlowsTest, APerformedStepMovesTheOrderAndTellsTheRis) {
-  auto& p = start();
-  EXPECT_EQ(send(ris_order("R1", "P1", "ACC5")).code, "AA");
+// MPPS N-CREATE (IN PROGRESS) for this patient and accession, from a modality.
+Result<modality::MppsAnswer> create_step(Pipeline& p, const std::string& patient, const std::string& accession,
+                                         const std::string& id) {
   dicom::PerformedProcedureStep step;
-  step.patient_id = "MRN1";
-  step.accession_number = "ACC5";
+  step.patient_id = patient;
+  step.accession_number = accession;
   step.study_instance_uid = dt::new_uid();
   step.modality = "CT";
-  step.performed_procedure_step_id = "PPS1";
+  step.performed_procedure_step_id = id;
   step.station_ae_title = "MODALITY";
   step.start_date = "20261122";
   step.start_time = "090000";
   modality::Target target;
   target.port = p.dicom_port();
-  auto created = modality::mpps_create(target, step);
+  return modality::mpps_create(target, step);
+}
+
+// The RIS has not heard of the merge: its report names the retired MRN, and still reaches the
+// chart on the surviving patient's order.
+TEST_F(FlowsTest, AReportNamingAMergedMrnTiesToTheSurvivorsOrder) {
+  start();
+  EXPECT_EQ(send(adt("A1", "A04", "OLD1", "DOE^JANE")).code, "AA");
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1", "OLD1")).code, "AA");
+  EXPECT_EQ(send(adt("M1", "A40", "NEW1", "DOE^JANE", "OLD1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.", "OLD1")).code, "AA");
+  const auto got = ehr_.wait_for(1);
+  ASSERT_EQ(got.size(), 1U);
+  EXPECT_EQ(field(got[0], "PID-3.1"), "NEW1");
+}
+
+TEST_F(FlowsTest, APerformedStepMovesTheOrderAndTellsTheRis) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC5")).code, "AA");
+  auto created = create_step(p, "MRN1", "ACC5", "PPS1");
   ASSERT_TRUE(created.ok()) << created.error().message();
   ASSERT_EQ(created->status, 0x0000);
   ASSERT_TRUE(eventually([&] { return orders()[0].status == "IP"; }));
@@ -245,6 +266,20 @@ TEST_F(FlowsTest, APerformedStepMovesTheOrderAndTellsTheRis) {
   EXPECT_EQ(field(to_ris[0], "ORC-1"), "SC");
   EXPECT_EQ(field(to_ris[0], "ORC-5"), "IP");
   EXPECT_EQ(field(to_ris[0], "OBR-18"), "ACC5");
+}
+
+// A step naming this accession but another patient (a mistyped accession): the order stays as it
+// was, and above all does not take the step's Study Instance UID, which would link the images to
+// the order's patient.
+TEST_F(FlowsTest, APerformedStepForAnotherPatientMovesNoOrder) {
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC5")).code, "AA");
+  auto created = create_step(p, "MRN2", "ACC5", "PPS2");
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  ASSERT_EQ(created->status, 0x0000);  // the step itself is kept; it is the order that does not move
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_NE(orders()[0].status, "IP");
+  EXPECT_TRUE(orders()[0].study_uid.empty());
 }
 
 TEST_F(FlowsTest, AReportTheEhrRefusesIsRetriedUnderTheSameControlId) {

@@ -1,0 +1,24 @@
+// The step parsers behind parse_scenario.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/internal/scenario_yaml.hpp"
+#include "harness/scenario.hpp"
+
+namespace radloop::harness {
+
+// One step; `modality_names` are the scenario's modality actors, which modality steps must name.
+Step parse_step(const yaml::Reader& reader, const YAML::Node& node, std::size_t index,
+                const std::set<std::string>& modality_names);
+
+// Every action key, sorted.
+std::vector<std::string> step_actions();
+
+// Why an ehr.acks answer is not one (AA, AE, AR, none, drop, late:<seconds>), or nothing.
+std::optional<std::string> ack_answer_problem(const std::string& answer);
+
+}  // namespace radloop::harness

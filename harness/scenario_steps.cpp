@@ -1,0 +1,266 @@
+// The step vocabulary of scenario files: one parser per action key, each with the keys it knows.
+#include <fmt/format.h>
+
+#include <functional>
+#include <map>
+
+#include "harness/internal/scenario_steps.hpp"
+#include "simulators/modality/faults.hpp"
+
+namespace radloop::harness {
+namespace {
+
+using yaml::Reader;
+
+// YAML block text uses \n; HL7 segments are separated by \r.
+std::string to_er7(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    out += text[i] == '\n' ? '\r' : text[i];
+  }
+  return out;
+}
+
+const std::set<std::string> kPatientKeys{"mrn", "issuer", "family", "given", "birth_date", "sex"};
+
+std::set<std::string> with_patient(std::set<std::string> keys) {
+  keys.insert(kPatientKeys.begin(), kPatientKeys.end());
+  return keys;
+}
+
+PatientSpec patient_spec(const Reader& r, const YAML::Node& node, const std::string& path) {
+  PatientSpec p;
+  p.mrn = r.required(node, path, "mrn", "the patient's MRN is required");
+  p.issuer = r.text(node, path, "issuer", p.issuer);
+  p.family = r.text(node, path, "family");
+  p.given = r.text(node, path, "given");
+  p.birth_date = r.text(node, path, "birth_date");
+  p.sex = r.text(node, path, "sex");
+  return p;
+}
+
+struct StepKind {
+  std::set<std::string> keys;  // empty with `scalar`: the value is a single value, not a mapping
+  std::function<Action(const Reader&, const YAML::Node&, const std::string&)> parse;
+  bool scalar = false;
+};
+
+Action adt(const Reader& r, const YAML::Node& b, const std::string& path, const char* trigger) {
+  EhrAdt a;
+  a.trigger = trigger;
+  a.patient = patient_spec(r, b, path);
+  if (a.trigger == "A40")
+    a.merge_from = r.required(b, path, "merge_from", "a merge names the MRN merged into the patient");
+  return a;
+}
+
+const std::map<std::string, StepKind>& kinds() {
+  static const std::map<std::string, StepKind> table{
+      {"dicom_echo",
+       {{"calling_ae", "called_ae"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          DicomEcho a;
+          a.calling_ae = r.text(b, p, "calling_ae", a.calling_ae);
+          a.called_ae = r.text(b, p, "called_ae");
+          return a;
+        }}},
+      {"hl7_send",
+       {{"message"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          return Hl7Send{to_er7(r.required(b, p, "message", "the message to send is required"))};
+        }}},
+      {"ehr.register",
+       {kPatientKeys, [](const Reader& r, const YAML::Node& b, const std::string& p) { return adt(r, b, p, "A04"); }}},
+      {"ehr.admit",
+       {kPatientKeys, [](const Reader& r, const YAML::Node& b, const std::string& p) { return adt(r, b, p, "A01"); }}},
+      {"ehr.update",
+       {kPatientKeys, [](const Reader& r, const YAML::Node& b, const std::string& p) { return adt(r, b, p, "A08"); }}},
+      {"ehr.merge",
+       {with_patient({"merge_from"}),
+        [](const Reader& r, const YAML::Node& b, const std::string& p) { return adt(r, b, p, "A40"); }}},
+      {"ehr.order",
+       {with_patient({"placer", "procedure", "modality", "control"}),
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          EhrOrder o;
+          o.patient = patient_spec(r, b, p);
+          o.placer = r.required(b, p, "placer", "the placer order number is required");
+          o.procedure = r.text(b, p, "procedure", o.procedure);
+          o.modality = r.text(b, p, "modality", o.modality);
+          o.control = r.one_of(b, p, "control", o.control, {"NW", "XO", "CA"});
+          return o;
+        }}},
+      {"ris.accessioned",
+       {{"placer", "within"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          RisAccessioned a;
+          a.placer = r.required(b, p, "placer", "required: the order's placer number");
+          a.within = r.seconds(b, p, "within", a.within);
+          return a;
+        }}},
+      {"ris.report",
+       {{"placer", "status", "text", "addendum", "raw_line_breaks", "zds", "as"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          RisReport a;
+          a.placer = r.required(b, p, "placer", "required: the order's placer number");
+          a.text = r.required(b, p, "text", "required: the report's text");
+          a.status = r.one_of(b, p, "status", a.status, {"P", "F", "C"});
+          a.addendum = r.flag(b, p, "addendum", false);
+          a.raw_line_breaks = r.flag(b, p, "raw_line_breaks", false);
+          a.with_zds = r.flag(b, p, "zds", false);
+          a.form = r.one_of(b, p, "as", a.form, {"oru", "sr", "pdf"});
+          if (a.form != "oru" && (a.status == "C" || a.addendum || a.raw_line_breaks || a.with_zds)) {
+            r.fail(b, p, "a DICOM report (as: sr or pdf) is P (unverified) or F (verified), with no ORU options");
+          }
+          return a;
+        }}},
+      {"ris.report_unknown",
+       {{"accession", "mrn", "issuer", "text"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          RisUnknownReport a;
+          a.accession = r.required(b, p, "accession", "required: the accession the report names");
+          a.mrn = r.required(b, p, "mrn", "required: the patient the report names");
+          a.issuer = r.text(b, p, "issuer", a.issuer);
+          a.text = r.required(b, p, "text", "required: the report's text");
+          return a;
+        }}},
+      {"ris.collide",
+       {{}, [](const Reader&, const YAML::Node&, const std::string&) -> Action { return RisCollide{}; }}},
+      {"ehr.acks",
+       {{"next", "then"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          EhrAcks a;
+          a.next = r.list(b, p, "next");
+          a.then = r.text(b, p, "then", a.then);
+          for (const auto& answer : a.next) {
+            if (auto why = ack_answer_problem(answer)) r.fail(b["next"], p + ".next", *why);
+          }
+          if (auto why = ack_answer_problem(a.then)) r.fail(b["then"], p + ".then", *why);
+          return a;
+        }}},
+      {"ehr.down", {{}, [](const Reader&, const YAML::Node&, const std::string&) -> Action { return EhrDown{}; }}},
+      {"ehr.up", {{}, [](const Reader&, const YAML::Node&, const std::string&) -> Action { return EhrUp{}; }}},
+      {"ehr.chart",
+       {{"placer", "status", "within"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          EhrChart a;
+          a.placer = r.required(b, p, "placer", "required: the order's placer number");
+          a.status = r.one_of(b, p, "status", a.status, {"P", "F", "C"});
+          a.within = r.seconds(b, p, "within", a.within);
+          return a;
+        }}},
+      {"modality.acquire",
+       {with_patient({"modality", "placer", "accession", "study", "series", "instances", "faults", "worklist"}),
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          ModalityAcquire a;
+          a.modality = r.required(b, p, "modality", "required: which of the scenario's modalities acquires");
+          a.worklist = r.flag(b, p, "worklist", true);
+          a.placer = r.text(b, p, "placer");
+          a.accession = r.text(b, p, "accession");
+          if (a.worklist && a.placer.empty())
+            r.fail(b, p + ".placer", "the order to pick from the worklist is required (or say worklist: false)");
+          if (!a.worklist) a.patient = patient_spec(r, b, p);
+          a.study = r.text(b, p, "study", a.placer.empty() ? a.accession : a.placer);
+          if (a.study.empty()) r.fail(b, p + ".study", "name the study (study: S1) so later steps can refer to it");
+          a.series = static_cast<std::uint32_t>(r.count(b, p, "series", a.series, 1, 50));
+          a.instances = static_cast<std::uint32_t>(r.count(b, p, "instances", a.instances, 1, 5000));
+          a.faults = r.list(b, p, "faults");
+          for (const auto& f : a.faults) {
+            if (auto parsed = modality::parse_fault(f); !parsed)
+              r.fail(b["faults"], p + ".faults", parsed.error().detail);
+          }
+          return a;
+        }}},
+      {"sut.study",
+       {{"study", "within"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          SutStudy a;
+          a.study = r.required(b, p, "study", "required: the label of a study acquired earlier");
+          a.within = r.seconds(b, p, "within", a.within);
+          return a;
+        }}},
+      {"wait",
+       {{},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          double seconds = 0;
+          if (!YAML::convert<double>::decode(b, seconds) || seconds < 0 || seconds > 600)
+            r.fail(b, p, "a number of seconds from 0 to 600");
+          return Wait{std::chrono::milliseconds(static_cast<long>(seconds * 1000))};
+        },
+        true}},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::optional<std::string> ack_answer_problem(const std::string& answer) {
+  static const std::set<std::string> plain{"AA", "AE", "AR", "none", "drop"};
+  if (plain.contains(answer)) return std::nullopt;
+  if (answer.rfind("late:", 0) == 0) {
+    try {
+      std::size_t used = 0;
+      const double s = std::stod(answer.substr(5), &used);
+      if (used == answer.size() - 5 && s >= 0 && s <= 600) return std::nullopt;
+    } catch (const std::exception&) {
+    }
+  }
+  return "\"" + answer + "\" is not an answer: AA, AE, AR, none, drop or late:<seconds>";
+}
+
+std::vector<std::string> step_actions() {
+  std::vector<std::string> names;
+  for (const auto& [name, kind] : kinds()) names.push_back(name);
+  return names;
+}
+
+Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index,
+                const std::set<std::string>& modality_names) {
+  const auto path = fmt::format("steps[{}]", index);
+  if (!node.IsMap()) r.fail(node, path, "a step must be a mapping");
+  Step step;
+  step.line = node.Mark().line + 1;
+  step.name = r.text(node, path, "name", path);
+  std::string action_key;
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>();
+    if (key == "name" || key == "expect") continue;
+    if (!kinds().contains(key)) {
+      r.fail(entry.first, path + "." + key,
+             fmt::format("unknown key \"{}\" (a step has name, expect and one action: {})", key,
+                         yaml::join(step_actions())));
+    }
+    if (!action_key.empty()) r.fail(entry.first, path, "a step has one action; found " + action_key + " and " + key);
+    action_key = key;
+  }
+  if (action_key.empty()) r.fail(node, path, "a step needs an action: " + yaml::join(step_actions()));
+  const auto& kind = kinds().at(action_key);
+  const auto body = node[action_key];
+  const auto body_path = path + "." + action_key;
+  if (kind.scalar) {
+    if (!body.IsScalar()) r.fail(body, body_path, "must be a single value");
+    step.action = kind.parse(r, body, body_path);
+  } else {
+    // `ehr.down: {}` and a bare `ehr.down:` both mean "no options".
+    const auto options = body.IsNull() ? YAML::Node(YAML::NodeType::Map) : body;
+    r.only_keys(options, body_path, kind.keys);
+    step.action = kind.parse(r, options, body_path);
+  }
+  if (const auto* acquire = std::get_if<ModalityAcquire>(&step.action);
+      acquire != nullptr && !modality_names.contains(acquire->modality)) {
+    r.fail(body["modality"], body_path + ".modality",
+           fmt::format("no modality \"{}\" among the scenario's actors (known: {})", acquire->modality,
+                       yaml::join({modality_names.begin(), modality_names.end()})));
+  }
+  if (const auto expect = node["expect"]) {
+    if (!expect.IsMap()) r.fail(expect, path + ".expect", "must be a mapping");
+    for (const auto& entry : expect) {
+      if (!entry.second.IsScalar()) r.fail(entry.second, path + ".expect", "every expected value is a single value");
+      step.expect[entry.first.as<std::string>()] = entry.second.as<std::string>();
+    }
+  }
+  return step;
+}
+
+}  // namespace radloop::harness
