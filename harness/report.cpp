@@ -4,17 +4,47 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <map>
 
 namespace radloop::harness {
 
+namespace {
+
+// Who acted, for the report's lanes: EHR, RIS, a modality's AE title, or the harness itself
+// (waiting, looking at the system). Read off the invocation; a completion shares its lane.
+std::string actor_of(const Operation& invoke) {
+  const auto& v = invoke.value;
+  if (invoke.f == "hl7_send") {
+    const auto sender = v.value("sender", "");
+    return sender.empty() ? "HL7 sender" : sender.substr(0, sender.find('^'));
+  }
+  if (invoke.f == "modality.acquire" || invoke.f == "dicom_echo") return v.value("calling_ae", "modality");
+  if (invoke.f.rfind("ehr.", 0) == 0) return "EHR";
+  if (invoke.f.rfind("ris.", 0) == 0) return "RIS";
+  return "harness";
+}
+
+}  // namespace
+
 nlohmann::json to_json(const RunReport& report) {
   nlohmann::json history = nlohmann::json::array();
-  for (const auto& op : report.history) history.push_back(to_json(op));
+  std::map<std::int64_t, std::string> actors;  // by step index
+  for (const auto& op : report.history) {
+    auto entry = to_json(op);
+    const auto step = op.value.value("step", std::int64_t{-1});
+    if (op.type == OpType::invoke) actors[step] = actor_of(op);
+    entry["actor"] = actors.contains(step) ? actors[step] : actor_of(op);
+    history.push_back(std::move(entry));
+  }
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : report.checks)
     checks.push_back({{"name", c.name}, {"valid", to_json(c.valid)}, {"evidence", c.evidence}});
+  const auto& t = report.scenario.teaches;
+  nlohmann::json teaches = nlohmann::json::object();
+  if (!t.failure.empty()) teaches = {{"failure", t.failure}, {"symptom", t.symptom}, {"fix", t.fix}};
   return {{"scenario", report.scenario.name},
           {"description", report.scenario.description},
+          {"teaches", teaches},
           {"origin", report.scenario.origin.string()},
           {"seed", report.scenario.seed},
           {"system",

@@ -13,9 +13,12 @@ namespace radloop::dicom::internal {
 void ensure_dcmtk_ready() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // RADLOOP_DCMTK_LOG=debug|info|warn lets a person see DCMTK's own trace when digging.
+    // RADLOOP_DCMTK_LOG=debug|info|warn lets a person see DCMTK's own trace when digging. By
+    // default only errors: the warnings are ours to turn into events (and one of them fires on
+    // every header read that stops early on purpose).
     const char* level = std::getenv("RADLOOP_DCMTK_LOG");
-    auto log_level = OFLogger::WARN_LOG_LEVEL;
+    auto log_level = OFLogger::ERROR_LOG_LEVEL;
+    if (level != nullptr && std::string(level) == "warn") log_level = OFLogger::WARN_LOG_LEVEL;
     if (level != nullptr && std::string(level) == "debug") log_level = OFLogger::DEBUG_LOG_LEVEL;
     if (level != nullptr && std::string(level) == "info") log_level = OFLogger::INFO_LOG_LEVEL;
     OFLog::configure(log_level);
