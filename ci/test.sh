@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: set up, build with ASan+UBSan, run every GoogleTest suite through ctest,
-# every pytest suite and a bounded libFuzzer run. Non-zero if anything fails or no test ran.
+# every pytest suite, the scenario catalog (pytest scenarios/) and a bounded libFuzzer run. Non-zero if anything fails or no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh || exit 1
@@ -23,6 +23,13 @@ RADLOOP_BUILD_DIR="$PWD/build/asan" \
   /usr/bin/python3 -m pytest tests/python -p no:cacheprovider -n 2 -q
 pytest_status=$?   # 5 = no test collected: a failure here too
 
+echo "== pytest scenarios/ (the catalog, each scenario file a test, against the reference pipeline)"
+LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" \
+ASAN_OPTIONS="detect_leaks=0" \
+RADLOOP_BUILD_DIR="$PWD/build/asan" \
+  /usr/bin/python3 -m pytest scenarios -p no:cacheprovider -n 2 -q
+scenarios_status=$?
+
 echo "== fuzz (libFuzzer, clang, ASan+UBSan): the HL7 parser for a bounded time"
 # Seeds: our own crash inputs and messages, and the shared real-world corpus when present.
 # New inputs go to a scratch directory; a crash leaves crash-* there and fails the run.
@@ -40,8 +47,9 @@ else
   fuzz_status=1
 fi
 
-if ((ctest_status != 0 || pytest_status != 0 || fuzz_status != 0)); then
-  echo "ci/test.sh: FAILED (ctest exit ${ctest_status}, pytest exit ${pytest_status}, fuzz exit ${fuzz_status})"
+if ((ctest_status != 0 || pytest_status != 0 || scenarios_status != 0 || fuzz_status != 0)); then
+  echo "ci/test.sh: FAILED (ctest exit ${ctest_status}, pytest exit ${pytest_status}, scenarios exit ${scenarios_status}," \
+    "fuzz exit ${fuzz_status})"
   exit 1
 fi
 echo "ci/test.sh: all suites passed"

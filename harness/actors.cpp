@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <thread>
 
 #include "reference/hl7/ack.hpp"
@@ -36,22 +35,6 @@ const ris::HeldOrder* held(const std::vector<ris::HeldOrder>& orders, const std:
     if (o.placer == placer) return &o;
   }
   return nullptr;
-}
-
-// One scripted answer: AA, AE, AR, none, drop or late:<seconds> (checked when the file was read).
-hl7sim::AckBehaviour behaviour_of(const std::string& answer) {
-  using Kind = hl7sim::AckBehaviour::Kind;
-  hl7sim::AckBehaviour b;
-  if (answer == "AE") b.kind = Kind::error;
-  if (answer == "AR") b.kind = Kind::reject;
-  if (answer == "none") {
-    b.kind = Kind::no_answer;
-    b.delay = std::chrono::milliseconds(2'000);
-  }
-  if (answer == "drop") b.kind = Kind::drop;
-  if (answer.rfind("late:", 0) == 0)
-    b.delay = std::chrono::milliseconds(std::lround(std::stod(answer.substr(5)) * 1000));
-  return b;
 }
 
 // Steps that only change how a simulator behaves: an invoke and an ok completion.
@@ -145,8 +128,8 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
   if (const auto* a = std::get_if<EhrAcks>(&step.action)) {
     hl7sim::AckScript script;
     const auto already = ehr.peer().received().size();
-    for (std::size_t i = 0; i < a->next.size(); ++i) script.by_message[already + i + 1] = behaviour_of(a->next[i]);
-    script.otherwise = behaviour_of(a->then);
+    for (std::size_t i = 0; i < a->next.size(); ++i) script.by_message[already + i + 1] = *hl7sim::parse_ack_behaviour(a->next[i]);
+    script.otherwise = *hl7sim::parse_ack_behaviour(a->then);  // both checked when the file was read
     ehr.peer().set_script(script);
     return note(index, step, f, {{"next", a->next}, {"then", a->then}}, history);
   }

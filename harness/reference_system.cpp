@@ -24,37 +24,7 @@ class ReferenceSystem final : public SystemUnderTest {
     return pipeline_->store().read_value<std::int64_t>([&](store::Tx& tx) { return tx.count_inbound_from(sender); });
   }
   Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) override {
-    std::optional<LandedStudy> landed;
-    auto read = pipeline_->store().read([&](store::Tx& tx) -> Result<void> {
-      store::StudyFilter filter;
-      filter.study_uid = study_uid;
-      auto studies = tx.studies(filter);
-      if (!studies) return studies.error();
-      if (studies->empty()) return {};
-      const auto& s = studies->front();
-      LandedStudy l;
-      l.study_uid = s.study_uid;
-      l.patient_id = s.patient_mrn;
-      l.issuer = s.patient_issuer;
-      l.accession = s.accession;
-      l.state = std::string(store::to_string(s.state));
-      l.reason = s.reason;
-      auto instances = tx.instances(study_uid, "", "");
-      if (!instances) return instances.error();
-      l.instances = static_cast<std::int64_t>(instances->size());
-      if (s.order_id != 0) {
-        auto order = tx.find_order(s.order_id);
-        if (!order) return order.error();
-        if (order->has_value()) {
-          l.linked_accession = (*order)->accession;
-          l.linked_patient_id = (*order)->patient_mrn;
-        }
-      }
-      landed = std::move(l);
-      return {};
-    });
-    if (!read) return read.error();
-    return landed;
+    return landed_study(pipeline_->store(), study_uid);
   }
 
  private:
@@ -63,6 +33,40 @@ class ReferenceSystem final : public SystemUnderTest {
 };
 
 }  // namespace
+
+Result<std::optional<LandedStudy>> landed_study(store::Store& store, const std::string& study_uid) {
+  std::optional<LandedStudy> landed;
+  auto read = store.read([&](store::Tx& tx) -> Result<void> {
+    store::StudyFilter filter;
+    filter.study_uid = study_uid;
+    auto studies = tx.studies(filter);
+    if (!studies) return studies.error();
+    if (studies->empty()) return {};
+    const auto& s = studies->front();
+    LandedStudy l;
+    l.study_uid = s.study_uid;
+    l.patient_id = s.patient_mrn;
+    l.issuer = s.patient_issuer;
+    l.accession = s.accession;
+    l.state = std::string(store::to_string(s.state));
+    l.reason = s.reason;
+    auto instances = tx.instances(study_uid, "", "");
+    if (!instances) return instances.error();
+    l.instances = static_cast<std::int64_t>(instances->size());
+    if (s.order_id != 0) {
+      auto order = tx.find_order(s.order_id);
+      if (!order) return order.error();
+      if (order->has_value()) {
+        l.linked_accession = (*order)->accession;
+        l.linked_patient_id = (*order)->patient_mrn;
+      }
+    }
+    landed = std::move(l);
+    return {};
+  });
+  if (!read) return read.error();
+  return landed;
+}
 
 Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceOptions& options) {
   const auto& routes = options.routes;

@@ -87,7 +87,8 @@ struct RisUnknownReport {
 struct RisCollide {};
 
 // ehr.acks: how the EHR simulator answers the messages it receives from now on: a list applied
-// to the next messages in turn (AA, AE, AR, none, drop, or late:<seconds>), then `then`.
+// to the next messages in turn (AA, AE, AR, none or drop, each optionally @<ms> to answer that
+// late), then `then`.
 struct EhrAcks {
   std::vector<std::string> next;
   std::string then = "AA";

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "harness/internal/scenario_steps.hpp"
+#include "simulators/hl7peer/peer.hpp"
 #include "simulators/modality/faults.hpp"
 
 namespace radloop::harness {
@@ -196,17 +197,9 @@ const std::map<std::string, StepKind>& kinds() {
 }  // namespace
 
 std::optional<std::string> ack_answer_problem(const std::string& answer) {
-  static const std::set<std::string> plain{"AA", "AE", "AR", "none", "drop"};
-  if (plain.contains(answer)) return std::nullopt;
-  if (answer.rfind("late:", 0) == 0) {
-    try {
-      std::size_t used = 0;
-      const double s = std::stod(answer.substr(5), &used);
-      if (used == answer.size() - 5 && s >= 0 && s <= 600) return std::nullopt;
-    } catch (const std::exception&) {
-    }
-  }
-  return "\"" + answer + "\" is not an answer: AA, AE, AR, none, drop or late:<seconds>";
+  auto parsed = hl7sim::parse_ack_behaviour(answer);
+  if (parsed) return std::nullopt;
+  return "\"" + answer + "\": " + parsed.error().detail;
 }
 
 std::vector<std::string> step_actions() {

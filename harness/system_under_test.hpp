@@ -9,6 +9,10 @@
 
 #include "reference/core/result.hpp"
 
+namespace radloop::store {
+class Store;
+}
+
 namespace radloop::harness {
 
 // A study as the system shows it after the run. What it does not expose stays empty (state and
@@ -72,4 +76,9 @@ struct ReferenceOptions {
 // images in a temporary folder removed when it stops.
 Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceOptions& options = {});
 
+}  // namespace radloop::harness
+
+namespace radloop::harness {
+// What the reference pipeline's store shows of a study (the reference system's find_study).
+Result<std::optional<LandedStudy>> landed_study(store::Store& store, const std::string& study_uid);
 }  // namespace radloop::harness

@@ -77,30 +77,9 @@ Result<hl7sim::AckScript> parse_ack_script(const std::vector<std::string>& entri
     const auto bad = [&](const std::string& why) { return Error{Errc::invalid_config, "--answer " + entry, why}; };
     if (eq == std::string::npos) return bad("write N=AA|AE|AR|none|drop[@MS] or *=...");
     const auto key = entry.substr(0, eq);
-    auto value = entry.substr(eq + 1);
-    hl7sim::AckBehaviour b;
-    if (const auto at = value.find('@'); at != std::string::npos) {
-      try {
-        b.delay = std::chrono::milliseconds(std::stol(value.substr(at + 1)));
-      } catch (const std::exception&) {
-        return bad("the delay after @ is not a number of milliseconds");
-      }
-      value = value.substr(0, at);
-    }
-    using Kind = hl7sim::AckBehaviour::Kind;
-    if (value == "AA") {
-      b.kind = Kind::accept;
-    } else if (value == "AE") {
-      b.kind = Kind::error;
-    } else if (value == "AR") {
-      b.kind = Kind::reject;
-    } else if (value == "none") {
-      b.kind = Kind::no_answer;
-    } else if (value == "drop") {
-      b.kind = Kind::drop;
-    } else {
-      return bad("the answer is one of AA, AE, AR, none, drop");
-    }
+    auto parsed = hl7sim::parse_ack_behaviour(entry.substr(eq + 1));
+    if (!parsed) return bad(parsed.error().detail);
+    const auto b = *parsed;
     if (key == "*") {
       script.otherwise = b;
       continue;

@@ -9,12 +9,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from radloop._core import Pipeline, RadloopError, __version__, echo, mllp_exchange
+from radloop._core import Ehr, Modality, Pipeline, RadloopError, Ris, __version__, echo, mllp_exchange
 from radloop._core import run_scenario as _run_scenario
 from radloop import hl7
+from radloop.history import History
 
 __all__ = [
+    "Ehr",
+    "History",
+    "Modality",
     "Pipeline",
+    "Ris",
     "RadloopError",
     "__version__",
     "echo",

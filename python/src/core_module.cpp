@@ -7,6 +7,7 @@
 
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
+#include "harness/system_under_test.hpp"
 #include "python/src/errors.hpp"
 #include "reference/dicom/echo_scu.hpp"
 #include "reference/mllp/client.hpp"
@@ -65,8 +66,13 @@ py::tuple run_scenario(const std::string& path, const std::string& report_path) 
 class PyPipeline {
  public:
   PyPipeline(const std::string& ae_title, const std::string& store, std::uint16_t mllp_port, std::uint16_t dicom_port,
-             const std::vector<std::pair<std::string, std::string>>& allowed_callers, const std::string& storage_dir) {
+             const std::vector<std::pair<std::string, std::string>>& allowed_callers, const std::string& storage_dir,
+             std::uint16_t ris_port, std::uint16_t ehr_port) {
     pipeline::PipelineConfig config;
+    if (ris_port != 0) config.flows.ris = pipeline::Destination{"127.0.0.1", ris_port, "RIS", "RADIOLOGY"};
+    if (ehr_port != 0) config.flows.ehr = pipeline::Destination{"127.0.0.1", ehr_port, "EHR", "GENERAL"};
+    config.outbox.first_retry = std::chrono::milliseconds(100);
+    config.outbox.max_delay = std::chrono::milliseconds(1000);
     config.dicom.storage_dir = storage_dir;
     config.dicom.ae_title = ae_title;
     for (const auto& [ae, host] : allowed_callers) config.dicom.allowed_callers.push_back({ae, host});
@@ -108,6 +114,21 @@ class PyPipeline {
     return d;
   }
   [[nodiscard]] std::int64_t inbound_count() const { return unwrap(pipeline_->store().count_inbound()); }
+  // What the pipeline shows of a study: None, or its state, reason, patient, instances and order.
+  [[nodiscard]] py::object study(const std::string& study_uid) const {
+    const auto found = unwrap(harness::landed_study(pipeline_->store(), study_uid));
+    if (!found) return py::none();
+    py::dict d;
+    d["study_uid"] = found->study_uid;
+    d["state"] = found->state;
+    d["reason"] = found->reason;
+    d["patient_id"] = found->patient_id;
+    d["accession"] = found->accession;
+    d["instances"] = found->instances;
+    d["linked_accession"] = found->linked_accession;
+    d["linked_patient_id"] = found->linked_patient_id;
+    return d;
+  }
   void stop() {
     py::gil_scoped_release release;
     pipeline_->stop();
@@ -161,18 +182,22 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<PyPipeline>(m, "Pipeline", "The reference pipeline, running in this process on loopback.")
       .def(py::init<const std::string&, const std::string&, std::uint16_t, std::uint16_t,
-                    const std::vector<std::pair<std::string, std::string>>&, const std::string&>(),
+                    const std::vector<std::pair<std::string, std::string>>&, const std::string&, std::uint16_t,
+                    std::uint16_t>(),
            py::arg("ae_title") = "RADLOOP", py::arg("store") = ":memory:", py::arg("mllp_port") = 0,
            py::arg("dicom_port") = 0, py::arg("allowed_callers") = std::vector<std::pair<std::string, std::string>>{},
-           py::arg("storage_dir") = "",
+           py::arg("storage_dir") = "", py::arg("ris_port") = 0, py::arg("ehr_port") = 0,
            "allowed_callers: [(calling AE, host or '')]; empty lets any caller in. storage_dir: where C-STORE "
-           "writes instances (<study>/<series>/<sop>.dcm); empty refuses C-STORE.")
+           "writes instances (<study>/<series>/<sop>.dcm); empty refuses C-STORE. ris_port, ehr_port: MLLP "
+           "listeners on loopback it forwards orders and reports to (0: none).")
       .def_property_readonly("mllp_port", &PyPipeline::mllp_port)
       .def_property_readonly("dicom_port", &PyPipeline::dicom_port)
       .def_property_readonly("ae_title", &PyPipeline::ae_title)
       .def("stats", &PyPipeline::stats)
       .def("inbound_count", &PyPipeline::inbound_count)
+      .def("study", &PyPipeline::study, py::arg("study_uid"))
       .def("stop", &PyPipeline::stop);
 
   python::bind_hl7(m);
+  python::bind_simulators(m);
 }

@@ -21,5 +21,7 @@ inline void unwrap(const Result<void>& result) {
 
 // Registers radloop._core.hl7 (hl7_bindings.cpp).
 void bind_hl7(pybind11::module_& core);
+// Registers Ehr, Ris and Modality (sim_bindings.cpp).
+void bind_simulators(pybind11::module_& core);
 
 }  // namespace radloop::python

@@ -19,6 +19,37 @@ struct NoReply : std::runtime_error {
 
 }  // namespace
 
+Result<AckBehaviour> parse_ack_behaviour(std::string_view text) {
+  const auto bad = [&](const std::string& why) { return Error{Errc::invalid_config, std::string(text), why}; };
+  AckBehaviour b;
+  auto answer = std::string(text);
+  bool delayed = false;
+  if (const auto at = answer.find('@'); at != std::string::npos) {
+    const auto ms = answer.substr(at + 1);
+    if (ms.empty() || ms.size() > 7 || ms.find_first_not_of("0123456789") != std::string::npos)
+      return bad("the delay after @ is a whole number of milliseconds (at most 7 digits)");
+    b.delay = std::chrono::milliseconds(std::stol(ms));
+    delayed = true;
+    answer.resize(at);
+  }
+  using Kind = AckBehaviour::Kind;
+  if (answer == "AA") {
+    b.kind = Kind::accept;
+  } else if (answer == "AE") {
+    b.kind = Kind::error;
+  } else if (answer == "AR") {
+    b.kind = Kind::reject;
+  } else if (answer == "none") {
+    b.kind = Kind::no_answer;
+    if (!delayed) b.delay = std::chrono::milliseconds(2'000);
+  } else if (answer == "drop") {
+    b.kind = Kind::drop;
+  } else {
+    return bad("an answer is AA, AE, AR, none or drop, optionally followed by @<milliseconds>");
+  }
+  return b;
+}
+
 Result<std::unique_ptr<Peer>> Peer::start(PeerConfig config, OnMessage on_message) {
   std::unique_ptr<Peer> peer(new Peer(std::move(config), std::move(on_message)));
   peer->port_ = peer->config_.listen_port;

@@ -34,6 +34,11 @@ struct AckBehaviour {
   std::chrono::milliseconds delay{0};  // before answering: a late ACK
 };
 
+// "AA", "AE", "AR", "none" or "drop", optionally with "@MS": answered after MS milliseconds
+// ("none@MS" holds the connection MS, then closes it; a plain "none" holds it 2 s). Anything
+// else is invalid_config with a sentence.
+Result<AckBehaviour> parse_ack_behaviour(std::string_view text);
+
 // Per received message, counted from 1 in arrival order; the rest get `otherwise`.
 struct AckScript {
   std::map<std::size_t, AckBehaviour> by_message;

@@ -126,7 +126,7 @@ steps:
   - sut.study: {study: P1, within: 2}
     expect: {state: review, reason: accession_near_miss}
   - wait: 0.5
-  - ehr.acks: {next: [AE, none, "late:1.5"], then: AA}
+  - ehr.acks: {next: [AE, none, "AA@1500"], then: AA}
   - ehr.down:
   - ris.report: {placer: P1, text: x, as: sr}
 )",
@@ -163,7 +163,7 @@ TEST(Scenario, NamesFileAndLineOfABadValue) {
   e = refused(head + "  - modality.acquire: {modality: CT1}\n");
   EXPECT_NE(e.find("worklist: false"), std::string::npos) << e;
   e = refused(head + "  - ehr.acks: {next: [OK]}\n");
-  EXPECT_NE(e.find("late:<seconds>"), std::string::npos) << e;
+  EXPECT_NE(e.find("@<milliseconds>"), std::string::npos) << e;
   e = refused(head + "  - wait: soon\n");
   EXPECT_NE(e.find("seconds"), std::string::npos) << e;
   e = refused(head + "  - ehr.down: {}\n    ehr.up: {}\n");
