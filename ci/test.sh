@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: set up, build with ASan+UBSan, run every GoogleTest suite through ctest,
-# every pytest suite, the scenario catalog (pytest scenarios/) and a bounded libFuzzer run. Non-zero if anything fails or no test ran.
+# every pytest suite, the scenario catalog (pytest scenarios/) and a bounded libFuzzer run.
+# Non-zero if anything fails or no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh || exit 1
