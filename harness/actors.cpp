@@ -128,7 +128,8 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
   if (const auto* a = std::get_if<EhrAcks>(&step.action)) {
     hl7sim::AckScript script;
     const auto already = ehr.peer().received().size();
-    for (std::size_t i = 0; i < a->next.size(); ++i) script.by_message[already + i + 1] = *hl7sim::parse_ack_behaviour(a->next[i]);
+    for (std::size_t i = 0; i < a->next.size(); ++i)
+      script.by_message[already + i + 1] = *hl7sim::parse_ack_behaviour(a->next[i]);
     script.otherwise = *hl7sim::parse_ack_behaviour(a->then);  // both checked when the file was read
     ehr.peer().set_script(script);
     return note(index, step, f, {{"next", a->next}, {"then", a->then}}, history);

@@ -127,8 +127,10 @@ CheckResult check_idempotence(const History& history, SystemUnderTest& system) {
       continue;
     }
     const auto distinct = static_cast<std::int64_t>(ids.size());
-    result.evidence.push_back({{"sender", sender}, {"distinct_sent", distinct}, {"kept", count.value()}});
-    if (count.value() > distinct) result.valid = Validity::invalid;
+    const auto v = count.value() > distinct ? Validity::invalid : Validity::valid;
+    result.evidence.push_back(
+        {{"sender", sender}, {"distinct_sent", distinct}, {"kept", count.value()}, {"valid", to_json(v)}});
+    if (v == Validity::invalid) result.valid = v;
   }
   return result;
 }

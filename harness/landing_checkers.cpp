@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 #include <thread>
 
 #include "harness/checkers.hpp"
@@ -16,6 +17,7 @@ struct SentStudy {
   std::string study_uid;
   std::string truth_patient;
   std::string truth_accession;
+  std::string truth_issuer;
   std::int64_t accepted = 0;
 };
 
@@ -27,7 +29,7 @@ std::vector<SentStudy> sent_studies(const std::vector<Operation>& ops) {
     if (accepted == 0) continue;
     const auto& truth = op.value["truth"];
     out.push_back({op.process, op.value.value("study_uid", ""), truth.value("patient_id", ""),
-                   truth.value("accession", ""), accepted});
+                   truth.value("accession", ""), truth.value("issuer", ""), accepted});
   }
   return out;
 }
@@ -60,7 +62,8 @@ nlohmann::json shown(const LandedStudy& s) {
           {"accession", s.accession},
           {"instances", s.instances},
           {"linked_accession", s.linked_accession},
-          {"linked_patient_id", s.linked_patient_id}};
+          {"linked_patient_id", s.linked_patient_id},
+          {"linked_issuer", s.linked_issuer}};
 }
 
 }  // namespace
@@ -83,15 +86,23 @@ CheckResult check_no_wrong_patient(const History& history, SystemUnderTest& syst
       const auto& s = **found;
       entry["shown"] = shown(s);
       if (s.state == "linked") {
-        // Linked: the order it was tied to decides whose it is.
+        // Linked: the order it was tied to decides whose it is, and the study must be filed
+        // under that patient too (not under the ID some console typed).
         if (s.linked_patient_id.empty()) {
           v = Validity::unknown;
         } else if (!same(s.linked_patient_id, sent.truth_patient)) {
           v = Validity::invalid;
+          entry["why"] = "linked to an order of patient " + s.linked_patient_id;
+        } else if (!same(s.patient_id, sent.truth_patient) ||
+                   (!s.linked_issuer.empty() && !sent.truth_issuer.empty() && s.linked_issuer != sent.truth_issuer)) {
+          v = Validity::invalid;
+          entry["why"] = "filed under patient " + s.patient_id + " (" + s.issuer + "), linked to an order of " +
+                         s.linked_patient_id + " (" + s.linked_issuer + ")";
         }
       } else if (s.state.empty() && !same(s.patient_id, sent.truth_patient)) {
         // No link state to see: the patient it is filed under is whose the system says it is.
         v = Validity::invalid;
+        entry["why"] = "filed under patient ID " + s.patient_id;
       }
     }
     entry["valid"] = to_json(v);
@@ -174,24 +185,35 @@ CheckResult check_reports_reach_chart(const History& history, const ChartView& v
     result.evidence.push_back({{"unobservable", "the EHR is not a simulator of this run: its chart cannot be read"}});
     return result;
   }
-  std::map<std::pair<std::string, std::string>, int> charted;
+  // Charted: the distinct control IDs the EHR filed (answered AA) per (accession, status). A
+  // resend under the same control ID is one; under a new one it is a duplicate in the chart.
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> charted;
   const auto until = std::chrono::steady_clock::now() + view.patience;
   for (;;) {
     charted.clear();
     for (const auto& e : view.chart()) {
-      if (e.answered == "AA") ++charted[{e.accession, e.status}];
+      // Filed: answered AA, or held without an answer (the EHR kept it; its ACK was lost).
+      if (e.answered == "AA" || e.answered == "none") charted[{e.accession, e.status}].insert(e.control_id);
     }
     bool all = true;
-    for (const auto& [key, n] : owed) all = all && charted[key] >= n;
+    for (const auto& [key, n] : owed) all = all && std::ssize(charted[key]) >= n;
     if (all || std::chrono::steady_clock::now() >= until) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (const auto& [key, n] : owed) {
-    const auto got = charted[key];
-    const auto v = got >= n ? Validity::valid : Validity::invalid;
+    const auto got = std::ssize(charted[key]);
+    nlohmann::json entry{{"accession", key.first}, {"status", key.second}, {"sent", n}, {"charted", got}};
+    auto v = Validity::valid;
+    if (got < n) {
+      v = Validity::invalid;
+      entry["why"] = "not every report reached the chart";
+    } else if (got > n) {
+      v = Validity::invalid;
+      entry["why"] = "charted under more control IDs than were sent: duplicates the EHR cannot recognise";
+    }
+    entry["valid"] = to_json(v);
     worsen(result.valid, v);
-    result.evidence.push_back(
-        {{"accession", key.first}, {"status", key.second}, {"sent", n}, {"charted", got}, {"valid", to_json(v)}});
+    result.evidence.push_back(entry);
   }
   return result;
 }

@@ -149,15 +149,19 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   value["sent_patient_id"] = study.sent_patient_id;
   value["sent_accession"] = study.sent_accession;
   value["truth"] = {{"patient_id", study.truth_patient_id},
+                    {"issuer", study.issuer},
                     {"accession", study.truth_accession},
                     {"placer_order", action.placer},
                     {"study_uid", study.study_uid}};
-  if (exam->resend) value["resend"] = store_json(*exam->resend, log);
+  if (exam->resend) {
+    value["resend"] = store_json(*exam->resend, log);
+    value["resend_status"] = value["resend"]["status"];
+  }
   if (exam->mpps_create) value["mpps_create"] = fmt::format("0x{:04X}", exam->mpps_create->status);
   if (exam->mpps_set) value["mpps_set"] = fmt::format("0x{:04X}", exam->mpps_set->status);
   if (const auto why = last_problem(log); !why.empty()) value["error"] = why;
-  const auto status = value["status"].get<std::string>();
-  return history.append(step.name, status == "success" ? OpType::ok : OpType::fail, f, value);
+  const auto ok = value["status"] == "success" && value.value("resend_status", std::string("success")) == "success";
+  return history.append(step.name, ok ? OpType::ok : OpType::fail, f, value);
 }
 
 Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& action, Actors& actors,

@@ -59,6 +59,7 @@ Result<std::optional<LandedStudy>> landed_study(store::Store& store, const std::
       if (order->has_value()) {
         l.linked_accession = (*order)->accession;
         l.linked_patient_id = (*order)->patient_mrn;
+        l.linked_issuer = (*order)->patient_issuer;
       }
     }
     landed = std::move(l);
@@ -74,15 +75,25 @@ Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceO
   if (storage->path().empty()) return Error{Errc::io_failed, "temporary folder", "cannot create the image storage"};
   pipeline::PipelineConfig config;
   config.dicom.storage_dir = storage->path().string();
-  if (!options.transfer_syntaxes.empty()) config.dicom.transfer_syntaxes = options.transfer_syntaxes;
-  for (const auto& ae : options.known_callers) config.dicom.allowed_callers.push_back({ae, ""});
+  const auto& sabotage = options.sabotage;
+  config.flows.sabotage = sabotage;
+  if (!options.transfer_syntaxes.empty() && !sabotage.accept_any_transfer_syntax)
+    config.dicom.transfer_syntaxes = options.transfer_syntaxes;
+  if (!sabotage.accept_unknown_callers) {
+    for (const auto& ae : options.known_callers) config.dicom.allowed_callers.push_back({ae, ""});
+  }
   // Scenarios run in seconds: retries come quickly, and a step waits at most a few of them.
   config.outbox.first_retry = std::chrono::milliseconds(100);
   config.outbox.max_delay = std::chrono::milliseconds(1000);
+  if (sabotage.no_retry) config.outbox.max_attempts = 1;
+  config.outbox.fresh_control_id_on_retry = sabotage.retry_with_new_id;
   if (routes.ris.port != 0)
     config.flows.ris = pipeline::Destination{routes.ris.host, routes.ris.port, "RIS", "RADIOLOGY"};
-  if (routes.ehr.port != 0)
-    config.flows.ehr = pipeline::Destination{routes.ehr.host, routes.ehr.port, "EHR", "GENERAL"};
+  if (routes.ehr.port != 0) {
+    // An EHR that answers later than this is timed out and sent the message again.
+    config.flows.ehr =
+        pipeline::Destination{routes.ehr.host, routes.ehr.port, "EHR", "GENERAL", std::chrono::milliseconds(2'000)};
+  }
   auto started = pipeline::Pipeline::start(config);
   if (!started) return started.error();
   return std::unique_ptr<SystemUnderTest>(

@@ -2,6 +2,7 @@
 #include "harness/report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 #include <map>
@@ -49,6 +50,7 @@ nlohmann::json to_json(const RunReport& report) {
           {"seed", report.scenario.seed},
           {"system",
            {{"kind", report.scenario.system},
+            {"broken_on_purpose", report.sabotage},
             {"host", report.endpoints.host},
             {"mllp_port", report.endpoints.mllp_port},
             {"dicom_port", report.endpoints.dicom_port},
@@ -96,6 +98,9 @@ std::string summary(const RunReport& report) {
     return v == Validity::valid ? "PASS" : v == Validity::invalid ? "FAIL" : "UNKNOWN";
   };
   std::string out = fmt::format("scenario {} — {}\n", report.scenario.name, report.scenario.description);
+  if (!report.sabotage.empty()) {
+    out += fmt::format("  broken on purpose: {}\n", fmt::join(report.sabotage, ", "));
+  }
   out += fmt::format("  system: {} (MLLP {}:{}, DICOM {} at {}:{})\n", report.scenario.system, report.endpoints.host,
                      report.endpoints.mllp_port, report.endpoints.ae_title, report.endpoints.host,
                      report.endpoints.dicom_port);

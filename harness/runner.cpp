@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "reference/dicom/echo_scu.hpp"
@@ -84,8 +85,20 @@ Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& actio
       {{"step", index}, {"ack", ack->code}, {"acknowledged_id", ack->acknowledged_id}, {"text", ack->text}});
 }
 
-ChartView chart_of(Actors* actors) {
+// The step with every wait shortened to the cap.
+Step capped(Step step, const std::optional<std::chrono::milliseconds>& cap) {
+  if (!cap) return step;
+  std::visit(
+      [&](auto& action) {
+        if constexpr (requires { action.within; }) action.within = std::min(action.within, *cap);
+      },
+      step.action);
+  return step;
+}
+
+ChartView chart_of(Actors* actors, const std::optional<std::chrono::milliseconds>& cap) {
   ChartView view;
+  if (cap) view.patience = std::min(view.patience, *cap);
   if (actors != nullptr && actors->ehr) view.chart = [ehr = actors->ehr.get()] { return ehr->chart(); };
   return view;
 }
@@ -101,7 +114,7 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
   History history;
   const auto sut = system.endpoints();
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
-    const auto& step = scenario.steps[i];
+    const auto step = capped(scenario.steps[i], options.wait_cap);
     Operation completion;
     if (const auto* echo = std::get_if<DicomEcho>(&step.action)) {
       completion = run_echo(i, step, *echo, sut, history);
@@ -117,13 +130,14 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
     if (options.on_step) options.on_step(i, completion);
   }
   if (actors != nullptr && actors->ris) record_actor_sends(*actors, history);
-  RunReport report{scenario,
-                   sut,
-                   history.operations(),
-                   run_checkers(scenario, history, system, chart_of(actors)),
-                   Validity::unknown,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)};
+  RunReport report;
+  report.scenario = scenario;
+  report.sabotage = options.sabotage;
+  report.endpoints = sut;
+  report.history = history.operations();
+  report.checks = run_checkers(scenario, history, system, chart_of(actors, options.wait_cap));
   report.verdict = combine(report.checks);
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return report;
 }
 
@@ -132,6 +146,9 @@ Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& optio
   auto actors = Actors::start(scenario);
   if (!actors) return actors.error();
   ReferenceOptions reference;
+  for (const auto& name : options.sabotage) {
+    if (auto on = pipeline::enable(reference.sabotage, name); !on) return on.error();
+  }
   reference.routes = RoutedTo{{"127.0.0.1", actors->ris->peer().port()}, {"127.0.0.1", actors->ehr->peer().port()}};
   reference.transfer_syntaxes = scenario.reference.transfer_syntaxes;
   if (scenario.reference.known_callers_only) {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,17 @@ struct RunOptions {
   std::chrono::milliseconds reply_timeout{10'000};
   // Called after each step completes, for progress output: (step index, completion).
   std::function<void(std::size_t, const Operation&)> on_step;
+  // Defects to switch on in the reference pipeline (pipeline/sabotage.hpp names), to show that
+  // the scenario catches them.
+  std::vector<std::string> sabotage;
+  // When set, no step waits longer than this for something to happen (a study to settle, a
+  // report to be charted), whatever the scenario allows: for runs expected to fail.
+  std::optional<std::chrono::milliseconds> wait_cap;
 };
 
 struct RunReport {
   Scenario scenario;
+  std::vector<std::string> sabotage;  // the defects the reference ran with (--break)
   Endpoints endpoints;
   std::vector<Operation> history;
   std::vector<CheckResult> checks;

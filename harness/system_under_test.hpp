@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "reference/core/result.hpp"
+#include "reference/pipeline/sabotage.hpp"
 
 namespace radloop::store {
 class Store;
@@ -27,6 +28,7 @@ struct LandedStudy {
   std::string reason;            // why it is in review (or how it was linked)
   std::string linked_accession;  // the order it is linked to
   std::string linked_patient_id;
+  std::string linked_issuer;
 };
 
 struct Endpoints {
@@ -70,6 +72,8 @@ struct ReferenceOptions {
   std::vector<std::string> transfer_syntaxes;
   // Calling AE titles it accepts associations from; empty: any.
   std::vector<std::string> known_callers;
+  // Defects switched on to show that a scenario catches them; all off normally.
+  pipeline::Sabotage sabotage;
 };
 
 // The in-process reference pipeline on ephemeral loopback ports, with an in-memory store and its

@@ -33,7 +33,7 @@ using cli::kExitUnknown;
 using cli::kExitValid;
 
 int run_command(const std::vector<std::string>& paths, const std::string& report_path, const std::string& history_path,
-                bool quiet) {
+                bool quiet, const std::vector<std::string>& breaks, double max_wait) {
   auto files = harness::scenario_files(paths);
   if (!files) {
     std::cerr << "radloop: " << files.error().message() << '\n';
@@ -48,6 +48,8 @@ int run_command(const std::vector<std::string>& paths, const std::string& report
       return kExitError;
     }
     harness::RunOptions options;
+    options.sabotage = breaks;
+    if (max_wait > 0) options.wait_cap = std::chrono::milliseconds(static_cast<long>(max_wait * 1000));
     if (!quiet) {
       options.on_step = [&](std::size_t i, const harness::Operation& op) {
         std::cout << fmt::format("  [{}/{}] {:<4} {} -> {}\n", i + 1, scenario->steps.size(),
@@ -203,6 +205,14 @@ int main(int argc, char** argv) {
                   "Where to write the JSON report (default <scenario>-report.json); with several scenarios, a folder");
   run->add_option("--history", history_path, "Also write the history as JSON lines");
   run->add_flag("-q,--quiet", quiet, "Print only the summary");
+  std::vector<std::string> breaks;
+  std::string defects;
+  for (const auto& s : pipeline::sabotage_switches()) defects += fmt::format("\n  {:<27}{}", s.name, s.sentence);
+  run->add_option("--break", breaks,
+                  "Break the reference pipeline on purpose, to see a scenario catch it (repeatable):" + defects);
+  double max_wait = 0;
+  run->add_option("--max-wait", max_wait, "Wait at most this many seconds for anything, whatever the scenario allows")
+      ->check(CLI::Range(0.0, 3600.0));
 
   auto* list = app.add_subcommand("list", "List the scenarios in files or folders (default: scenarios)");
   std::vector<std::string> list_paths{"scenarios"};
@@ -258,7 +268,7 @@ int main(int argc, char** argv) {
   if (log_level.empty()) log_level = run->parsed() ? "error" : "info";
   spdlog::set_level(spdlog::level::from_str(log_level));
 
-  if (run->parsed()) return run_command(files, report_path, history_path, quiet);
+  if (run->parsed()) return run_command(files, report_path, history_path, quiet, breaks, max_wait);
   if (list->parsed()) return list_command(list_paths);
   if (explain->parsed()) {
     auto scenario = harness::load_scenario(explain_path);

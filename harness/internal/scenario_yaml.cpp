@@ -68,8 +68,8 @@ bool Reader::flag(const YAML::Node& node, const std::string& path, const char* k
   return out;
 }
 
-std::uint64_t Reader::count(const YAML::Node& node, const std::string& path, const char* key,
-                            std::uint64_t fallback, std::uint64_t low, std::uint64_t high) const {
+std::uint64_t Reader::count(const YAML::Node& node, const std::string& path, const char* key, std::uint64_t fallback,
+                            std::uint64_t low, std::uint64_t high) const {
   const auto value = node[key];
   if (!value) return fallback;
   std::uint64_t out = 0;
@@ -84,8 +84,7 @@ std::chrono::milliseconds Reader::seconds(const YAML::Node& node, const std::str
   const auto value = node[key];
   if (!value) return fallback;
   double out = 0;
-  if (!value.IsScalar() || !YAML::convert<double>::decode(value, out) || !std::isfinite(out) || out < 0 ||
-      out > 3600) {
+  if (!value.IsScalar() || !YAML::convert<double>::decode(value, out) || !std::isfinite(out) || out < 0 || out > 3600) {
     fail(value, sub(path, key), "must be a number of seconds from 0 to 3600");
   }
   return std::chrono::milliseconds(static_cast<long>(std::lround(out * 1000)));

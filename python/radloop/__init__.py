@@ -30,13 +30,20 @@ __all__ = [
 ]
 
 
-def run_scenario(path: str | Path, report_path: str | Path | None = None) -> tuple[dict, str]:
+def run_scenario(
+    path: str | Path,
+    report_path: str | Path | None = None,
+    breaks: list[str] | None = None,
+    max_wait: float = 0.0,
+) -> tuple[dict, str]:
     """Run a scenario file against the in-process reference pipeline.
 
     Returns ``(report, summary)``: the report as a dict (same shape as the CLI's JSON report,
     with ``report["valid"]`` true, false or ``"unknown"``) and a text summary for people.
+    ``breaks`` switches on defects in the reference (as ``radloop run --break``), to see the
+    scenario catch them; ``max_wait`` caps every wait (seconds; 0: as the scenario says).
     """
-    return _run_scenario(str(path), str(report_path) if report_path else "")
+    return _run_scenario(str(path), str(report_path) if report_path else "", list(breaks or []), max_wait)
 
 
 @contextmanager

@@ -45,12 +45,16 @@ py::object json_to_python(const nlohmann::json& value) {
 }
 
 // Runs a scenario file; returns (report as dict, summary text). Writes the report if asked.
-py::tuple run_scenario(const std::string& path, const std::string& report_path) {
+py::tuple run_scenario(const std::string& path, const std::string& report_path, const std::vector<std::string>& breaks,
+                       double max_wait) {
   auto scenario = unwrap(harness::load_scenario(path));
+  harness::RunOptions options;
+  options.sabotage = breaks;
+  if (max_wait > 0) options.wait_cap = std::chrono::milliseconds(static_cast<long>(max_wait * 1000));
   harness::RunReport report;
   {
     py::gil_scoped_release release;
-    auto ran = harness::run_scenario(scenario);
+    auto ran = harness::run_scenario(scenario, options);
     if (!ran) {
       py::gil_scoped_acquire acquire;
       raise(ran.error());
@@ -149,7 +153,9 @@ PYBIND11_MODULE(_core, m) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("radloop"));
 
   m.def("run_scenario", &run_scenario, py::arg("path"), py::arg("report_path") = "",
-        "Run a scenario file against the in-process reference; returns (report, summary).");
+        py::arg("breaks") = std::vector<std::string>{}, py::arg("max_wait") = 0.0,
+        "Run a scenario file against the in-process reference; returns (report, summary). breaks: defects to "
+        "switch on in the reference (radloop run --help lists them); max_wait: seconds any step may wait at most.");
 
   m.def(
       "echo",

@@ -70,8 +70,8 @@ struct PyModality {
 
 py::dict acquire(PyModality& self, const std::string& host, std::uint16_t port, const std::string& called_ae,
                  const std::string& accession, const std::string& patient_id, const std::string& patient_name,
-                 std::uint32_t series, std::uint32_t instances, const std::vector<std::string>& faults,
-                 bool worklist, std::uint64_t seed) {
+                 std::uint32_t series, std::uint32_t instances, const std::vector<std::string>& faults, bool worklist,
+                 std::uint64_t seed) {
   modality::ExamPlan plan;
   plan.archive.host = host;
   plan.archive.port = port;
@@ -101,12 +101,12 @@ py::dict acquire(PyModality& self, const std::string& host, std::uint16_t port, 
   }
   const auto report = unwrap(std::move(exam));
   py::dict d;
-  d["study_uid"] = report.instances.empty() ? report.truth.study_instance_uid
-                                            : report.instances.front().study_instance_uid;
+  d["study_uid"] =
+      report.instances.empty() ? report.truth.study_instance_uid : report.instances.front().study_instance_uid;
   d["sent"] = report.store.outcomes.size();
   d["accepted"] = report.store.accepted();
-  d["truth"] = py::dict(py::arg("patient_id") = report.truth.patient_id,
-                        py::arg("accession") = report.truth.accession_number);
+  d["truth"] =
+      py::dict(py::arg("patient_id") = report.truth.patient_id, py::arg("accession") = report.truth.accession_number);
   d["sent_patient_id"] = report.sent.patient.id;
   d["sent_accession"] = report.sent.order.accession_number;
   d["events"] = log.json_lines();
@@ -218,8 +218,8 @@ void bind_simulators(py::module_& core) {
           py::arg("n"), py::arg("seconds") = 10.0, "Waits until n orders are accessioned; returns them.")
       .def(
           "report",
-          [](PyRis& r, const std::string& accession, const std::string& status, const std::string& text,
-             bool addendum, bool raw_line_breaks, bool zds) {
+          [](PyRis& r, const std::string& accession, const std::string& status, const std::string& text, bool addendum,
+             bool raw_line_breaks, bool zds) {
             ris::ReportRequest request;
             request.accession = accession;
             request.status = status;
@@ -245,9 +245,9 @@ void bind_simulators(py::module_& core) {
            }),
            py::arg("work_dir"), py::arg("ae_title") = "MODALITY", py::arg("modality") = "CT")
       .def("acquire", &acquire, py::arg("host"), py::arg("port"), py::arg("called_ae") = "RADLOOP",
-           py::arg("accession") = "", py::arg("patient_id") = "", py::arg("patient_name") = "",
-           py::arg("series") = 1, py::arg("instances") = 1, py::arg("faults") = std::vector<std::string>{},
-           py::arg("worklist") = true, py::arg("seed") = 0,
+           py::arg("accession") = "", py::arg("patient_id") = "", py::arg("patient_name") = "", py::arg("series") = 1,
+           py::arg("instances") = 1, py::arg("faults") = std::vector<std::string>{}, py::arg("worklist") = true,
+           py::arg("seed") = 0,
            "One exam: from the worklist item with this accession (or typed, worklist=False), with faults such "
            "as 'transpose_accession'. Returns {study_uid, sent, accepted, truth, ...}.");
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "reference/core/result.hpp"
@@ -36,6 +37,12 @@ struct InboundMessage {
 // Returns the reply payload (unframed). Called on a server thread; may block. If it throws, the
 // peer gets no reply and the connection closes, so the sender retries instead of trusting a guess.
 using MessageHandler = std::function<std::string(const InboundMessage&)>;
+
+// Thrown by a handler that means to close the connection without answering (a simulated peer
+// that does not reply); unlike any other exception it is not logged as a failure.
+struct CloseWithoutReply : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct ServerStats {
   std::uint64_t connections_accepted = 0;

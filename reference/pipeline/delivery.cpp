@@ -24,6 +24,7 @@ Delivery::Delivery(store::Store& store, std::string name, Destination destinatio
       name_(std::move(name)),
       destination_(std::move(destination)),
       on_alert_(std::move(on_alert)),
+      fresh_control_id_on_retry_(policy.fresh_control_id_on_retry),
       outbox_(policy) {}
 
 Delivery::~Delivery() { stop(); }
@@ -96,7 +97,14 @@ Result<std::string> Delivery::exchange(const std::string& payload) {
 }
 
 void Delivery::attempt(const OutboundMessage& message) {
-  const auto reply = exchange(message.payload);
+  auto payload = message.payload;
+  if (fresh_control_id_on_retry_ && message.attempts > 0) {
+    const auto header_end = payload.find('\r');
+    const auto at = payload.rfind("|" + message.control_id + "|", header_end);
+    if (at != std::string::npos)
+      payload.insert(at + 1 + message.control_id.size(), "R" + std::to_string(message.attempts));
+  }
+  const auto reply = exchange(payload);
   std::string error;
   if (reply) {
     const auto verdict = classify_hl7_reply(*reply);

@@ -50,6 +50,7 @@ class Delivery {
   std::string name_;
   Destination destination_;
   AlertSink on_alert_;
+  bool fresh_control_id_on_retry_ = false;
   Outbox outbox_;
   std::int64_t loaded_ = 0;
   std::unique_ptr<mllp::Client> client_;

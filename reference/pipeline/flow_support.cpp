@@ -98,6 +98,21 @@ Result<match::Decision> decide(store::Tx& tx, const match::StudyView& subject, c
     resolved.patient = {(*patient)->merged_into_mrn, (*patient)->merged_into_issuer};
   }
   TxOrderIndex index(tx);
+  const auto& sabotage = context.config().sabotage;
+  if (sabotage.link_on_accession || sabotage.trust_study_uid) {
+    const auto found = sabotage.trust_study_uid ? index.by_study_uid(resolved.study_instance_uid)
+                                                : index.by_accession(resolved.accession);
+    if (index.failed()) return *index.failed();
+    if (!found.empty()) {
+      match::Decision naive;
+      naive.kind = match::Decision::Kind::link;
+      naive.reason =
+          sabotage.trust_study_uid ? match::Reason::study_uid_from_order : match::Reason::exact_patient_and_accession;
+      naive.order_id = found.front().order_id;
+      naive.explanation = "linked without looking further (sabotage)";
+      return naive;
+    }
+  }
   auto decision = match::decide(resolved, index, context.config().match);
   if (index.failed()) return *index.failed();
   return decision;
@@ -150,8 +165,10 @@ Result<store::ReviewRecord> open_review(store::Tx& tx, const std::string& kind, 
   return item;
 }
 
-Result<void> settle_study(store::Tx& tx, store::StudyRecord& study, const match::Decision& decision) {
+Result<void> settle_study(store::Tx& tx, store::StudyRecord& study, const match::Decision& decision,
+                          const Sabotage& sabotage) {
   const auto now = FlowContext::now();
+  if (sabotage.drop_unmatched && decision.kind != match::Decision::Kind::link) return {};
   study.reason = std::string(match::to_string(decision.reason));
   study.updated_at = now;
   switch (decision.kind) {
@@ -231,14 +248,29 @@ Result<Applied> tie_report(store::Tx& tx, store::ReportRecord& record, const rep
     auto order = tx.find_order(order_id_of(decision->order_id));
     if (!order) return order.error();
     if (!order->has_value()) return Error{Errc::internal, "order " + decision->order_id, "the decided order vanished"};
+    const auto& sabotage = context.config().sabotage;
+    if (sabotage.reports_need_images && (*order)->study_uid.empty()) {
+      record.order_id = 0;
+      if (auto r = tx.put_report(record); !r) return r.error();
+      applied.outcome = "report waits for its images (sabotage)";
+      return applied;
+    }
     record.order_id = (*order)->id;
     if (auto r = tx.put_report(record); !r) return r.error();
+    if (sabotage.first_report_only && record.version > 1) {
+      applied.outcome = "a later version is not forwarded (sabotage)";
+      return applied;
+    }
     auto queued = deliver_report(tx, record, **order, context);
     if (!queued) return queued.error();
     applied.queued = *queued;
     applied.outcome = fmt::format("report {} v{} ({}) tied to order {} ({}){}", record.accession, record.version,
                                   record.status, (*order)->placer, match::to_string(decision->reason),
                                   *queued ? ", queued for the EHR" : ", no EHR configured");
+    return applied;
+  }
+  if (context.config().sabotage.refuse_unknown_reports && TxOrderIndex(tx).by_accession(record.accession).empty()) {
+    applied.refusal = Error{Errc::not_found, "OBR-3", "no order has accession " + record.accession + " (sabotage)"};
     return applied;
   }
   record.order_id = 0;
@@ -278,7 +310,7 @@ Result<Applied> reconcile_waiting(store::Tx& tx, const store::OrderRecord& order
     auto decision = decide(tx, view_of(study), context);
     if (!decision) return decision.error();
     if (decision->kind == match::Decision::Kind::pending) continue;
-    if (auto r = settle_study(tx, study, *decision); !r) return r.error();
+    if (auto r = settle_study(tx, study, *decision, context.config().sabotage); !r) return r.error();
     ++studies;
   }
   if (!order.accession.empty()) {

@@ -35,7 +35,8 @@ Result<store::ReviewRecord> open_review(store::Tx& tx, const std::string& kind, 
                                         const match::Decision& decision, const match::StudyView& evidence);
 
 // Applies a decision to a study: linked (its order learns the Study UID), in review, or pending.
-Result<void> settle_study(store::Tx& tx, store::StudyRecord& study, const match::Decision& decision);
+Result<void> settle_study(store::Tx& tx, store::StudyRecord& study, const match::Decision& decision,
+                          const Sabotage& sabotage = {});
 match::StudyView view_of(const store::StudyRecord& study);
 
 // Queues a message for a destination when it is configured; returns whether it was queued.

@@ -17,6 +17,7 @@
 #include "reference/match/review_queue.hpp"
 #include "reference/match/rules.hpp"
 #include "reference/pipeline/outbound_messages.hpp"
+#include "reference/pipeline/sabotage.hpp"
 #include "reference/report/report.hpp"
 #include "reference/store/store.hpp"
 
@@ -42,6 +43,7 @@ struct FlowConfig {
   std::optional<Destination> ehr;
   match::MatchConfig match;
   std::chrono::seconds pending_window{3600};  // a study or report with no order goes to review after this
+  Sabotage sabotage;                          // all off: see sabotage.hpp
 };
 
 // What a flow needs besides the store: configuration, the time, and fresh control IDs.

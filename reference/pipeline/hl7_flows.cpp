@@ -75,7 +75,9 @@ Result<OrderFields> order_fields(const hl7::Message& message, const std::string&
     if (!stations.empty()) o.station_ae = stations.front();
     if (o.study_uid.empty()) o.study_uid = ipc->study_instance_uid();
   }
-  if (const auto zds = hl7::first<hl7::Zds>(message)) o.study_uid = zds->study_instance_uid();
+  if (const auto zds = hl7::first<hl7::Zds>(message); zds && !context.config().sabotage.ignore_zds) {
+    o.study_uid = zds->study_instance_uid();
+  }
   if (const auto pid = hl7::first<hl7::Pid>(message)) {
     const auto p = patient_of(*pid, source, context);
     o.patient_mrn = p.mrn;
@@ -138,6 +140,7 @@ Result<Applied> apply_adt(store::Tx& tx, const hl7::Message& message, FlowContex
     if (prior.empty() || prior.front().id.empty()) {
       return Applied{"", Error{Errc::hl7_required_missing, "MRG-1", "a merge needs the prior patient ID"}};
     }
+    if (context.config().sabotage.ignore_merges) return Applied{"merge ignored (sabotage)", std::nullopt, false};
     store::PatientRecord merged;
     merged.mrn = match::normalise_patient_id(prior.front().id, source, context.config().match);
     merged.issuer = prior.front().authority.empty() ? patient.issuer : prior.front().authority;
@@ -230,6 +233,18 @@ Result<Applied> apply_order(store::Tx& tx, const hl7::Message& message, bool fro
     applied.outcome += fmt::format("; accession {} collides with {} other order(s)", order.accession, colliding.size());
   }
 
+  const auto& sabotage = context.config().sabotage;
+  if ((order.status == "CA" && sabotage.cancel_drops_images) || (fields->control == "XO" && sabotage.change_unlinks)) {
+    store::StudyFilter linked;
+    linked.order_id = order.id;
+    auto studies = tx.studies(linked);
+    if (!studies) return studies.error();
+    for (auto& s : *studies) {
+      s.state = order.status == "CA" ? store::StudyRecord::State::rejected : store::StudyRecord::State::pending;
+      s.order_id = 0;
+      if (auto r = tx.put_study(s); !r) return r.error();
+    }
+  }
   if (!from_ris) {
     // The EHR's order goes on to the RIS, which assigns the accession.
     auto queued = support::enqueue(tx, kRis, order.accession, context, [&](const Stamp& stamp) {
@@ -251,7 +266,7 @@ Result<Applied> apply_order(store::Tx& tx, const hl7::Message& message, bool fro
       if (auto r = support::mark(tx, order.accession, "scheduled", now); !r) return r.error();
     }
   }
-  if (order.status != "CA" && order.status != "DC") {
+  if (order.status != "CA" && order.status != "DC" && !sabotage.never_recheck) {
     auto waiting = support::reconcile_waiting(tx, order, context);
     if (!waiting) return waiting.error();
     applied.outcome += waiting->outcome;

@@ -22,6 +22,9 @@ struct OutboxPolicy {
   std::chrono::milliseconds max_delay{60'000};
   unsigned max_attempts = 10;      // dead-lettered after this many failed attempts
   std::chrono::hours max_age{24};  // or when the message is older than this
+  // A defect, never on in a real configuration (see sabotage.hpp): each retry goes out under a
+  // new control ID, so the receiver cannot tell it from a new message.
+  bool fresh_control_id_on_retry = false;
 };
 
 struct OutboundMessage {

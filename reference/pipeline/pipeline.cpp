@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "reference/dicom/sr.hpp"
@@ -19,6 +20,23 @@
 
 namespace radloop::pipeline {
 namespace {
+
+// A line (between CR or LF) that does not start with a segment ID and a field separator: a raw
+// line break inside a field.
+bool has_stray_lines(const std::string& er7) {
+  std::size_t start = 0;
+  while (start < er7.size()) {
+    auto end = er7.find_first_of("\r\n", start);
+    if (end == std::string::npos) end = er7.size();
+    const auto line = std::string_view(er7).substr(start, end - start);
+    const bool segment = line.size() >= 4 && line[3] == '|' && std::all_of(line.begin(), line.begin() + 3, [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) != 0;
+                         });
+    if (!line.empty() && !segment) return true;
+    start = end + 1;
+  }
+  return false;
+}
 
 std::string hl7_timestamp() {
   return fmt::format("{:%Y%m%d%H%M%S}",
@@ -142,15 +160,29 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
   const auto& ris = config_.flows.ris_applications;
   const bool from_ris = std::find(ris.begin(), ris.end(), msh.sending_application()) != ris.end();
 
+  const auto& sabotage = config_.flows.sabotage;
+  if (sabotage.strict_line_breaks && has_stray_lines(message.payload)) {
+    return reject(Error{Errc::hl7_malformed, "segment", "a line that is not a segment (sabotage)"});
+  }
+  if (sabotage.lose_reports && type.code == "ORU") {
+    ++accepted_;
+    return hl7::build_ack(msg, hl7::Outcome::accepted, {}, ack).serialize();
+  }
   // Durable before acknowledged: logging and applying commit together, and the ACK is built
   // only after that commit returned. A duplicate is logged once and applied once.
   bool duplicate = false;
   Applied applied;
   auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
+    const auto sender = msh.sending_application() + "^" + msh.sending_facility();
     auto logged =
-        tx.log_inbound(store::InboundMessage{msh.sending_application() + "^" + msh.sending_facility(), msh.control_id(),
-                                             type.name(), message.payload, message.peer, ""});
+        tx.log_inbound(store::InboundMessage{sender, msh.control_id(), type.name(), message.payload, message.peer, ""});
     if (!logged) return logged.error();
+    if (logged->duplicate && sabotage.keep_duplicates) {
+      logged =
+          tx.log_inbound(store::InboundMessage{sender, msh.control_id() + "~again" + std::to_string(++ack_sequence_),
+                                               type.name(), message.payload, message.peer, ""});
+      if (!logged) return logged.error();
+    }
     duplicate = logged->duplicate;
     if (duplicate) return {};
     if (!structurally_valid) return tx.set_inbound_outcome(logged->id, "kept, not applied: its structure is broken");
@@ -191,12 +223,17 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
 }
 
 Result<void> Pipeline::on_instance(const dicom::InstanceRecord& instance) {
+  if (instance.outcome == dicom::InstanceRecord::Outcome::duplicate &&
+      config_.flows.sabotage.refuse_duplicate_instances) {
+    return Error{Errc::store_failed, instance.sop_instance_uid, "already received (sabotage)"};
+  }
   if (instance.outcome == dicom::InstanceRecord::Outcome::conflict) {
     // Kept aside for a person to look at; the index keeps the copy that came first.
     return {};
   }
   // Read before the unit of work, so the committer never waits on a file.
-  const auto document = document_report(instance);
+  const auto document =
+      config_.flows.sabotage.ignore_dicom_reports ? std::optional<report::Report>{} : document_report(instance);
   Applied applied;
   auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
     auto result = apply_instance(tx, instance, document, context_);

@@ -8,16 +8,9 @@
 #include "reference/hl7/parser.hpp"
 #include "reference/hl7/segments.hpp"
 #include "reference/mllp/client.hpp"
+#include "reference/mllp/server.hpp"
 
 namespace radloop::hl7sim {
-namespace {
-
-// Thrown to make the MLLP server close the connection without a reply.
-struct NoReply : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-}  // namespace
 
 Result<AckBehaviour> parse_ack_behaviour(std::string_view text) {
   const auto bad = [&](const std::string& why) { return Error{Errc::invalid_config, std::string(text), why}; };
@@ -167,7 +160,7 @@ std::string Peer::answer(const mllp::InboundMessage& message) {
     if (on_message_ && r.answered == "AA") pending_.push_back(r);
   }
   changed_.notify_all();
-  if (reply.empty()) throw NoReply("scripted: no answer");
+  if (reply.empty()) throw mllp::CloseWithoutReply("scripted: no answer");
   return reply;
 }
 

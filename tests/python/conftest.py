@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILD_DIR = Path(os.environ.get("RADLOOP_BUILD_DIR", ROOT / "build" / "asan"))
-sys.path.insert(0, str(BUILD_DIR / "python"))
+from locations import BUILD_DIR, ROOT, peer  # noqa: F401  (sys.path now holds the build tree)
 
 try:
     import radloop  # noqa: F401  (imported for its side effect: fail early and clearly)
@@ -40,13 +35,6 @@ def pipeline():
 
     with radloop.running_pipeline() as p:
         yield p
-
-
-def peer(name: str) -> str:
-    """Path of an independent peer program; ci/setup.sh installs them all."""
-    path = shutil.which(name)
-    assert path, f"{name} is not installed; run ci/setup.sh"
-    return path
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ import sys
 import time
 import types
 
-from conftest import BUILD_DIR
+from locations import BUILD_DIR
 
 
 def test_cli_runs_the_smoke_scenario(radloop_cli, root, tmp_path):
@@ -82,7 +82,7 @@ def test_cli_pipeline_serves_until_told_to_stop(radloop_cli):
 
 def test_cli_pipeline_stores_and_answers_queries_about_what_it_stored(radloop_cli, tmp_path):
     from test_dicom_interop import write_ct_with_pydicom
-    from conftest import peer
+    from locations import peer
 
     sent = write_ct_with_pydicom(tmp_path / "ct.dcm")
     with cli_pipeline(radloop_cli, "--storage-dir", str(tmp_path / "storage"), "--durability", "file",
@@ -127,7 +127,7 @@ def _free_port() -> int:
 def dcmtk_storescp(radloop_cli, out, *options: str):
     """DCMTK's storescp (AE DCMTKSCP) writing into `out` for the block; yields its port once it
     answers a C-ECHO (it cannot report an ephemeral port, and needs a moment to listen)."""
-    from conftest import peer
+    from locations import peer
 
     port = _free_port()
     scp = subprocess.Popen([peer("storescp"), *options, "-aet", "DCMTKSCP", "-od", str(out), str(port)],
@@ -211,7 +211,7 @@ def test_cli_sim_modality_deals_instances_round_robin_to_storescp(radloop_cli, t
 
 def test_cli_sim_modality_queries_dcmtk_wlmscpfs(radloop_cli, tmp_path):
     """The worklist side against DCMTK's file-based worklist server."""
-    from conftest import peer
+    from locations import peer
 
     worklists = tmp_path / "worklists" / "WLSCP"
     worklists.mkdir(parents=True)

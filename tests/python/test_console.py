@@ -9,7 +9,7 @@ import subprocess
 import hl7
 from pydicom.uid import generate_uid
 
-from conftest import peer
+from locations import peer
 from console_driver import drive
 from pipeline_peers import ack_code, ct_image, daemon_for, oru, ris_order, send_hl7
 

@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import radloop
-from conftest import peer
+from locations import peer
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

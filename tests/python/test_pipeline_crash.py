@@ -13,7 +13,7 @@ import hl7
 import pydicom
 from pydicom.uid import generate_uid
 
-from conftest import peer
+from locations import peer
 from pipeline_peers import ack_code, ct_image, daemon_for, oru, ris_order, send_hl7, until
 
 

@@ -14,7 +14,7 @@ import hl7
 import pydicom
 from pydicom.uid import generate_uid
 
-from conftest import peer
+from locations import peer
 from pipeline_peers import ack_code, ct_image, daemon_for, ehr_order, msh, oru, pid, ris_order, segment, send_hl7, until
 
 def test_an_order_goes_from_the_ehr_through_the_ris_modality_and_report_back_to_the_chart(

@@ -243,6 +243,10 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     std::string reply;
     try {
       reply = server_.handler(message_);
+    } catch (const CloseWithoutReply& e) {
+      spdlog::debug("mllp: no reply to a message from {} ({}); closing", message_.peer, e.what());
+      close();
+      return;
     } catch (const std::exception& e) {
       spdlog::error("mllp: handler failed for a message from {}: {}; closing without a reply", message_.peer, e.what());
       close();

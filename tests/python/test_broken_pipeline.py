@@ -1,0 +1,86 @@
+"""Every fault scenario can fail: run it against the reference pipeline with one defect switched
+on (``radloop run --break``) and check that the checker that guards against that defect fails,
+with evidence. A scenario that passed against a system that mishandles its fault would prove
+nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+import radloop
+
+# scenario, defect, the checker that must catch it
+CASES = [
+    ("identifiers/transposed_accession", "drop_unmatched", "everything_lands"),
+    ("identifiers/transposed_accession_uid_rescue", "ignore_zds", "expectations"),
+    ("identifiers/blank_accession", "drop_unmatched", "everything_lands"),
+    ("identifiers/wrong_accession", "link_on_accession", "no_wrong_patient"),
+    ("identifiers/wrong_accession", "trust_study_uid", "no_wrong_patient"),
+    ("identifiers/accession_collision", "link_on_accession", "expectations"),
+    ("identifiers/blank_patient_id", "link_on_accession", "no_wrong_patient"),
+    ("identifiers/foreign_patient_id", "link_on_accession", "no_wrong_patient"),
+    ("identifiers/same_mrn_two_facilities", "link_on_accession", "no_wrong_patient"),
+    ("identifiers/mrn_format_drift", "link_on_accession", "no_wrong_patient"),
+    ("orders/images_before_order", "never_recheck", "expectations"),
+    ("orders/order_changed_after_acquisition", "change_unlinks", "expectations"),
+    ("orders/order_cancelled_after_acquisition", "cancel_drops_images", "everything_lands"),
+    ("identity/a40_merge", "ignore_merges", "expectations"),
+    ("reports/prelim_final_corrected", "first_report_only", "reports_reach_chart"),
+    ("reports/prelim_final_corrected", "lose_reports", "no_silent_loss"),
+    ("reports/late_addendum", "first_report_only", "reports_reach_chart"),
+    ("reports/oru_unknown_order", "refuse_unknown_reports", "expectations"),
+    ("reports/raw_line_breaks", "strict_line_breaks", "expectations"),
+    ("reports/sr_report", "ignore_dicom_reports", "reports_reach_chart"),
+    ("reports/pdf_report", "ignore_dicom_reports", "reports_reach_chart"),
+    ("reports/zds_study_uid", "ignore_zds", "expectations"),
+    ("reports/report_before_images", "reports_need_images", "reports_reach_chart"),
+    ("reports/order_to_chart", "first_report_only", "reports_reach_chart"),
+    ("dicom/unknown_calling_ae", "accept_unknown_callers", "expectations"),
+    ("dicom/unsupported_transfer_syntax", "accept_any_transfer_syntax", "expectations"),
+    ("dicom/abort_mid_study", "refuse_duplicate_instances", "expectations"),
+    ("dicom/duplicate_instances", "refuse_duplicate_instances", "expectations"),
+    ("delivery/ehr_nak", "no_retry", "reports_reach_chart"),
+    ("delivery/ehr_lost_ack", "retry_with_new_id", "reports_reach_chart"),
+    ("delivery/ehr_late_ack", "retry_with_new_id", "reports_reach_chart"),
+    ("delivery/ehr_down_then_back", "no_retry", "reports_reach_chart"),
+    ("delivery/duplicate_resend", "keep_duplicates", "idempotence"),
+    ("delivery/out_of_order", "first_report_only", "reports_reach_chart"),
+    ("happy/smoke", "keep_duplicates", "idempotence"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "defect", "checker"), CASES, ids=[f"{s}-{d}" for s, d, _ in CASES])
+def test_the_scenario_catches_the_defect(root, scenario, defect, checker):
+    report, summary = radloop.run_scenario(root / "scenarios" / f"{scenario}.yaml", breaks=[defect], max_wait=2.0)
+    assert report["system"]["broken_on_purpose"] == [defect]
+    checks = {c["name"]: c for c in report["checks"]}
+    assert report["valid"] is False, summary
+    assert checks[checker]["valid"] is False, summary
+    # The verdict names its evidence: the entries (or steps) that decided it.
+    evidence = checks[checker]["evidence"]
+    assert evidence, summary
+    if isinstance(evidence, list):
+        assert any(e.get("valid") is False for e in evidence if isinstance(e, dict)), summary
+    else:
+        assert evidence.get("missing"), summary
+
+
+def test_an_unknown_defect_is_refused_with_the_list(root):
+    with pytest.raises(radloop.RadloopError) as error:
+        radloop.run_scenario(root / "scenarios" / "happy" / "smoke.yaml", breaks=["melt_down"])
+    assert "link_on_accession" in str(error.value)
+
+
+def test_every_fault_scenario_has_a_defect_it_catches(root):
+    covered = {scenario for scenario, _, _ in CASES}
+    # What no defect switch reaches yet, said here rather than hidden: the happy paths (nothing to
+    # mishandle), and faults whose mishandling the checkers cannot observe through the protocols.
+    not_yet = {
+        "happy/ct_worklist", "happy/mr_worklist", "happy/cr_worklist", "happy/us_worklist", "happy/mg_worklist",
+        "identity/missed_a08", "dicom/ae_title_case", "dicom/duplicate_sop_other_content",
+    }
+    scenarios = {
+        str(p.relative_to(root / "scenarios").with_suffix(""))
+        for p in (root / "scenarios").rglob("*.yaml")
+    }
+    assert scenarios - covered - not_yet == set(), "a new fault scenario needs a row in CASES"
