@@ -48,11 +48,34 @@ Operation note(std::size_t index, const Step& step, const std::string& f, nlohma
 
 bool eventually(std::chrono::milliseconds within, const std::function<bool()>& done) {
   const auto until = std::chrono::steady_clock::now() + within;
+  // Look often at first (time-to-land figures are only as fine as this), then every 20 ms.
+  auto pause = std::chrono::milliseconds(1);
   while (!done()) {
     if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
   return true;
+}
+
+void Actors::remember(const AcquiredStudy& study) {
+  std::lock_guard lock(*studies_mutex_);
+  studies_[study.label] = study;
+}
+
+std::optional<AcquiredStudy> Actors::study(const std::string& label) const {
+  std::lock_guard lock(*studies_mutex_);
+  const auto it = studies_.find(label);
+  return it == studies_.end() ? std::nullopt : std::optional<AcquiredStudy>(it->second);
+}
+
+std::optional<AcquiredStudy> Actors::study_of_order(const std::string& placer) const {
+  std::lock_guard lock(*studies_mutex_);
+  std::optional<AcquiredStudy> found;
+  for (const auto& [label, s] : studies_) {
+    if (s.placer == placer) found = s;
+  }
+  return found;
 }
 
 Result<Actors> Actors::start(const Scenario& scenario) {
@@ -111,6 +134,8 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
   if (const auto* a = std::get_if<ModalityAcquire>(&step.action)) return run_acquire(index, step, *a, *actors, history);
   if (const auto* a = std::get_if<SutStudy>(&step.action))
     return run_sut_study(index, step, *a, *actors, system, history);
+  if (const auto* a = std::get_if<LoadDay>(&step.action))
+    return run_load_day(index, step, *a, *actors, system, history);
   if (std::holds_alternative<RisCollide>(step.action)) {
     ris.reuse_next_accession();
     return note(index, step, f, {}, history);

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "harness/history.hpp"
 #include "harness/scenario.hpp"
@@ -33,7 +35,6 @@ struct Actors {
   std::unique_ptr<ehr::Ehr> ehr;
   std::unique_ptr<ris::Ris> ris;
   std::map<std::string, ModalityActor> modalities;
-  std::map<std::string, AcquiredStudy> studies;  // by label
   std::uint64_t seed = 0;
   Endpoints sut;
   std::unique_ptr<ScratchDir> scratch;  // where modalities write their studies
@@ -42,6 +43,15 @@ struct Actors {
   static Result<Actors> start(const Scenario& scenario);
   // They send to the system under test.
   void connect(const Endpoints& target);
+
+  // The studies modality steps acquired, by label; steps may run on several threads (load).
+  void remember(const AcquiredStudy& study);
+  [[nodiscard]] std::optional<AcquiredStudy> study(const std::string& label) const;
+  [[nodiscard]] std::optional<AcquiredStudy> study_of_order(const std::string& placer) const;
+
+ private:
+  std::shared_ptr<std::mutex> studies_mutex_ = std::make_shared<std::mutex>();
+  std::map<std::string, AcquiredStudy> studies_;
 };
 
 // Runs an actor step; with no actors (a system that was not started to route to them) the
@@ -56,6 +66,10 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
                         SystemUnderTest& system, History& history);
 Operation run_dicom_report(std::size_t index, const Step& step, const RisReport& action, Actors& actors,
                            History& history);
+
+// load.day (load_step.cpp): the day's work on one worker per modality, then its figures.
+Operation run_load_day(std::size_t index, const Step& step, const LoadDay& action, Actors& actors,
+                       SystemUnderTest& system, History& history);
 
 // What the simulators sent on their own (the RIS's accessioned orders), into the history as
 // hl7_send operations, so the checkers see every message the system was sent.

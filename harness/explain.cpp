@@ -88,6 +88,12 @@ std::string describe(const Action& action) {
                                a.within.count());
           },
           [](const Wait& a) { return fmt::format("wait {} ms", a.duration.count()); },
+          [](const LoadDay& a) {
+            return fmt::format(
+                "a busy day: {} patients registered, ordered, acquired ({} images each) on {}, reported and charted; "
+                "throughput and time to land are measured",
+                a.studies, a.instances, fmt::join(a.modalities, ", "));
+          },
       },
       action);
 }

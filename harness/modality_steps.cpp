@@ -141,7 +141,7 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   study.sent_accession = exam->sent.order.accession_number;
   study.patient_name = exam->sent.patient.name;
   study.issuer = exam->sent.patient.issuer;
-  actors.studies[action.study] = study;
+  actors.remember(study);
 
   auto value = store_json(exam->store, log);
   value["step"] = index;
@@ -168,15 +168,15 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
                         SystemUnderTest& system, History& history) {
   const auto f = std::string("sut.study");
   history.append(step.name, OpType::invoke, f, {{"step", index}, {"study", action.study}});
-  const auto it = actors.studies.find(action.study);
-  if (it == actors.studies.end()) {
+  const auto acquired = actors.study(action.study);
+  if (!acquired) {
     return history.append(step.name, OpType::fail, f,
                           {{"step", index}, {"error", "no study labelled " + action.study + " was acquired"}});
   }
   const auto wanted = step.expect.contains("state") ? step.expect.at("state") : std::string();
   Result<std::optional<LandedStudy>> seen = std::optional<LandedStudy>{};
   eventually(action.within, [&] {
-    seen = system.find_study(it->second.study_uid);
+    seen = system.find_study(acquired->study_uid);
     if (!seen || !seen->has_value()) return !seen.ok();
     const auto& state = (*seen)->state;
     return wanted.empty() ? state != "pending" : state == wanted;
@@ -188,8 +188,8 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
     return history.append(step.name, OpType::fail, f,
                           {{"step", index},
                            {"found", "false"},
-                           {"study_uid", it->second.study_uid},
-                           {"error", "the system holds no study " + it->second.study_uid}});
+                           {"study_uid", acquired->study_uid},
+                           {"error", "the system holds no study " + acquired->study_uid}});
   }
   const auto& s = **seen;
   return history.append(step.name, OpType::ok, f,
@@ -210,17 +210,14 @@ Operation run_dicom_report(std::size_t index, const Step& step, const RisReport&
   const auto f = "ris.report_" + action.form;
   const auto orders = actors.ris->orders();
   const auto* order = held(orders, action.placer);
-  const AcquiredStudy* study = nullptr;
-  for (const auto& [label, s] : actors.studies) {
-    if (s.placer == action.placer) study = &s;
-  }
+  const auto study = actors.study_of_order(action.placer);
   nlohmann::json truth{{"placer_order", action.placer}, {"report_status", action.status}};
   if (order != nullptr) {
     truth["patient_id"] = order->patient_id;
     truth["accession"] = order->accession;
   }
   history.append(step.name, OpType::invoke, f, {{"step", index}, {"placer", action.placer}, {"truth", truth}});
-  if (order == nullptr || study == nullptr) {
+  if (order == nullptr || !study) {
     return history.append(step.name, OpType::fail, f,
                           {{"step", index},
                            {"error", "a DICOM report needs the order " + action.placer +

@@ -70,6 +70,17 @@ std::string describe_completion(const nlohmann::json& value) {
     if (!id.empty()) text += " for " + id;
     const auto why = value.value("text", "");
     if (!why.empty()) text += ": " + why;
+  } else if (value.contains("messages_per_s")) {
+    const auto p = [&](const char* key) {
+      const auto& s = value[key];
+      return fmt::format("{}/{}/{}", s.value("p50_ms", -1.0), s.value("p95_ms", -1.0), s.value("p99_ms", -1.0));
+    };
+    text = fmt::format(
+        "{} of {} studies linked, {} charted in {} s: {} HL7 msg/s in, {} instances/s; p50/p95/p99 ms to stored {}, "
+        "to linked {}, report to chart {}",
+        value.value("linked", "?"), value.value("studies", "?"), value.value("charted", "?"),
+        value.value("seconds", 0.0), value.value("messages_per_s", 0.0), value.value("instances_per_s", 0.0),
+        p("time_to_stored"), p("time_to_linked"), p("time_to_delivered"));
   } else if (value.contains("state")) {
     text = "study " + value["state"].get<std::string>();
     const auto reason = value.value("reason", "");

@@ -100,7 +100,7 @@ std::string_view action_name(const Action& action) {
   static constexpr std::array<std::string_view, std::variant_size_v<Action>> kNames{
       "dicom_echo",       "hl7_send",           "ehr.adt",     "ehr.order", "ris.accessioned", "ris.report",
       "ehr.chart",        "ris.report_unknown", "ris.collide", "ehr.acks",  "ehr.down",        "ehr.up",
-      "modality.acquire", "sut.study",          "wait"};
+      "modality.acquire", "sut.study",          "wait",        "load.day"};
   return kNames.at(action.index());
 }
 

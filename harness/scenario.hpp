@@ -125,8 +125,18 @@ struct Wait {
   std::chrono::milliseconds duration{0};
 };
 
+// load.day: a day's work at scale. Each of `studies` patients is registered, ordered, accessioned,
+// acquired from the worklist, reported and charted; one worker per modality runs its share
+// concurrently. The completion carries throughput and time-to-land percentiles.
+struct LoadDay {
+  std::uint32_t studies = 100;
+  std::vector<std::string> modalities;       // actors of the scenario
+  std::uint32_t instances = 2;               // per study
+  std::chrono::milliseconds within{30'000};  // the longest any one wait may take
+};
+
 using Action = std::variant<DicomEcho, Hl7Send, EhrAdt, EhrOrder, RisAccessioned, RisReport, EhrChart, RisUnknownReport,
-                            RisCollide, EhrAcks, EhrDown, EhrUp, ModalityAcquire, SutStudy, Wait>;
+                            RisCollide, EhrAcks, EhrDown, EhrUp, ModalityAcquire, SutStudy, Wait, LoadDay>;
 
 struct Step {
   std::string name;

@@ -181,6 +181,17 @@ const std::map<std::string, StepKind>& kinds() {
           a.within = r.seconds(b, p, "within", a.within);
           return a;
         }}},
+      {"load.day",
+       {{"studies", "modalities", "instances", "within"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          LoadDay a;
+          a.studies = static_cast<std::uint32_t>(r.count(b, p, "studies", a.studies, 1, 100'000));
+          a.modalities = r.list(b, p, "modalities");
+          if (a.modalities.empty()) r.fail(b, p + ".modalities", "name the modalities (actors) that share the work");
+          a.instances = static_cast<std::uint32_t>(r.count(b, p, "instances", a.instances, 1, 1000));
+          a.within = r.seconds(b, p, "within", a.within);
+          return a;
+        }}},
       {"wait",
        {{},
         [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
@@ -240,10 +251,13 @@ Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index,
     r.only_keys(options, body_path, kind.keys);
     step.action = kind.parse(r, options, body_path);
   }
-  if (const auto* acquire = std::get_if<ModalityAcquire>(&step.action);
-      acquire != nullptr && !modality_names.contains(acquire->modality)) {
-    r.fail(body["modality"], body_path + ".modality",
-           fmt::format("no modality \"{}\" among the scenario's actors (known: {})", acquire->modality,
+  std::vector<std::string> named;
+  if (const auto* acquire = std::get_if<ModalityAcquire>(&step.action)) named = {acquire->modality};
+  if (const auto* load = std::get_if<LoadDay>(&step.action)) named = load->modalities;
+  for (const auto& name : named) {
+    if (modality_names.contains(name)) continue;
+    r.fail(body, body_path,
+           fmt::format("no modality \"{}\" among the scenario's actors (known: {})", name,
                        yaml::join({modality_names.begin(), modality_names.end()})));
   }
   if (const auto expect = node["expect"]) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness/report.hpp"
 
 namespace radloop::harness {
@@ -52,6 +54,32 @@ steps:
   EXPECT_EQ(report->verdict, Validity::invalid);
   const auto text = summary(report.value());
   EXPECT_NE(text.find("no C report for order P1 reached the EHR"), std::string::npos) << text;
+}
+
+// A small day: every study lands, and the step reports throughput and time-to-land figures.
+TEST(Runner, ALoadDayMeasuresWhatItRan) {
+  auto scenario = parse_scenario(R"(
+scenario: small-day
+seed: 5
+actors:
+  modalities:
+    CT_A: {modality: CT}
+    US_A: {modality: US}
+steps:
+  - name: a short day
+    load.day: {studies: 6, modalities: [CT_A, US_A], instances: 1}
+    expect: {linked: "6", charted: "6"}
+)")
+                      .value();
+  auto report = run_scenario(scenario, {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->verdict, Validity::valid) << summary(report.value());
+  const auto day = *std::find_if(report->history.begin(), report->history.end(),
+                                 [](const Operation& op) { return op.f == "load.day" && op.type != OpType::invoke; });
+  EXPECT_EQ(day.value["hl7_messages_in"], 24);  // per study: A04, ORM, the RIS's ORM, ORU
+  EXPECT_EQ(day.value["time_to_linked"]["n"], 6);
+  EXPECT_GT(day.value["time_to_delivered"]["p99_ms"].get<double>(), 0.0);
+  EXPECT_GE(day.value["time_to_linked"]["p99_ms"].get<double>(), day.value["time_to_linked"]["p50_ms"].get<double>());
 }
 
 TEST(Runner, ActorStepsWithoutSimulatorsAreUnknownNotPassed) {
