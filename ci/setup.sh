@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev nlohmann-json3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   # Python test side (Debian's /usr/bin/python3, not a pyenv build)
-  python3-pytest python3-pytest-xdist python3-yaml python3-pydicom python3-hl7
+  python3-pytest python3-pytest-xdist python3-yaml python3-pydicom python3-hl7 python3-jsonschema
   # independent peers used in tests
   libgdcm-tools dicom3tools xxhash
   # benchmark peer (bench_dicom_store runs its own Orthanc process; the system service is not used)
