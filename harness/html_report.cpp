@@ -224,6 +224,15 @@ std::string run_section(const json& run, std::size_t i) {
   html += fmt::format("<p class=\"meta\">file <code>{}</code> · seed {} · system {} · {}</p>\n",
                       escape_html(text_of(run, "origin")), escape_html(text_of(run, "seed")),
                       escape_html(text_of(system, "kind")), duration_text(run));
+  // A run against a reference broken on purpose says so where nobody can miss it.
+  if (const auto broken = field(system, "broken_on_purpose"); broken.is_array() && !broken.empty()) {
+    std::string names;
+    for (const auto& b : broken) {
+      if (!names.empty()) names += ", ";
+      names += escape_html(b.is_string() ? b.get<std::string>() : b.dump());
+    }
+    html += fmt::format("<p class=\"broken\">broken on purpose: {}</p>\n", names);
+  }
   html += teaching(run);
   html += "<h3>Checks</h3>\n";
   html += checks_list(run);

@@ -243,5 +243,13 @@ TEST(HtmlReport, NeedsNothingButItself) {
   EXPECT_NE(html.find("radloop-runs"), std::string::npos) << "report.js inline";
 }
 
+TEST(HtmlReport, ARunAgainstABrokenReferenceSaysSo) {
+  auto run = sample_run("broken", false);
+  run["system"] = {{"kind", "reference"}, {"broken_on_purpose", json::array({"link_on_accession", kHostile})}};
+  const auto html = html_report({run}, "t");
+  EXPECT_NE(html.find("broken on purpose: link_on_accession, &lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(html_report({sample_run("whole", true)}, "t").find("<p class=\"broken\">"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace radloop::harness
