@@ -20,8 +20,9 @@ Operation record_send(std::size_t index, const Step& step, const std::string& se
   history.append(step.name, OpType::invoke, "hl7_send",
                  {{"step", index}, {"sender", sender}, {"control_id", sent.control_id}, {"truth", truth}});
   if (sent.ack == "none") {
-    // The message may or may not have been kept: the outcome is unknown, not failed.
-    return history.append(step.name, OpType::info, "hl7_send", {{"step", index}, {"error", sent.error}});
+    // Refused at connect: certainly not kept. Otherwise it may or may not have been: unknown.
+    return history.append(step.name, sent.not_sent ? OpType::fail : OpType::info, "hl7_send",
+                          {{"step", index}, {"ack", "none"}, {"error", sent.error}});
   }
   return history.append(
       step.name, hl7::is_accepted(sent.ack) ? OpType::ok : OpType::fail, "hl7_send",
@@ -78,7 +79,7 @@ std::optional<AcquiredStudy> Actors::study_of_order(const std::string& placer) c
   return found;
 }
 
-Result<Actors> Actors::start(const Scenario& scenario) {
+Result<Actors> Actors::start(const Scenario& scenario, std::uint16_t ris_port, std::uint16_t ehr_port) {
   const auto seed = scenario.seed;
   Actors actors;
   actors.seed = seed;
@@ -88,11 +89,13 @@ Result<Actors> Actors::start(const Scenario& scenario) {
   for (const auto& m : scenario.modalities) actors.modalities[m.name] = m;
   hl7sim::PeerConfig ehr_config;
   ehr_config.seed = seed;
+  ehr_config.listen_port = ehr_port;
   auto e = ehr::Ehr::start(ehr_config);
   if (!e) return e.error();
   actors.ehr = std::move(e).value();
   hl7sim::PeerConfig ris_config;
   ris_config.seed = seed;
+  ris_config.listen_port = ris_port;
   ris::RisOptions options;
   if (scenario.ris_study_uids) options.uid_root = "1.2.826.0.1.3680043.10.1";
   auto r = ris::Ris::start(ris_config, options);

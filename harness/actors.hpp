@@ -40,7 +40,8 @@ struct Actors {
   std::unique_ptr<ScratchDir> scratch;  // where modalities write their studies
 
   // All listening; they send nowhere until connect(). Control IDs and UIDs derive from the seed.
-  static Result<Actors> start(const Scenario& scenario);
+  // The RIS and EHR listen on these ports (0: ephemeral), where the system sends to them.
+  static Result<Actors> start(const Scenario& scenario, std::uint16_t ris_port = 0, std::uint16_t ehr_port = 0);
   // They send to the system under test.
   void connect(const Endpoints& target);
 

@@ -179,7 +179,8 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
     seen = system.find_study(acquired->study_uid);
     if (!seen || !seen->has_value()) return !seen.ok();
     const auto& state = (*seen)->state;
-    return wanted.empty() ? state != "pending" : state == wanted;
+    // An empty state: the system shows none (C-FIND only); waiting will not change that.
+    return state.empty() || (wanted.empty() ? state != "pending" : state == wanted);
   });
   if (!seen) {
     return history.append(step.name, OpType::info, f, {{"step", index}, {"error", seen.error().message()}});
@@ -192,7 +193,9 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
                            {"error", "the system holds no study " + acquired->study_uid}});
   }
   const auto& s = **seen;
-  return history.append(step.name, OpType::ok, f,
+  // Found, but with no link state to show: what the step expects of it cannot be judged.
+  const auto type = s.state.empty() ? OpType::info : OpType::ok;
+  return history.append(step.name, type, f,
                         {{"step", index},
                          {"found", "true"},
                          {"study_uid", s.study_uid},

@@ -1,5 +1,6 @@
 // The reference pipeline wrapped as a system under test.
 #include "reference/pipeline/pipeline.hpp"
+#include "reference/pipeline/study_status.hpp"
 
 #include "harness/scratch_dir.hpp"
 #include "harness/system_under_test.hpp"
@@ -35,38 +36,22 @@ class ReferenceSystem final : public SystemUnderTest {
 }  // namespace
 
 Result<std::optional<LandedStudy>> landed_study(store::Store& store, const std::string& study_uid) {
-  std::optional<LandedStudy> landed;
-  auto read = store.read([&](store::Tx& tx) -> Result<void> {
-    store::StudyFilter filter;
-    filter.study_uid = study_uid;
-    auto studies = tx.studies(filter);
-    if (!studies) return studies.error();
-    if (studies->empty()) return {};
-    const auto& s = studies->front();
-    LandedStudy l;
-    l.study_uid = s.study_uid;
-    l.patient_id = s.patient_mrn;
-    l.issuer = s.patient_issuer;
-    l.accession = s.accession;
-    l.state = std::string(store::to_string(s.state));
-    l.reason = s.reason;
-    auto instances = tx.instances(study_uid, "", "");
-    if (!instances) return instances.error();
-    l.instances = static_cast<std::int64_t>(instances->size());
-    if (s.order_id != 0) {
-      auto order = tx.find_order(s.order_id);
-      if (!order) return order.error();
-      if (order->has_value()) {
-        l.linked_accession = (*order)->accession;
-        l.linked_patient_id = (*order)->patient_mrn;
-        l.linked_issuer = (*order)->patient_issuer;
-      }
-    }
-    landed = std::move(l);
-    return {};
-  });
-  if (!read) return read.error();
-  return landed;
+  auto status = pipeline::study_status(store, study_uid);
+  if (!status) return status.error();
+  if (!status->has_value()) return std::optional<LandedStudy>{};
+  const auto& s = **status;
+  LandedStudy l;
+  l.study_uid = s.study_uid;
+  l.patient_id = s.patient_id;
+  l.issuer = s.issuer;
+  l.accession = s.accession;
+  l.instances = s.instances;
+  l.state = s.state;
+  l.reason = s.reason;
+  l.linked_accession = s.linked_accession;
+  l.linked_patient_id = s.linked_patient_id;
+  l.linked_issuer = s.linked_issuer;
+  return std::optional<LandedStudy>{l};
 }
 
 Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceOptions& options) {

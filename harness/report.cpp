@@ -49,7 +49,8 @@ nlohmann::json to_json(const RunReport& report) {
           {"origin", report.scenario.origin.string()},
           {"seed", report.scenario.seed},
           {"system",
-           {{"kind", report.scenario.system},
+           {{"kind", report.system_name == "reference" ? std::string("reference") : std::string("endpoints")},
+            {"name", report.system_name},
             {"broken_on_purpose", report.sabotage},
             {"host", report.endpoints.host},
             {"mllp_port", report.endpoints.mllp_port},
@@ -112,7 +113,7 @@ std::string summary(const RunReport& report) {
   if (!report.sabotage.empty()) {
     out += fmt::format("  broken on purpose: {}\n", fmt::join(report.sabotage, ", "));
   }
-  out += fmt::format("  system: {} (MLLP {}:{}, DICOM {} at {}:{})\n", report.scenario.system, report.endpoints.host,
+  out += fmt::format("  system: {} (MLLP {}:{}, DICOM {} at {}:{})\n", report.system_name, report.endpoints.host,
                      report.endpoints.mllp_port, report.endpoints.ae_title, report.endpoints.host,
                      report.endpoints.dicom_port);
   for (const auto& c : report.checks) {

@@ -142,6 +142,19 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
 }
 
 Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options) {
+  if (options.sut) {
+    // Someone else's system: the simulators listen where it was configured to send.
+    if (!options.sabotage.empty()) {
+      return Error{Errc::invalid_config, "--break", "defects can be switched on in the reference pipeline only"};
+    }
+    auto actors = Actors::start(scenario, options.sut->ris_listen_port, options.sut->ehr_listen_port);
+    if (!actors) return actors.error();
+    auto system = external_system(*options.sut);
+    actors->connect(system->endpoints());
+    auto report = run_scenario(scenario, *system, &*actors, options);
+    report.system_name = options.sut->name;
+    return report;
+  }
   // The simulators listen first, so the system can be started routing to them.
   auto actors = Actors::start(scenario);
   if (!actors) return actors.error();

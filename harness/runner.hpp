@@ -9,6 +9,7 @@
 
 #include "harness/actors.hpp"
 #include "harness/checkers.hpp"
+#include "harness/endpoints.hpp"
 #include "harness/history.hpp"
 #include "harness/scenario.hpp"
 #include "harness/system_under_test.hpp"
@@ -25,11 +26,14 @@ struct RunOptions {
   // When set, no step waits longer than this for something to happen (a study to settle, a
   // report to be charted), whatever the scenario allows: for runs expected to fail.
   std::optional<std::chrono::milliseconds> wait_cap;
+  // A system radloop did not start (an endpoints file); none: the in-process reference pipeline.
+  std::optional<SutEndpoints> sut;
 };
 
 struct RunReport {
   Scenario scenario;
-  std::vector<std::string> sabotage;  // the defects the reference ran with (--break)
+  std::vector<std::string> sabotage;      // the defects the reference ran with (--break)
+  std::string system_name = "reference";  // the in-process reference, or the endpoints file's name
   Endpoints endpoints;
   std::vector<Operation> history;
   std::vector<CheckResult> checks;

@@ -23,7 +23,7 @@ struct LandedStudy {
   std::string patient_id;  // as the system files it
   std::string issuer;
   std::string accession;
-  std::int64_t instances = 0;    // stored and queryable
+  std::int64_t instances = 0;    // stored and queryable; -1: the system does not say
   std::string state;             // linked, review, pending, rejected; empty: not observable
   std::string reason;            // why it is in review (or how it was linked)
   std::string linked_accession;  // the order it is linked to

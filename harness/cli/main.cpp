@@ -16,6 +16,7 @@
 #include "harness/cli/pipeline_config.hpp"
 #include "harness/cli/sim_hl7.hpp"
 #include "harness/cli/sim_modality.hpp"
+#include "harness/endpoints.hpp"
 #include "harness/explain.hpp"
 #include "harness/html_report.hpp"
 #include "harness/junit_report.hpp"
@@ -93,9 +94,19 @@ struct RunArgs {
   bool quiet = false;
   std::vector<std::string> breaks;
   double max_wait = 0;
+  std::string sut;  // "reference", or an endpoints file
 };
 
 int run_command(const RunArgs& args) {
+  std::optional<harness::SutEndpoints> endpoints;
+  if (!args.sut.empty() && args.sut != "reference") {
+    auto loaded = harness::load_endpoints(args.sut);
+    if (!loaded) {
+      std::cerr << "radloop: " << loaded.error().message() << '\n';
+      return kExitError;
+    }
+    endpoints = std::move(loaded).value();
+  }
   auto files = harness::scenario_files(args.paths);
   if (!files) {
     std::cerr << "radloop: " << files.error().message() << '\n';
@@ -112,6 +123,7 @@ int run_command(const RunArgs& args) {
     }
     harness::RunOptions options;
     options.sabotage = args.breaks;
+    options.sut = endpoints;
     if (args.max_wait > 0) options.wait_cap = std::chrono::milliseconds(static_cast<long>(args.max_wait * 1000));
     if (!args.quiet) {
       options.on_step = [&](std::size_t i, const harness::Operation& op) {
@@ -275,6 +287,11 @@ int main(int argc, char** argv) {
   for (const auto& s : pipeline::sabotage_switches()) defects += fmt::format("\n  {:<27}{}", s.name, s.sentence);
   run->add_option("--break", breaks,
                   "Break the reference pipeline on purpose, to see a scenario catch it (repeatable):" + defects);
+  std::string sut = "reference";
+  run->add_option("--sut", sut,
+                  "The system under test: reference (the pipeline, in this process) or an endpoints file describing "
+                  "one that runs elsewhere (see harness/endpoints.example.yaml)")
+      ->capture_default_str();
   double max_wait = 0;
   run->add_option("--max-wait", max_wait, "Wait at most this many seconds for anything, whatever the scenario allows")
       ->check(CLI::Range(0.0, 3600.0));
@@ -347,6 +364,7 @@ int main(int argc, char** argv) {
     args.quiet = quiet;
     args.breaks = breaks;
     args.max_wait = max_wait;
+    args.sut = sut;
     return run_command(args);
   }
   if (list->parsed()) return list_command(list_paths);

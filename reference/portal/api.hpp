@@ -21,6 +21,7 @@ class Api {
 void add_status_routes(Router& router, pipeline::Pipeline& pipeline);  // /health, /metrics, /landing, /review
 void add_fhir_routes(Router& router, pipeline::Pipeline& pipeline);
 void add_dicomweb_routes(Router& router, pipeline::Pipeline& pipeline);
+void add_landed_routes(Router& router, pipeline::Pipeline& pipeline);  // /studies/{uid}, /inbound
 
 // JSON with invalid UTF-8 replaced, as every route writes it.
 std::string dump(const nlohmann::json& json);

@@ -197,6 +197,7 @@ SendResult Peer::send(const std::string& er7, const GroundTruth& truth) {
   if (!reply) {
     result.ack = "none";
     result.error = reply.error().message();
+    result.not_sent = !connected;
   } else if (auto ack = hl7::read_ack(*reply)) {
     result.ack = ack->code;
     result.text = ack->text;

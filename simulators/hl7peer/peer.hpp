@@ -66,9 +66,10 @@ struct Received {
 
 struct SendResult {
   std::string control_id;
-  std::string ack;    // AA, AE, AR ...; "none" when no answer came (see error)
-  std::string text;   // MSA-3 / ERR text
-  std::string error;  // why there was no answer
+  std::string ack;        // AA, AE, AR ...; "none" when no answer came (see error)
+  std::string text;       // MSA-3 / ERR text
+  std::string error;      // why there was no answer
+  bool not_sent = false;  // no connection could be made: the message certainly did not arrive
 };
 
 class Peer {

@@ -1,17 +1,16 @@
-// Worklist C-FIND on our ASC requestor and DIMSE_findUser (see the header).
+// Worklist C-FIND through the shared find user (see the header).
 #include "simulators/modality/worklist_scu.hpp"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
-#include <dcmtk/dcmnet/dimse.h>
 #include <fmt/format.h>
 
 #include <array>
 #include <utility>
 
+#include "reference/dicom/internal/find_user.hpp"
 #include "reference/dicom/internal/item_access.hpp"
-#include "reference/dicom/internal/requestor.hpp"
 #include "simulators/modality/internal/association.hpp"
 
 namespace radloop::modality {
@@ -84,53 +83,21 @@ dicom::WorklistItem read_item(DcmDataset& d) {
   return item;
 }
 
-// DIMSE_findUser calls this once per pending answer and deletes the identifier afterwards.
-void collect(void* data, T_DIMSE_C_FindRQ* /*request*/, int /*count*/, T_DIMSE_C_FindRSP* /*response*/,
-             DcmDataset* identifier) {
-  if (identifier != nullptr) static_cast<std::vector<dicom::WorklistItem>*>(data)->push_back(read_item(*identifier));
-}
-
 }  // namespace
 
 Result<std::vector<dicom::WorklistItem>> query_worklist(const Target& target, const dicom::WorklistQuery& keys) {
   // The same requestor as the C-STORE sender and C-ECHO user: a rejection comes back with the
   // peer's reason in words.
-  const auto where = internal::describe(target, "worklist query");
-  auto opened = dicom::internal::Requestor::open(
-      {target.host, target.port, target.calling_ae, target.called_ae, target.timeout, target.max_pdu_bytes},
-      {{UID_FINDModalityWorklistInformationModel,
-        {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}}});
-  if (!opened) {
-    auto error = opened.error();
-    if (error.code == Errc::dicom_no_presentation_context) error.detail = "the peer does not offer Modality Worklist";
-    error.where = where;
-    return error;
-  }
-  auto& requestor = **opened;
-  const auto context = requestor.accepted(UID_FINDModalityWorklistInformationModel);
+  dicom::internal::FindRequest request;
+  request.peer = {target.host, target.port, target.calling_ae, target.called_ae, target.timeout, target.max_pdu_bytes};
+  request.sop_class = UID_FINDModalityWorklistInformationModel;
+  request.service = "Modality Worklist";
+  request.where = internal::describe(target, "worklist query");
+  request.timeout_seconds = static_cast<int>(target.timeout.count());
   auto query = identifier(keys);
-  T_DIMSE_C_FindRQ request{};
-  request.MessageID = requestor.next_message_id();
-  OFStandard::strlcpy(request.AffectedSOPClassUID, UID_FINDModalityWorklistInformationModel,
-                      sizeof request.AffectedSOPClassUID);
-  request.Priority = DIMSE_PRIORITY_MEDIUM;
-  request.DataSetType = DIMSE_DATASET_PRESENT;
-  T_DIMSE_C_FindRSP response{};
-  DcmDataset* detail = nullptr;
   std::vector<dicom::WorklistItem> items;
-  int count = 0;
-  const auto cond = DIMSE_findUser(requestor.association(), context, &request, &query, count, collect, &items,
-                                   DIMSE_NONBLOCKING, static_cast<int>(target.timeout.count()), &response, &detail);
-  delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
-  if (cond.bad()) {
-    requestor.abort();
-    return Error{Errc::dicom_dimse_failed, where, cond.text()};
-  }
-  requestor.release();
-  if (response.DimseStatus != STATUS_Success) {
-    return Error{Errc::dicom_dimse_failed, where,
-                 fmt::format("the worklist query was answered {:#06x}", response.DimseStatus)};
-  }
+  auto done = dicom::internal::find(request, query, [&](DcmDataset& d) { items.push_back(read_item(d)); });
+  if (!done) return done.error();
   return items;
 }
 
