@@ -83,6 +83,7 @@ Result<Actors> Actors::start(const Scenario& scenario, std::uint16_t ris_port, s
   const auto seed = scenario.seed;
   Actors actors;
   actors.seed = seed;
+  actors.id_suffix = scenario.id_suffix;
   actors.scratch = std::make_unique<ScratchDir>();
   if (actors.scratch->path().empty())
     return Error{Errc::io_failed, "temporary folder", "cannot create a scratch folder"};
@@ -98,6 +99,7 @@ Result<Actors> Actors::start(const Scenario& scenario, std::uint16_t ris_port, s
   ris_config.listen_port = ris_port;
   ris::RisOptions options;
   if (scenario.ris_study_uids) options.uid_root = "1.2.826.0.1.3680043.10.1";
+  options.accession_suffix = scenario.id_suffix;
   auto r = ris::Ris::start(ris_config, options);
   if (!r) return r.error();
   actors.ris = std::move(r).value();

@@ -36,6 +36,7 @@ struct Actors {
   std::unique_ptr<ris::Ris> ris;
   std::map<std::string, ModalityActor> modalities;
   std::uint64_t seed = 0;
+  std::string id_suffix;  // the run's namespace, for identifiers the harness makes itself
   Endpoints sut;
   std::unique_ptr<ScratchDir> scratch;  // where modalities write their studies
 

@@ -4,6 +4,7 @@
 #include "reference/hl7/ack.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace radloop::harness {
@@ -111,8 +112,8 @@ CheckResult check_no_silent_loss(const History& history, SystemUnderTest& system
 
 CheckResult check_idempotence(const History& history, SystemUnderTest& system) {
   CheckResult result{"idempotence", Validity::valid, {}};
-  // Per sender: the system keeps at most one record per distinct message it was sent (whatever it
-  // answered); a resend kept as a record of its own makes the count larger.
+  // Per message this run sent: the system keeps it at most once, whatever it answered and however
+  // often it was resent; a resend kept as a record of its own makes two.
   std::map<std::string, std::set<std::string>> sent;
   for (const auto& op : history.operations()) {
     if (op.type != OpType::invoke || op.f != "hl7_send" || !op.value.contains("sender")) continue;
@@ -120,16 +121,30 @@ CheckResult check_idempotence(const History& history, SystemUnderTest& system) {
   }
   result.evidence = nlohmann::json::array();
   for (const auto& [sender, ids] : sent) {
-    auto count = system.count_inbound_from(sender);
-    if (!count) {
-      result.valid = Validity::unknown;
-      result.evidence.push_back({{"sender", sender}, {"unobservable", count.error().message()}});
+    std::int64_t kept = 0;
+    nlohmann::json kept_again = nlohmann::json::array();
+    std::optional<Error> unobservable;
+    for (const auto& id : ids) {
+      auto records = system.count_inbound_records(sender, id);
+      if (!records) {
+        unobservable = records.error();
+        break;
+      }
+      kept += records.value();
+      if (records.value() > 1) kept_again.push_back({{"control_id", id}, {"records", records.value()}});
+    }
+    if (unobservable) {
+      if (result.valid == Validity::valid) result.valid = Validity::unknown;
+      result.evidence.push_back({{"sender", sender}, {"unobservable", unobservable->message()}});
       continue;
     }
-    const auto distinct = static_cast<std::int64_t>(ids.size());
-    const auto v = count.value() > distinct ? Validity::invalid : Validity::valid;
-    result.evidence.push_back(
-        {{"sender", sender}, {"distinct_sent", distinct}, {"kept", count.value()}, {"valid", to_json(v)}});
+    const auto v = kept_again.empty() ? Validity::valid : Validity::invalid;
+    nlohmann::json entry{{"sender", sender},
+                         {"distinct_sent", static_cast<std::int64_t>(ids.size())},
+                         {"kept", kept},
+                         {"valid", to_json(v)}};
+    if (!kept_again.empty()) entry["kept_more_than_once"] = kept_again;
+    result.evidence.push_back(entry);
     if (v == Validity::invalid) result.valid = v;
   }
   return result;

@@ -23,10 +23,14 @@ class ExternalSystem final : public SystemUnderTest {
     return body->value("kept", false);
   }
 
-  Result<std::int64_t> count_inbound_from(const std::string& sender) override {
-    auto body = api("/inbound?sender=" + url_encode(sender));
+  Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& control_id) override {
+    auto body = api("/inbound?sender=" + url_encode(sender) + "&control_id=" + url_encode(control_id));
     if (!body) return body.error();
-    return body->value("count", std::int64_t{0});
+    if (!body->contains("records")) {
+      return Error{Errc::not_observable, e_.name,
+                   "its /inbound answer does not say how many records a message is kept as"};
+    }
+    return (*body)["records"].get<std::int64_t>();
   }
 
   Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) override {

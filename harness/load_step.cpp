@@ -51,14 +51,14 @@ class Day {
 
   // Study i's steps, each under an index of its own so that the checkers pair them.
   Landed journey(std::uint32_t i, const std::string& modality) {
-    const auto mrn = fmt::format("LD{:06}", i + 1);
-    const auto placer = fmt::format("LP{:06}", i + 1);
+    const auto mrn = fmt::format("LD{:06}{}", i + 1, actors_.id_suffix);
+    const auto placer = fmt::format("LP{:06}{}", i + 1, actors_.id_suffix);
     PatientSpec patient;
     patient.mrn = mrn;
     patient.family = fmt::format("PATIENT{}", i + 1);
     patient.given = "DAY";
     patient.birth_date = "19700101";
-    patient.sex = i % 2 == 0 ? "F" : "M";
+    patient.sex.assign(1, i % 2 == 0 ? 'F' : 'M');  // assign(const char*) trips GCC 12 -Wrestrict at -O3
     Landed landed;
     std::size_t k = 0;
     const auto run = [&](const std::string& what, Action action, std::map<std::string, std::string> expect = {}) {
@@ -75,7 +75,7 @@ class Day {
     order.placer = placer;
     order.patient = patient;
     order.modality = actors_.modalities.at(modality).modality;
-    order.procedure = "IMG^" + order.modality + " EXAM^L";
+    order.procedure = fmt::format("IMG^{} EXAM^L", order.modality);
     if (run("ordered", order).type != OpType::ok) return landed;
     RisAccessioned accessioned;
     accessioned.placer = placer;
@@ -87,7 +87,7 @@ class Day {
     acquire.study = placer;
     acquire.instances = plan_.instances;
     const auto started = Clock::now();
-    const auto acquired = run("acquired on " + modality, acquire);
+    const auto acquired = run(fmt::format("acquired on {}", modality), acquire);
     landed.stored_ms = ms_between(started, Clock::now());
     if (acquired.type != OpType::ok) return landed;
     SutStudy look;

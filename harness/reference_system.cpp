@@ -21,8 +21,9 @@ class ReferenceSystem final : public SystemUnderTest {
     if (!found) return found.error();
     return found->has_value();
   }
-  Result<std::int64_t> count_inbound_from(const std::string& sender) override {
-    return pipeline_->store().read_value<std::int64_t>([&](store::Tx& tx) { return tx.count_inbound_from(sender); });
+  Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& control_id) override {
+    return pipeline_->store().read_value<std::int64_t>(
+        [&](store::Tx& tx) { return tx.count_inbound_records(sender, control_id); });
   }
   Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) override {
     return landed_study(pipeline_->store(), study_uid);

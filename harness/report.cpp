@@ -48,6 +48,7 @@ nlohmann::json to_json(const RunReport& report) {
           {"teaches", teaches},
           {"origin", report.scenario.origin.string()},
           {"seed", report.scenario.seed},
+          {"id_suffix", report.scenario.id_suffix},
           {"system",
            {{"kind", report.system_name == "reference" ? std::string("reference") : std::string("endpoints")},
             {"name", report.system_name},
@@ -116,6 +117,9 @@ std::string summary(const RunReport& report) {
   out += fmt::format("  system: {} (MLLP {}:{}, DICOM {} at {}:{})\n", report.system_name, report.endpoints.host,
                      report.endpoints.mllp_port, report.endpoints.ae_title, report.endpoints.host,
                      report.endpoints.dicom_port);
+  if (!report.scenario.id_suffix.empty()) {
+    out += fmt::format("  identifiers suffixed {} (seed {})\n", report.scenario.id_suffix, report.scenario.seed);
+  }
   for (const auto& c : report.checks) {
     out += fmt::format("  {:<8} {}\n", label(c.valid), c.name);
     if (c.name == "expectations") {

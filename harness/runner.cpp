@@ -141,7 +141,8 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
   return report;
 }
 
-Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options) {
+Result<RunReport> run_scenario(const Scenario& as_written, const RunOptions& options) {
+  const auto scenario = options.id_namespace ? in_namespace(as_written, *options.id_namespace) : as_written;
   if (options.sut) {
     // Someone else's system: the simulators listen where it was configured to send.
     if (!options.sabotage.empty()) {

@@ -11,6 +11,7 @@
 #include "harness/checkers.hpp"
 #include "harness/endpoints.hpp"
 #include "harness/history.hpp"
+#include "harness/id_namespace.hpp"
 #include "harness/scenario.hpp"
 #include "harness/system_under_test.hpp"
 
@@ -28,6 +29,9 @@ struct RunOptions {
   std::optional<std::chrono::milliseconds> wait_cap;
   // A system radloop did not start (an endpoints file); none: the in-process reference pipeline.
   std::optional<SutEndpoints> sut;
+  // Identifiers renamed into this namespace before the run (id_namespace.hpp): for systems that
+  // keep what earlier runs sent them.
+  std::optional<IdNamespace> id_namespace;
 };
 
 struct RunReport {
@@ -46,6 +50,7 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const 
 RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors* actors, const RunOptions& options);
 
 // Starts the system the scenario names, runs it, stops it. Fails only if the system cannot start.
+// The report's scenario is the one that ran: in its namespace when the options name one.
 Result<RunReport> run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
 }  // namespace radloop::harness

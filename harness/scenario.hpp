@@ -179,6 +179,9 @@ struct Scenario {
   ReferenceSetup reference;
   std::vector<Step> steps;
   std::filesystem::path origin;  // the file it came from, for messages
+  // Appended to every identifier the scenario names and the simulators make (RIS accessions,
+  // load.day's patients and orders); empty unless run in a namespace (id_namespace.hpp).
+  std::string id_suffix;
 };
 
 Result<Scenario> parse_scenario(const std::string& yaml_text, const std::filesystem::path& origin = {});

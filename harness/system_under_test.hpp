@@ -48,8 +48,9 @@ class SystemUnderTest {
   [[nodiscard]] virtual Endpoints endpoints() const = 0;
   // Is the message with this sender (MSH-3^MSH-4) and control ID durably kept?
   virtual Result<bool> has_inbound(const std::string& sender, const std::string& control_id) = 0;
-  // How many messages from this sender it keeps (a resend kept twice counts twice).
-  virtual Result<std::int64_t> count_inbound_from(const std::string& sender) = 0;
+  // How many records it keeps of this one message: 1, or more when a resend was kept again.
+  // Per message, not per sender: a system that keeps data holds earlier runs' messages too.
+  virtual Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& control_id) = 0;
   // The study with this Study Instance UID, nullopt when the system holds none; not_observable
   // when it offers no way to ask.
   virtual Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) = 0;

@@ -14,6 +14,7 @@
 #include "harness/cli/dicom_options.hpp"
 #include "harness/cli/exit_codes.hpp"
 #include "harness/cli/pipeline_config.hpp"
+#include "harness/cli/run_command.hpp"
 #include "harness/cli/sim_hl7.hpp"
 #include "harness/cli/sim_modality.hpp"
 #include "harness/endpoints.hpp"
@@ -34,138 +35,6 @@ using cli::kExitError;
 using cli::kExitInvalid;
 using cli::kExitUnknown;
 using cli::kExitValid;
-
-// Writes a whole document (the HTML or JUnit report) and says where.
-bool write_document(const std::filesystem::path& path, const std::string& text, std::string_view what) {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  std::ofstream out(path);
-  out << text;
-  out.close();
-  if (!out) {
-    std::cerr << "radloop: cannot write " << path.string() << '\n';
-    return false;
-  }
-  std::cout << what << ": " << path.string() << '\n';
-  return true;
-}
-
-// The HTML and JUnit reports of every run: into the --report folder when several scenarios ran,
-// and wherever --html and --junit say.
-bool write_run_documents(const std::vector<nlohmann::json>& runs, const std::vector<std::string>& paths,
-                         const std::string& report_path, const std::string& html_path, const std::string& junit_path) {
-  std::string title = "radloop run:";
-  for (const auto& path : paths) (title += ' ') += path;
-  // A folder given alone names the suite ("dicom"); anything else is a plain radloop run.
-  std::string suite = "radloop";
-  if (paths.size() == 1 && std::filesystem::is_directory(paths.front())) {
-    auto folder = std::filesystem::path(paths.front()).lexically_normal();
-    if (folder.filename().empty()) folder = folder.parent_path();  // "scenarios/dicom/"
-    const auto name = folder.filename().string();
-    if (!name.empty() && name != ".") suite = name;
-  }
-  std::vector<std::filesystem::path> html_files;
-  std::vector<std::filesystem::path> junit_files;
-  if (!report_path.empty() && runs.size() > 1) {
-    html_files.push_back(std::filesystem::path(report_path) / "index.html");
-    junit_files.push_back(std::filesystem::path(report_path) / "junit.xml");
-  }
-  if (!html_path.empty()) html_files.emplace_back(html_path);
-  if (!junit_path.empty()) junit_files.emplace_back(junit_path);
-  bool ok = true;
-  if (!html_files.empty()) {
-    const auto html = harness::html_report(runs, title);
-    for (const auto& file : html_files) ok = write_document(file, html, "html") && ok;
-  }
-  if (!junit_files.empty()) {
-    const auto xml = harness::junit_xml(runs, suite);
-    for (const auto& file : junit_files) ok = write_document(file, xml, "junit") && ok;
-  }
-  return ok;
-}
-
-// What `radloop run` was asked.
-struct RunArgs {
-  std::vector<std::string> paths;
-  std::string report_path;
-  std::string history_path;
-  std::string html_path;
-  std::string junit_path;
-  bool quiet = false;
-  std::vector<std::string> breaks;
-  double max_wait = 0;
-  std::string sut;  // "reference", or an endpoints file
-};
-
-int run_command(const RunArgs& args) {
-  std::optional<harness::SutEndpoints> endpoints;
-  if (!args.sut.empty() && args.sut != "reference") {
-    auto loaded = harness::load_endpoints(args.sut);
-    if (!loaded) {
-      std::cerr << "radloop: " << loaded.error().message() << '\n';
-      return kExitError;
-    }
-    endpoints = std::move(loaded).value();
-  }
-  auto files = harness::scenario_files(args.paths);
-  if (!files) {
-    std::cerr << "radloop: " << files.error().message() << '\n';
-    return kExitError;
-  }
-  int worst = kExitValid;
-  std::vector<nlohmann::json> runs;  // for the HTML and JUnit reports
-  for (const auto& entry : *files) {
-    const auto file = entry.string();
-    auto scenario = harness::load_scenario(file);
-    if (!scenario) {
-      std::cerr << "radloop: " << scenario.error().message() << '\n';
-      return kExitError;
-    }
-    harness::RunOptions options;
-    options.sabotage = args.breaks;
-    options.sut = endpoints;
-    if (args.max_wait > 0) options.wait_cap = std::chrono::milliseconds(static_cast<long>(args.max_wait * 1000));
-    if (!args.quiet) {
-      options.on_step = [&](std::size_t i, const harness::Operation& op) {
-        std::cout << fmt::format("  [{}/{}] {:<4} {} -> {}\n", i + 1, scenario->steps.size(),
-                                 harness::to_string(op.type), scenario->steps[i].name,
-                                 harness::describe_completion(op.value));
-      };
-      std::cout << fmt::format("running {} ({} steps)\n", file, scenario->steps.size());
-    }
-    auto report = harness::run_scenario(scenario.value(), options);
-    if (!report) {
-      std::cerr << "radloop: could not start the system under test: " << report.error().message() << '\n';
-      return kExitError;
-    }
-    std::cout << harness::summary(report.value());
-    runs.push_back(harness::to_json(report.value()));
-    // Several scenarios: --report names a folder that gets one report each.
-    std::string path = scenario->name + "-report.json";
-    if (!args.report_path.empty() && files->size() == 1) {
-      path = args.report_path;
-    } else if (!args.report_path.empty()) {
-      std::filesystem::create_directories(args.report_path);
-      path = (std::filesystem::path(args.report_path) / path).string();
-    }
-    if (auto written = harness::write_report(report.value(), path); !written) {
-      std::cerr << "radloop: " << written.error().message() << '\n';
-      return kExitError;
-    }
-    std::cout << "report: " << path << '\n';
-    if (!args.history_path.empty()) {
-      std::ofstream out(args.history_path);
-      for (const auto& op : report->history) out << harness::to_json(op).dump() << '\n';
-      std::cout << "history: " << args.history_path << '\n';
-    }
-    const int code = report->verdict == harness::Validity::valid     ? kExitValid
-                     : report->verdict == harness::Validity::invalid ? kExitInvalid
-                                                                     : kExitUnknown;
-    if (code == kExitInvalid || (code == kExitUnknown && worst == kExitValid)) worst = code;
-  }
-  if (!write_run_documents(runs, args.paths, args.report_path, args.html_path, args.junit_path)) return kExitError;
-  return worst;
-}
 
 // "host:port" for a destination; invalid_config naming the option otherwise.
 Result<pipeline::Destination> destination_from(const std::string& text, const std::string& option,
@@ -272,33 +141,7 @@ int main(int argc, char** argv) {
   std::string log_level;
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default: error for run, info otherwise)");
 
-  auto* run = app.add_subcommand("run", "Run scenario files against the in-process reference pipeline");
-  std::vector<std::string> files;
-  std::string report_path;
-  std::string history_path;
-  bool quiet = false;
-  run->add_option("scenarios", files, "Scenario files, or folders of them")->required();
-  run->add_option("--report", report_path,
-                  "Where to write the JSON report (default <scenario>-report.json); with several scenarios, a folder");
-  run->add_option("--history", history_path, "Also write the history as JSON lines");
-  run->add_flag("-q,--quiet", quiet, "Print only the summary");
-  std::vector<std::string> breaks;
-  std::string defects;
-  for (const auto& s : pipeline::sabotage_switches()) defects += fmt::format("\n  {:<27}{}", s.name, s.sentence);
-  run->add_option("--break", breaks,
-                  "Break the reference pipeline on purpose, to see a scenario catch it (repeatable):" + defects);
-  std::string sut = "reference";
-  run->add_option("--sut", sut,
-                  "The system under test: reference (the pipeline, in this process) or an endpoints file describing "
-                  "one that runs elsewhere (see harness/endpoints.example.yaml)")
-      ->capture_default_str();
-  double max_wait = 0;
-  run->add_option("--max-wait", max_wait, "Wait at most this many seconds for anything, whatever the scenario allows")
-      ->check(CLI::Range(0.0, 3600.0));
-  std::string html_path;
-  std::string junit_path;
-  run->add_option("--html", html_path, "Also write an HTML report of every scenario run (one page, self-contained)");
-  run->add_option("--junit", junit_path, "Also write a JUnit XML report of every scenario run");
+  cli::RunCommand run(app);
 
   auto* list = app.add_subcommand("list", "List the scenarios in files or folders (default: scenarios)");
   std::vector<std::string> list_paths{"scenarios"};
@@ -351,22 +194,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr; stdout carries results (and the daemon's "ready" line) for scripts.
   spdlog::set_default_logger(spdlog::stderr_color_mt("radloop"));
-  if (log_level.empty()) log_level = run->parsed() ? "error" : "info";
+  if (log_level.empty()) log_level = run.parsed() ? "error" : "info";
   spdlog::set_level(spdlog::level::from_str(log_level));
 
-  if (run->parsed()) {
-    RunArgs args;
-    args.paths = files;
-    args.report_path = report_path;
-    args.history_path = history_path;
-    args.html_path = html_path;
-    args.junit_path = junit_path;
-    args.quiet = quiet;
-    args.breaks = breaks;
-    args.max_wait = max_wait;
-    args.sut = sut;
-    return run_command(args);
-  }
+  if (run.parsed()) return run.run();
   if (list->parsed()) return list_command(list_paths);
   if (explain->parsed()) {
     auto scenario = harness::load_scenario(explain_path);

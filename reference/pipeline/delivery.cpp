@@ -99,10 +99,14 @@ Result<std::string> Delivery::exchange(const std::string& payload) {
 void Delivery::attempt(const OutboundMessage& message) {
   auto payload = message.payload;
   if (fresh_control_id_on_retry_ && message.attempts > 0) {
-    const auto header_end = payload.find('\r');
-    const auto at = payload.rfind("|" + message.control_id + "|", header_end);
-    if (at != std::string::npos)
-      payload.insert(at + 1 + message.control_id.size(), "R" + std::to_string(message.attempts));
+    // Appended piecewise: GCC 12 at -O3 warns (-Wrestrict) on "literal" + std::string.
+    std::string field = "|";
+    field += message.control_id;
+    field += '|';
+    std::string suffix = "R";
+    suffix += std::to_string(message.attempts);
+    const auto at = payload.rfind(field, payload.find('\r'));
+    if (at != std::string::npos) payload.insert(at + 1 + message.control_id.size(), suffix);
   }
   const auto reply = exchange(payload);
   std::string error;

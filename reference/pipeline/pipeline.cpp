@@ -179,7 +179,7 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
     if (!logged) return logged.error();
     if (logged->duplicate && sabotage.keep_duplicates) {
       logged =
-          tx.log_inbound(store::InboundMessage{sender, msh.control_id() + "~again" + std::to_string(++ack_sequence_),
+          tx.log_inbound(store::InboundMessage{sender, fmt::format("{}~again{}", msh.control_id(), ++ack_sequence_),
                                                type.name(), message.payload, message.peer, ""});
       if (!logged) return logged.error();
     }

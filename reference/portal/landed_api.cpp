@@ -27,15 +27,18 @@ void add_landed_routes(Router& router, pipeline::Pipeline& p) {
                                     {"linked_issuer", s.linked_issuer}}));
   });
 
-  // ?sender=APP^FACILITY[&control_id=ID]: whether that message is kept, or how many from the sender.
+  // ?sender=APP^FACILITY[&control_id=ID]: whether that message is kept and as how many records
+  // (more than one: a resend kept again), or how many from the sender.
   router.add("GET", "/inbound", [&p](const HttpRequest& request, const PathParams&) {
     const auto sender = query_value(request, "sender");
     const auto control_id = query_value(request, "control_id");
     if (sender.empty()) return error_response(Error{Errc::invalid_input, "sender", "name the sender: APP^FACILITY"});
     if (!control_id.empty()) {
-      auto found = p.store().find_inbound(sender, control_id);
-      if (!found) return error_response(found.error());
-      return json_response(200, dump({{"sender", sender}, {"control_id", control_id}, {"kept", found->has_value()}}));
+      auto records = p.store().read_value<std::int64_t>(
+          [&](store::Tx& tx) { return tx.count_inbound_records(sender, control_id); });
+      if (!records) return error_response(records.error());
+      return json_response(
+          200, dump({{"sender", sender}, {"control_id", control_id}, {"kept", *records > 0}, {"records", *records}}));
     }
     auto count = p.store().read_value<std::int64_t>([&](store::Tx& tx) { return tx.count_inbound_from(sender); });
     if (!count) return error_response(count.error());

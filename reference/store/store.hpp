@@ -31,6 +31,9 @@ class Tx {
                                                              const std::string& control_id) = 0;
   // How many messages from this sender (MSH-3^MSH-4) are kept.
   virtual Result<std::int64_t> count_inbound_from(const std::string& sender) = 0;
+  // How many records this one message is kept as: 0, 1, or more when a resend was kept again
+  // (only the keep_duplicates defect does that, under "<control ID>~again<n>").
+  virtual Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& control_id) = 0;
 
   // Patients, keyed by MRN + issuer. put_patient inserts or replaces the demographics.
   virtual Result<void> put_patient(const PatientRecord& patient) = 0;

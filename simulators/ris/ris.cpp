@@ -82,7 +82,7 @@ Result<HeldOrder> Ris::accession(const std::string& placer) {
       order.accession = held_.back().accession;  // the collision fault
       reuse_next_ = false;
     } else {
-      order.accession = fmt::format("{}{}", options_.accession_prefix, next_accession_++);
+      order.accession = fmt::format("{}{}{}", options_.accession_prefix, next_accession_++, options_.accession_suffix);
     }
     if (!options_.uid_root.empty()) {
       order.study_instance_uid = fmt::format("{}.{}.{}", options_.uid_root, peer_->config().seed, held_.size() + 1);

@@ -16,6 +16,7 @@ namespace radloop::ris {
 struct RisOptions {
   std::string accession_prefix = "ACC";
   unsigned first_accession = 1000;
+  std::string accession_suffix;  // after the number: a run's namespace on a system that keeps data
   // Accession each new order as it arrives; off: the test or scenario calls accession() itself.
   bool auto_accession = true;
   // ZDS with a Study Instance UID on the accessioned order (<uid_root>.<seed>.<n>); empty: none.

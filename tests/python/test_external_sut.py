@@ -46,9 +46,9 @@ def reference_process(radloop_cli, tmp_path):
     daemon.stop()
 
 
-def run(radloop_cli, root, scenario, sut, report):
-    done = subprocess.run([str(radloop_cli), "run", str(scenario), "--sut", sut, "--report", str(report), "-q"],
-                          capture_output=True, text=True, timeout=180)
+def run(radloop_cli, root, scenario, sut, report, *extra):
+    done = subprocess.run([str(radloop_cli), "run", str(scenario), "--sut", sut, "--report", str(report), "-q",
+                           *extra], capture_output=True, text=True, timeout=180)
     return done, json.loads(report.read_text()) if report.exists() else None
 
 
@@ -141,8 +141,38 @@ def test_c_find_alone_shows_how_a_study_is_filed_but_not_its_link(radloop_cli, r
     checks = {c["name"]: c for c in report["checks"]}
     # Filed under the right patient, as Study Root C-FIND answers...
     assert checks["no_wrong_patient"]["valid"] is True, checks["no_wrong_patient"]
-    assert checks["no_wrong_patient"]["evidence"][0]["shown"]["patient_id"] == "MRN1021"
+    assert checks["no_wrong_patient"]["evidence"][0]["shown"]["patient_id"] == "MRN1021" + report["id_suffix"]
     # ...but whether it is linked to its order, C-FIND cannot say.
     assert checks["everything_lands"]["valid"] == "unknown"
     assert "no link" in json.dumps(checks["everything_lands"]["evidence"])
     assert report["valid"] == "unknown" and done.returncode != 0
+
+
+def test_runs_against_a_system_that_keeps_data_do_not_meet(radloop_cli, root, tmp_path, reference_process):
+    """Both files accession ACC1000, for different patients. Against one long-lived system each run's
+    identifiers get their own suffix, so both pass; without it, the second meets the first."""
+    daemon, ris_port, ehr_port = reference_process
+    sut = endpoints(tmp_path, "kept", daemon.mllp, daemon.dicom, "RADLOOP", ris_port, ehr_port,
+                    f"observe: {{radloop_api: 'http://127.0.0.1:{daemon.http}'}}")
+    happy = root / "scenarios" / "happy"
+    reports = tmp_path / "auto"
+    done = subprocess.run([str(radloop_cli), "run", str(happy / "ct_worklist.yaml"), str(happy / "mr_worklist.yaml"),
+                           "--sut", sut, "--report", str(reports), "-q"], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    suffixes = {json.loads(f.read_text())["id_suffix"] for f in reports.glob("*-report.json")}
+    assert len(suffixes) == 2 and all(len(x) == 5 and x.isalpha() and x.isupper() for x in suffixes), suffixes
+
+    first, _ = run(radloop_cli, root, happy / "ct_worklist.yaml", sut, tmp_path / "ct.json", "--namespace", "none")
+    assert first.returncode == 0, first.stdout + first.stderr
+    second, report = run(radloop_cli, root, happy / "mr_worklist.yaml", sut, tmp_path / "mr.json",
+                         "--namespace", "none")
+    assert second.returncode != 0 and report["valid"] is False, second.stdout
+    assert report["id_suffix"] == ""
+    failed = [e for e in {c["name"]: c for c in report["checks"]}["expectations"]["evidence"] if e["valid"] is False]
+    assert failed, "the second run should have met the first one's ACC1000"
+
+
+def test_a_namespace_that_is_not_one_is_refused(radloop_cli, root, tmp_path):
+    done = subprocess.run([str(radloop_cli), "run", str(root / "scenarios" / "happy" / "smoke.yaml"), "--namespace",
+                           "abc"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3 and "--namespace" in done.stderr and "five capital letters" in done.stderr

@@ -120,6 +120,18 @@ Result<std::int64_t> SqliteTx::count_inbound_from(const std::string& sender) {
   return query->integer(0);
 }
 
+Result<std::int64_t> SqliteTx::count_inbound_records(const std::string& sender, const std::string& control_id) {
+  // substr, not LIKE: a control ID may hold % or _.
+  auto query = db_.prepare(
+      "SELECT count(*) FROM inbound_message WHERE sender = ?1 AND (control_id = ?2 OR "
+      "substr(control_id, 1, length(?2) + 6) = ?2 || '~again')");
+  if (!query) return query.error();
+  query->bind(1, sender);
+  query->bind(2, control_id);
+  if (query->step() != SQLITE_ROW) return db_.failure("counting a message's records");
+  return query->integer(0);
+}
+
 Result<void> SqliteTx::put_patient(const PatientRecord& p) {
   if (auto w = writable("saving a patient"); !w) return w;
   auto upsert = db_.prepare(

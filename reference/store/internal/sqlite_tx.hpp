@@ -15,6 +15,7 @@ class SqliteTx final : public Tx {
   Result<std::optional<InboundMessage>> find_inbound(const std::string& sender, const std::string& control_id) override;
 
   Result<std::int64_t> count_inbound_from(const std::string& sender) override;
+  Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& control_id) override;
   Result<void> put_patient(const PatientRecord& patient) override;
   Result<std::optional<PatientRecord>> find_patient(const std::string& mrn, const std::string& issuer) override;
   Result<std::vector<PatientRecord>> patients(const std::string& mrn, const std::string& name_prefix,

@@ -20,10 +20,12 @@ class FakeSystem final : public SystemUnderTest {
     if (!observable) return Error{Errc::connect_failed, "fake", "query API down"};
     return kept.contains({sender, id});
   }
-  Result<std::int64_t> count_inbound_from(const std::string& sender) override {
+  // "A-copy" is a second record of message A.
+  Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& id) override {
     if (!observable) return Error{Errc::connect_failed, "fake", "query API down"};
-    return static_cast<std::int64_t>(
-        std::count_if(kept.begin(), kept.end(), [&](const auto& k) { return k.first == sender; }));
+    return static_cast<std::int64_t>(std::count_if(kept.begin(), kept.end(), [&](const auto& k) {
+      return k.first == sender && (k.second == id || k.second == id + "-copy");
+    }));
   }
   std::map<std::string, LandedStudy> studies;
   Result<std::optional<LandedStudy>> find_study(const std::string& uid) override {
