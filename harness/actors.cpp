@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
+#include <tuple>
 
 #include "reference/hl7/ack.hpp"
 
@@ -83,33 +85,75 @@ Result<Actors> Actors::start(const Scenario& scenario, std::uint16_t ris_port, s
   const auto seed = scenario.seed;
   Actors actors;
   actors.seed = seed;
+  actors.scenario_links_ = {scenario.links.begin(), scenario.links.end()};
   actors.id_suffix = scenario.id_suffix;
   actors.scratch = std::make_unique<ScratchDir>();
   if (actors.scratch->path().empty())
     return Error{Errc::io_failed, "temporary folder", "cannot create a scratch folder"};
   for (const auto& m : scenario.modalities) actors.modalities[m.name] = m;
+  const auto linked = [&](const char* name) {
+    return std::find(scenario.links.begin(), scenario.links.end(), name) != scenario.links.end();
+  };
   hl7sim::PeerConfig ehr_config;
   ehr_config.seed = seed;
-  ehr_config.listen_port = ehr_port;
+  // With a link in front, the proxy takes the port the system sends to; the simulator any other.
+  ehr_config.listen_port = linked("system_to_ehr") ? 0 : ehr_port;
   auto e = ehr::Ehr::start(ehr_config);
   if (!e) return e.error();
   actors.ehr = std::move(e).value();
   hl7sim::PeerConfig ris_config;
   ris_config.seed = seed;
-  ris_config.listen_port = ris_port;
+  ris_config.listen_port = linked("system_to_ris") ? 0 : ris_port;
   ris::RisOptions options;
   if (scenario.ris_study_uids) options.uid_root = "1.2.826.0.1.3680043.10.1";
   options.accession_suffix = scenario.id_suffix;
   auto r = ris::Ris::start(ris_config, options);
   if (!r) return r.error();
   actors.ris = std::move(r).value();
+  const std::pair<const char*, std::pair<std::uint16_t, std::uint16_t>> inbound[] = {
+      {"system_to_ehr", {actors.ehr->peer().port(), ehr_port}},
+      {"system_to_ris", {actors.ris->peer().port(), ris_port}}};
+  for (const auto& [name, ports] : inbound) {
+    if (!linked(name)) continue;
+    auto proxy = link::Proxy::start(name, "127.0.0.1", ports.first, ports.second);
+    if (!proxy) return proxy.error();
+    actors.links[name] = std::move(proxy).value();
+  }
   return actors;
 }
 
-void Actors::connect(const Endpoints& target) {
+std::uint16_t Actors::ris_port() const {
+  const auto it = links.find("system_to_ris");
+  return it != links.end() ? it->second->port() : ris->peer().port();
+}
+
+std::uint16_t Actors::ehr_port() const {
+  const auto it = links.find("system_to_ehr");
+  return it != links.end() ? it->second->port() : ehr->peer().port();
+}
+
+Result<void> Actors::connect(const Endpoints& target) {
   sut = target;
-  ehr->peer().retarget(sut.host, sut.mllp_port);
-  ris->peer().retarget(sut.host, sut.mllp_port);
+  // Whatever links the scenario declared stand between the senders and the system.
+  std::uint16_t ehr_to = target.mllp_port;
+  std::uint16_t ris_to = target.mllp_port;
+  std::string ehr_host = target.host;
+  std::string ris_host = target.host;
+  const std::tuple<const char*, std::uint16_t, std::string*, std::uint16_t*> outbound[] = {
+      {"ehr_to_system", target.mllp_port, &ehr_host, &ehr_to},
+      {"ris_to_system", target.mllp_port, &ris_host, &ris_to},
+      {"modalities_to_system", target.dicom_port, &sut.host, &sut.dicom_port}};
+  for (const auto& [name, port, host, through] : outbound) {
+    if (scenario_links_.count(name) == 0) continue;
+    auto proxy = link::Proxy::start(name, target.host, port);
+    if (!proxy) return proxy.error();
+    *host = "127.0.0.1";
+    *through = proxy.value()->port();
+    links[name] = std::move(proxy).value();
+  }
+  ehr->peer().retarget(ehr_host, ehr_to);
+  ris->peer().retarget(ris_host, ris_to);
+  return {};
 }
 
 void record_actor_sends(Actors& actors, History& history) {
@@ -136,6 +180,9 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
   }
   auto& ehr = *actors->ehr;
   auto& ris = *actors->ris;
+  if (std::holds_alternative<LinkFault>(step.action) || std::holds_alternative<LinkClear>(step.action) ||
+      std::holds_alternative<LinkDown>(step.action) || std::holds_alternative<LinkUp>(step.action))
+    return run_link_step(index, step, *actors, history);
   if (const auto* a = std::get_if<ModalityAcquire>(&step.action)) return run_acquire(index, step, *a, *actors, history);
   if (const auto* a = std::get_if<SutStudy>(&step.action))
     return run_sut_study(index, step, *a, *actors, system, history);

@@ -8,8 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "harness/history.hpp"
+#include "harness/link/proxy.hpp"
 #include "harness/scenario.hpp"
 #include "harness/scratch_dir.hpp"
 #include "harness/system_under_test.hpp"
@@ -39,12 +41,18 @@ struct Actors {
   std::string id_suffix;  // the run's namespace, for identifiers the harness makes itself
   Endpoints sut;
   std::unique_ptr<ScratchDir> scratch;  // where modalities write their studies
+  // The proxies on the scenario's links (Scenario::links), by link name.
+  std::map<std::string, std::unique_ptr<link::Proxy>> links;
 
   // All listening; they send nowhere until connect(). Control IDs and UIDs derive from the seed.
-  // The RIS and EHR listen on these ports (0: ephemeral), where the system sends to them.
+  // The system sends to the RIS and EHR on these ports (0: ephemeral): the simulator's own, or
+  // the proxy of a system_to_ris / system_to_ehr link in front of it.
   static Result<Actors> start(const Scenario& scenario, std::uint16_t ris_port = 0, std::uint16_t ehr_port = 0);
-  // They send to the system under test.
-  void connect(const Endpoints& target);
+  // They send to the system under test (through the proxies of the *_to_system links).
+  Result<void> connect(const Endpoints& target);
+  // Where the system is to send to the RIS and to the EHR.
+  [[nodiscard]] std::uint16_t ris_port() const;
+  [[nodiscard]] std::uint16_t ehr_port() const;
 
   // The studies modality steps acquired, by label; steps may run on several threads (load).
   void remember(const AcquiredStudy& study);
@@ -52,6 +60,7 @@ struct Actors {
   [[nodiscard]] std::optional<AcquiredStudy> study_of_order(const std::string& placer) const;
 
  private:
+  std::set<std::string> scenario_links_;
   std::shared_ptr<std::mutex> studies_mutex_ = std::make_shared<std::mutex>();
   std::map<std::string, AcquiredStudy> studies_;
 };
@@ -60,6 +69,9 @@ struct Actors {
 // step's outcome is unknown, and says why.
 Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, SystemUnderTest& system,
                          History& history);
+
+// link.fault, link.clear, link.down and link.up (link_steps.cpp), on the proxies of actors.links.
+Operation run_link_step(std::size_t index, const Step& step, Actors& actors, History& history);
 
 // Modality steps (modality_steps.cpp): modality.acquire, sut.study and reports sent as DICOM.
 Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire& action, Actors& actors,

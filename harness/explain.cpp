@@ -94,6 +94,19 @@ std::string describe(const Action& action) {
                 "throughput and time to land are measured",
                 a.studies, a.instances, fmt::join(a.modalities, ", "));
           },
+          [](const LinkFault& a) {
+            std::vector<std::string> params;
+            for (const auto& [key, value] : a.params) params.push_back(key + "=" + value);
+            const auto on = a.direction == "both" ? std::string("messages and replies") : a.direction;
+            return fmt::format("on link {}, {} on its {}{}", a.link, a.type, on,
+                               params.empty() ? std::string() : fmt::format(" ({})", fmt::join(params, ", ")));
+          },
+          [](const LinkClear& a) {
+            return a.name.empty() ? fmt::format("the network on {} is clean again", a.link)
+                                  : fmt::format("fault {} leaves {}", a.name, a.link);
+          },
+          [](const LinkDown& a) { return fmt::format("{} goes down: connections refused, open ones reset", a.link); },
+          [](const LinkUp& a) { return fmt::format("{} carries again", a.link); },
       },
       action);
 }

@@ -26,9 +26,10 @@ using nlohmann::json;
 
 // Operations that only change a simulator or let time pass: drawn on the actor's own lane, since
 // nothing reaches the system under test.
-constexpr std::array kSelfOperations{std::string_view{"wait"}, std::string_view{"ehr.acks"},
-                                     std::string_view{"ehr.down"}, std::string_view{"ehr.up"},
-                                     std::string_view{"ris.collide"}};
+constexpr std::array kSelfOperations{
+    std::string_view{"wait"},       std::string_view{"ehr.acks"},    std::string_view{"ehr.down"},
+    std::string_view{"ehr.up"},     std::string_view{"ris.collide"}, std::string_view{"link.fault"},
+    std::string_view{"link.clear"}, std::string_view{"link.down"},   std::string_view{"link.up"}};
 
 std::string_view asset(std::string_view name) {
   for (const auto& file : internal::report_assets()) {

@@ -72,6 +72,7 @@ Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceO
   config.outbox.first_retry = std::chrono::milliseconds(100);
   config.outbox.max_delay = std::chrono::milliseconds(1000);
   if (sabotage.no_retry) config.outbox.max_attempts = 1;
+  config.mllp.one_read_one_message = sabotage.one_read_one_message;
   config.outbox.fresh_control_id_on_retry = sabotage.retry_with_new_id;
   if (routes.ris.port != 0)
     config.flows.ris = pipeline::Destination{routes.ris.host, routes.ris.port, "RIS", "RADIOLOGY"};

@@ -11,7 +11,7 @@ namespace radloop::harness {
 
 namespace {
 
-// Who acted, for the report's lanes: EHR, RIS, a modality's AE title, or the harness itself
+// Who acted, for the report's lanes: EHR, RIS, a modality's AE title, the network (link faults) or the harness itself
 // (waiting, looking at the system). Read off the invocation; a completion shares its lane.
 std::string actor_of(const Operation& invoke) {
   const auto& v = invoke.value;
@@ -22,6 +22,7 @@ std::string actor_of(const Operation& invoke) {
   if (invoke.f == "modality.acquire" || invoke.f == "dicom_echo") return v.value("calling_ae", "modality");
   if (invoke.f.rfind("ehr.", 0) == 0) return "EHR";
   if (invoke.f.rfind("ris.", 0) == 0) return "RIS";
+  if (invoke.f.rfind("link.", 0) == 0) return "network";
   return "harness";
 }
 
@@ -96,6 +97,15 @@ std::string describe_completion(const nlohmann::json& value) {
       text += fmt::format(", {} of {} accepted", value["accepted"].get<std::string>(), value.value("sent", 0));
   } else if (value.contains("found")) {
     text = value["found"] == "true" ? "found" : "not found";
+  } else if (value.contains("link_stats")) {
+    const auto& s = value["link_stats"];
+    const auto bytes = [&](const char* key) {
+      return fmt::format("{} of {} bytes", s[key].value("delivered", 0), s[key].value("received", 0));
+    };
+    text = fmt::format("link so far: {} connection(s), messages {} passed on, replies {}", s.value("connections", 0),
+                       bytes("message_bytes"), bytes("reply_bytes"));
+    if (s.value("closed_by_faults", 0) + s.value("reset", 0) > 0)
+      text += fmt::format(", {} closed and {} reset by faults", s.value("closed_by_faults", 0), s.value("reset", 0));
   }
   if (value.contains("error")) {
     // DCMTK's reasons span lines; the last line says the most ("Reason: ...").

@@ -151,7 +151,7 @@ Result<RunReport> run_scenario(const Scenario& as_written, const RunOptions& opt
     auto actors = Actors::start(scenario, options.sut->ris_listen_port, options.sut->ehr_listen_port);
     if (!actors) return actors.error();
     auto system = external_system(*options.sut);
-    actors->connect(system->endpoints());
+    if (auto connected = actors->connect(system->endpoints()); !connected) return connected.error();
     auto report = run_scenario(scenario, *system, &*actors, options);
     report.system_name = options.sut->name;
     return report;
@@ -163,7 +163,7 @@ Result<RunReport> run_scenario(const Scenario& as_written, const RunOptions& opt
   for (const auto& name : options.sabotage) {
     if (auto on = pipeline::enable(reference.sabotage, name); !on) return on.error();
   }
-  reference.routes = RoutedTo{{"127.0.0.1", actors->ris->peer().port()}, {"127.0.0.1", actors->ehr->peer().port()}};
+  reference.routes = RoutedTo{{"127.0.0.1", actors->ris_port()}, {"127.0.0.1", actors->ehr_port()}};
   reference.transfer_syntaxes = scenario.reference.transfer_syntaxes;
   if (scenario.reference.known_callers_only) {
     for (const auto& m : scenario.modalities) reference.known_callers.push_back(m.ae_title);
@@ -172,7 +172,7 @@ Result<RunReport> run_scenario(const Scenario& as_written, const RunOptions& opt
   }
   auto system = start_reference_system(reference);
   if (!system) return system.error();
-  actors->connect(system.value()->endpoints());
+  if (auto connected = actors->connect(system.value()->endpoints()); !connected) return connected.error();
   return run_scenario(scenario, *system.value(), &*actors, options);
 }
 

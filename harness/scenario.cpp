@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -52,7 +53,8 @@ void read_actors(const Reader& r, const YAML::Node& node, Scenario& scenario) {
 
 Scenario read(const Reader& r, const YAML::Node& root, const std::filesystem::path& origin) {
   if (!root.IsMap()) r.fail(root, "top level", R"(a scenario is a mapping with at least "scenario" and "steps")");
-  r.only_keys(root, "", {"scenario", "description", "teaches", "seed", "system", "reference", "actors", "steps"});
+  r.only_keys(root, "",
+              {"scenario", "description", "teaches", "seed", "system", "reference", "actors", "links", "steps"});
   Scenario scenario;
   scenario.origin = origin;
   scenario.name = r.required(root, "", "scenario", "the scenario needs a name");
@@ -66,11 +68,18 @@ Scenario read(const Reader& r, const YAML::Node& root, const std::filesystem::pa
     scenario.reference.transfer_syntaxes = r.list(reference, "reference", "transfer_syntaxes");
     scenario.reference.known_callers_only = r.flag(reference, "reference", "known_callers_only", false);
   }
-  std::set<std::string> modality_names;
-  for (const auto& m : scenario.modalities) modality_names.insert(m.name);
+  scenario.links = r.list(root, "", "links");
+  for (const auto& link : scenario.links) {
+    const auto& known = link_names();
+    if (std::find(known.begin(), known.end(), link) == known.end())
+      r.fail(root["links"], "links", fmt::format("no link \"{}\" (the links are {})", link, yaml::join(known)));
+  }
+  StepContext context;
+  for (const auto& m : scenario.modalities) context.modalities.insert(m.name);
+  context.links.insert(scenario.links.begin(), scenario.links.end());
   const auto steps = root["steps"];
   if (!steps || !steps.IsSequence() || steps.size() == 0) r.fail(steps, "steps", "a non-empty list is required");
-  for (std::size_t i = 0; i < steps.size(); ++i) scenario.steps.push_back(parse_step(r, steps[i], i, modality_names));
+  for (std::size_t i = 0; i < steps.size(); ++i) scenario.steps.push_back(parse_step(r, steps[i], i, context));
   return scenario;
 }
 
@@ -96,11 +105,19 @@ Result<Scenario> load_scenario(const std::filesystem::path& path) {
   return parse_scenario(text.str(), path);
 }
 
+const std::vector<std::string>& link_names() {
+  static const std::vector<std::string> names{"ehr_to_system", "ris_to_system", "modalities_to_system", "system_to_ehr",
+                                              "system_to_ris"};
+  return names;
+}
+
 std::string_view action_name(const Action& action) {
   static constexpr std::array<std::string_view, std::variant_size_v<Action>> kNames{
-      "dicom_echo",       "hl7_send",           "ehr.adt",     "ehr.order", "ris.accessioned", "ris.report",
-      "ehr.chart",        "ris.report_unknown", "ris.collide", "ehr.acks",  "ehr.down",        "ehr.up",
-      "modality.acquire", "sut.study",          "wait",        "load.day"};
+      "dicom_echo",       "hl7_send",   "ehr.adt",   "ehr.order",
+      "ris.accessioned",  "ris.report", "ehr.chart", "ris.report_unknown",
+      "ris.collide",      "ehr.acks",   "ehr.down",  "ehr.up",
+      "modality.acquire", "sut.study",  "wait",      "load.day",
+      "link.fault",       "link.clear", "link.down", "link.up"};
   return kNames.at(action.index());
 }
 

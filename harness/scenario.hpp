@@ -135,8 +135,40 @@ struct LoadDay {
   std::chrono::milliseconds within{30'000};  // the longest any one wait may take
 };
 
+// The connections a scenario can put the harness's fault-injecting proxy on (harness/link), by
+// name. On each, "messages" travel from the side named first and "replies" come back.
+//   ehr_to_system, ris_to_system   the simulators' HL7 to the system (MLLP)
+//   modalities_to_system           every modality's DICOM associations to the system
+//   system_to_ehr, system_to_ris   the system's HL7 to the simulators
+const std::vector<std::string>& link_names();
+
+// link.fault: from now on, a fault on one of the scenario's links (harness/link/fault.hpp types:
+// delay, slice, drop_after, reset, blackhole), on its messages, its replies or both.
+struct LinkFault {
+  std::string link;
+  std::string name;  // for link.clear; defaults to the type
+  std::string type;
+  std::string direction = "messages";  // messages, replies or both
+  std::map<std::string, std::string> params;
+};
+
+// link.clear: the fault named (or every fault) leaves the link; what a delay held goes on.
+struct LinkClear {
+  std::string link;
+  std::string name;
+};
+
+// link.down / link.up: the link refuses connections and resets open ones, then carries again.
+struct LinkDown {
+  std::string link;
+};
+struct LinkUp {
+  std::string link;
+};
+
 using Action = std::variant<DicomEcho, Hl7Send, EhrAdt, EhrOrder, RisAccessioned, RisReport, EhrChart, RisUnknownReport,
-                            RisCollide, EhrAcks, EhrDown, EhrUp, ModalityAcquire, SutStudy, Wait, LoadDay>;
+                            RisCollide, EhrAcks, EhrDown, EhrUp, ModalityAcquire, SutStudy, Wait, LoadDay, LinkFault,
+                            LinkClear, LinkDown, LinkUp>;
 
 struct Step {
   std::string name;
@@ -177,6 +209,7 @@ struct Scenario {
   std::vector<ModalityActor> modalities;
   bool ris_study_uids = false;  // the RIS puts a Study Instance UID (ZDS) on accessioned orders
   ReferenceSetup reference;
+  std::vector<std::string> links;  // link_names() the harness puts a proxy on, for link.* steps
   std::vector<Step> steps;
   std::filesystem::path origin;  // the file it came from, for messages
   // Appended to every identifier the scenario names and the simulators make (RIS accessions,

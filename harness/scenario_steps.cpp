@@ -5,6 +5,7 @@
 #include <map>
 
 #include "harness/internal/scenario_steps.hpp"
+#include "harness/link/fault.hpp"
 #include "simulators/hl7peer/peer.hpp"
 #include "simulators/modality/faults.hpp"
 
@@ -46,7 +47,36 @@ struct StepKind {
   std::set<std::string> keys;  // empty with `scalar`: the value is a single value, not a mapping
   std::function<Action(const Reader&, const YAML::Node&, const std::string&)> parse;
   bool scalar = false;
+  bool open = false;  // the parser checks the keys itself (a fault's parameters depend on its type)
 };
+
+// link.fault: link, name, type, direction and the type's parameters, checked by the fault registry.
+Action link_fault(const Reader& r, const YAML::Node& b, const std::string& p) {
+  LinkFault a;
+  a.link = r.required(b, p, "link", "name the link: " + yaml::join(link_names()));
+  a.type = r.required(b, p, "type", "the fault's type: " + yaml::join(link::fault_types()));
+  a.name = r.text(b, p, "name", a.type);
+  a.direction = r.one_of(b, p, "direction", a.direction, {"messages", "replies", "both"});
+  for (const auto& entry : b) {
+    const auto key = entry.first.as<std::string>();
+    if (key == "link" || key == "type" || key == "name" || key == "direction") continue;
+    if (!entry.second.IsScalar()) r.fail(entry.second, p + "." + key, "a fault's parameter is a single value");
+    a.params[key] = entry.second.as<std::string>();
+  }
+  link::FaultSpec spec;
+  spec.name = a.name;
+  spec.type = a.type;
+  spec.params = a.params;
+  if (auto valid = link::validate(spec); !valid) r.fail(b, p, valid.error().detail);
+  return a;
+}
+
+template <typename State>
+Action link_state(const Reader& r, const YAML::Node& b, const std::string& p) {
+  State a;
+  a.link = r.required(b, p, "link", "name the link: " + yaml::join(link_names()));
+  return a;
+}
 
 Action adt(const Reader& r, const YAML::Node& b, const std::string& path, const char* trigger) {
   EhrAdt a;
@@ -192,6 +222,17 @@ const std::map<std::string, StepKind>& kinds() {
           a.within = r.seconds(b, p, "within", a.within);
           return a;
         }}},
+      {"link.fault", {{}, link_fault, false, true}},
+      {"link.clear",
+       {{"link", "name"},
+        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
+          LinkClear a;
+          a.link = r.required(b, p, "link", "name the link: " + yaml::join(link_names()));
+          a.name = r.text(b, p, "name");
+          return a;
+        }}},
+      {"link.down", {{"link"}, link_state<LinkDown>}},
+      {"link.up", {{"link"}, link_state<LinkUp>}},
       {"wait",
        {{},
         [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
@@ -219,8 +260,8 @@ std::vector<std::string> step_actions() {
   return names;
 }
 
-Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index,
-                const std::set<std::string>& modality_names) {
+Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index, const StepContext& context) {
+  const auto& modality_names = context.modalities;
   const auto path = fmt::format("steps[{}]", index);
   if (!node.IsMap()) r.fail(node, path, "a step must be a mapping");
   Step step;
@@ -248,8 +289,20 @@ Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index,
   } else {
     // `ehr.down: {}` and a bare `ehr.down:` both mean "no options".
     const auto options = body.IsNull() ? YAML::Node(YAML::NodeType::Map) : body;
-    r.only_keys(options, body_path, kind.keys);
+    if (!kind.open) r.only_keys(options, body_path, kind.keys);
     step.action = kind.parse(r, options, body_path);
+  }
+  const auto link = std::visit(
+      [](const auto& a) -> std::string {
+        if constexpr (requires { a.link; }) return a.link;
+        return {};
+      },
+      step.action);
+  if (!link.empty() && !context.links.contains(link)) {
+    r.fail(body, body_path + ".link",
+           fmt::format(
+               "the scenario puts no proxy on \"{}\": list it under links: (declared: {})", link,
+               context.links.empty() ? std::string("none") : yaml::join({context.links.begin(), context.links.end()})));
   }
   std::vector<std::string> named;
   if (const auto* acquire = std::get_if<ModalityAcquire>(&step.action)) named = {acquire->modality};

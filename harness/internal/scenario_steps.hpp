@@ -11,9 +11,13 @@
 
 namespace radloop::harness {
 
-// One step; `modality_names` are the scenario's modality actors, which modality steps must name.
-Step parse_step(const yaml::Reader& reader, const YAML::Node& node, std::size_t index,
-                const std::set<std::string>& modality_names);
+// What steps may refer to: the scenario's modality actors and the links it declared.
+struct StepContext {
+  std::set<std::string> modalities;
+  std::set<std::string> links;
+};
+
+Step parse_step(const yaml::Reader& reader, const YAML::Node& node, std::size_t index, const StepContext& context);
 
 // Every action key, sorted.
 std::vector<std::string> step_actions();

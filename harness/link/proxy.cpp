@@ -46,9 +46,9 @@ class Proxy::Impl {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
-  Result<void> open(const std::string& upstream_host, std::uint16_t upstream_port) {
+  Result<void> open(const std::string& upstream_host, std::uint16_t upstream_port, std::uint16_t listen_port) {
     if (auto resolved = resolve_upstream(upstream_host, upstream_port); !resolved) return resolved.error();
-    if (auto bound = bind(); !bound) return bound.error();
+    if (auto bound = bind(listen_port); !bound) return bound.error();
     accepting_ = true;
     accept(generation_);
     auto ran_out = std::make_shared<std::promise<void>>();
@@ -219,13 +219,13 @@ class Proxy::Impl {
   // Binds 127.0.0.1 by port number, not as port 0: Linux gives an ephemeral port back when the
   // socket stops listening, and set_down needs to keep it. So a free port is found first, then
   // bound by number (retried if someone takes it in between). No SO_REUSEADDR: with it, another
-  // socket could bind the port while we are down.
-  Result<void> bind() {
+  // socket could bind the port while we are down. A port asked for is bound as it is, once.
+  Result<void> bind(std::uint16_t wanted) {
     const auto loopback = asio::ip::make_address_v4("127.0.0.1");
     boost::system::error_code ec;
     for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
-      std::uint16_t candidate = 0;
-      {
+      std::uint16_t candidate = wanted;
+      if (wanted == 0) {
         tcp::acceptor probe(io_);
         probe.open(tcp::v4(), ec);
         if (!ec) probe.bind({loopback, 0}, ec);
@@ -242,6 +242,7 @@ class Proxy::Impl {
       }
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      if (wanted != 0) break;
     }
     return Error{Errc::bind_failed, where(), fmt::format("could not listen on 127.0.0.1: {}", ec.message())};
   }
@@ -336,9 +337,10 @@ class Proxy::Impl {
   bool stopped_ = false;
 };
 
-Result<std::unique_ptr<Proxy>> Proxy::start(std::string name, std::string upstream_host, std::uint16_t upstream_port) {
+Result<std::unique_ptr<Proxy>> Proxy::start(std::string name, std::string upstream_host, std::uint16_t upstream_port,
+                                            std::uint16_t listen_port) {
   auto impl = std::make_unique<Impl>(std::move(name));
-  if (auto opened = impl->open(upstream_host, upstream_port); !opened) return opened.error();
+  if (auto opened = impl->open(upstream_host, upstream_port, listen_port); !opened) return opened.error();
   return std::unique_ptr<Proxy>(new Proxy(std::move(impl)));
 }
 

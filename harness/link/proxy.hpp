@@ -32,10 +32,11 @@ struct ProxyStats {
 
 class Proxy {
  public:
-  // Listens on 127.0.0.1 on an ephemeral port (port()) and runs its own io thread. For every
-  // client it connects to upstream_host:upstream_port (an address or a name resolved now).
-  // Errors: invalid_config (the upstream cannot be resolved), bind_failed.
-  static Result<std::unique_ptr<Proxy>> start(std::string name, std::string upstream_host, std::uint16_t upstream_port);
+  // Listens on 127.0.0.1 on listen_port (0: an ephemeral one; see port()) and runs its own io
+  // thread. For every client it connects to upstream_host:upstream_port (an address or a name
+  // resolved now). Errors: invalid_config (the upstream cannot be resolved), bind_failed.
+  static Result<std::unique_ptr<Proxy>> start(std::string name, std::string upstream_host, std::uint16_t upstream_port,
+                                              std::uint16_t listen_port = 0);
   ~Proxy();  // stop()
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;

@@ -31,6 +31,13 @@ class FrameDecoder {
   Result<void> feed(std::string_view bytes, std::vector<std::string>& out);
 
   [[nodiscard]] bool in_frame() const { return state_ == State::in_frame; }
+  // The bytes of the frame begun but not ended, handed on as if the frame were whole; the rest
+  // of it will arrive outside any frame and be discarded. Only a defect does this (a reader that
+  // takes one read for one message: ServerConfig::one_read_one_message).
+  std::string take_partial_frame() {
+    state_ = State::between_frames;
+    return std::move(payload_);
+  }
   [[nodiscard]] std::uint64_t discarded_bytes() const { return discarded_bytes_; }
   [[nodiscard]] std::uint64_t missing_cr() const { return missing_cr_; }
 

@@ -27,6 +27,9 @@ struct ServerConfig {
   std::chrono::milliseconds drain_timeout{10'000};
   unsigned threads = 2;
   std::optional<ServerTls> tls = std::nullopt;  // absent: plain TCP
+  // A defect, never on in a real configuration: each read is taken for a whole message, as a
+  // naive reader does, so a frame split across TCP segments arrives as fragments.
+  bool one_read_one_message = false;
 };
 
 struct InboundMessage {

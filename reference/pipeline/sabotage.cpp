@@ -29,6 +29,8 @@ const std::vector<SabotageSwitch>& sabotage_switches() {
       {"accept_unknown_callers", "lets any calling AE store", &Sabotage::accept_unknown_callers},
       {"accept_any_transfer_syntax", "accepts every transfer syntax, whatever the site configured",
        &Sabotage::accept_any_transfer_syntax},
+      {"one_read_one_message", "takes each TCP read for a whole HL7 message (split frames arrive as fragments)",
+       &Sabotage::one_read_one_message},
   };
   return switches;
 }

@@ -33,6 +33,7 @@ struct Sabotage {
   bool refuse_duplicate_instances = false;  // an instance sent again is answered with a failure
   bool accept_unknown_callers = false;      // any calling AE may store
   bool accept_any_transfer_syntax = false;  // every transfer syntax DCMTK knows is accepted
+  bool one_read_one_message = false;        // the MLLP reader takes each TCP read for a whole message
 };
 
 struct SabotageSwitch {

@@ -46,6 +46,10 @@ CASES = [
     ("delivery/duplicate_resend", "keep_duplicates", "idempotence"),
     ("delivery/out_of_order", "first_report_only", "reports_reach_chart"),
     ("happy/smoke", "keep_duplicates", "idempotence"),
+    ("network/split_frames", "one_read_one_message", "expectations"),
+    ("network/reset_mid_frame", "no_retry", "reports_reach_chart"),
+    ("network/reset_mid_frame", "retry_with_new_id", "reports_reach_chart"),
+    ("network/link_down_then_up", "no_retry", "reports_reach_chart"),
 ]
 
 

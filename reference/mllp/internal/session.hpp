@@ -204,6 +204,9 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   void on_bytes(std::string_view bytes) {
     const auto discarded_before = decoder_.discarded_bytes();
     auto fed = decoder_.feed(bytes, pending_);
+    if (fed && server_.config.one_read_one_message && decoder_.in_frame()) {
+      pending_.push_back(decoder_.take_partial_frame());
+    }
     if (const auto discarded = decoder_.discarded_bytes() - discarded_before; discarded > 0) {
       server_.counters.bytes_discarded += discarded;
       // Once per connection: a peer that ends every frame with <CR><LF> would otherwise log a

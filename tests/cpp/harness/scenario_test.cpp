@@ -29,6 +29,32 @@ steps:
   EXPECT_EQ(s->steps[0].name, "steps[0]");  // unnamed steps are named by position
 }
 
+TEST(Scenario, ReadsLinkFaultsWithTheirParameters) {
+  auto s = parse_scenario(R"(
+scenario: t
+links: [system_to_ehr, modalities_to_system]
+steps:
+  - link.fault: {link: system_to_ehr, name: cut, type: reset, after_bytes: 60}
+  - link.fault: {link: modalities_to_system, type: delay, direction: replies, ms: 80, jitter_ms: 5}
+  - link.clear: {link: system_to_ehr, name: cut}
+  - link.down: {link: system_to_ehr}
+  - link.up: {link: system_to_ehr}
+)");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(s->links, (std::vector<std::string>{"system_to_ehr", "modalities_to_system"}));
+  const auto& cut = std::get<LinkFault>(s->steps[0].action);
+  EXPECT_EQ(cut.name, "cut");
+  EXPECT_EQ(cut.direction, "messages");
+  EXPECT_EQ(cut.params, (std::map<std::string, std::string>{{"after_bytes", "60"}}));
+  const auto& delay = std::get<LinkFault>(s->steps[1].action);
+  EXPECT_EQ(delay.name, "delay");  // named after its type
+  EXPECT_EQ(delay.direction, "replies");
+  EXPECT_EQ(delay.params.size(), 2U);
+  EXPECT_EQ(std::get<LinkClear>(s->steps[2].action).name, "cut");
+  EXPECT_EQ(action_name(s->steps[3].action), "link.down");
+  EXPECT_EQ(action_name(s->steps[4].action), "link.up");
+}
+
 TEST(Scenario, DefaultsTheEchoCalledAeToTheSystemsOwn) {
   auto s = parse_scenario("scenario: t\nsteps:\n  - dicom_echo: {}\n");
   ASSERT_TRUE(s.ok()) << s.error().message();
@@ -59,6 +85,21 @@ INSTANTIATE_TEST_SUITE_P(
         BadScenario{"TopLevelList", "- just a list", "top level"},
         BadScenario{"NoName", "steps: [{dicom_echo: {}}]", "scenario"},
         BadScenario{"NoSteps", "scenario: t\nsteps: []", "steps"},
+        BadScenario{"UnknownLink", "scenario: t\nlinks: [ehr_to_pacs]\nsteps: [{wait: 0}]", "links"},
+        BadScenario{"UndeclaredLink",
+                    "scenario: t\nsteps:\n  - link.fault: {link: ehr_to_system, type: slice, bytes: 1}",
+                    "steps[0].link.fault.link"},
+        BadScenario{"UnknownFaultType",
+                    "scenario: t\nlinks: [ehr_to_system]\nsteps:\n  - link.fault: {link: ehr_to_system, type: lag}",
+                    "bad.yaml:4: steps[0].link.fault"},
+        BadScenario{"BadFaultParameter",
+                    "scenario: t\nlinks: [ehr_to_system]\nsteps:\n  - link.fault: {link: ehr_to_system, type: slice, "
+                    "bytes: x}",
+                    "steps[0].link.fault"},
+        BadScenario{"BadFaultDirection",
+                    "scenario: t\nlinks: [ehr_to_system]\nsteps:\n  - link.fault: {link: ehr_to_system, type: slice, "
+                    "bytes: 1, direction: sideways}",
+                    "steps[0].link.fault.direction"},
         BadScenario{"StepWithoutAction", "scenario: t\nsteps: [{name: x}]", "steps[0]"},
         BadScenario{"UnknownStepKey", "scenario: t\nsteps: [{dicom_echo: {}, colour: red}]", "steps[0]"},
         BadScenario{"Hl7SendWithoutMessage", "scenario: t\nsteps: [{hl7_send: {}}]", "steps[0].hl7_send"},

@@ -55,6 +55,19 @@ TEST(MllpServer, ReassemblesAFrameSentOneByteAtATime) {
   EXPECT_EQ(peer.read_until_closed(), frame("ACK:MSH|split"));
 }
 
+// The defect a scenario's split frames must catch: with it, the first read is taken for the message.
+TEST(MllpServer, WithTheOneReadOneMessageDefectASplitFrameArrivesAsFragments) {
+  ServerConfig config;
+  config.one_read_one_message = true;
+  auto server = start_echo_server(config);
+  RawPeer peer(server->port());
+  peer.write(std::string(1, '\x0b') + "MSH|fi");
+  std::this_thread::sleep_for(50ms);  // a read of its own
+  peer.write(std::string("rst") + '\x1c' + '\r');
+  peer.shutdown_send();
+  EXPECT_EQ(peer.read_until_closed(), frame("ACK:MSH|fi"));
+}
+
 TEST(MllpServer, ReassemblesMessagesSplitAcrossManyReadsAtEveryBoundary) {
   auto server = start_echo_server();
   auto client = connect_to(*server);

@@ -83,6 +83,26 @@ TEST(Proxy, PassesBytesBothWaysAndCountsThem) {
   EXPECT_EQ(upstream.received(), "hello, server");
 }
 
+// A system configured to send to a fixed port: the proxy takes that port, the receiver another.
+TEST(Proxy, ListensOnThePortAskedFor) {
+  Upstream upstream(Upstream::Mode::echo);
+  std::uint16_t wanted = 0;
+  {
+    auto probe = start_proxy(upstream.port());  // a port free a moment ago
+    wanted = probe->port();
+  }
+  auto proxy = Proxy::start("fixed", "127.0.0.1", upstream.port(), wanted);
+  ASSERT_TRUE(proxy.ok()) << proxy.error().message();
+  EXPECT_EQ(proxy.value()->port(), wanted);
+  RawClient client(wanted);
+  client.write("ping");
+  EXPECT_EQ(client.read(4).bytes, "ping");
+  // The port is taken now: asking for it again is bind_failed, not another port.
+  auto again = Proxy::start("again", "127.0.0.1", upstream.port(), wanted);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::bind_failed);
+}
+
 TEST(Proxy, CarriesAnMllpExchangeUntouchedWithoutFaults) {
   auto server = start_ack_server();
   auto proxy = start_proxy(server->port());
