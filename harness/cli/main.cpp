@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "harness/catalog.hpp"
+#include "harness/cli/certify_command.hpp"
 #include "harness/cli/dicom_options.hpp"
 #include "harness/cli/exit_codes.hpp"
 #include "harness/cli/pipeline_config.hpp"
@@ -142,6 +143,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default: error for run, info otherwise)");
 
   cli::RunCommand run(app);
+  cli::CertifyCommand certify(app, RADLOOP_VERSION);
 
   auto* list = app.add_subcommand("list", "List the scenarios in files or folders (default: scenarios)");
   std::vector<std::string> list_paths{"scenarios"};
@@ -194,10 +196,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr; stdout carries results (and the daemon's "ready" line) for scripts.
   spdlog::set_default_logger(spdlog::stderr_color_mt("radloop"));
-  if (log_level.empty()) log_level = run.parsed() ? "error" : "info";
+  if (log_level.empty()) log_level = run.parsed() || certify.parsed() ? "error" : "info";
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (run.parsed()) return run.run();
+  if (certify.parsed()) return certify.run();
   if (list->parsed()) return list_command(list_paths);
   if (explain->parsed()) {
     auto scenario = harness::load_scenario(explain_path);

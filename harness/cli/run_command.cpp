@@ -17,43 +17,6 @@
 #include "reference/pipeline/sabotage.hpp"
 
 namespace radloop::cli {
-namespace {
-
-// The HTML and JUnit reports of every run: into the --report folder when several scenarios ran,
-// and wherever --html and --junit say.
-bool write_run_documents(const std::vector<nlohmann::json>& runs, const std::vector<std::string>& paths,
-                         const std::string& report_path, const std::string& html_path, const std::string& junit_path) {
-  std::string title = "radloop run:";
-  for (const auto& path : paths) (title += ' ') += path;
-  // A folder given alone names the suite ("dicom"); anything else is a plain radloop run.
-  std::string suite = "radloop";
-  if (paths.size() == 1 && std::filesystem::is_directory(paths.front())) {
-    auto folder = std::filesystem::path(paths.front()).lexically_normal();
-    if (folder.filename().empty()) folder = folder.parent_path();  // "scenarios/dicom/"
-    const auto name = folder.filename().string();
-    if (!name.empty() && name != ".") suite = name;
-  }
-  std::vector<std::filesystem::path> html_files;
-  std::vector<std::filesystem::path> junit_files;
-  if (!report_path.empty() && runs.size() > 1) {
-    html_files.push_back(std::filesystem::path(report_path) / "index.html");
-    junit_files.push_back(std::filesystem::path(report_path) / "junit.xml");
-  }
-  if (!html_path.empty()) html_files.emplace_back(html_path);
-  if (!junit_path.empty()) junit_files.emplace_back(junit_path);
-  bool ok = true;
-  if (!html_files.empty()) {
-    const auto html = harness::html_report(runs, title);
-    for (const auto& file : html_files) ok = write_document(file, html, "html") && ok;
-  }
-  if (!junit_files.empty()) {
-    const auto xml = harness::junit_xml(runs, suite);
-    for (const auto& file : junit_files) ok = write_document(file, xml, "junit") && ok;
-  }
-  return ok;
-}
-
-}  // namespace
 
 // Writes a whole document (the HTML or JUnit report) and says where.
 bool write_document(const std::filesystem::path& path, const std::string& text, std::string_view what) {
@@ -135,6 +98,40 @@ std::function<void(std::size_t, const harness::Operation&)> print_progress(const
     std::cout << fmt::format("  [{}/{}] {:<4} {} -> {}\n", i + 1, scenario.steps.size(), harness::to_string(op.type),
                              scenario.steps[i].name, harness::describe_completion(op.value));
   };
+}
+
+// The HTML and JUnit reports of every run: into the --report folder when several scenarios ran,
+// and wherever --html and --junit say.
+bool write_run_documents(const std::vector<nlohmann::json>& runs, const std::vector<std::string>& paths,
+                         const std::string& report_path, const std::string& html_path, const std::string& junit_path) {
+  std::string title = "radloop run:";
+  for (const auto& path : paths) (title += ' ') += path;
+  // A folder given alone names the suite ("dicom"); anything else is a plain radloop run.
+  std::string suite = "radloop";
+  if (paths.size() == 1 && std::filesystem::is_directory(paths.front())) {
+    auto folder = std::filesystem::path(paths.front()).lexically_normal();
+    if (folder.filename().empty()) folder = folder.parent_path();  // "scenarios/dicom/"
+    const auto name = folder.filename().string();
+    if (!name.empty() && name != ".") suite = name;
+  }
+  std::vector<std::filesystem::path> html_files;
+  std::vector<std::filesystem::path> junit_files;
+  if (!report_path.empty() && runs.size() > 1) {
+    html_files.push_back(std::filesystem::path(report_path) / "index.html");
+    junit_files.push_back(std::filesystem::path(report_path) / "junit.xml");
+  }
+  if (!html_path.empty()) html_files.emplace_back(html_path);
+  if (!junit_path.empty()) junit_files.emplace_back(junit_path);
+  bool ok = true;
+  if (!html_files.empty()) {
+    const auto html = harness::html_report(runs, title);
+    for (const auto& file : html_files) ok = write_document(file, html, "html") && ok;
+  }
+  if (!junit_files.empty()) {
+    const auto xml = harness::junit_xml(runs, suite);
+    for (const auto& file : junit_files) ok = write_document(file, xml, "junit") && ok;
+  }
+  return ok;
 }
 
 int exit_code_of(harness::Validity verdict) {

@@ -54,6 +54,11 @@ std::function<void(std::size_t, const harness::Operation&)> print_progress(const
 // Writes a whole document (a report) and says where on stdout; false (and a message) on failure.
 bool write_document(const std::filesystem::path& path, const std::string& text, std::string_view what);
 
+// The HTML and JUnit reports of every run: into the report folder when several scenarios ran,
+// and wherever html_path and junit_path say. The suite is named after a lone folder argument.
+bool write_run_documents(const std::vector<nlohmann::json>& runs, const std::vector<std::string>& paths,
+                         const std::string& report_path, const std::string& html_path, const std::string& junit_path);
+
 // The verdict as the process exit code.
 int exit_code_of(harness::Validity verdict);
 

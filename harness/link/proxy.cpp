@@ -219,7 +219,8 @@ class Proxy::Impl {
   // Binds 127.0.0.1 by port number, not as port 0: Linux gives an ephemeral port back when the
   // socket stops listening, and set_down needs to keep it. So a free port is found first, then
   // bound by number (retried if someone takes it in between). No SO_REUSEADDR: with it, another
-  // socket could bind the port while we are down. A port asked for is bound as it is, once.
+  // socket could bind the port while we are down. A port asked for is bound as it is, once
+  // (with SO_REUSEADDR: see below).
   Result<void> bind(std::uint16_t wanted) {
     const auto loopback = asio::ip::make_address_v4("127.0.0.1");
     boost::system::error_code ec;
@@ -233,6 +234,10 @@ class Proxy::Impl {
         candidate = probe.local_endpoint().port();
       }
       acceptor_.open(tcp::v4(), ec);
+      if (ec) break;
+      // A port asked for is one a system was configured to send to: connections of whoever
+      // listened there before may still be in TIME_WAIT, which must not keep us off it.
+      if (wanted != 0) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
       if (ec) break;
       acceptor_.bind({loopback, candidate}, ec);
       if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
