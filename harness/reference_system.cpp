@@ -61,6 +61,9 @@ Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceO
   if (storage->path().empty()) return Error{Errc::io_failed, "temporary folder", "cannot create the image storage"};
   pipeline::PipelineConfig config;
   config.dicom.storage_dir = storage->path().string();
+  // Sized for the busy day's eight modalities, each with worklist, MPPS and store associations
+  // that overlap the server's teardown of the previous one: the default (8) would turn some away.
+  config.dicom.max_associations = 32;
   const auto& sabotage = options.sabotage;
   config.flows.sabotage = sabotage;
   if (!options.transfer_syntaxes.empty() && !sabotage.accept_any_transfer_syntax)

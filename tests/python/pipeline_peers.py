@@ -4,6 +4,7 @@ or the RIS (framing by hand, parsing and ACKs by python3-hl7), and the portal ov
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,6 +20,8 @@ import hl7
 import hl7.client
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from locations import peer
 
 START, END = b"\x0b", b"\x1c\x0d"
 
@@ -248,3 +251,28 @@ def daemon_for(radloop_cli, tmp_path: Path, ris: MllpReceiver, ehr: MllpReceiver
     (tmp_path / "images").mkdir(exist_ok=True)
     return Daemon(radloop_cli, "--store", str(tmp_path / "radloop.db"), "--storage-dir", str(tmp_path / "images"),
                   "--ris", f"127.0.0.1:{ris.port}", "--ehr", f"127.0.0.1:{ehr.port}", *extra)
+
+
+@contextlib.contextmanager
+def dcmtk_storescp(radloop_cli, out, *options: str, ae: str = "DCMTKSCP"):
+    """DCMTK's storescp (AE `ae`) writing into `out` for the block, a peer that stores and
+    reconciles nothing; yields its port once it answers a C-ECHO (it cannot report an ephemeral
+    port, and needs a moment to listen)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    scp = subprocess.Popen([peer("storescp"), *options, "-aet", ae, "-od", str(out), str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            echo = subprocess.run([str(radloop_cli), "sim", "modality", "echo", "--port", str(port), "--called-ae", ae],
+                                  capture_output=True, text=True, timeout=60)
+            if echo.returncode == 0:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("storescp never answered a C-ECHO")
+        yield port
+    finally:
+        scp.terminate()
+        scp.wait(timeout=30)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import socket
-import time
 
 import pytest
 
-from locations import peer
+from pipeline_peers import dcmtk_storescp
 from test_external_sut import endpoints, free_port, reference_process  # noqa: F401  (a fixture)
 
 
@@ -67,24 +65,11 @@ def test_the_reference_as_a_process_passes_every_profile(radloop_cli, root, tmp_
 
 
 def test_a_plain_storescp_gets_failures_and_unknowns_never_a_pass(radloop_cli, root, tmp_path):
-    port = free_port()
     (tmp_path / "in").mkdir()
-    storescp = subprocess.Popen([peer("storescp"), "-od", str(tmp_path / "in"), "-aet", "ARCHIVE", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("storescp never listened")
+    with dcmtk_storescp(radloop_cli, tmp_path / "in", ae="ARCHIVE") as port:
         sut = endpoints(tmp_path, "storescp", free_port(), port, "ARCHIVE", free_port(), free_port(),
                         "observe: {c_find: true}")
         done = certify(radloop_cli, root, "image_manager", sut, tmp_path / "out", "--max-wait", "1")
-    finally:
-        storescp.terminate()
-        storescp.wait(timeout=30)
     assert done.returncode not in (0, 3), done.stdout + done.stderr  # a verdict, and not a pass
     report = json.loads((tmp_path / "out" / "conformance.json").read_text())["conformance"]
     assert report["valid"] is False

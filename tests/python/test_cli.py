@@ -12,6 +12,7 @@ import time
 import types
 
 from locations import BUILD_DIR
+from pipeline_peers import dcmtk_storescp
 
 
 def test_cli_runs_the_smoke_scenario(radloop_cli, root, tmp_path):
@@ -121,28 +122,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def dcmtk_storescp(radloop_cli, out, *options: str):
-    """DCMTK's storescp (AE DCMTKSCP) writing into `out` for the block; yields its port once it
-    answers a C-ECHO (it cannot report an ephemeral port, and needs a moment to listen)."""
-    from locations import peer
-
-    port = _free_port()
-    scp = subprocess.Popen([peer("storescp"), *options, "-aet", "DCMTKSCP", "-od", str(out), str(port)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            echo = subprocess.run([str(radloop_cli), "sim", "modality", "echo", "--port", str(port), "--called-ae",
-                                   "DCMTKSCP"], capture_output=True, text=True, timeout=60)
-            if echo.returncode == 0:
-                break
-            time.sleep(0.05)
-        yield port
-    finally:
-        scp.terminate()
-        scp.wait(timeout=30)
 
 
 def test_cli_sim_modality_sends_an_exam_with_a_fault_and_logs_the_truth(radloop_cli, tmp_path):

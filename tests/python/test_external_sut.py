@@ -9,12 +9,10 @@ import json
 import socket
 import subprocess
 import textwrap
-import time
 
 import pytest
 
-from locations import peer
-from pipeline_peers import Daemon
+from pipeline_peers import Daemon, dcmtk_storescp
 
 
 def free_port() -> int:
@@ -99,26 +97,13 @@ steps:
 
 
 def test_a_plain_storescp_stores_but_never_passes(radloop_cli, tmp_path):
-    port = free_port()
     (tmp_path / "in").mkdir()
-    storescp = subprocess.Popen([peer("storescp"), "-od", str(tmp_path / "in"), "-aet", "ARCHIVE", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with dcmtk_storescp(radloop_cli, tmp_path / "in", ae="ARCHIVE") as port:
         scenario = tmp_path / "store_only.yaml"
         scenario.write_text(STORE_ONLY)
         sut = endpoints(tmp_path, "storescp", free_port(), port, "ARCHIVE", free_port(), free_port(),
                         "observe: {c_find: true}")
-        for _ in range(100):  # storescp takes a moment to listen
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("storescp never listened")
         done, report = run(radloop_cli, None, scenario, sut, tmp_path / "r.json")
-    finally:
-        storescp.terminate()
-        storescp.wait(timeout=30)
     assert done.returncode != 0
     assert report["valid"] is False
     checks = {c["name"]: c for c in report["checks"]}
