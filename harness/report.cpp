@@ -60,6 +60,7 @@ nlohmann::json to_json(const RunReport& report) {
             {"ae_title", report.endpoints.ae_title}}},
           {"valid", to_json(report.verdict)},
           {"duration_ms", report.duration.count()},
+          {"notes", report.notes},
           {"checks", checks},
           {"history", history}};
 }
@@ -127,6 +128,7 @@ std::string summary(const RunReport& report) {
   out += fmt::format("  system: {} (MLLP {}:{}, DICOM {} at {}:{})\n", report.system_name, report.endpoints.host,
                      report.endpoints.mllp_port, report.endpoints.ae_title, report.endpoints.host,
                      report.endpoints.dicom_port);
+  for (const auto& note : report.notes) out += fmt::format("  note: {}\n", note);
   if (!report.scenario.id_suffix.empty()) {
     out += fmt::format("  identifiers suffixed {} (seed {})\n", report.scenario.id_suffix, report.scenario.seed);
   }

@@ -154,6 +154,12 @@ Result<RunReport> run_scenario(const Scenario& as_written, const RunOptions& opt
     if (auto connected = actors->connect(system->endpoints()); !connected) return connected.error();
     auto report = run_scenario(scenario, *system, &*actors, options);
     report.system_name = options.sut->name;
+    const auto& setup = scenario.reference;
+    if (!setup.transfer_syntaxes.empty() || setup.known_callers_only) {
+      report.notes.push_back(
+          "the scenario sets the reference pipeline up (reference: transfer_syntaxes / known_callers_only); "
+          "this system ran as it is configured, so its expectations assume a configuration it may not have");
+    }
     return report;
   }
   // The simulators listen first, so the system can be started routing to them.

@@ -43,6 +43,7 @@ struct RunReport {
   std::vector<CheckResult> checks;
   Validity verdict = Validity::unknown;
   std::chrono::milliseconds duration{0};
+  std::vector<std::string> notes;  // what a reader must know to weigh the verdict
 };
 
 RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, const RunOptions& options = {});

@@ -7,6 +7,7 @@
 
 #include "harness/certify.hpp"
 #include "harness/cli/exit_codes.hpp"
+#include "harness/cli/pipeline_process.hpp"
 #include "harness/cli/run_command.hpp"
 #include "harness/endpoints.hpp"
 #include "harness/report.hpp"
@@ -29,8 +30,8 @@ CertifyCommand::CertifyCommand(CLI::App& app, std::string version) : version_(st
   command_->add_flag("--list", list_, "List the profiles and the role each certifies");
   command_
       ->add_option("--sut", sut_,
-                   "An endpoints file describing the system (harness/endpoints.example.yaml), or reference for the "
-                   "in-process reference pipeline")
+                   "An endpoints file describing the system (harness/endpoints.example.yaml); or process, the "
+                   "reference pipeline as a separate process; or reference, the pipeline in this process")
       ->capture_default_str();
   command_->add_option("--catalog", catalog_, "The folder the profiles' scenario files are relative to")
       ->capture_default_str();
@@ -82,15 +83,13 @@ int CertifyCommand::run() {
   harness::CertifyOptions options;
   options.catalog = catalog_;
   options.radloop_version = version_;
-  if (sut_ != "reference") {
-    auto endpoints = harness::load_endpoints(sut_);
-    if (!endpoints) {
-      std::cerr << "radloop: " << endpoints.error().message() << '\n';
-      return kExitError;
-    }
-    options.run.sut = std::move(endpoints).value();
-    options.endpoints_file = sut_;
+  auto sut = choose_sut(sut_);
+  if (!sut) {
+    std::cerr << "radloop: " << sut.error().message() << '\n';
+    return kExitError;
   }
+  options.run.sut = sut->endpoints;
+  options.endpoints_file = sut->endpoints_file;
   if (max_wait_ > 0) options.run.wait_cap = std::chrono::milliseconds(static_cast<long>(max_wait_ * 1000));
   const auto report_dir = report_dir_.empty() ? "conformance-" + profile->name : report_dir_;
   std::size_t n = 0;

@@ -10,10 +10,13 @@
 #include <iostream>
 
 #include "harness/catalog.hpp"
+#include "harness/cli/child_process.hpp"
 #include "harness/cli/exit_codes.hpp"
+#include "harness/cli/pipeline_process.hpp"
 #include "harness/html_report.hpp"
 #include "harness/junit_report.hpp"
 #include "harness/report.hpp"
+#include "harness/scratch_dir.hpp"
 #include "reference/pipeline/sabotage.hpp"
 
 namespace radloop::cli {
@@ -47,7 +50,8 @@ RunCommand::RunCommand(CLI::App& app) {
                        "Break the reference pipeline on purpose, to see a scenario catch it (repeatable):" + defects);
   command_
       ->add_option("--sut", sut_,
-                   "The system under test: reference (the pipeline, in this process) or an endpoints file describing "
+                   "The system under test: reference (the pipeline, in this process), process (the pipeline started "
+                   "as a separate process, reached through its ports and portal only) or an endpoints file describing "
                    "one that runs elsewhere (see harness/endpoints.example.yaml)")
       ->capture_default_str();
   command_->add_option("--namespace", namespace_,
@@ -57,6 +61,15 @@ RunCommand::RunCommand(CLI::App& app) {
   command_
       ->add_option("--max-wait", max_wait_, "Wait at most this many seconds for anything, whatever the scenario allows")
       ->check(CLI::Range(0.0, 3600.0));
+  command_->add_option("--shard", shard_,
+                       "Run only shard K of N (K/N): every Nth file of the sorted list, so CI jobs or machines split a "
+                       "suite the same way everywhere");
+  command_
+      ->add_option("-j,--jobs", jobs_,
+                   "Run this many scenarios at once, each share in a process of its own (the reference in-process "
+                   "or --sut process; one system an endpoints file names takes one scenario at a time)")
+      ->check(CLI::Range(1U, 64U));
+  command_->add_option("--report-dir", report_dir_, "")->group("");  // for the processes of -j
   command_->add_option("--html", html_path_,
                        "Also write an HTML report of every scenario run (one page, self-contained)");
   command_->add_option("--junit", junit_path_, "Also write a JUnit XML report of every scenario run");
@@ -140,29 +153,68 @@ int exit_code_of(harness::Validity verdict) {
                                                  : kExitUnknown;
 }
 
+Result<std::vector<std::filesystem::path>> shard_of(const std::vector<std::filesystem::path>& files,
+                                                    const std::string& shard) {
+  if (shard.empty()) return files;
+  unsigned k = 0;
+  unsigned n = 0;
+  const auto slash = shard.find('/');
+  const char* end = shard.data() + shard.size();
+  const bool read = slash != std::string::npos &&
+                    std::from_chars(shard.data(), shard.data() + slash, k).ptr == shard.data() + slash &&
+                    std::from_chars(shard.data() + slash + 1, end, n).ptr == end;
+  if (!read || n == 0 || k == 0 || k > n) {
+    return Error{Errc::invalid_config, "--shard", fmt::format("\"{}\" is not K/N with 1 <= K <= N", shard)};
+  }
+  std::vector<std::filesystem::path> mine;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (i % n == k - 1) mine.push_back(files[i]);
+  }
+  return mine;
+}
+
+std::filesystem::path RunCommand::report_file(const std::string& scenario, std::size_t scenarios) const {
+  const auto name = scenario + "-report.json";
+  if (!report_dir_.empty()) return std::filesystem::path(report_dir_) / name;
+  if (report_path_.empty()) return name;
+  if (scenarios == 1) return report_path_;
+  return std::filesystem::path(report_path_) / name;
+}
+
 int RunCommand::run() {
-  std::optional<harness::SutEndpoints> endpoints;
-  if (!sut_.empty() && sut_ != "reference") {
-    auto loaded = harness::load_endpoints(sut_);
-    if (!loaded) {
-      std::cerr << "radloop: " << loaded.error().message() << '\n';
-      return kExitError;
-    }
-    endpoints = std::move(loaded).value();
-  }
-  const auto namespaces = parse_namespace(namespace_, endpoints.has_value());
-  if (!namespaces) {
-    std::cerr << "radloop: " << namespaces.error().message() << '\n';
-    return kExitError;
-  }
   auto files = harness::scenario_files(paths_);
   if (!files) {
     std::cerr << "radloop: " << files.error().message() << '\n';
     return kExitError;
   }
+  auto mine = shard_of(files.value(), shard_);
+  if (!mine) {
+    std::cerr << "radloop: " << mine.error().message() << '\n';
+    return kExitError;
+  }
+  if (mine->empty()) {
+    std::cout << fmt::format("shard {} holds none of the {} scenario files\n", shard_, files->size());
+    return kExitValid;
+  }
+  if (jobs_ > 1 && mine->size() > 1) return run_in_children(mine.value());
+  return run_here(mine.value());
+}
+
+int RunCommand::run_here(const std::vector<std::filesystem::path>& files) {
+  auto sut = choose_sut(sut_);
+  if (!sut) {
+    std::cerr << "radloop: " << sut.error().message() << '\n';
+    return kExitError;
+  }
+  const auto& endpoints = sut->endpoints;
+  const auto namespaces = parse_namespace(namespace_, endpoints.has_value());
+  if (!namespaces) {
+    std::cerr << "radloop: " << namespaces.error().message() << '\n';
+    return kExitError;
+  }
   int worst = kExitValid;
   std::vector<nlohmann::json> runs;  // for the HTML and JUnit reports
-  for (const auto& entry : *files) {
+  for (const auto& entry : files) {
     const auto file = entry.string();
     auto scenario = harness::load_scenario(file);
     if (!scenario) {
@@ -185,19 +237,13 @@ int RunCommand::run() {
     }
     std::cout << harness::summary(report.value());
     runs.push_back(harness::to_json(report.value()));
-    // Several scenarios: --report names a folder that gets one report each.
-    std::string path = scenario->name + "-report.json";
-    if (!report_path_.empty() && files->size() == 1) {
-      path = report_path_;
-    } else if (!report_path_.empty()) {
-      std::filesystem::create_directories(report_path_);
-      path = (std::filesystem::path(report_path_) / path).string();
-    }
-    if (auto written = harness::write_report(report.value(), path); !written) {
+    const auto path = report_file(scenario->name, files.size());
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    if (auto written = harness::write_report(report.value(), path.string()); !written) {
       std::cerr << "radloop: " << written.error().message() << '\n';
       return kExitError;
     }
-    std::cout << "report: " << path << '\n';
+    if (report_dir_.empty()) std::cout << "report: " << path.string() << '\n';
     if (!history_path_.empty()) {
       std::ofstream out(history_path_);
       for (const auto& op : report->history) out << harness::to_json(op).dump() << '\n';
@@ -206,6 +252,69 @@ int RunCommand::run() {
     const int code = exit_code_of(report->verdict);
     if (code == kExitInvalid || (code == kExitUnknown && worst == kExitValid)) worst = code;
   }
+  if (!report_dir_.empty()) return worst;  // a parent writes the documents of the whole run
+  if (!write_run_documents(runs, paths_, report_path_, html_path_, junit_path_)) return kExitError;
+  return worst;
+}
+
+int RunCommand::run_in_children(const std::vector<std::filesystem::path>& files) {
+  if (sut_ != "reference" && sut_ != "process") {
+    std::cerr << "radloop: -j needs a system per process (--sut reference or process): the system an endpoints file "
+                 "names sends to one RIS and one EHR port, so it takes one scenario at a time\n";
+    return kExitError;
+  }
+  if (!history_path_.empty()) {
+    std::cerr << "radloop: --history takes one scenario's history; it cannot be used with -j\n";
+    return kExitError;
+  }
+  const auto jobs = std::min<std::size_t>(jobs_, files.size());
+  const harness::ScratchDir scratch;
+  std::vector<std::unique_ptr<ChildProcess>> children;
+  for (std::size_t j = 0; j < jobs; ++j) {
+    std::vector<std::string> args{"run", "--sut", sut_, "--report-dir", (scratch.path() / std::to_string(j)).string()};
+    if (quiet_) args.emplace_back("-q");
+    for (const auto& b : breaks_) args.insert(args.end(), {"--break", b});
+    if (!namespace_.empty()) args.insert(args.end(), {"--namespace", namespace_});
+    if (max_wait_ > 0) args.insert(args.end(), {"--max-wait", fmt::format("{}", max_wait_)});
+    // Every jobs-th file from j: long and short scenarios spread as evenly as the sorted list allows.
+    for (std::size_t i = j; i < files.size(); i += jobs) args.push_back(files[i].string());
+    auto child = ChildProcess::start(args);
+    if (!child) {
+      std::cerr << "radloop: " << child.error().message() << '\n';
+      return kExitError;
+    }
+    children.push_back(std::move(child).value());
+  }
+  int worst = kExitValid;
+  for (auto& child : children) {
+    std::cout << child->read_to_end() << std::flush;
+    const int code = child->wait();
+    if (code == kExitError || code > kExitError) {
+      worst = kExitError;
+    } else if (worst != kExitError && (code == kExitInvalid || (code == kExitUnknown && worst == kExitValid))) {
+      worst = code;
+    }
+  }
+  // The children's reports, in the order of the files, where one process would have put them.
+  std::vector<nlohmann::json> runs;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto dir = scratch.path() / std::to_string(i % jobs);
+    auto scenario = harness::load_scenario(files[i]);
+    if (!scenario) continue;  // the child said why
+    const auto from = dir / (scenario->name + "-report.json");
+    std::ifstream in(from);
+    if (!in) continue;
+    runs.push_back(nlohmann::json::parse(in, nullptr, false));
+    const auto to = report_file(scenario->name, files.size());
+    if (to.has_parent_path()) std::filesystem::create_directories(to.parent_path());
+    std::error_code ec;
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) {
+      std::cerr << "radloop: cannot write " << to.string() << ": " << ec.message() << '\n';
+      worst = kExitError;
+    }
+  }
+  if (runs.size() != files.size() && worst != kExitError) worst = kExitError;
   if (!write_run_documents(runs, paths_, report_path_, html_path_, junit_path_)) return kExitError;
   return worst;
 }

@@ -23,6 +23,14 @@ class RunCommand {
   int run();
 
  private:
+  // One scenario after another, in this process; reports into report_dir_ when a parent asked.
+  int run_here(const std::vector<std::filesystem::path>& files);
+  // `jobs_` child processes, each running its share of the files; their reports merged here.
+  int run_in_children(const std::vector<std::filesystem::path>& files);
+  // Where a scenario's JSON report goes: the --report file, a file in the --report folder, or
+  // <scenario>-report.json here.
+  [[nodiscard]] std::filesystem::path report_file(const std::string& scenario, std::size_t scenarios) const;
+
   CLI::App* command_ = nullptr;
   std::vector<std::string> paths_;
   std::string report_path_;
@@ -34,7 +42,15 @@ class RunCommand {
   double max_wait_ = 0;
   std::string sut_ = "reference";
   std::string namespace_;
+  std::string shard_;  // "K/N"
+  unsigned jobs_ = 1;
+  std::string report_dir_;  // a child's: always a folder, no index.html or junit.xml
 };
+
+// --shard K/N: the files whose position in the sorted list, counted from 0, is K-1 modulo N.
+// The same suite splits the same way on every machine. invalid_config names a bad value.
+Result<std::vector<std::filesystem::path>> shard_of(const std::vector<std::filesystem::path>& files,
+                                                    const std::string& shard);
 
 // --namespace: "none", "auto" (a fresh one each scenario), a number below IdNamespace::kCount or
 // five letters (a suffix seen in an earlier report, to run it again exactly). Empty: auto

@@ -257,3 +257,65 @@ def test_cli_lists_and_runs_a_folder_of_scenarios(radloop_cli, root, tmp_path):
     missing = subprocess.run([str(radloop_cli), "list", str(tmp_path / "nowhere")], capture_output=True, text=True,
                              timeout=60)
     assert missing.returncode == 3 and "no such file or folder" in missing.stderr
+
+
+def scenario_names(stdout: str) -> list[str]:
+    return [line.split()[1] for line in stdout.splitlines() if line.startswith("scenario ")]
+
+
+def test_cli_shards_split_a_suite_into_disjoint_parts_that_cover_it(radloop_cli, root):
+    happy = str(root / "scenarios" / "happy")
+    everything = scenario_names(subprocess.run([str(radloop_cli), "run", "-q", happy], capture_output=True, text=True,
+                                               timeout=300).stdout)
+    parts = []
+    for k in (1, 2, 3):
+        done = subprocess.run([str(radloop_cli), "run", "-q", happy, "--shard", f"{k}/3"], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        parts.append(scenario_names(done.stdout))
+    assert sorted(sum(parts, [])) == sorted(everything) and len(everything) == 6
+    assert all(len(p) == 2 for p in parts)
+    again = subprocess.run([str(radloop_cli), "run", "-q", happy, "--shard", "2/3"], capture_output=True, text=True,
+                           timeout=300)
+    assert scenario_names(again.stdout) == parts[1], "the same shard holds the same files every time"
+    bad = subprocess.run([str(radloop_cli), "run", happy, "--shard", "4/3"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 3 and "--shard" in bad.stderr
+
+
+def test_cli_runs_scenarios_in_parallel_processes_and_merges_their_reports(radloop_cli, root, tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run([str(radloop_cli), "run", "-q", "-j", "2", str(root / "scenarios" / "happy"), "--report",
+                           str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(scenario_names(done.stdout)) == 6
+    reports = sorted(p.name for p in out.glob("*-report.json"))
+    assert len(reports) == 6 and "smoke-report.json" in reports
+    junit = (out / "junit.xml").read_text()
+    assert junit.count("<testcase") == 6 and "<failure" not in junit
+    assert (out / "index.html").exists()
+    # A failing scenario in one process fails the whole run.
+    broken = subprocess.run([str(radloop_cli), "run", "-q", "-j", "2", str(root / "scenarios" / "delivery"), "--break",
+                             "no_retry", "--max-wait", "1", "--report", str(tmp_path / "broken")],
+                            capture_output=True, text=True, timeout=300)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+
+
+def test_cli_refuses_parallel_runs_against_one_external_system(radloop_cli, root, tmp_path):
+    sut = tmp_path / "sut.yaml"
+    sut.write_text("name: x\nhl7: {host: 127.0.0.1, port: 1}\ndicom: {host: 127.0.0.1, port: 2, ae_title: X}\n")
+    done = subprocess.run([str(radloop_cli), "run", "-j", "2", str(root / "scenarios" / "happy"), "--sut", str(sut)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3 and "one scenario at a time" in done.stderr
+
+
+def test_cli_runs_against_the_reference_started_as_a_process(radloop_cli, root, tmp_path):
+    done = subprocess.run([str(radloop_cli), "run", "-q", "--sut", "process", "--report", str(tmp_path / "out"),
+                           str(root / "scenarios" / "happy" / "smoke.yaml"),
+                           str(root / "scenarios" / "network" / "reset_mid_frame.yaml")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("smoke", "reset_mid_frame"):
+        report = json.loads((tmp_path / "out" / f"{name}-report.json").read_text())
+        assert report["system"] == {**report["system"], "kind": "endpoints", "name": "reference process"}
+        assert report["id_suffix"], "a process keeps data between scenarios: each runs in a namespace"
+        assert report["valid"] is True
