@@ -156,6 +156,12 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   if (exam->resend) {
     value["resend"] = store_json(*exam->resend, log);
     value["resend_status"] = value["resend"]["status"];
+    // The archive's answer to the resend: 0x0000, or the warning or failure it gave instead.
+    std::string answer = "0x0000";
+    for (const auto& [status, count] : value["resend"]["answers"].items()) {
+      if (status != "0x0000" && count.get<int>() > 0) answer = status;
+    }
+    value["resend_answer"] = answer;
   }
   if (exam->mpps_create) value["mpps_create"] = fmt::format("0x{:04X}", exam->mpps_create->status);
   if (exam->mpps_set) value["mpps_set"] = fmt::format("0x{:04X}", exam->mpps_set->status);

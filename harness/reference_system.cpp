@@ -76,6 +76,8 @@ Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceO
   config.outbox.max_delay = std::chrono::milliseconds(1000);
   if (sabotage.no_retry) config.outbox.max_attempts = 1;
   config.mllp.one_read_one_message = sabotage.one_read_one_message;
+  config.dicom.overwrite_conflicts = sabotage.overwrite_conflicting_instances;
+  config.dicom.called_ae_any_case = sabotage.called_ae_any_case;
   config.outbox.fresh_control_id_on_retry = sabotage.retry_with_new_id;
   if (routes.ris.port != 0)
     config.flows.ris = pipeline::Destination{routes.ris.host, routes.ris.port, "RIS", "RADIOLOGY"};

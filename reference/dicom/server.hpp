@@ -48,6 +48,11 @@ struct ServerConfig {
   // How far a file is flushed before the C-STORE is answered with success.
   enum class Durability { none, file, file_and_directory };
   Durability durability = Durability::file_and_directory;
+  // A defect, never on in a real configuration: an instance sent again with another data set
+  // silently replaces the stored one and is answered with success.
+  bool overwrite_conflicts = false;
+  // A defect too: the called AE title is compared without regard to case.
+  bool called_ae_any_case = false;
   // With storage on, Storage Commitment (push model) and Patient/Study Root C-FIND over what is
   // stored are offered too. A commitment report goes back on the requesting association, or on a
   // new association to the requester's entry in commitment_peers; with no entry there it is not

@@ -31,6 +31,10 @@ const std::vector<SabotageSwitch>& sabotage_switches() {
        &Sabotage::accept_any_transfer_syntax},
       {"one_read_one_message", "takes each TCP read for a whole HL7 message (split frames arrive as fragments)",
        &Sabotage::one_read_one_message},
+      {"overwrite_conflicting_instances",
+       "lets an instance sent again with other content silently replace the stored one",
+       &Sabotage::overwrite_conflicting_instances},
+      {"called_ae_any_case", "compares the called AE title without regard to case", &Sabotage::called_ae_any_case},
   };
   return switches;
 }

@@ -28,12 +28,14 @@ struct Sabotage {
   bool strict_line_breaks = false;      // a message with raw line breaks inside a field is rejected
   bool reports_need_images = false;     // a report whose order has no study yet waits for good
   // Set up at start rather than in a flow:
-  bool no_retry = false;                    // one delivery attempt, then the dead-letter queue
-  bool retry_with_new_id = false;           // a retry goes out under a new control ID
-  bool refuse_duplicate_instances = false;  // an instance sent again is answered with a failure
-  bool accept_unknown_callers = false;      // any calling AE may store
-  bool accept_any_transfer_syntax = false;  // every transfer syntax DCMTK knows is accepted
-  bool one_read_one_message = false;        // the MLLP reader takes each TCP read for a whole message
+  bool no_retry = false;                         // one delivery attempt, then the dead-letter queue
+  bool retry_with_new_id = false;                // a retry goes out under a new control ID
+  bool refuse_duplicate_instances = false;       // an instance sent again is answered with a failure
+  bool accept_unknown_callers = false;           // any calling AE may store
+  bool accept_any_transfer_syntax = false;       // every transfer syntax DCMTK knows is accepted
+  bool one_read_one_message = false;             // the MLLP reader takes each TCP read for a whole message
+  bool overwrite_conflicting_instances = false;  // a SOP Instance UID sent again with other content replaces the first
+  bool called_ae_any_case = false;               // "radloop" is taken for "RADLOOP"
 };
 
 struct SabotageSwitch {

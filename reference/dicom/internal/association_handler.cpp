@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <memory>
 
@@ -81,6 +82,16 @@ void AssociationHandler::notifyAssociationRequest(const T_ASC_Parameters& params
 
 // Real devices compare AE titles byte for byte; "radloop" is not "RADLOOP".
 OFBool AssociationHandler::checkCalledAETitleAccepted(const OFString& called_ae) {
+  if (config_.called_ae_any_case) {
+    const std::string asked = called_ae.c_str();
+    return asked.size() == ae_title_.size() && std::equal(asked.begin(), asked.end(), ae_title_.begin(),
+                                                          [](char a, char b) {
+                                                            return std::toupper(static_cast<unsigned char>(a)) ==
+                                                                   std::toupper(static_cast<unsigned char>(b));
+                                                          })
+               ? OFTrue
+               : OFFalse;
+  }
   return called_ae.c_str() == ae_title_ ? OFTrue : OFFalse;
 }
 

@@ -35,7 +35,11 @@ void remove_quietly(const std::string& path) {
 }  // namespace
 
 InstanceStore::InstanceStore(const ServerConfig& config, InstanceSink sink)
-    : root_(config.storage_dir), durability_(config.durability), sink_(std::move(sink)), pid_(::getpid()) {}
+    : root_(config.storage_dir),
+      durability_(config.durability),
+      overwrite_conflicts_(config.overwrite_conflicts),
+      sink_(std::move(sink)),
+      pid_(::getpid()) {}
 
 Result<void> InstanceStore::prepare() {
   if (!enabled()) return {};
@@ -193,6 +197,13 @@ StoreReply InstanceStore::keep_or_set_aside(const std::string& temp, const fs::p
   if (!existing) return fail(kOutOfResources, existing.error().message());
   if (existing->dataset_digest == record.dataset_digest) {
     record.outcome = InstanceRecord::Outcome::duplicate;
+    record.file_path = final_path.string();
+    return StoreReply{kSuccess, {}, false};
+  }
+  if (overwrite_conflicts_) {
+    fs::rename(temp, final_path, ec);
+    if (ec) return fail(kOutOfResources, "cannot replace the stored copy: " + ec.message());
+    record.outcome = InstanceRecord::Outcome::duplicate;  // indexed once; its content is gone
     record.file_path = final_path.string();
     return StoreReply{kSuccess, {}, false};
   }

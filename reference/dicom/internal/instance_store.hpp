@@ -62,6 +62,7 @@ class InstanceStore {
 
   std::string root_;
   ServerConfig::Durability durability_;
+  bool overwrite_conflicts_;  // the defect (server.hpp)
   InstanceSink sink_;
   InstanceCatalog catalog_;
   std::mutex series_mutex_;
