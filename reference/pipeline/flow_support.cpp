@@ -3,8 +3,10 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <chrono>
 
 #include "reference/report/report_json.hpp"
@@ -35,6 +37,21 @@ std::int64_t order_id_of(const std::string& key) {
   } catch (const std::exception&) {
     return 0;
   }
+}
+
+// FAMILY^GIVEN of two XPN names, compared without regard to case: what a name-based matcher
+// looks at (only the names_must_agree defect does).
+bool same_family_and_given(const std::string& a, const std::string& b) {
+  const auto key = [](const std::string& name) {
+    std::string out;
+    int carets = 0;
+    for (const char c : name) {
+      if (c == '^' && ++carets == 2) break;
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return out;
+  };
+  return key(a) == key(b);
 }
 
 }  // namespace
@@ -254,6 +271,16 @@ Result<Applied> tie_report(store::Tx& tx, store::ReportRecord& record, const rep
       if (auto r = tx.put_report(record); !r) return r.error();
       applied.outcome = "report waits for its images (sabotage)";
       return applied;
+    }
+    if (sabotage.names_must_agree) {
+      auto patient = tx.find_patient((*order)->patient_mrn, (*order)->patient_issuer);
+      if (!patient) return patient.error();
+      if (patient->has_value() && !same_family_and_given((*patient)->name, report.patient_name)) {
+        record.order_id = 0;
+        if (auto r = tx.put_report(record); !r) return r.error();
+        applied.outcome = "report held: its patient name is not the registry's (sabotage)";
+        return applied;
+      }
     }
     record.order_id = (*order)->id;
     if (auto r = tx.put_report(record); !r) return r.error();

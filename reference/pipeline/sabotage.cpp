@@ -22,6 +22,8 @@ const std::vector<SabotageSwitch>& sabotage_switches() {
       {"change_unlinks", "unlinks an order's studies when the order is changed (XO)", &Sabotage::change_unlinks},
       {"strict_line_breaks", "rejects a message with raw line breaks inside a field", &Sabotage::strict_line_breaks},
       {"reports_need_images", "holds for good a report whose order has no study yet", &Sabotage::reports_need_images},
+      {"names_must_agree", "ties a report to its order only when its patient name is the registry's (name matching)",
+       &Sabotage::names_must_agree},
       {"no_retry", "makes one delivery attempt, then gives up", &Sabotage::no_retry},
       {"retry_with_new_id", "sends each retry under a new control ID", &Sabotage::retry_with_new_id},
       {"refuse_duplicate_instances", "answers an instance sent again with a failure",

@@ -27,6 +27,7 @@ struct Sabotage {
   bool change_unlinks = false;          // changing an order (XO) unlinks its studies
   bool strict_line_breaks = false;      // a message with raw line breaks inside a field is rejected
   bool reports_need_images = false;     // a report whose order has no study yet waits for good
+  bool names_must_agree = false;        // a report is tied only when its patient name is the registry's
   // Set up at start rather than in a flow:
   bool no_retry = false;                         // one delivery attempt, then the dead-letter queue
   bool retry_with_new_id = false;                // a retry goes out under a new control ID

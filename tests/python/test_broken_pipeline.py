@@ -25,6 +25,7 @@ CASES = [
     ("orders/order_changed_after_acquisition", "change_unlinks", "expectations"),
     ("orders/order_cancelled_after_acquisition", "cancel_drops_images", "everything_lands"),
     ("identity/a40_merge", "ignore_merges", "expectations"),
+    ("identity/missed_a08", "names_must_agree", "reports_reach_chart"),
     ("reports/prelim_final_corrected", "first_report_only", "reports_reach_chart"),
     ("reports/prelim_final_corrected", "lose_reports", "no_silent_loss"),
     ("reports/late_addendum", "first_report_only", "reports_reach_chart"),
@@ -83,7 +84,6 @@ def test_every_fault_scenario_has_a_defect_it_catches(root):
     # mishandle), and faults whose mishandling the checkers cannot observe through the protocols.
     not_yet = {
         "happy/ct_worklist", "happy/mr_worklist", "happy/cr_worklist", "happy/us_worklist", "happy/mg_worklist",
-        "identity/missed_a08",  # its defect, a name-based matcher, has no switch in the reference yet
         "load/busy_day",  # a measurement; its faults are the other scenarios'
     }
     scenarios = {
