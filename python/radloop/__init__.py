@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from radloop._core import Ehr, Modality, Pipeline, RadloopError, Ris, __version__, echo, mllp_exchange
+from radloop._core import load_scenario as _load_scenario
 from radloop._core import run_scenario as _run_scenario
 from radloop import hl7
 from radloop.history import History
@@ -24,6 +25,7 @@ __all__ = [
     "__version__",
     "echo",
     "hl7",
+    "load_scenario",
     "mllp_exchange",
     "run_scenario",
     "running_pipeline",
@@ -44,6 +46,13 @@ def run_scenario(
     scenario catch them; ``max_wait`` caps every wait (seconds; 0: as the scenario says).
     """
     return _run_scenario(str(path), str(report_path) if report_path else "", list(breaks or []), max_wait)
+
+
+def load_scenario(path: str | Path) -> dict:
+    """Read a scenario file without running it: its name, teaching, links, modalities and steps
+    (each with its action, a sentence saying what it does and what it expects). A wrong file
+    raises ``RadloopError`` naming file:line and key."""
+    return _load_scenario(str(path))
 
 
 @contextmanager

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "harness/explain.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/system_under_test.hpp"
@@ -65,6 +66,34 @@ py::tuple run_scenario(const std::string& path, const std::string& report_path, 
     if (auto written = harness::write_report(report, report_path); !written) raise(written.error());
   }
   return py::make_tuple(json_to_python(harness::to_json(report)), harness::summary(report));
+}
+
+// A scenario file as a dict: what it is, what it teaches, its links and modalities, and each step
+// with its action key, a sentence saying what it does, and what it expects. Errors name file:line.
+py::dict load_scenario(const std::string& path) {
+  const auto s = unwrap(harness::load_scenario(path));
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& step : s.steps) {
+    steps.push_back({{"name", step.name},
+                     {"action", std::string(harness::action_name(step.action))},
+                     {"does", harness::describe(step.action)},
+                     {"expect", step.expect},
+                     {"line", step.line}});
+  }
+  nlohmann::json modalities = nlohmann::json::object();
+  for (const auto& m : s.modalities) {
+    modalities[m.name] = {{"modality", m.modality}, {"ae_title", m.ae_title}, {"worklist", m.worklist}};
+  }
+  const nlohmann::json value{
+      {"name", s.name},
+      {"description", s.description},
+      {"teaches", {{"failure", s.teaches.failure}, {"symptom", s.teaches.symptom}, {"fix", s.teaches.fix}}},
+      {"seed", s.seed},
+      {"modalities", modalities},
+      {"links", s.links},
+      {"steps", steps},
+      {"explained", harness::explain(s)}};
+  return json_to_python(value);
 }
 
 class PyPipeline {
@@ -156,6 +185,11 @@ PYBIND11_MODULE(_core, m) {
         py::arg("breaks") = std::vector<std::string>{}, py::arg("max_wait") = 0.0,
         "Run a scenario file against the in-process reference; returns (report, summary). breaks: defects to "
         "switch on in the reference (radloop run --help lists them); max_wait: seconds any step may wait at most.");
+
+  m.def("load_scenario", &load_scenario, py::arg("path"),
+        "Read a scenario file without running it; returns a dict (name, description, teaches, seed, modalities, "
+        "links, steps with their action, a sentence on what each does and what it expects, and the whole in words). "
+        "Raises RadloopError naming file:line and key when the file is wrong.");
 
   m.def(
       "echo",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import radloop
 
 
@@ -56,3 +58,21 @@ def test_a_failing_expectation_gives_an_invalid_verdict(tmp_path):
     report, _ = radloop.run_scenario(scenario)
     assert report["valid"] is False
     assert report["history"][-1]["value"]["ack"] == "AR"
+
+
+def test_a_scenario_file_reads_without_running(root):
+    scenario = radloop.load_scenario(root / "scenarios" / "network" / "reset_mid_frame.yaml")
+    assert scenario["name"] == "reset_mid_frame"
+    assert scenario["links"] == ["system_to_ehr"]
+    assert scenario["teaches"]["failure"].startswith("a connection reset")
+    cut = next(s for s in scenario["steps"] if s["action"] == "link.fault")
+    assert cut["does"] == "on link system_to_ehr, reset on its messages (after_bytes=60)"
+    assert scenario["steps"][0]["expect"] == {"ack": "AA"} and scenario["steps"][0]["line"] > 0
+    assert "reset on its messages" in scenario["explained"]
+
+
+def test_a_wrong_scenario_file_is_an_error_naming_where(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: x\nlinks: [ehr_to_system]\nsteps:\n  - link.fault: {link: ehr_to_system, type: lag}\n")
+    with pytest.raises(radloop.RadloopError, match=r"bad.yaml:4.*lag"):
+        radloop.load_scenario(bad)
