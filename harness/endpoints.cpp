@@ -44,7 +44,12 @@ SutEndpoints read(const yaml::Reader& r, const YAML::Node& root) {
     }
   }
   if (const auto observe = root["observe"]) {
-    r.only_keys(observe, "observe", {"c_find", "radloop_api", "token"});
+    r.only_keys(observe, "observe", {"c_find", "radloop_api", "qido_rs", "token"});
+    e.qido_rs = r.text(observe, "observe", "qido_rs");
+    while (!e.qido_rs.empty() && e.qido_rs.back() == '/') e.qido_rs.pop_back();
+    if (!e.qido_rs.empty() && e.qido_rs.rfind("http://", 0) != 0) {
+      r.fail(observe, "observe.qido_rs", "an http:// base URL, e.g. http://127.0.0.1:8042/dicom-web");
+    }
     e.c_find = r.flag(observe, "observe", "c_find", false);
     e.radloop_api = r.text(observe, "observe", "radloop_api");
     while (!e.radloop_api.empty() && e.radloop_api.back() == '/') e.radloop_api.pop_back();

@@ -19,6 +19,7 @@ struct SutEndpoints {
   std::uint16_t ehr_listen_port = 0;  // the EHR simulator listens here: the system sends reports to it
   bool c_find = false;                // Study Root C-FIND on the DICOM address shows what landed
   std::string radloop_api;            // a radloop portal's base URL: inbound log and study state
+  std::string qido_rs;                // a QIDO-RS base URL (…/studies is appended): how studies are filed
   std::string token;                  // its bearer token
   std::filesystem::path origin;
 };

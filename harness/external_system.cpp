@@ -1,7 +1,9 @@
 // A system under test radloop did not start, observed only through what its endpoints file names:
-// a radloop portal (inbound log, study state), Study Root C-FIND (how a study is filed), or
-// nothing — and then the checkers say unknown, with the reason.
+// a radloop portal (inbound log, study state), QIDO-RS or Study Root C-FIND (how a study is
+// filed), or nothing — and then the checkers say unknown, with the reason.
 #include <fmt/format.h>
+
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "harness/endpoints.hpp"
@@ -35,9 +37,10 @@ class ExternalSystem final : public SystemUnderTest {
 
   Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) override {
     if (!e_.radloop_api.empty()) return study_from_api(study_uid);
+    if (!e_.qido_rs.empty()) return study_from_qido(study_uid);
     if (e_.c_find) return study_from_c_find(study_uid);
     return Error{Errc::not_observable, e_.name,
-                 "the endpoints file names no way to see what landed (observe: c_find or radloop_api)"};
+                 "the endpoints file names no way to see what landed (observe: c_find, qido_rs or radloop_api)"};
   }
 
  private:
@@ -74,6 +77,51 @@ class ExternalSystem final : public SystemUnderTest {
     s.linked_patient_id = body->value("linked_patient_id", "");
     s.linked_issuer = body->value("linked_issuer", "");
     return std::optional<LandedStudy>{s};
+  }
+
+  // QIDO-RS (PS3.18 10.6): the study's attributes as DICOM JSON; like C-FIND, it shows how a
+  // study is filed, not whether it is linked to an order.
+  Result<std::optional<LandedStudy>> study_from_qido(const std::string& study_uid) {
+    const auto url = e_.qido_rs + "/studies?StudyInstanceUID=" + url_encode(study_uid) +
+                     "&includefield=00201208&includefield=00100021";
+    auto reply = http_get(url, e_.token);
+    if (!reply) return reply.error();
+    if (reply->status == 204 || reply->status == 404) return std::optional<LandedStudy>{};
+    if (reply->status != 200)
+      return Error{Errc::not_observable, "GET " + url, fmt::format("answered {}", reply->status)};
+    const auto body = nlohmann::json::parse(reply->body, nullptr, false);
+    if (body.is_discarded() || !body.is_array()) {
+      return Error{Errc::not_observable, "GET " + url, "the answer is not a DICOM JSON array"};
+    }
+    // DICOM JSON: {"0020000D": {"vr": "UI", "Value": ["1.2..."]}, ...}
+    const auto value = [](const nlohmann::json& item, const char* tag) -> nlohmann::json {
+      if (!item.contains(tag) || !item[tag].contains("Value") || item[tag]["Value"].empty()) return nullptr;
+      return item[tag]["Value"][0];
+    };
+    for (const auto& item : body) {
+      if (value(item, "0020000D") != study_uid) continue;
+      const auto text = [&](const char* tag) {
+        const auto v = value(item, tag);
+        return v.is_string() ? v.get<std::string>() : std::string();
+      };
+      LandedStudy s;
+      s.study_uid = study_uid;
+      s.patient_id = text("00100020");
+      s.issuer = text("00100021");
+      s.accession = text("00080050");
+      // An IS may come as a number or as text; not answered (or unreadable) is unknown: -1.
+      const auto count = value(item, "00201208");
+      s.instances = -1;
+      if (count.is_number_integer()) {
+        s.instances = count.get<std::int64_t>();
+      } else if (count.is_string()) {
+        const auto& digits = count.get_ref<const std::string&>();
+        std::int64_t n = 0;
+        if (std::from_chars(digits.data(), digits.data() + digits.size(), n).ec == std::errc()) s.instances = n;
+      }
+      return std::optional<LandedStudy>{s};
+    }
+    return std::optional<LandedStudy>{};
   }
 
   Result<std::optional<LandedStudy>> study_from_c_find(const std::string& study_uid) {

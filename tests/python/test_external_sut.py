@@ -161,3 +161,19 @@ def test_a_namespace_that_is_not_one_is_refused(radloop_cli, root, tmp_path):
     done = subprocess.run([str(radloop_cli), "run", str(root / "scenarios" / "happy" / "smoke.yaml"), "--namespace",
                            "abc"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 3 and "--namespace" in done.stderr and "five capital letters" in done.stderr
+
+
+def test_qido_rs_shows_how_a_study_is_filed_but_not_its_link(radloop_cli, root, tmp_path, reference_process):
+    daemon, ris_port, ehr_port = reference_process
+    sut = endpoints(tmp_path, "qido only", daemon.mllp, daemon.dicom, "RADLOOP", ris_port, ehr_port,
+                    f"observe: {{qido_rs: 'http://127.0.0.1:{daemon.http}/dicomweb'}}")
+    done, report = run(radloop_cli, root, root / "scenarios" / "happy" / "mr_worklist.yaml", sut, tmp_path / "r.json")
+    checks = {c["name"]: c for c in report["checks"]}
+    # Filed under the right patient, with every instance, as QIDO-RS answers...
+    assert checks["no_wrong_patient"]["valid"] is True, checks["no_wrong_patient"]
+    shown = checks["no_wrong_patient"]["evidence"][0]["shown"]
+    assert shown["patient_id"] == "MRN1011" + report["id_suffix"]
+    # ...but whether it is linked to its order, QIDO-RS cannot say.
+    assert checks["everything_lands"]["valid"] == "unknown"
+    assert "no link" in json.dumps(checks["everything_lands"]["evidence"])
+    assert report["valid"] == "unknown" and done.returncode != 0

@@ -19,6 +19,14 @@ TEST(Endpoints, ReadsTheExampleShippedWithRadloop) {
   EXPECT_TRUE(e->radloop_api.empty());
 }
 
+TEST(Endpoints, ReadsAQidoRsBaseWithoutItsTrailingSlash) {
+  auto e = parse_endpoints(
+      "hl7: {port: 2575}\ndicom: {port: 104, ae_title: PACS}\n"
+      "observe: {qido_rs: 'http://pacs:8042/dicom-web/'}\n");
+  ASSERT_TRUE(e.ok()) << e.error().message();
+  EXPECT_EQ(e->qido_rs, "http://pacs:8042/dicom-web");
+}
+
 TEST(Endpoints, SaysWhereABadFileIsWrong) {
   const auto refused = [](const std::string& text) {
     auto e = parse_endpoints(text, "sut.yaml");
@@ -31,6 +39,8 @@ TEST(Endpoints, SaysWhereABadFileIsWrong) {
   EXPECT_NE(refused("hl7: {port: 2575}\ndicom: {port: 104}\n").find("ae_title"), std::string::npos);
   EXPECT_NE(refused("hl7: {port: 2575}\n" + good_dicom + "colour: red\n").find("colour"), std::string::npos);
   EXPECT_NE(refused("hl7: {port: 2575}\n" + good_dicom + "observe: {radloop_api: ftp://x}\n").find("http://"),
+            std::string::npos);
+  EXPECT_NE(refused("hl7: {port: 2575}\n" + good_dicom + "observe: {qido_rs: dicom-web}\n").find("observe.qido_rs"),
             std::string::npos);
   EXPECT_NE(refused("hl7: {host: a, port: 2575}\ndicom: {host: b, port: 104, ae_title: P}\n").find("same host"),
             std::string::npos);
