@@ -180,9 +180,7 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
   }
   auto& ehr = *actors->ehr;
   auto& ris = *actors->ris;
-  if (std::holds_alternative<LinkFault>(step.action) || std::holds_alternative<LinkClear>(step.action) ||
-      std::holds_alternative<LinkDown>(step.action) || std::holds_alternative<LinkUp>(step.action))
-    return run_link_step(index, step, *actors, history);
+  if (!link_of(step.action).empty()) return run_link_step(index, step, *actors, history);
   if (const auto* a = std::get_if<ModalityAcquire>(&step.action)) return run_acquire(index, step, *a, *actors, history);
   if (const auto* a = std::get_if<SutStudy>(&step.action))
     return run_sut_study(index, step, *a, *actors, system, history);

@@ -44,8 +44,7 @@ struct Renamer {
     a.mrn = named(a.mrn, suffix);
   }
   void operator()(ModalityAcquire& a) const {
-    // The label is the scenario's own name for the study, not an identifier on the wire.
-    if (a.study.empty()) a.study = a.placer;
+    // The label (a.study) is the scenario's own name for the study, not an identifier on the wire.
     a.placer = named(a.placer, suffix);
     a.accession = named(a.accession, suffix);
     rename(a.patient, suffix);

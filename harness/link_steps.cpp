@@ -52,12 +52,7 @@ Result<void> clear_fault(link::Proxy& proxy, const std::string& name) {
 
 Operation run_link_step(std::size_t index, const Step& step, Actors& actors, History& history) {
   const auto f = std::string(action_name(step.action));
-  const auto link_name = std::visit(
-      [](const auto& a) -> std::string {
-        if constexpr (requires { a.link; }) return a.link;
-        return {};
-      },
-      step.action);
+  const auto link_name = link_of(step.action);
   nlohmann::json invoke{{"step", index}, {"link", link_name}};
   if (const auto* a = std::get_if<LinkFault>(&step.action)) {
     invoke["fault"] = {{"name", a->name}, {"type", a->type}, {"direction", a->direction}, {"params", a->params}};

@@ -111,6 +111,15 @@ const std::vector<std::string>& link_names() {
   return names;
 }
 
+std::string link_of(const Action& action) {
+  return std::visit(
+      [](const auto& a) -> std::string {
+        if constexpr (requires { a.link; }) return a.link;
+        return {};
+      },
+      action);
+}
+
 std::string_view action_name(const Action& action) {
   static constexpr std::array<std::string_view, std::variant_size_v<Action>> kNames{
       "dicom_echo",       "hl7_send",   "ehr.adt",   "ehr.order",

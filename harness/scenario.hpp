@@ -221,5 +221,7 @@ Result<Scenario> parse_scenario(const std::string& yaml_text, const std::filesys
 Result<Scenario> load_scenario(const std::filesystem::path& path);
 
 std::string_view action_name(const Action& action);
+// The link a link.* step acts on; empty for every other action.
+std::string link_of(const Action& action);
 
 }  // namespace radloop::harness

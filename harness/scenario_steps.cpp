@@ -292,12 +292,7 @@ Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index, cons
     if (!kind.open) r.only_keys(options, body_path, kind.keys);
     step.action = kind.parse(r, options, body_path);
   }
-  const auto link = std::visit(
-      [](const auto& a) -> std::string {
-        if constexpr (requires { a.link; }) return a.link;
-        return {};
-      },
-      step.action);
+  const auto link = link_of(step.action);
   if (!link.empty() && !context.links.contains(link)) {
     r.fail(body, body_path + ".link",
            fmt::format(
