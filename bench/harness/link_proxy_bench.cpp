@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/mllp/sample_message.hpp"
 #include "harness/link/proxy.hpp"
 #include "reference/mllp/client.hpp"
 #include "reference/mllp/server.hpp"
@@ -23,12 +24,7 @@ using radloop::mllp::Client;
 using radloop::mllp::ClientConfig;
 using radloop::mllp::Server;
 
-std::string sample_message() {
-  std::string m = "MSH|^~\\&|EHR|GENERAL|RADLOOP|RAD|20260101120000||ORU^R01|BENCH0001|P|2.5.1\r";
-  m += "PID|1||MRN12345^^^GENERAL^MR||DOE^JANE||19700101|F\r";
-  while (m.size() < 1000) m += "OBX|1|TX|^IMPRESSION||No acute cardiopulmonary abnormality.||||||F\r";
-  return m;
-}
+using radloop::bench::sample_message;
 
 Server& server() {
   static const auto instance = [] {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "bench/mllp/sample_message.hpp"
 #include "reference/mllp/client.hpp"
 #include "reference/mllp/server.hpp"
 
@@ -19,12 +20,7 @@ using radloop::mllp::InboundMessage;
 using radloop::mllp::Server;
 using radloop::mllp::ServerConfig;
 
-std::string sample_message() {
-  std::string m = "MSH|^~\\&|EHR|GENERAL|RADLOOP|RAD|20260101120000||ORU^R01|BENCH0001|P|2.5.1\r";
-  m += "PID|1||MRN12345^^^GENERAL^MR||DOE^JANE||19700101|F\r";
-  while (m.size() < 1000) m += "OBX|1|TX|^IMPRESSION||No acute cardiopulmonary abnormality.||||||F\r";
-  return m;
-}
+using radloop::bench::sample_message;
 
 constexpr std::string_view kReply =
     "MSH|^~\\&|RADLOOP|RAD|EHR|GENERAL|20260101120000||ACK^R01|ACK0001|P|2.5.1\rMSA|AA|BENCH0001";

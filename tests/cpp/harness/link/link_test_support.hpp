@@ -15,24 +15,17 @@
 #include <thread>
 #include <vector>
 
+#include "tests/cpp/mllp/test_support.hpp"
+
 namespace radloop::harness::link::testing {
 
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// Generous, because the sanitizer build on two shared cores is slow; never a performance bound.
-inline constexpr std::chrono::milliseconds kPatience{20'000};
-
-// Polls until the condition holds; false if it never does within kPatience.
-inline bool eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+// The MLLP tests' patience and polling: the proxy carries the same kind of traffic.
+using mllp::testing::eventually;
+using mllp::testing::kPatience;
 
 // A TCP server on 127.0.0.1 that collects (and, echoing, sends back) every byte, on its own thread.
 class Upstream {
