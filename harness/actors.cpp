@@ -23,8 +23,9 @@ Operation record_send(std::size_t index, const Step& step, const std::string& se
                  {{"step", index}, {"sender", sender}, {"control_id", sent.control_id}, {"truth", truth}});
   if (sent.ack == "none") {
     // Refused at connect: certainly not kept. Otherwise it may or may not have been: unknown.
-    return history.append(step.name, sent.not_sent ? OpType::fail : OpType::info, "hl7_send",
-                          {{"step", index}, {"ack", "none"}, {"error", sent.error}});
+    nlohmann::json value{{"step", index}, {"ack", "none"}, {"error", sent.error}};
+    if (!sent.acknowledged_id.empty()) value["acknowledged_id"] = sent.acknowledged_id;
+    return history.append(step.name, sent.not_sent ? OpType::fail : OpType::info, "hl7_send", value);
   }
   return history.append(
       step.name, hl7::is_accepted(sent.ack) ? OpType::ok : OpType::fail, "hl7_send",
@@ -48,6 +49,21 @@ Operation note(std::size_t index, const Step& step, const std::string& f, nlohma
 }
 
 }  // namespace
+
+nlohmann::json report_truth(const Actors& actors, const ris::HeldOrder& order, const std::string& status,
+                            const std::string& text, bool addendum) {
+  const auto patient = actors.patient_of_order(order.placer);
+  nlohmann::json truth{{"patient_id", patient ? patient->mrn : order.patient_id},
+                       {"issuer", patient ? patient->issuer : order.issuer},
+                       {"placer_order", order.placer},
+                       {"accession", order.accession},
+                       {"report_status", status},
+                       {"addendum", addendum}};
+  if (!text.empty()) truth["text"] = text;
+  // Placed through a literal message, not a step: the RIS's record of the order is the truth.
+  if (!patient) truth["source"] = "the RIS's record of order " + order.placer;
+  return truth;
+}
 
 bool eventually(std::chrono::milliseconds within, const std::function<bool()>& done) {
   const auto until = std::chrono::steady_clock::now() + within;
@@ -79,6 +95,17 @@ std::optional<AcquiredStudy> Actors::study_of_order(const std::string& placer) c
     if (s.placer == placer) found = s;
   }
   return found;
+}
+
+void Actors::ordered(const std::string& placer, const PatientSpec& patient) {
+  std::lock_guard lock(*studies_mutex_);
+  orders_[placer] = patient;
+}
+
+std::optional<PatientSpec> Actors::patient_of_order(const std::string& placer) const {
+  std::lock_guard lock(*studies_mutex_);
+  const auto it = orders_.find(placer);
+  return it == orders_.end() ? std::nullopt : std::optional<PatientSpec>(it->second);
 }
 
 Result<Actors> Actors::start(const Scenario& scenario, std::uint16_t ris_port, std::uint16_t ehr_port) {
@@ -200,13 +227,14 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
     if (!up) return history.append(step.name, OpType::fail, f, {{"step", index}, {"error", up.error().message()}});
     return history.append(step.name, OpType::ok, f, {{"step", index}});
   }
-  if (const auto* a = std::get_if<EhrAcks>(&step.action)) {
+  if (const auto* a = std::get_if<Acks>(&step.action)) {
+    auto& peer = a->actor == "ris" ? ris.peer() : ehr.peer();
     hl7sim::AckScript script;
-    const auto already = ehr.peer().received().size();
+    const auto already = peer.received().size();
     for (std::size_t i = 0; i < a->next.size(); ++i)
       script.by_message[already + i + 1] = *hl7sim::parse_ack_behaviour(a->next[i]);
     script.otherwise = *hl7sim::parse_ack_behaviour(a->then);  // both checked when the file was read
-    ehr.peer().set_script(script);
+    peer.set_script(script);
     return note(index, step, f, {{"next", a->next}, {"then", a->then}}, history);
   }
   if (const auto* u = std::get_if<RisUnknownReport>(&step.action)) {
@@ -216,9 +244,14 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
     request.issuer = u->issuer;
     request.sections = {{"Impression", u->text}};
     const auto sent = ris.report(request);
-    return record_send(
-        index, step, sender_of(ris.peer()), sent,
-        {{"patient_id", u->mrn}, {"accession", u->accession}, {"order_known", false}, {"report_status", "F"}}, history);
+    return record_send(index, step, sender_of(ris.peer()), sent,
+                       {{"patient_id", u->mrn},
+                        {"issuer", u->issuer},
+                        {"accession", u->accession},
+                        {"order_known", false},
+                        {"report_status", "F"},
+                        {"text", u->text}},
+                       history);
   }
 
   if (const auto* a = std::get_if<EhrAdt>(&step.action)) {
@@ -245,6 +278,7 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
     if (first != std::string::npos) order.procedure_text = o->procedure.substr(first + 1, second - first - 1);
     if (second != std::string::npos) order.coding_system = o->procedure.substr(second + 1);
     order.modality = o->modality;
+    actors->ordered(o->placer, o->patient);
     const auto sent = ehr.order(order, o->control);
     return record_send(index, step, sender_of(ehr.peer()), sent,
                        {{"patient_id", o->patient.mrn}, {"placer_order", o->placer}}, history);
@@ -287,12 +321,7 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
     request.with_zds = r->with_zds;
     const auto sent = ris.report(request);
     return record_send(index, step, sender_of(ris.peer()), sent,
-                       {{"patient_id", o->patient_id},
-                        {"placer_order", o->placer},
-                        {"accession", o->accession},
-                        {"report_status", r->status},
-                        {"addendum", r->addendum}},
-                       history);
+                       report_truth(*actors, *o, r->status, r->text, r->addendum), history);
   }
   const auto& c = std::get<EhrChart>(step.action);
   history.append(step.name, OpType::invoke, f, {{"step", index}, {"placer", c.placer}, {"status", c.status}});
@@ -303,7 +332,7 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
   const bool arrived = eventually(c.within, [&] {
     for (const auto& entry : ehr.chart()) {
       if ((entry.placer == c.placer || (!accession.empty() && entry.accession == accession)) &&
-          entry.status == c.status && entry.answered == "AA") {
+          entry.status == c.status && entry.kept) {
         found = entry;
         return true;
       }
@@ -313,13 +342,13 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
   if (!arrived) {
     return history.append(step.name, OpType::fail, f,
                           {{"step", index},
-                           {"found", "false"},
+                           {"found", false},
                            {"error", fmt::format("no {} report for order {} reached the EHR within {} ms", c.status,
                                                  c.placer, c.within.count())}});
   }
   return history.append(step.name, OpType::ok, f,
                         {{"step", index},
-                         {"found", "true"},
+                         {"found", true},
                          {"control_id", found.control_id},
                          {"accession", found.accession},
                          {"study_instance_uid", found.study_instance_uid}});

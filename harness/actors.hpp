@@ -30,7 +30,8 @@ struct AcquiredStudy {
   std::string sent_patient_id;
   std::string sent_accession;
   std::string patient_name;
-  std::string issuer;
+  std::string issuer;        // as sent
+  std::string truth_issuer;  // of the patient the order is for
 };
 
 struct Actors {
@@ -59,10 +60,16 @@ struct Actors {
   [[nodiscard]] std::optional<AcquiredStudy> study(const std::string& label) const;
   [[nodiscard]] std::optional<AcquiredStudy> study_of_order(const std::string& placer) const;
 
+  // The truth of whom each order is for, from the scenario's ehr.order steps (never from what the
+  // system forwarded to the RIS), by placer number.
+  void ordered(const std::string& placer, const PatientSpec& patient);
+  [[nodiscard]] std::optional<PatientSpec> patient_of_order(const std::string& placer) const;
+
  private:
   std::set<std::string> scenario_links_;
   std::shared_ptr<std::mutex> studies_mutex_ = std::make_shared<std::mutex>();
   std::map<std::string, AcquiredStudy> studies_;
+  std::map<std::string, PatientSpec> orders_;
 };
 
 // Runs an actor step; with no actors (a system that was not started to route to them) the
@@ -88,6 +95,11 @@ Operation run_load_day(std::size_t index, const Step& step, const LoadDay& actio
 // What the simulators sent on their own (the RIS's accessioned orders), into the history as
 // hl7_send operations, so the checkers see every message the system was sent.
 void record_actor_sends(Actors& actors, History& history);
+
+// The ground truth of a report the RIS signs on `order`: the patient the scenario ordered for,
+// the RIS's accession, the status and (empty: not to be compared) the text signed.
+nlohmann::json report_truth(const Actors& actors, const ris::HeldOrder& order, const std::string& status,
+                            const std::string& text, bool addendum);
 
 // Polls `done` until it holds or `within` passes.
 bool eventually(std::chrono::milliseconds within, const std::function<bool()>& done);

@@ -58,7 +58,13 @@ std::string utc_now() {
 }
 
 std::string verdict_word(Validity v) {
-  return v == Validity::valid ? "pass" : v == Validity::invalid ? "FAIL" : "unknown";
+  switch (v) {
+    case Validity::valid: return "pass";
+    case Validity::invalid: return "FAIL";
+    case Validity::not_exercised: return "not exercised";
+    case Validity::unknown: break;
+  }
+  return "unknown";
 }
 
 }  // namespace
@@ -119,7 +125,7 @@ Result<Certification> certify(const Profile& profile, const CertifyOptions& opti
     if (!scenario) return scenario.error();
     scenarios.emplace_back(file, std::move(scenario).value());
   }
-  c.verdict = Validity::valid;
+  c.verdict = Validity::not_exercised;
   for (const auto& [file, scenario] : scenarios) {
     if (options.on_scenario) options.on_scenario(file);
     auto run_options = options.run;
@@ -130,9 +136,7 @@ Result<Certification> certify(const Profile& profile, const CertifyOptions& opti
     run.file = file;
     if (auto hash = sha256_of_file(file); hash) run.sha256 = hash.value();
     run.report = std::move(report).value();
-    if (run.report.verdict == Validity::invalid ||
-        (run.report.verdict == Validity::unknown && c.verdict == Validity::valid))
-      c.verdict = run.report.verdict;
+    worsen(c.verdict, run.report.verdict);
     if (options.on_run) options.on_run(run);
     c.runs.push_back(std::move(run));
   }
@@ -143,6 +147,7 @@ nlohmann::json to_json(const Certification& c) {
   nlohmann::json scenarios = nlohmann::json::array();
   nlohmann::json unknowns = nlohmann::json::array();
   nlohmann::json failures = nlohmann::json::array();
+  nlohmann::json not_exercised = nlohmann::json::array();
   for (const auto& run : c.runs) {
     const auto& r = run.report;
     nlohmann::json checks = nlohmann::json::array();
@@ -152,6 +157,8 @@ nlohmann::json to_json(const Certification& c) {
         unknowns.push_back({{"scenario", r.scenario.name}, {"check", check.name}, {"why", reasons_unknown(check)}});
       } else if (check.valid == Validity::invalid) {
         failures.push_back({{"scenario", r.scenario.name}, {"check", check.name}, {"evidence", check.evidence}});
+      } else if (check.valid == Validity::not_exercised) {
+        not_exercised.push_back({{"scenario", r.scenario.name}, {"check", check.name}});
       }
     }
     scenarios.push_back({{"scenario", r.scenario.name},
@@ -176,7 +183,8 @@ nlohmann::json to_json(const Certification& c) {
             {"valid", to_json(c.verdict)},
             {"scenarios", scenarios},
             {"failures", failures},
-            {"unknowns", unknowns}}}};
+            {"unknowns", unknowns},
+            {"not_exercised", not_exercised}}}};
 }
 
 std::string conformance_text(const Certification& c) {

@@ -1,6 +1,9 @@
 // The skeleton's checkers: expectations per step, no silent loss, idempotence.
 #include "harness/checkers.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "reference/hl7/ack.hpp"
 
 #include <map>
@@ -42,6 +45,7 @@ std::string_view to_string(Validity v) {
     case Validity::valid: return "valid";
     case Validity::invalid: return "invalid";
     case Validity::unknown: return "unknown";
+    case Validity::not_exercised: return "not_exercised";
   }
   return "unknown";
 }
@@ -49,20 +53,41 @@ std::string_view to_string(Validity v) {
 nlohmann::json to_json(Validity v) {
   if (v == Validity::valid) return true;
   if (v == Validity::invalid) return false;
-  return "unknown";
+  return std::string(to_string(v));
+}
+
+std::string_view verdict_label(Validity v) {
+  switch (v) {
+    case Validity::valid: return "PASS";
+    case Validity::invalid: return "FAIL";
+    case Validity::unknown: return "UNKNOWN";
+    case Validity::not_exercised: return "NOT EXERCISED";
+  }
+  return "UNKNOWN";
+}
+
+Validity worse(Validity a, Validity b) {
+  const auto rank = [](Validity v) {
+    switch (v) {
+      case Validity::not_exercised: return 0;
+      case Validity::valid: return 1;
+      case Validity::unknown: return 2;
+      case Validity::invalid: return 3;
+    }
+    return 2;
+  };
+  return rank(b) > rank(a) ? b : a;
 }
 
 Validity combine(const std::vector<CheckResult>& results) {
-  auto verdict = Validity::valid;
-  for (const auto& r : results) {
-    if (r.valid == Validity::invalid) return Validity::invalid;
-    if (r.valid == Validity::unknown) verdict = Validity::unknown;
-  }
-  return results.empty() ? Validity::unknown : verdict;
+  if (results.empty()) return Validity::unknown;
+  auto verdict = Validity::not_exercised;
+  for (const auto& r : results) worsen(verdict, r.valid);
+  return verdict;
 }
 
 CheckResult check_expectations(const Scenario& scenario, const History& history) {
-  CheckResult result{"expectations", Validity::valid, nlohmann::json::array()};
+  CheckResult result{"expectations", Validity::not_exercised, nlohmann::json::array()};
   const auto ops = history.operations();
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const auto& step = scenario.steps[i];
@@ -70,29 +95,42 @@ CheckResult check_expectations(const Scenario& scenario, const History& history)
     for (const auto& op : ops) {
       if (op.type != OpType::invoke && op.value.value("step", -1) == static_cast<int>(i)) completion = &op;
     }
-    nlohmann::json entry{{"step", i}, {"name", step.name}, {"expect", step.expect}};
+    nlohmann::json entry{{"step", i}, {"name", step.name}};
+    if (!step.expect.empty()) entry["expect"] = to_json(step.expect);
+    if (!step.policy.empty()) entry["policy"] = step.policy;
+    entry["observed"] = completion == nullptr ? nlohmann::json("no completion") : completion->value;
     Validity v = Validity::valid;
     if (completion == nullptr || completion->type == OpType::info) {
-      v = step.expect.empty() ? Validity::valid : Validity::unknown;
-      entry["observed"] = completion == nullptr ? nlohmann::json("no completion") : completion->value;
+      // The outcome is unknown: neither what it expects nor that it succeeded can be shown.
+      v = Validity::unknown;
+      entry["why"] = "the step's outcome is unknown";
+    } else if (step.expect.empty()) {
+      // A step's own expectation: that it did what it says. A setup step that failed (a fault
+      // not put on a link, an ACK script not set) leaves the scenario testing something else.
+      if (completion->type != OpType::ok) {
+        v = Validity::invalid;
+        entry["why"] = "the step did not succeed";
+      }
     } else {
-      entry["observed"] = completion->value;
+      std::vector<std::string> wrong;
       for (const auto& [key, expected] : step.expect) {
         const auto& value = completion->value;
-        if (!value.contains(key) || !value[key].is_string() || value[key].get<std::string>() != expected) {
-          v = Validity::invalid;
-        }
+        if (!value.contains(key) || !expected.matches(value[key])) wrong.push_back(key);
+      }
+      if (!wrong.empty()) {
+        v = Validity::invalid;
+        entry["why"] = fmt::format("not as expected: {}", fmt::join(wrong, ", "));
       }
     }
     entry["valid"] = to_json(v);
-    if (v == Validity::invalid || (v == Validity::unknown && result.valid == Validity::valid)) result.valid = v;
+    worsen(result.valid, v);
     result.evidence.push_back(entry);
   }
   return result;
 }
 
 CheckResult check_no_silent_loss(const History& history, SystemUnderTest& system) {
-  CheckResult result{"no_silent_loss", Validity::valid, {{"acked", 0}, {"missing", nlohmann::json::array()}}};
+  CheckResult result{"no_silent_loss", Validity::not_exercised, {{"acked", 0}, {"missing", nlohmann::json::array()}}};
   const auto keys = accepted_messages(history.operations());
   result.evidence["acked"] = keys.size();
   for (const auto& [sender, control_id] : keys) {
@@ -102,16 +140,14 @@ CheckResult check_no_silent_loss(const History& history, SystemUnderTest& system
       result.evidence["unobservable"] = kept.error().message();
       return result;
     }
-    if (!kept.value()) {
-      result.valid = Validity::invalid;
-      result.evidence["missing"].push_back({{"sender", sender}, {"control_id", control_id}});
-    }
+    worsen(result.valid, kept.value() ? Validity::valid : Validity::invalid);
+    if (!kept.value()) result.evidence["missing"].push_back({{"sender", sender}, {"control_id", control_id}});
   }
   return result;
 }
 
 CheckResult check_idempotence(const History& history, SystemUnderTest& system) {
-  CheckResult result{"idempotence", Validity::valid, {}};
+  CheckResult result{"idempotence", Validity::not_exercised, {}};
   // Per message this run sent: the system keeps it at most once, whatever it answered and however
   // often it was resent; a resend kept as a record of its own makes two.
   std::map<std::string, std::set<std::string>> sent;
@@ -134,7 +170,7 @@ CheckResult check_idempotence(const History& history, SystemUnderTest& system) {
       if (records.value() > 1) kept_again.push_back({{"control_id", id}, {"records", records.value()}});
     }
     if (unobservable) {
-      if (result.valid == Validity::valid) result.valid = Validity::unknown;
+      worsen(result.valid, Validity::unknown);
       result.evidence.push_back({{"sender", sender}, {"unobservable", unobservable->message()}});
       continue;
     }
@@ -145,7 +181,7 @@ CheckResult check_idempotence(const History& history, SystemUnderTest& system) {
                          {"valid", to_json(v)}};
     if (!kept_again.empty()) entry["kept_more_than_once"] = kept_again;
     result.evidence.push_back(entry);
-    if (v == Validity::invalid) result.valid = v;
+    worsen(result.valid, v);
   }
   return result;
 }

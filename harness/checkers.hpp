@@ -1,5 +1,7 @@
 // Checkers read a history and the system's final state and give a verdict with evidence.
-// A checker that could not observe says unknown, never true. Combining: false > unknown > true.
+// A checker that could not observe says unknown, never true; one that had nothing to judge in
+// this run says not_exercised, never true. Combining: false > unknown > true; not_exercised is
+// neutral, and a run where nothing at all was judged is not_exercised, not a pass.
 #pragma once
 
 #include <chrono>
@@ -15,9 +17,14 @@
 
 namespace radloop::harness {
 
-enum class Validity { valid, invalid, unknown };
+enum class Validity { valid, invalid, unknown, not_exercised };
 std::string_view to_string(Validity v);
-nlohmann::json to_json(Validity v);  // true, false or "unknown"
+nlohmann::json to_json(Validity v);  // true, false, "unknown" or "not_exercised"
+// The verdict a person reads: PASS, FAIL, UNKNOWN, NOT EXERCISED.
+std::string_view verdict_label(Validity v);
+// The worse of two verdicts (false > unknown > true; not_exercised gives way to any other).
+Validity worse(Validity a, Validity b);
+inline void worsen(Validity& verdict, Validity v) { verdict = worse(verdict, v); }
 
 struct CheckResult {
   std::string name;

@@ -68,8 +68,8 @@ std::string describe(const Action& action) {
                                a.accession, a.mrn);
           },
           [](const RisCollide&) { return std::string("the RIS gives the next order the accession of the last one"); },
-          [](const EhrAcks& a) {
-            return fmt::format("the EHR answers the next messages {}, then {}",
+          [](const Acks& a) {
+            return fmt::format("the {} answers the next messages {}, then {}", a.actor == "ris" ? "RIS" : "EHR",
                                a.next.empty() ? std::string("-") : fmt::format("{}", fmt::join(a.next, ", ")), a.then);
           },
           [](const EhrDown&) { return std::string("the EHR goes down: nobody listens on its port"); },
@@ -119,16 +119,21 @@ std::string explain(const Scenario& scenario) {
     out += fmt::format("{:>3}. {}\n     {}\n", i + 1, step.name, describe(step.action));
     if (!step.expect.empty()) {
       std::string expects;
-      for (const auto& [key, value] : step.expect) {
+      for (const auto& [key, expected] : step.expect) {
         if (!expects.empty()) expects += ", ";
         expects += key;
         expects += " ";
-        expects += value;
+        expects += expected.text();
       }
       out += "     expects " + expects + "\n";
+    } else {
+      out += "     expects the step to succeed\n";
     }
+    if (!step.policy.empty()) out += "     a local policy, not a rule of the standards: " + step.policy + "\n";
   }
-  out += "checked after the run: every step's expectations, no silent loss, idempotence\n";
+  out +=
+      "checked after the run: every step's expectations, no silent loss, idempotence, no wrong patient, everything "
+      "lands, reports reach the chart\n";
   return out;
 }
 

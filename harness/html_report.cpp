@@ -20,16 +20,16 @@ using internal::dump_json;
 using internal::escape_html;
 using internal::field;
 using internal::text_of;
-using internal::verdict_label;
 using internal::verdict_of;
 using nlohmann::json;
 
 // Operations that only change a simulator or let time pass: drawn on the actor's own lane, since
 // nothing reaches the system under test.
-constexpr std::array kSelfOperations{
-    std::string_view{"wait"},       std::string_view{"ehr.acks"},    std::string_view{"ehr.down"},
-    std::string_view{"ehr.up"},     std::string_view{"ris.collide"}, std::string_view{"link.fault"},
-    std::string_view{"link.clear"}, std::string_view{"link.down"},   std::string_view{"link.up"}};
+constexpr std::array kSelfOperations{std::string_view{"wait"},       std::string_view{"ehr.acks"},
+                                     std::string_view{"ris.acks"},   std::string_view{"ehr.down"},
+                                     std::string_view{"ehr.up"},     std::string_view{"ris.collide"},
+                                     std::string_view{"link.fault"}, std::string_view{"link.clear"},
+                                     std::string_view{"link.down"},  std::string_view{"link.up"}};
 
 std::string_view asset(std::string_view name) {
   for (const auto& file : internal::report_assets()) {
@@ -78,7 +78,13 @@ std::string script_json(const json& value) {
 }
 
 std::string_view verdict_class(Validity v) {
-  return v == Validity::valid ? "pass" : v == Validity::invalid ? "fail" : "unknown";
+  switch (v) {
+    case Validity::valid: return "pass";
+    case Validity::invalid: return "fail";
+    case Validity::not_exercised: return "not-exercised";
+    case Validity::unknown: break;
+  }
+  return "unknown";
 }
 
 std::string verdict_badge(Validity v) {
@@ -200,15 +206,16 @@ std::string checks_list(const json& run) {
   std::string html = "<ul class=\"checks\">\n";
   for (const auto& check : checks) {
     const auto v = verdict_of(field(check, "valid"));
-    const std::string_view style = v == Validity::valid     ? "check-passed"
-                                   : v == Validity::invalid ? "check-failed"
-                                                            : "check-unknown";
+    const std::string_view style = v == Validity::valid           ? "check-passed"
+                                   : v == Validity::invalid       ? "check-failed"
+                                   : v == Validity::not_exercised ? "check-not-exercised"
+                                                                  : "check-unknown";
     const auto evidence = field(check, "evidence");
     html += fmt::format(
         "<li class=\"check {}\">{} <span class=\"check-name\">{}</span>{}<details class=\"evidence\"{}><summary>"
         "evidence</summary><pre>{}</pre></details></li>\n",
         style, verdict_badge(v), escape_html(text_of(check, "name")), evidence_items(evidence),
-        v == Validity::valid ? "" : " open", escape_html(dump_json(evidence, 2)));
+        v == Validity::valid || v == Validity::not_exercised ? "" : " open", escape_html(dump_json(evidence, 2)));
   }
   html += "</ul>\n";
   return html;
@@ -253,9 +260,10 @@ std::string totals(const std::vector<json>& runs) {
   }
   return fmt::format(
       "<p class=\"totals\">{} scenario{}: <span class=\"verdict-pass\">{} passed</span>, <span "
-      "class=\"verdict-fail\">{} failed</span>, <span class=\"verdict-unknown\">{} unknown</span> · {:.1f} s</p>\n",
+      "class=\"verdict-fail\">{} failed</span>, <span class=\"verdict-unknown\">{} unknown</span>, <span "
+      "class=\"verdict-not-exercised\">{} not exercised</span> · {:.1f} s</p>\n",
       runs.size(), runs.size() == 1 ? "" : "s", count[Validity::valid], count[Validity::invalid],
-      count[Validity::unknown], ms / 1000);
+      count[Validity::unknown], count[Validity::not_exercised], ms / 1000);
 }
 
 // "ack AR" for {"ack": "AR"}; "accepted 2, status partial" for two keys.

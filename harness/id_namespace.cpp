@@ -149,8 +149,11 @@ Scenario in_namespace(Scenario scenario, const IdNamespace& ns) {
   const Renamer renamer{suffix};
   for (auto& step : scenario.steps) {
     std::visit(renamer, step.action);
-    for (auto& [key, value] : step.expect) {
-      if (identifier_keys().count(key) != 0) value = named(value, suffix);
+    for (auto& [key, expected] : step.expect) {
+      if (identifier_keys().count(key) == 0) continue;
+      for (auto& value : expected.any_of) {
+        value = named(value.is_string() ? value.get<std::string>() : value.dump(), suffix);
+      }
     }
   }
   return scenario;

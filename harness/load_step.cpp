@@ -61,7 +61,7 @@ class Day {
     patient.sex.assign(1, i % 2 == 0 ? 'F' : 'M');  // assign(const char*) trips GCC 12 -Wrestrict at -O3
     Landed landed;
     std::size_t k = 0;
-    const auto run = [&](const std::string& what, Action action, std::map<std::string, std::string> expect = {}) {
+    const auto run = [&](const std::string& what, Action action, Expectations expect = {}) {
       Step step;
       step.name = fmt::format("{} {}", placer, what);
       step.action = std::move(action);
@@ -93,10 +93,10 @@ class Day {
     SutStudy look;
     look.study = placer;
     look.within = plan_.within;
-    const auto seen = run("linked", look, {{"state", "linked"}});
+    const auto seen = run("linked", look, {{"state", expected_from_text("linked")}});
     landed.linked = seen.value.value("state", "") == "linked";
     if (landed.linked) landed.linked_ms = ms_between(started, Clock::now());
-    landed.instances = std::stoll(seen.value.value("instances", std::string("0")));
+    landed.instances = seen.value.value("instances", std::int64_t{0});
     RisReport report;
     report.placer = placer;
     report.text = "No acute findings.";
@@ -167,10 +167,10 @@ Operation run_load_day(std::size_t index, const Step& step, const LoadDay& actio
   const auto inbound = messages + static_cast<std::int64_t>(actors.ris->orders().size());
   const auto rate = [&](double count) { return std::round(count / std::max(seconds, 1e-9) * 10) / 10; };
   nlohmann::json value{{"step", index},
-                       {"studies", std::to_string(action.studies)},
-                       {"linked", std::to_string(linked_count)},
-                       {"charted", std::to_string(charted_count)},
-                       {"instances", std::to_string(instances)},
+                       {"studies", action.studies},
+                       {"linked", linked_count},
+                       {"charted", charted_count},
+                       {"instances", instances},
                        {"hl7_messages_in", inbound},
                        {"seconds", std::round(seconds * 100) / 100},
                        {"messages_per_s", rate(static_cast<double>(inbound))},

@@ -62,7 +62,7 @@ nlohmann::json store_json(const modality::StoreReport& report, const modality::E
   }
   return {{"status", store_status(report, log)},
           {"sent", report.outcomes.size()},
-          {"accepted", std::to_string(report.accepted())},
+          {"accepted", report.accepted()},
           {"answers", statuses}};
 }
 
@@ -91,9 +91,22 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   modality::ExamPlan plan;
   plan.archive = archive(actors, actor.ae_title);
   const bool use_worklist = action.worklist && actor.worklist;
+  // The truth: the order the exam is for, as the scenario placed it and the RIS numbered it.
+  const auto orders = actors.ris->orders();
+  const auto* order = action.placer.empty() ? nullptr : held(orders, action.placer);
+  const auto ordered_for = action.placer.empty() ? std::nullopt : actors.patient_of_order(action.placer);
+  std::string truth_issuer = action.patient.issuer;
+  std::string truth_source = "the patient and accession the scenario typed";
+  if (order != nullptr) {
+    // Placed through a step of the scenario: its patient. Otherwise (a literal message) the RIS's
+    // own record of the order is the best truth there is, and the report says so.
+    plan.truth = modality::GroundTruth{ordered_for ? ordered_for->mrn : order->patient_id, order->accession,
+                                       order->study_instance_uid};
+    truth_issuer = ordered_for ? ordered_for->issuer : order->issuer;
+    truth_source = ordered_for ? "the scenario's order " + action.placer + " and the RIS's accession"
+                               : "the RIS's record of order " + action.placer;
+  }
   if (use_worklist) {
-    const auto orders = actors.ris->orders();
-    const auto* order = held(orders, action.placer);
     invoke["placer"] = action.placer;
     history.append(step.name, OpType::invoke, f, invoke);
     if (order == nullptr) {
@@ -104,8 +117,11 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
                                            " (a ris.accessioned step before this one waits for it)"}});
     }
     plan.worklist = plan.archive;
+    // The keys a modality asks with: its modality and the requested procedure's accession.
     plan.query.accession_number = order->accession;
+    plan.query.modality = actor.modality;
   } else {
+    if (!action.placer.empty()) invoke["placer"] = action.placer;
     history.append(step.name, OpType::invoke, f, invoke);
     plan.study.patient.id = action.patient.mrn;
     plan.study.patient.issuer = action.patient.issuer;
@@ -141,6 +157,7 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   study.sent_accession = exam->sent.order.accession_number;
   study.patient_name = exam->sent.patient.name;
   study.issuer = exam->sent.patient.issuer;
+  study.truth_issuer = truth_issuer.empty() ? study.issuer : truth_issuer;
   actors.remember(study);
 
   auto value = store_json(exam->store, log);
@@ -148,11 +165,12 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   value["study_uid"] = study.study_uid;
   value["sent_patient_id"] = study.sent_patient_id;
   value["sent_accession"] = study.sent_accession;
-  value["truth"] = {{"patient_id", study.truth_patient_id},
-                    {"issuer", study.issuer},
-                    {"accession", study.truth_accession},
-                    {"placer_order", action.placer},
-                    {"study_uid", study.study_uid}};
+  value["truth"] = {{"patient_id", study.truth_patient_id}, {"issuer", study.truth_issuer},
+                    {"accession", study.truth_accession},   {"placer_order", action.placer},
+                    {"study_uid", study.study_uid},         {"source", truth_source}};
+  for (const auto& e : log.events()) {
+    if (e.action == "worklist_mismatch") value["worklist_mismatch"] = e.detail;
+  }
   if (exam->resend) {
     value["resend"] = store_json(*exam->resend, log);
     value["resend_status"] = value["resend"]["status"];
@@ -179,14 +197,14 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
     return history.append(step.name, OpType::fail, f,
                           {{"step", index}, {"error", "no study labelled " + action.study + " was acquired"}});
   }
-  const auto wanted = step.expect.contains("state") ? step.expect.at("state") : std::string();
+  const auto wanted = step.expect.find("state");
   Result<std::optional<LandedStudy>> seen = std::optional<LandedStudy>{};
   eventually(action.within, [&] {
     seen = system.find_study(acquired->study_uid);
     if (!seen || !seen->has_value()) return !seen.ok();
     const auto& state = (*seen)->state;
     // An empty state: the system shows none (C-FIND only); waiting will not change that.
-    return state.empty() || (wanted.empty() ? state != "pending" : state == wanted);
+    return state.empty() || (wanted == step.expect.end() ? state != "pending" : wanted->second.matches(state));
   });
   if (!seen) {
     return history.append(step.name, OpType::info, f, {{"step", index}, {"error", seen.error().message()}});
@@ -194,7 +212,7 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
   if (!seen->has_value()) {
     return history.append(step.name, OpType::fail, f,
                           {{"step", index},
-                           {"found", "false"},
+                           {"found", false},
                            {"study_uid", acquired->study_uid},
                            {"error", "the system holds no study " + acquired->study_uid}});
   }
@@ -203,13 +221,13 @@ Operation run_sut_study(std::size_t index, const Step& step, const SutStudy& act
   const auto type = s.state.empty() ? OpType::info : OpType::ok;
   return history.append(step.name, type, f,
                         {{"step", index},
-                         {"found", "true"},
+                         {"found", true},
                          {"study_uid", s.study_uid},
                          {"state", s.state},
                          {"reason", s.reason},
                          {"patient_id", s.patient_id},
                          {"accession", s.accession},
-                         {"instances", std::to_string(s.instances)},
+                         {"instances", s.instances},
                          {"linked_accession", s.linked_accession},
                          {"linked_patient_id", s.linked_patient_id}});
 }
@@ -220,11 +238,11 @@ Operation run_dicom_report(std::size_t index, const Step& step, const RisReport&
   const auto orders = actors.ris->orders();
   const auto* order = held(orders, action.placer);
   const auto study = actors.study_of_order(action.placer);
-  nlohmann::json truth{{"placer_order", action.placer}, {"report_status", action.status}};
-  if (order != nullptr) {
-    truth["patient_id"] = order->patient_id;
-    truth["accession"] = order->accession;
-  }
+  // A PDF's text is inside the document, not in the chart's text: only an SR's is compared.
+  const auto truth =
+      order == nullptr
+          ? nlohmann::json{{"placer_order", action.placer}, {"report_status", action.status}}
+          : report_truth(actors, *order, action.status, action.form == "sr" ? action.text : std::string(), false);
   history.append(step.name, OpType::invoke, f, {{"step", index}, {"placer", action.placer}, {"truth", truth}});
   if (order == nullptr || !study) {
     return history.append(step.name, OpType::fail, f,

@@ -26,6 +26,13 @@ std::string actor_of(const Operation& invoke) {
   return "harness";
 }
 
+// A completion's value as text: a string as it is, a number or a flag written out, "?" if absent.
+std::string plain(const nlohmann::json& value, const char* key) {
+  if (!value.contains(key)) return "?";
+  const auto& v = value[key];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
 }  // namespace
 
 nlohmann::json to_json(const RunReport& report) {
@@ -82,22 +89,22 @@ std::string describe_completion(const nlohmann::json& value) {
     text = fmt::format(
         "{} of {} studies linked, {} charted in {} s: {} HL7 msg/s in, {} instances/s; p50/p95/p99 ms to stored {}, "
         "to linked {}, report to chart {}",
-        value.value("linked", "?"), value.value("studies", "?"), value.value("charted", "?"),
-        value.value("seconds", 0.0), value.value("messages_per_s", 0.0), value.value("instances_per_s", 0.0),
-        p("time_to_stored"), p("time_to_linked"), p("time_to_delivered"));
+        plain(value, "linked"), plain(value, "studies"), plain(value, "charted"), value.value("seconds", 0.0),
+        value.value("messages_per_s", 0.0), value.value("instances_per_s", 0.0), p("time_to_stored"),
+        p("time_to_linked"), p("time_to_delivered"));
   } else if (value.contains("state")) {
     text = "study " + value["state"].get<std::string>();
     const auto reason = value.value("reason", "");
     if (!reason.empty()) text += " (" + reason + ")";
     const auto linked = value.value("linked_accession", "");
     if (!linked.empty()) text += " to order " + linked;
-    text += ", " + value.value("instances", "?") + " instance(s)";
+    text += ", " + plain(value, "instances") + " instance(s)";
   } else if (value.contains("status")) {
     text = "status " + value["status"].get<std::string>();
     if (value.contains("accepted"))
-      text += fmt::format(", {} of {} accepted", value["accepted"].get<std::string>(), value.value("sent", 0));
+      text += fmt::format(", {} of {} accepted", plain(value, "accepted"), value.value("sent", 0));
   } else if (value.contains("found")) {
-    text = value["found"] == "true" ? "found" : "not found";
+    text = value["found"] == true ? "found" : "not found";
   } else if (value.contains("link_stats")) {
     const auto& s = value["link_stats"];
     const auto bytes = [&](const char* key) {
@@ -118,9 +125,7 @@ std::string describe_completion(const nlohmann::json& value) {
 }
 
 std::string summary(const RunReport& report) {
-  auto label = [](Validity v) -> std::string_view {
-    return v == Validity::valid ? "PASS" : v == Validity::invalid ? "FAIL" : "UNKNOWN";
-  };
+  const auto label = verdict_label;
   std::string out = fmt::format("scenario {} — {}\n", report.scenario.name, report.scenario.description);
   if (!report.sabotage.empty()) {
     out += fmt::format("  broken on purpose: {}\n", fmt::join(report.sabotage, ", "));
@@ -133,14 +138,16 @@ std::string summary(const RunReport& report) {
     out += fmt::format("  identifiers suffixed {} (seed {})\n", report.scenario.id_suffix, report.scenario.seed);
   }
   for (const auto& c : report.checks) {
-    out += fmt::format("  {:<8} {}\n", label(c.valid), c.name);
+    out += fmt::format("  {:<13} {}\n", label(c.valid), c.name);
     if (c.name == "expectations") {
       for (const auto& e : c.evidence) {
         const auto v = e["valid"];
         const auto mark = v == true ? "ok " : v == false ? "BAD" : " ? ";
-        out += fmt::format("    [{}] {}: {}\n", mark, e["name"].get<std::string>(), describe_completion(e["observed"]));
+        out +=
+            fmt::format("    [{}] {}: {}{}\n", mark, e["name"].get<std::string>(), describe_completion(e["observed"]),
+                        e.contains("why") ? " — " + e["why"].get<std::string>() : std::string());
       }
-    } else if (c.valid != Validity::valid) {
+    } else if (c.valid != Validity::valid && c.valid != Validity::not_exercised) {
       out += fmt::format("    evidence: {}\n", c.evidence.dump());
     }
   }

@@ -11,6 +11,7 @@
 #include "reference/hl7/parser.hpp"
 #include "reference/hl7/segments.hpp"
 #include "reference/mllp/client.hpp"
+#include "simulators/ehr/ehr.hpp"
 
 namespace radloop::harness {
 namespace {
@@ -62,6 +63,13 @@ Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& actio
       invoke["sender"] = msh->sending_application() + "^" + msh->sending_facility();
       invoke["control_id"] = msh->control_id();
     }
+    if (hl7::message_type(*parsed).name().starts_with("ORU")) {
+      // A report the scenario wrote out whole: its truth is what it says.
+      const auto report = ehr::chart_entry(action.message);
+      invoke["truth"] = {
+          {"patient_id", report.patient_id}, {"issuer", report.issuer}, {"accession", report.accession},
+          {"report_status", report.status},  {"text", report.text},     {"source", "the message the scenario wrote"}};
+    }
   }
   history.append(step.name, OpType::invoke, "hl7_send", invoke);
 
@@ -79,6 +87,15 @@ Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& actio
   if (!ack) {
     return history.append(step.name, OpType::info, "hl7_send",
                           {{"step", index}, {"error", "unreadable reply: " + ack.error().message()}});
+  }
+  if (const auto why = hl7::not_an_answer_to(*ack, invoke.value("control_id", ""))) {
+    // An ACK naming another message says nothing of this one: its outcome is unknown.
+    return history.append(step.name, OpType::info, "hl7_send",
+                          {{"step", index},
+                           {"ack", "none"},
+                           {"answered", ack->code},
+                           {"acknowledged_id", ack->acknowledged_id},
+                           {"error", *why}});
   }
   return history.append(
       step.name, hl7::is_accepted(ack->code) ? OpType::ok : OpType::fail, "hl7_send",

@@ -127,6 +127,7 @@ std::string_view action_name(const Action& action) {
       "ris.collide",      "ehr.acks",   "ehr.down",  "ehr.up",
       "modality.acquire", "sut.study",  "wait",      "load.day",
       "link.fault",       "link.clear", "link.down", "link.up"};
+  if (const auto* acks = std::get_if<Acks>(&action); acks != nullptr && acks->actor == "ris") return "ris.acks";
   return kNames.at(action.index());
 }
 

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "harness/expectation.hpp"
 #include "reference/core/result.hpp"
 
 namespace radloop::harness {
@@ -86,10 +87,11 @@ struct RisUnknownReport {
 // ris.collide: the next order the RIS accessions gets the number of the last one.
 struct RisCollide {};
 
-// ehr.acks: how the EHR simulator answers the messages it receives from now on: a list applied
-// to the next messages in turn (AA, AE, AR, none or drop, each optionally @<ms> to answer that
-// late), then `then`.
-struct EhrAcks {
+// ehr.acks / ris.acks: how the EHR (or RIS) simulator answers the messages it receives from now
+// on: a list applied to the next messages in turn (AA, AE, AR, none, drop, wrong_id or blank_id,
+// each optionally @<ms> to answer that late), then `then`.
+struct Acks {
+  std::string actor = "ehr";  // ehr or ris
   std::vector<std::string> next;
   std::string then = "AA";
 };
@@ -167,14 +169,19 @@ struct LinkUp {
 };
 
 using Action = std::variant<DicomEcho, Hl7Send, EhrAdt, EhrOrder, RisAccessioned, RisReport, EhrChart, RisUnknownReport,
-                            RisCollide, EhrAcks, EhrDown, EhrUp, ModalityAcquire, SutStudy, Wait, LoadDay, LinkFault,
+                            RisCollide, Acks, EhrDown, EhrUp, ModalityAcquire, SutStudy, Wait, LoadDay, LinkFault,
                             LinkClear, LinkDown, LinkUp>;
 
 struct Step {
   std::string name;
   Action action;
-  // What the step's completion must show: {status: success|rejected|...} or {ack: AA|AE|AR}.
-  std::map<std::string, std::string> expect;
+  // What the step's completion must show, key by key: {status: success}, {ack: [AA, AE]},
+  // {resend_answer: warning}. Without any, the step must simply have succeeded.
+  Expectations expect;
+  // Set when the expectation tests a local choice the standards leave open (refuse an unknown
+  // calling AE, the exact status of a conflicting resend): the choice, in words. Certification
+  // profiles can leave such steps' expectations out.
+  std::string policy;
   int line = 0;  // where it is in the file
 };
 

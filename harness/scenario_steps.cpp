@@ -71,6 +71,20 @@ Action link_fault(const Reader& r, const YAML::Node& b, const std::string& p) {
   return a;
 }
 
+// ehr.acks and ris.acks: the answers, each checked by the simulators' own parser.
+template <char Actor>
+Action acks(const Reader& r, const YAML::Node& b, const std::string& p) {
+  Acks a;
+  a.actor = Actor == 'r' ? "ris" : "ehr";
+  a.next = r.list(b, p, "next");
+  a.then = r.text(b, p, "then", a.then);
+  for (const auto& answer : a.next) {
+    if (auto why = ack_answer_problem(answer)) r.fail(b["next"], p + ".next", *why);
+  }
+  if (auto why = ack_answer_problem(a.then)) r.fail(b["then"], p + ".then", *why);
+  return a;
+}
+
 template <typename State>
 Action link_state(const Reader& r, const YAML::Node& b, const std::string& p) {
   State a;
@@ -158,18 +172,8 @@ const std::map<std::string, StepKind>& kinds() {
         }}},
       {"ris.collide",
        {{}, [](const Reader&, const YAML::Node&, const std::string&) -> Action { return RisCollide{}; }}},
-      {"ehr.acks",
-       {{"next", "then"},
-        [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
-          EhrAcks a;
-          a.next = r.list(b, p, "next");
-          a.then = r.text(b, p, "then", a.then);
-          for (const auto& answer : a.next) {
-            if (auto why = ack_answer_problem(answer)) r.fail(b["next"], p + ".next", *why);
-          }
-          if (auto why = ack_answer_problem(a.then)) r.fail(b["then"], p + ".then", *why);
-          return a;
-        }}},
+      {"ehr.acks", {{"next", "then"}, acks<'e'>}},
+      {"ris.acks", {{"next", "then"}, acks<'r'>}},
       {"ehr.down", {{}, [](const Reader&, const YAML::Node&, const std::string&) -> Action { return EhrDown{}; }}},
       {"ehr.up", {{}, [](const Reader&, const YAML::Node&, const std::string&) -> Action { return EhrUp{}; }}},
       {"ehr.chart",
@@ -270,10 +274,10 @@ Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index, cons
   std::string action_key;
   for (const auto& entry : node) {
     const auto key = entry.first.as<std::string>();
-    if (key == "name" || key == "expect") continue;
+    if (key == "name" || key == "expect" || key == "policy") continue;
     if (!kinds().contains(key)) {
       r.fail(entry.first, path + "." + key,
-             fmt::format("unknown key \"{}\" (a step has name, expect and one action: {})", key,
+             fmt::format("unknown key \"{}\" (a step has name, expect, policy and one action: {})", key,
                          yaml::join(step_actions())));
     }
     if (!action_key.empty()) r.fail(entry.first, path, "a step has one action; found " + action_key + " and " + key);
@@ -311,9 +315,25 @@ Step parse_step(const Reader& r, const YAML::Node& node, std::size_t index, cons
   if (const auto expect = node["expect"]) {
     if (!expect.IsMap()) r.fail(expect, path + ".expect", "must be a mapping");
     for (const auto& entry : expect) {
-      if (!entry.second.IsScalar()) r.fail(entry.second, path + ".expect", "every expected value is a single value");
-      step.expect[entry.first.as<std::string>()] = entry.second.as<std::string>();
+      const auto key = entry.first.as<std::string>();
+      if (entry.second.IsScalar()) {
+        step.expect[key] = expected_from_text(entry.second.as<std::string>());
+      } else if (entry.second.IsSequence() && entry.second.size() > 0) {
+        std::vector<std::string> alternatives;
+        for (const auto& item : entry.second) {
+          if (!item.IsScalar()) r.fail(item, path + ".expect." + key, "each alternative is a single value");
+          alternatives.push_back(item.as<std::string>());
+        }
+        step.expect[key] = expected_from_list(alternatives);
+      } else {
+        r.fail(entry.second, path + ".expect." + key,
+               "an expected value is a single value or a list of the values allowed ([AA, AE])");
+      }
     }
+  }
+  step.policy = r.text(node, path, "policy");
+  if (!step.policy.empty() && step.expect.empty()) {
+    r.fail(node["policy"], path + ".policy", "a policy names the local choice an expectation tests: add expect:");
   }
   return step;
 }

@@ -101,11 +101,7 @@ int CertifyCommand::run() {
   bool written = true;
   options.on_run = [&](const harness::CertifiedRun& run) {
     std::cout << fmt::format(
-        "  {:<8} {}{}\n",
-        run.report.verdict == harness::Validity::valid     ? "PASS"
-        : run.report.verdict == harness::Validity::invalid ? "FAIL"
-                                                           : "UNKNOWN",
-        run.report.scenario.name,
+        "  {:<13} {}{}\n", harness::verdict_label(run.report.verdict), run.report.scenario.name,
         run.report.scenario.id_suffix.empty() ? "" : " (identifiers suffixed " + run.report.scenario.id_suffix + ")");
     if (!quiet_) std::cout << harness::summary(run.report);
     runs.push_back(harness::to_json(run.report));
@@ -131,9 +127,9 @@ int CertifyCommand::run() {
       write_run_documents(runs, {catalog_}, "", (dir / "index.html").string(), (dir / "junit.xml").string()) && written;
   const auto& c = certification.value();
   std::cout << fmt::format("profile {} ({}) against {}: {}\n", c.profile.name, c.profile.role, c.system_name,
-                           c.verdict == harness::Validity::valid     ? "PASS"
-                           : c.verdict == harness::Validity::invalid ? "FAIL"
-                                                                     : "UNKNOWN (not a pass)");
+                           c.verdict == harness::Validity::valid || c.verdict == harness::Validity::invalid
+                               ? std::string(harness::verdict_label(c.verdict))
+                               : fmt::format("{} (not a pass)", harness::verdict_label(c.verdict)));
   if (!written) return kExitError;
   return exit_code_of(c.verdict);
 }

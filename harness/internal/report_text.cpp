@@ -86,11 +86,8 @@ std::string dump_json(const nlohmann::json& value, int indent) {
 
 Validity verdict_of(const nlohmann::json& valid) {
   if (valid.is_boolean()) return valid.get<bool>() ? Validity::valid : Validity::invalid;
+  if (valid == "not_exercised") return Validity::not_exercised;
   return Validity::unknown;
-}
-
-std::string_view verdict_label(Validity v) {
-  return v == Validity::valid ? "PASS" : v == Validity::invalid ? "FAIL" : "UNKNOWN";
 }
 
 const nlohmann::json& field(const nlohmann::json& object, std::string_view key) {

@@ -20,9 +20,9 @@ std::string escape_xml(std::string_view text);
 // json::dump that never throws: bytes that are not UTF-8 become U+FFFD.
 std::string dump_json(const nlohmann::json& value, int indent = -1);
 
-// A report's "valid": true, false, anything else (the string "unknown", nothing) is unknown.
+// A report's "valid": true, false, "not_exercised"; anything else (the string "unknown",
+// nothing) is unknown.
 Validity verdict_of(const nlohmann::json& valid);
-std::string_view verdict_label(Validity v);  // "PASS", "FAIL", "UNKNOWN"
 
 // object[key], or null when object is not an object or has no such key.
 const nlohmann::json& field(const nlohmann::json& object, std::string_view key);

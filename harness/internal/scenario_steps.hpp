@@ -22,7 +22,7 @@ Step parse_step(const yaml::Reader& reader, const YAML::Node& node, std::size_t 
 // Every action key, sorted.
 std::vector<std::string> step_actions();
 
-// Why an ehr.acks answer is not one (AA, AE, AR, none or drop, optionally @<ms>), or nothing.
+// Why an ehr.acks / ris.acks answer is not one (hl7sim::parse_ack_behaviour), or nothing.
 std::optional<std::string> ack_answer_problem(const std::string& answer);
 
 }  // namespace radloop::harness

@@ -77,7 +77,8 @@ py::dict load_scenario(const std::string& path) {
     steps.push_back({{"name", step.name},
                      {"action", std::string(harness::action_name(step.action))},
                      {"does", harness::describe(step.action)},
-                     {"expect", step.expect},
+                     {"expect", harness::to_json(step.expect)},
+                     {"policy", step.policy},
                      {"line", step.line}});
   }
   nlohmann::json modalities = nlohmann::json::object();

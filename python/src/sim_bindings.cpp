@@ -169,7 +169,8 @@ void bind_simulators(py::module_& core) {
             e.get().peer().set_script(script);
           },
           py::arg("next"), py::arg("then") = "AA",
-          "How the next messages are answered (AA, AE, AR, none, drop, each optionally @ms), then `then`.")
+          "How the next messages are answered (AA, AE, AR, none, drop, wrong_id, blank_id, each optionally @ms), "
+          "then `then`.")
       .def("go_down", [](PyEhr& e) { e.get().peer().go_down(); })
       .def("come_up", [](PyEhr& e) { unwrap(e.get().peer().come_up()); })
       .def(
@@ -177,10 +178,12 @@ void bind_simulators(py::module_& core) {
           [](PyEhr& e) {
             py::list out;
             for (const auto& c : e.get().chart()) {
-              out.append(py::dict(py::arg("control_id") = c.control_id, py::arg("accession") = c.accession,
-                                  py::arg("placer") = c.placer, py::arg("status") = c.status,
-                                  py::arg("study_instance_uid") = c.study_instance_uid, py::arg("text") = c.text,
-                                  py::arg("answered") = c.answered));
+              out.append(py::dict(py::arg("control_id") = c.control_id, py::arg("patient_id") = c.patient_id,
+                                  py::arg("issuer") = c.issuer, py::arg("patient_name") = c.patient_name,
+                                  py::arg("accession") = c.accession, py::arg("placer") = c.placer,
+                                  py::arg("status") = c.status, py::arg("study_instance_uid") = c.study_instance_uid,
+                                  py::arg("text") = c.text, py::arg("answered") = c.answered,
+                                  py::arg("kept") = c.kept));
             }
             return out;
           },

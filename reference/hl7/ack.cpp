@@ -168,4 +168,13 @@ Result<AckSummary> read_ack(std::string_view er7) {
   return summary;
 }
 
+std::optional<std::string> not_an_answer_to(const AckSummary& ack, std::string_view control_id) {
+  if (control_id.empty() || ack.acknowledged_id == control_id) return std::nullopt;
+  if (ack.acknowledged_id.empty()) {
+    return "the ACK (" + ack.code + ") has an empty MSA-2: it acknowledges no message, not " + std::string(control_id);
+  }
+  return "the ACK (" + ack.code + ") acknowledges " + ack.acknowledged_id + " in MSA-2, not " +
+         std::string(control_id) + ": it is no answer to this message";
+}
+
 }  // namespace radloop::hl7

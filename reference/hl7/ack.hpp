@@ -2,6 +2,7 @@
 // enhanced mode CA/CE/CR when MSH-15/16 ask for it), and reading the one a sender gets back.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,10 @@ struct AckSummary {
   std::vector<std::string> error_codes;  // ERR-3.1 (or ERR-1.4.1) of every ERR
 };
 Result<AckSummary> read_ack(std::string_view er7);
+
+// Why an ACK is no answer to the message sent with `control_id` (MSH-10): its MSA-2 is empty or
+// names another message. nullopt when it answers it (or when nothing was sent to compare with).
+std::optional<std::string> not_an_answer_to(const AckSummary& ack, std::string_view control_id);
 
 // MSA-1 codes that mean the receiver took responsibility for the message: AA, or CA in
 // enhanced mode. Anything else (AE, AR, CE, CR) did not.

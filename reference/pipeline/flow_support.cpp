@@ -242,6 +242,13 @@ Result<bool> deliver_report(store::Tx& tx, const store::ReportRecord& record, co
                             FlowContext& context) {
   auto content = report::parse_report(record.body);
   if (!content) return content.error();
+  const auto& sabotage = context.config().sabotage;
+  if (sabotage.cut_at_line_break) {
+    for (auto& section : content->sections) section.text = section.text.substr(0, section.text.find('\n'));
+  }
+  if (sabotage.drop_addendum_text) {
+    for (auto& addendum : content->addenda) addendum.text.clear();
+  }
   std::string study_uid = order.study_uid;
   if (study_uid.empty()) study_uid = content->study_instance_uid;
   if (auto r = mark(tx, order.accession, "reported", record.received_at); !r) return r.error();
@@ -298,6 +305,22 @@ Result<Applied> tie_report(store::Tx& tx, store::ReportRecord& record, const rep
   }
   if (context.config().sabotage.refuse_unknown_reports && TxOrderIndex(tx).by_accession(record.accession).empty()) {
     applied.refusal = Error{Errc::not_found, "OBR-3", "no order has accession " + record.accession + " (sabotage)"};
+    return applied;
+  }
+  if (context.config().sabotage.chart_unknown_reports && TxOrderIndex(tx).by_accession(record.accession).empty()) {
+    // The order the report names, as if it existed: the patient and accession it says.
+    store::OrderRecord named;
+    named.accession = record.accession;
+    named.filler = record.accession;
+    named.patient_mrn = report.patient_id;
+    named.patient_issuer = report.issuer;
+    named.modality = report.modality;
+    record.order_id = 0;
+    if (auto r = tx.put_report(record); !r) return r.error();
+    auto queued = deliver_report(tx, record, named, context);
+    if (!queued) return queued.error();
+    applied.queued = *queued;
+    applied.outcome = "report for an unknown order forwarded as it came (sabotage)";
     return applied;
   }
   record.order_id = 0;

@@ -28,6 +28,9 @@ struct Sabotage {
   bool strict_line_breaks = false;      // a message with raw line breaks inside a field is rejected
   bool reports_need_images = false;     // a report whose order has no study yet waits for good
   bool names_must_agree = false;        // a report is tied only when its patient name is the registry's
+  bool chart_unknown_reports = false;   // a report for an unknown order goes to the EHR as it came
+  bool cut_at_line_break = false;       // report text goes out up to each section's first line break
+  bool drop_addendum_text = false;      // an addendum goes out with the report's text, not its own
   // Set up at start rather than in a flow:
   bool no_retry = false;                         // one delivery attempt, then the dead-letter queue
   bool retry_with_new_id = false;                // a retry goes out under a new control ID

@@ -64,6 +64,15 @@ ChartEntry chart_entry(const std::string& er7) {
   auto parsed = hl7::parse(er7);
   if (!parsed) return e;
   if (const auto msh = hl7::first<hl7::Msh>(*parsed)) e.control_id = msh->control_id();
+  if (const auto pid = hl7::first<hl7::Pid>(*parsed)) {
+    const auto ids = pid->identifiers();
+    if (!ids.empty()) {
+      e.patient_id = ids.front().id;
+      e.issuer = ids.front().authority;
+    }
+    const auto name = pid->name();
+    e.patient_name = name.family + "^" + name.given;
+  }
   if (const auto obr = hl7::first<hl7::Obr>(*parsed)) {
     e.accession = obr->placer_field_1().empty() ? obr->filler_order_number().id : obr->placer_field_1();
     e.placer = obr->placer_order_number().id;
@@ -84,6 +93,7 @@ std::vector<ChartEntry> Ehr::chart() const {
     if (!r.message_type.starts_with("ORU")) continue;
     auto e = chart_entry(r.payload);
     e.answered = r.answered;
+    e.kept = hl7sim::kept(r);
     out.push_back(std::move(e));
   }
   return out;

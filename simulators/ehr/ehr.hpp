@@ -29,15 +29,20 @@ struct Order {
   std::string modality;  // OBR-24
 };
 
-// A report as the EHR filed it.
+// A report as the EHR filed it: whose chart it went to, for which order, and what a clinician
+// reads there.
 struct ChartEntry {
   std::string control_id;
-  std::string accession;  // OBR-18, else OBR-3
+  std::string patient_id;    // PID-3.1 of the first identifier
+  std::string issuer;        // its assigning authority (PID-3.4)
+  std::string patient_name;  // PID-5, FAMILY^GIVEN
+  std::string accession;     // OBR-18, else OBR-3
   std::string placer;
   std::string status;              // OBR-25
   std::string study_instance_uid;  // ZDS-1
-  std::string text;                // the OBX-5 values, one per line
-  std::string answered;
+  std::string text;                // the text OBX-5 values, one line each, in order
+  std::string answered;            // as hl7sim::Received::answered
+  bool kept = false;               // filed in the chart (hl7sim::kept)
 };
 
 class Ehr {

@@ -37,8 +37,14 @@ Result<AckBehaviour> parse_ack_behaviour(std::string_view text) {
     if (!delayed) b.delay = std::chrono::milliseconds(2'000);
   } else if (answer == "drop") {
     b.kind = Kind::drop;
+  } else if (answer == "wrong_id") {
+    b.kind = Kind::wrong_id;
+  } else if (answer == "blank_id") {
+    b.kind = Kind::blank_id;
   } else {
-    return bad("an answer is AA, AE, AR, none or drop, optionally followed by @<milliseconds>");
+    return bad(
+        "an answer is AA, AE, AR, none, drop, wrong_id (AA naming another message in MSA-2) or blank_id (AA with "
+        "an empty MSA-2), optionally followed by @<milliseconds>");
   }
   return b;
 }
@@ -143,12 +149,18 @@ std::string Peer::answer(const mllp::InboundMessage& message) {
     case AckBehaviour::Kind::reject: r.answered = "AR"; break;
     case AckBehaviour::Kind::no_answer: r.answered = "none"; break;
     case AckBehaviour::Kind::drop: r.answered = "dropped"; break;
+    case AckBehaviour::Kind::wrong_id: r.answered = "wrong_id"; break;
+    case AckBehaviour::Kind::blank_id: r.answered = "blank_id"; break;
   }
-  if (parsed && (r.answered == "AA" || r.answered == "AE" || r.answered == "AR")) {
-    const auto outcome = r.answered == "AA"   ? hl7::Outcome::accepted
-                         : r.answered == "AE" ? hl7::Outcome::error
-                                              : hl7::Outcome::rejected;
-    reply = hl7::build_ack(*parsed, outcome, {}, {next_control_id(), next_timestamp(), ""}).serialize();
+  const bool answers = r.answered != "none" && r.answered != "dropped";
+  if (parsed && answers) {
+    const auto outcome = r.answered == "AE"   ? hl7::Outcome::error
+                         : r.answered == "AR" ? hl7::Outcome::rejected
+                                              : hl7::Outcome::accepted;
+    auto ack = hl7::build_ack(*parsed, outcome, {}, {next_control_id(), next_timestamp(), ""});
+    if (r.answered == "wrong_id") (void)ack.set("MSA-2", r.control_id + "X");
+    if (r.answered == "blank_id") (void)ack.set("MSA-2", "");
+    reply = ack.serialize();
   } else if (!parsed && r.answered != "none" && r.answered != "dropped") {
     reply = hl7::build_reject(parsed.error(), {next_control_id(), next_timestamp(), ""}).serialize();
     r.answered = "AR";
@@ -157,7 +169,7 @@ std::string Peer::answer(const mllp::InboundMessage& message) {
   {
     std::lock_guard lock(mutex_);
     received_.push_back(r);
-    if (on_message_ && r.answered == "AA") pending_.push_back(r);
+    if (on_message_ && kept(r) && r.answered != "none") pending_.push_back(r);
   }
   changed_.notify_all();
   if (reply.empty()) throw mllp::CloseWithoutReply("scripted: no answer");
@@ -199,8 +211,15 @@ SendResult Peer::send(const std::string& er7, const GroundTruth& truth) {
     result.error = reply.error().message();
     result.not_sent = !connected;
   } else if (auto ack = hl7::read_ack(*reply)) {
-    result.ack = ack->code;
-    result.text = ack->text;
+    result.acknowledged_id = ack->acknowledged_id;
+    if (const auto why = hl7::not_an_answer_to(*ack, result.control_id)) {
+      // An ACK for another message (or for none) says nothing about this one: no answer.
+      result.ack = "none";
+      result.error = *why;
+    } else {
+      result.ack = ack->code;
+      result.text = ack->text;
+    }
   } else {
     result.ack = "none";
     result.error = "unreadable answer: " + ack.error().message();

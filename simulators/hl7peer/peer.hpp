@@ -29,14 +29,16 @@ struct AckBehaviour {
     reject,     // AR
     no_answer,  // holds the connection for `delay`, answers nothing, then closes it
     drop,       // closes the connection at once, answers nothing
+    wrong_id,   // AA, but MSA-2 names another message: a receiver that mixed up its answers
+    blank_id,   // AA with an empty MSA-2
   };
   Kind kind = Kind::accept;
   std::chrono::milliseconds delay{0};  // before answering: a late ACK
 };
 
-// "AA", "AE", "AR", "none" or "drop", optionally with "@MS": answered after MS milliseconds
-// ("none@MS" holds the connection MS, then closes it; a plain "none" holds it 2 s). Anything
-// else is invalid_config with a sentence.
+// "AA", "AE", "AR", "none", "drop", "wrong_id" or "blank_id", optionally with "@MS": answered
+// after MS milliseconds ("none@MS" holds the connection MS, then closes it; a plain "none" holds
+// it 2 s). Anything else is invalid_config with a sentence.
 Result<AckBehaviour> parse_ack_behaviour(std::string_view text);
 
 // Per received message, counted from 1 in arrival order; the rest get `otherwise`.
@@ -61,15 +63,22 @@ struct Received {
   std::string payload;
   std::string message_type;
   std::string control_id;
-  std::string answered;  // AA, AE, AR, none, dropped
+  std::string answered;  // AA, AE, AR, none, dropped, wrong_id, blank_id
 };
+
+// Whether the simulated system kept a message it received: it answered AA (with a right or a
+// faulty MSA-2), or held it without answering (its ACK lost on the way).
+inline bool kept(const Received& r) {
+  return r.answered == "AA" || r.answered == "none" || r.answered == "wrong_id" || r.answered == "blank_id";
+}
 
 struct SendResult {
   std::string control_id;
-  std::string ack;        // AA, AE, AR ...; "none" when no answer came (see error)
-  std::string text;       // MSA-3 / ERR text
-  std::string error;      // why there was no answer
-  bool not_sent = false;  // no connection could be made: the message certainly did not arrive
+  std::string ack;              // AA, AE, AR ...; "none" when no answer came, or none for this message (see error)
+  std::string text;             // MSA-3 / ERR text
+  std::string error;            // why there was no answer
+  std::string acknowledged_id;  // MSA-2 as answered, also when it names another message
+  bool not_sent = false;        // no connection could be made: the message certainly did not arrive
 };
 
 class Peer {

@@ -5,6 +5,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -63,7 +64,8 @@ class Exam {
  private:
   Result<void> choose_order() {
     report_.sent = plan_.study;
-    report_.truth = {plan_.study.patient.id, plan_.study.order.accession_number, plan_.study.study_instance_uid};
+    report_.truth = plan_.truth.value_or(
+        GroundTruth{plan_.study.patient.id, plan_.study.order.accession_number, plan_.study.study_instance_uid});
     if (!plan_.worklist) return {};
     auto items = query_worklist(*plan_.worklist, plan_.query);
     if (!items) {
@@ -78,9 +80,26 @@ class Exam {
     const auto& item = (*items)[plan_.pick];
     worklist_ = *items;
     report_.sent = spec_from_worklist(item, plan_.study);
-    report_.truth = {item.patient_id, item.accession_number, item.study_instance_uid};
     record("worklist_pick", fmt::format("item {}: accession {}, patient {} ({})", plan_.pick, item.accession_number,
                                         item.patient_id, item.patient_name));
+    if (!plan_.truth) {
+      report_.truth = {item.patient_id, item.accession_number, item.study_instance_uid};
+      return {};
+    }
+    // The truth stays the order's; a study UID the order did not fix is the worklist's to give.
+    if (report_.truth.study_instance_uid.empty()) report_.truth.study_instance_uid = item.study_instance_uid;
+    std::vector<std::string> differs;
+    if (item.patient_id != plan_.truth->patient_id) {
+      differs.push_back(fmt::format("patient {} (the order is for {})", item.patient_id, plan_.truth->patient_id));
+    }
+    if (item.accession_number != plan_.truth->accession_number) {
+      differs.push_back(
+          fmt::format("accession {} (the order's is {})", item.accession_number, plan_.truth->accession_number));
+    }
+    if (!differs.empty()) {
+      record("worklist_mismatch",
+             fmt::format("the worklist item disagrees with the order performed: {}", fmt::join(differs, "; ")));
+    }
     return {};
   }
 

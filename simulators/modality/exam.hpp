@@ -25,6 +25,11 @@ struct ExamPlan {
   std::optional<Target> worklist;  // none: the patient and order typed into `study` are used
   dicom::WorklistQuery query;      // the keys the modality asks the worklist with
   std::size_t pick = 0;            // which of the worklist's answers is performed
+  // Whom the exam is truly for (the order the modality was sent to perform), when known: the
+  // truth of the exam whatever the worklist answers. An item that disagrees with it is recorded
+  // as a worklist_mismatch event, and the exam goes on with what the worklist gave, as a real
+  // modality would. None: the truth is the worklist item (or the typed patient without one).
+  std::optional<GroundTruth> truth;
   StudySpec study;  // modality, seed, counts, sizes, transfer syntax (and patient/order without a worklist)
   std::vector<Fault> faults;
   StoreOptions store;

@@ -3,10 +3,14 @@
 //
 //   files --meta--> runs (one per association) --threads--> open --> store each --> release
 //                                                             \--> rejected: the run is not sent
+//   store each: own syntax accepted --> stream the file
+//               else an uncompressed one accepted --> convert in memory, send that
+//               else --> context refused, with why
 #include "simulators/modality/store_scu.hpp"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/dimse.h>
@@ -14,9 +18,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "reference/dicom/internal/requestor.hpp"
+#include "simulators/modality/internal/codecs.hpp"
 
 namespace radloop::modality {
 namespace {
@@ -48,11 +56,67 @@ void record(Shared& shared, std::string action, std::string detail, const StoreO
   shared.log.record(std::move(event));
 }
 
-std::vector<std::string> proposed_for(const StoreOptions& options, const std::string& file_syntax) {
-  if (!options.proposed_transfer_syntaxes.empty()) return options.proposed_transfer_syntaxes;
-  if (file_syntax == UID_LittleEndianExplicitTransferSyntax)
-    return {file_syntax, UID_LittleEndianImplicitTransferSyntax};
-  return {file_syntax};
+bool uncompressed(const std::string& syntax) {
+  return syntax == UID_LittleEndianImplicitTransferSyntax || syntax == UID_LittleEndianExplicitTransferSyntax ||
+         syntax == UID_BigEndianExplicitTransferSyntax;
+}
+
+// The contexts proposed for a file, each a list of transfer syntaxes. An uncompressed file is
+// offered in its own syntax and both little endian ones, in one context. A compressed file gets a
+// context of its own syntax alone, so the receiver can refuse it without refusing the rest, and
+// a second, uncompressed one it can be decompressed into (Implicit VR LE is the syntax every
+// storage SCP must accept, PS3.5 10.1).
+std::vector<std::vector<std::string>> proposed_for(const StoreOptions& options, const std::string& file_syntax) {
+  if (!options.proposed_transfer_syntaxes.empty()) return {options.proposed_transfer_syntaxes};
+  const std::vector<std::string> plain{UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax};
+  if (uncompressed(file_syntax)) {
+    std::vector<std::string> syntaxes{file_syntax};
+    for (const auto& s : plain) {
+      if (s != file_syntax) syntaxes.push_back(s);
+    }
+    return {syntaxes};
+  }
+  return {{file_syntax}, plain};
+}
+
+// The accepted context to send a file in: its own syntax if the receiver took it, else one it
+// can be converted to (uncompressed). Empty when there is none, with why in `why`.
+std::optional<std::pair<T_ASC_PresentationContextID, std::string>> context_for(const Requestor& requestor,
+                                                                               const StoreOutcome& o,
+                                                                               const StoreOptions& options,
+                                                                               std::string& why) {
+  const auto accepted = requestor.accepted_syntaxes(o.sop_class_uid);
+  for (const auto& a : accepted) {
+    if (a.second == o.transfer_syntax_uid) return a;
+  }
+  // A fault that proposes one syntax on purpose sends nothing else.
+  if (options.proposed_transfer_syntaxes.empty()) {
+    for (const auto& a : accepted) {
+      if (uncompressed(a.second)) return a;
+    }
+  }
+  why = accepted.empty() ? fmt::format("no accepted presentation context for {}", o.sop_class_uid)
+                         : fmt::format("no accepted presentation context for {} in {} or a syntax it converts to",
+                                       o.sop_class_uid, o.transfer_syntax_uid);
+  return std::nullopt;
+}
+
+// The file's data set in `syntax`: decompressed or re-encoded by DCMTK, in memory.
+Result<std::unique_ptr<DcmFileFormat>> converted(const StoreOutcome& o, const std::string& syntax) {
+  internal::ensure_codecs_registered();
+  auto file = std::make_unique<DcmFileFormat>();
+  if (auto cond = file->loadFile(o.path.c_str()); cond.bad()) {
+    return Error{Errc::io_failed, o.path.string(), std::string("cannot read the instance: ") + cond.text()};
+  }
+  const DcmXfer target(syntax.c_str());
+  auto* dataset = file->getDataset();
+  if (auto cond = dataset->chooseRepresentation(target.getXfer(), nullptr);
+      cond.bad() || !dataset->canWriteXfer(target.getXfer())) {
+    return Error{Errc::invalid_input, o.path.string(),
+                 fmt::format("cannot convert from {} to {}{}", o.transfer_syntax_uid, syntax,
+                             cond.bad() ? std::string(": ") + cond.text() : std::string())};
+  }
+  return file;
 }
 
 void pace(void* data, T_DIMSE_StoreProgress* progress, T_DIMSE_C_StoreRQ* /*request*/) {
@@ -64,11 +128,12 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
   if (run.empty()) return;
   std::vector<ProposedContext> contexts;
   for (const auto* o : run) {
-    auto syntaxes = proposed_for(shared.options, o->transfer_syntax_uid);
-    const bool known = std::any_of(contexts.begin(), contexts.end(), [&](const ProposedContext& c) {
-      return c.abstract_syntax == o->sop_class_uid && c.transfer_syntaxes == syntaxes;
-    });
-    if (!known) contexts.push_back({o->sop_class_uid, std::move(syntaxes)});
+    for (auto& syntaxes : proposed_for(shared.options, o->transfer_syntax_uid)) {
+      const bool known = std::any_of(contexts.begin(), contexts.end(), [&](const ProposedContext& c) {
+        return c.abstract_syntax == o->sop_class_uid && c.transfer_syntaxes == syntaxes;
+      });
+      if (!known) contexts.push_back({o->sop_class_uid, std::move(syntaxes)});
+    }
   }
   const auto& t = shared.target;
   auto opened = Requestor::open({t.host, t.port, t.calling_ae, t.called_ae, t.timeout, t.max_pdu_bytes}, contexts);
@@ -97,13 +162,27 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
       o->detail = "not sent: the association was aborted";
       continue;
     }
-    const auto context = requestor.accepted(o->sop_class_uid, o->transfer_syntax_uid);
-    if (context == 0) {
+    std::string why;
+    const auto chosen = context_for(requestor, *o, shared.options, why);
+    if (!chosen) {
       o->kind = StoreOutcome::Kind::context_refused;
-      o->detail =
-          fmt::format("no accepted presentation context for {} in {}", o->sop_class_uid, o->transfer_syntax_uid);
+      o->detail = why;
       record(shared, "not_sent", o->detail, o);
       continue;
+    }
+    const auto context = chosen->first;
+    o->sent_transfer_syntax_uid = chosen->second;
+    // In another syntax than the file's: converted in memory and sent from there.
+    std::unique_ptr<DcmFileFormat> in_memory;
+    if (chosen->second != o->transfer_syntax_uid) {
+      auto made = converted(*o, chosen->second);
+      if (!made) {
+        o->kind = StoreOutcome::Kind::context_refused;
+        o->detail = made.error().message();
+        record(shared, "not_sent", o->detail, o);
+        continue;
+      }
+      in_memory = std::move(made).value();
     }
     T_DIMSE_C_StoreRQ request{};
     request.MessageID = requestor.next_message_id();
@@ -115,11 +194,11 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
     T_DIMSE_C_StoreRSP response{};
     DcmDataset* detail = nullptr;
     std::error_code ec;
-    const auto size = std::filesystem::file_size(o->path, ec);
-    const auto cond =
-        DIMSE_storeUser(requestor.association(), context, &request, o->path.c_str(), nullptr, paced ? pace : nullptr,
-                        paced ? &delay : nullptr, DIMSE_NONBLOCKING, static_cast<int>(t.timeout.count()), &response,
-                        &detail, nullptr, static_cast<long>(ec ? 0 : size));
+    const auto size = in_memory ? 0 : std::filesystem::file_size(o->path, ec);
+    const auto cond = DIMSE_storeUser(requestor.association(), context, &request, in_memory ? nullptr : o->path.c_str(),
+                                      in_memory ? in_memory->getDataset() : nullptr, paced ? pace : nullptr,
+                                      paced ? &delay : nullptr, DIMSE_NONBLOCKING, static_cast<int>(t.timeout.count()),
+                                      &response, &detail, nullptr, static_cast<long>(ec ? 0 : size));
     delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
     if (cond.bad()) {
       o->kind = StoreOutcome::Kind::broke_off;
@@ -130,7 +209,12 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
     }
     o->kind = StoreOutcome::Kind::answered;
     o->status = response.DimseStatus;
-    record(shared, "store", fmt::format("C-STORE answered {:#06x} on association {}", o->status, index), o);
+    record(shared, "store",
+           fmt::format("C-STORE answered {:#06x} on association {}{}", o->status, index,
+                       in_memory ? " (sent in " + o->sent_transfer_syntax_uid + ", converted from " +
+                                       o->transfer_syntax_uid + ")"
+                                 : std::string()),
+           o);
     const auto answered = ++shared.answered;
     if (shared.options.abort_after && answered >= *shared.options.abort_after && !shared.aborted.exchange(true)) {
       requestor.abort();

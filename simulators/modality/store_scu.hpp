@@ -20,8 +20,10 @@ struct StoreOptions {
   // association i*N/n, so a series tends to stay on one) or round robin (file i to i mod N).
   enum class Split : std::uint8_t { contiguous, round_robin };
   unsigned associations = 1;  // sent concurrently, each association on its own thread
-  // Transfer syntaxes proposed for every SOP class; empty: each file's own (with implicit VR
-  // little endian beside explicit). A file goes out only in its own transfer syntax.
+  // Transfer syntaxes proposed for every SOP class, and the only ones a file goes out in (the
+  // fault "unacceptable_transfer_syntax"). Empty: each file's own syntax, and Explicit and Implicit
+  // VR little endian; a file the receiver does not take in its own syntax is converted to an
+  // uncompressed one it accepted.
   std::vector<std::string> proposed_transfer_syntaxes;
   // A-ABORT once this many instances were answered (across associations); the rest are not sent.
   std::optional<std::size_t> abort_after;
@@ -33,15 +35,16 @@ struct StoreOptions {
 struct StoreOutcome {
   enum class Kind : std::uint8_t {
     answered,         // a C-STORE response came back; see status
-    context_refused,  // the peer accepted no context for its SOP class in its transfer syntax
+    context_refused,  // the peer accepted no context it can be sent in (own syntax or a conversion)
     broke_off,        // the association failed during the transfer
     not_sent          // the association was rejected or aborted before it
   };
   std::filesystem::path path;
   std::string sop_class_uid;
   std::string sop_instance_uid;
-  std::string transfer_syntax_uid;
-  unsigned association = 0;  // which run, from 0
+  std::string transfer_syntax_uid;       // the file's own
+  std::string sent_transfer_syntax_uid;  // what it went out in (the context's); empty when not sent
+  unsigned association = 0;              // which run, from 0
   Kind kind = Kind::not_sent;
   std::uint16_t status = 0xFFFF;  // when answered
   std::string detail;

@@ -100,6 +100,18 @@ T_ASC_PresentationContextID Requestor::accepted(const std::string& abstract_synt
   return 0;
 }
 
+std::vector<std::pair<T_ASC_PresentationContextID, std::string>> Requestor::accepted_syntaxes(
+    const std::string& abstract_syntax) const {
+  std::vector<std::pair<T_ASC_PresentationContextID, std::string>> out;
+  const int count = ASC_countPresentationContexts(assoc_->params);
+  for (int i = 0; i < count; ++i) {
+    T_ASC_PresentationContext pc{};
+    if (ASC_getPresentationContext(assoc_->params, i, &pc).bad() || pc.resultReason != ASC_P_ACCEPTANCE) continue;
+    if (abstract_syntax == pc.abstractSyntax) out.emplace_back(pc.presentationContextID, pc.acceptedTransferSyntax);
+  }
+  return out;
+}
+
 std::vector<std::string> Requestor::refused() const {
   std::vector<std::string> out;
   const int count = ASC_countPresentationContexts(assoc_->params);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reference/core/result.hpp"
@@ -44,6 +45,9 @@ class Requestor {
   // The accepted context for the abstract syntax with that transfer syntax (any when empty); 0: none.
   [[nodiscard]] T_ASC_PresentationContextID accepted(const std::string& abstract_syntax,
                                                      const std::string& transfer_syntax = {}) const;
+  // Every accepted context for the abstract syntax, with the transfer syntax the peer chose.
+  [[nodiscard]] std::vector<std::pair<T_ASC_PresentationContextID, std::string>> accepted_syntaxes(
+      const std::string& abstract_syntax) const;
   // One sentence per proposed context the peer refused.
   [[nodiscard]] std::vector<std::string> refused() const;
   [[nodiscard]] std::uint16_t next_message_id() { return assoc_->nextMsgID++; }

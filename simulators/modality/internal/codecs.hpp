@@ -19,7 +19,7 @@ struct Encoding {
   std::unique_ptr<DcmRepresentationParameter> parameters;  // null for native and deflated syntaxes
 };
 
-// Registers the RLE, JPEG and JPEG-LS encoders once per process (thread-safe).
+// Registers the RLE, JPEG and JPEG-LS encoders and decoders once per process (thread-safe).
 void ensure_codecs_registered();
 
 // Zeroes the pad byte that follows the EOI marker of an odd-length JPEG fragment. DCMTK 3.6.7's

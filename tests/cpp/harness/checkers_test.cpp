@@ -42,7 +42,7 @@ void acquired(History& h, int step, const std::string& uid, int accepted) {
   h.append("acq", OpType::ok, "modality.acquire",
            {{"step", step},
             {"study_uid", uid},
-            {"accepted", std::to_string(accepted)},
+            {"accepted", accepted},
             {"truth", {{"patient_id", "P1"}, {"accession", "A1"}, {"study_uid", uid}}}});
 }
 
@@ -99,10 +99,13 @@ TEST(NoSilentLoss, UnknownWhenTheSystemCannotBeQueried) {
   EXPECT_EQ(check_no_silent_loss(h, sys).valid, Validity::unknown);
 }
 
-TEST(NoSilentLoss, AMessageWhoseAckNeverCameIsNotOwed) {
+TEST(NoSilentLoss, AMessageWhoseAckNeverCameIsNotOwedAndLeavesNothingToJudge) {
   History h;
   sent(h, 0, "A", OpType::info, "");  // timed out: outcome unknown
   FakeSystem sys;
+  EXPECT_EQ(check_no_silent_loss(h, sys).valid, Validity::not_exercised);
+  sent(h, 1, "B", OpType::ok, "AA");
+  sys.kept = {{"EHR^H", "B"}};
   EXPECT_EQ(check_no_silent_loss(h, sys).valid, Validity::valid);
 }
 
@@ -126,7 +129,7 @@ Scenario scenario_expecting(const std::string& key, const std::string& value) {
   Step step;
   step.name = "only";
   step.action = Hl7Send{"MSH"};
-  step.expect = {{key, value}};
+  step.expect = {{key, expected_from_text(value)}};
   s.steps.push_back(step);
   return s;
 }
@@ -196,35 +199,192 @@ TEST(EverythingLands, UnknownWhenTheSystemShowsNothingToJudgeBy) {
   EXPECT_EQ(check_no_wrong_patient(h, sys).valid, Validity::unknown);
 }
 
-void reported(History& h, int step, const std::string& status, const std::string& ack) {
+// A report the RIS signed for patient P1, accession A1, with `text`; answered `ack` by the system.
+void reported(History& h, int step, const std::string& status, const std::string& ack,
+              const std::string& text = "No acute findings.", bool addendum = false, bool order_known = true) {
   h.append("r", OpType::invoke, "hl7_send",
-           {{"step", step}, {"truth", {{"accession", "A1"}, {"report_status", status}}}});
+           {{"step", step},
+            {"truth",
+             {{"accession", "A1"},
+              {"report_status", status},
+              {"patient_id", "P1"},
+              {"issuer", "GENERAL"},
+              {"text", text},
+              {"addendum", addendum},
+              {"order_known", order_known}}}});
   h.append("r", ack == "AA" ? OpType::ok : OpType::fail, "hl7_send", {{"step", step}, {"ack", ack}});
 }
 
-TEST(ReportsReachChart, EveryAcceptedStatusMustBeChartedAnsweredAA) {
+ehr::ChartEntry charted(const std::string& status, const std::string& text = "No acute findings.",
+                        const std::string& patient = "P1", const std::string& control_id = "C1") {
+  ehr::ChartEntry e;
+  e.control_id = control_id;
+  e.patient_id = patient;
+  e.issuer = "GENERAL";
+  e.accession = "A1";
+  e.status = status;
+  e.text = text;
+  e.answered = "AA";
+  e.kept = true;
+  return e;
+}
+
+struct Chart {
+  std::vector<ehr::ChartEntry> entries;
+  ChartView view() {
+    return ChartView{[this] { return entries; }, std::chrono::milliseconds(0)};
+  }
+};
+
+TEST(ReportsReachChart, EveryAcceptedStatusMustBeCharted) {
   History h;
   reported(h, 0, "P", "AA");
   reported(h, 1, "F", "AA");
   reported(h, 2, "C", "AE");  // refused by the system: not owed
-  std::vector<ehr::ChartEntry> chart;
-  ChartView view{[&] { return chart; }, std::chrono::milliseconds(0)};
-  ehr::ChartEntry p;
-  p.accession = "A1";
-  p.status = "P";
-  p.answered = "AA";
-  chart.push_back(p);
-  auto r = check_reports_reach_chart(h, view);
+  Chart chart;
+  chart.entries.push_back(charted("P", "No acute findings.", "P1", "C1"));
+  auto r = check_reports_reach_chart(h, chart.view());
   EXPECT_EQ(r.valid, Validity::invalid);  // F is missing
-  auto f = p;
-  f.status = "F";
+  auto f = charted("F", "No acute findings.", "P1", "C2");
   f.answered = "AE";  // the EHR refused it: not in the chart
-  chart.push_back(f);
-  EXPECT_EQ(check_reports_reach_chart(h, view).valid, Validity::invalid);
-  f.answered = "AA";
-  chart.push_back(f);
-  EXPECT_EQ(check_reports_reach_chart(h, view).valid, Validity::valid);
+  f.kept = false;
+  chart.entries.push_back(f);
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::invalid);
+  chart.entries.push_back(charted("F", "No acute findings.", "P1", "C2"));
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
   EXPECT_EQ(check_reports_reach_chart(h, ChartView{}).valid, Validity::unknown);
+}
+
+TEST(ReportsReachChart, NothingReportedIsNotExercisedNeverAPass) {
+  History h;
+  Chart chart;
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::not_exercised);
+  reported(h, 0, "F", "AE");  // refused: nothing owed either
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::not_exercised);
+}
+
+TEST(ReportsReachChart, AReportChartedUnderAnotherPatientFails) {
+  History h;
+  reported(h, 0, "F", "AA");
+  Chart chart;
+  chart.entries.push_back(charted("F", "No acute findings.", "P2"));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_NE(r.evidence[0]["why"].get<std::string>().find("charted under patient P2"), std::string::npos)
+      << r.evidence.dump();
+  chart.entries = {charted("F")};
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, AfterAMergeTheSurvivorsChartIsTheRightOne) {
+  History h;
+  reported(h, 0, "F", "AA");
+  h.append("m", OpType::invoke, "hl7_send", {{"step", 1}, {"truth", {{"patient_id", "P9"}, {"merged_from", "P1"}}}});
+  Chart chart;
+  chart.entries.push_back(charted("F", "No acute findings.", "P9"));
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, TextCutAtALineBreakFailsTheSameTextInAnyLineBreakPasses) {
+  History h;
+  reported(h, 0, "F", "AA", "Findings: a nodule.\nImpression: stable.");
+  Chart chart;
+  chart.entries.push_back(charted("F", "Findings: a nodule."));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_EQ(r.evidence[0]["shown"][0]["text"], "Findings: a nodule.");
+  // HL7 writes a line break as \.br\, a new OBX-5 repetition or a new OBX: all read as one.
+  chart.entries = {charted("F", "Findings: a nodule.\r\nImpression: stable.  \n")};
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, AnAddendumWhoseTextIsDroppedFails) {
+  History h;
+  reported(h, 0, "F", "AA");
+  reported(h, 1, "C", "AA", "The nodule is stable.", true);
+  Chart chart;
+  chart.entries.push_back(charted("F", "No acute findings.", "P1", "C1"));
+  chart.entries.push_back(charted("C", "No acute findings.", "P1", "C2"));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  // Beside the report it amends, the addendum's text is there.
+  chart.entries[1] = charted("C", "No acute findings.\nThe nodule is stable.", "P1", "C2");
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, AReportForAnUnknownOrderInAChartFails) {
+  History h;
+  reported(h, 0, "F", "AA", "Orphan.", false, false);
+  Chart chart;
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+  chart.entries.push_back(charted("F", "Orphan."));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_EQ(r.evidence[0]["why"], "a report for an order nobody placed reached the chart");
+}
+
+TEST(ReportsReachChart, AStatusTheRisNeverSentFails) {
+  History h;
+  reported(h, 0, "P", "AA");
+  Chart chart;
+  chart.entries.push_back(charted("P", "No acute findings.", "P1", "C1"));
+  chart.entries.push_back(charted("F", "No acute findings.", "P1", "C2"));  // a preliminary promoted
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_NE(r.evidence.dump().find("which the RIS never sent"), std::string::npos) << r.evidence.dump();
+}
+
+TEST(Expectations, AStepThatFailedFailsWithoutExpectAndOneNeverCompletedIsUnknown) {
+  Scenario s;
+  Step step;
+  step.name = "put the fault on the link";
+  step.action = Wait{};
+  s.steps.push_back(step);
+  History h;
+  h.append("x", OpType::invoke, "link.fault", {{"step", 0}});
+  h.append("x", OpType::fail, "link.fault", {{"step", 0}, {"error", "no such link"}});
+  const auto r = check_expectations(s, h);
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_EQ(r.evidence[0]["why"], "the step did not succeed");
+  History ok;
+  ok.append("x", OpType::invoke, "link.fault", {{"step", 0}});
+  ok.append("x", OpType::ok, "link.fault", {{"step", 0}});
+  EXPECT_EQ(check_expectations(s, ok).valid, Validity::valid);
+  History unsure;
+  unsure.append("x", OpType::invoke, "link.fault", {{"step", 0}});
+  unsure.append("x", OpType::info, "link.fault", {{"step", 0}});
+  EXPECT_EQ(check_expectations(s, unsure).valid, Validity::unknown);
+}
+
+TEST(Expectations, TypedValuesSetsAndStatusClasses) {
+  History h;
+  h.append("x", OpType::invoke, "modality.acquire", {{"step", 0}});
+  h.append("x", OpType::ok, "modality.acquire",
+           {{"step", 0}, {"accepted", 2}, {"found", true}, {"resend_answer", "0xB007"}, {"ack", "AE"}});
+  EXPECT_EQ(check_expectations(scenario_expecting("accepted", "2"), h).valid, Validity::valid);
+  EXPECT_EQ(check_expectations(scenario_expecting("accepted", "3"), h).valid, Validity::invalid);
+  EXPECT_EQ(check_expectations(scenario_expecting("found", "true"), h).valid, Validity::valid);
+  EXPECT_EQ(check_expectations(scenario_expecting("found", "false"), h).valid, Validity::invalid);
+  EXPECT_EQ(check_expectations(scenario_expecting("resend_answer", "warning"), h).valid, Validity::valid);
+  EXPECT_EQ(check_expectations(scenario_expecting("resend_answer", "success|warning"), h).valid, Validity::valid);
+  EXPECT_EQ(check_expectations(scenario_expecting("resend_answer", "0xB000"), h).valid, Validity::invalid);
+  EXPECT_EQ(check_expectations(scenario_expecting("resend_answer", "failure"), h).valid, Validity::invalid);
+  EXPECT_EQ(check_expectations(scenario_expecting("ack", "AA|AE"), h).valid, Validity::valid);
+  EXPECT_EQ(check_expectations(scenario_expecting("ack", "AA"), h).valid, Validity::invalid);
+}
+
+TEST(Combine, NotExercisedIsNeutralAndNothingJudgedIsNotAPass) {
+  const CheckResult pass{"a", Validity::valid, {}};
+  const CheckResult idle{"b", Validity::not_exercised, {}};
+  const CheckResult unsure{"c", Validity::unknown, {}};
+  const CheckResult fail{"d", Validity::invalid, {}};
+  EXPECT_EQ(combine({pass, idle}), Validity::valid);
+  EXPECT_EQ(combine({idle, idle}), Validity::not_exercised);
+  EXPECT_EQ(combine({idle, unsure, pass}), Validity::unknown);
+  EXPECT_EQ(combine({fail, unsure, idle}), Validity::invalid);
+  EXPECT_EQ(combine({}), Validity::unknown);
+  EXPECT_EQ(to_json(Validity::not_exercised), "not_exercised");
+  EXPECT_EQ(verdict_label(Validity::not_exercised), "NOT EXERCISED");
 }
 
 }  // namespace

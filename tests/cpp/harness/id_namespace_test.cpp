@@ -80,11 +80,11 @@ steps:
   EXPECT_EQ(acquire.patient.mrn, "MRN1AAAAB");
   EXPECT_EQ(acquire.study, "S1");  // a label, not an identifier
   EXPECT_EQ(acquire.faults, (std::vector<std::string>{"transpose_accession", "other_patient_id=MRN9AAAAB"}));
-  EXPECT_EQ(s.steps[4].expect.at("sent_accession"), "ACC0100AAAAB");
-  EXPECT_EQ(s.steps[4].expect.at("status"), "success");
-  EXPECT_EQ(s.steps[5].expect.at("linked_accession"), "ACC1000AAAAB");
-  EXPECT_EQ(s.steps[5].expect.at("linked_patient_id"), "MRN1AAAAB");
-  EXPECT_EQ(s.steps[5].expect.at("state"), "linked");
+  EXPECT_EQ(s.steps[4].expect.at("sent_accession").text(), "ACC0100AAAAB");
+  EXPECT_EQ(s.steps[4].expect.at("status").text(), "success");
+  EXPECT_EQ(s.steps[5].expect.at("linked_accession").text(), "ACC1000AAAAB");
+  EXPECT_EQ(s.steps[5].expect.at("linked_patient_id").text(), "MRN1AAAAB");
+  EXPECT_EQ(s.steps[5].expect.at("state").text(), "linked");
   EXPECT_EQ(std::get<RisUnknownReport>(s.steps[6].action).accession, "ACC9AAAAB");
   EXPECT_EQ(std::get<EhrChart>(s.steps[7].action).placer, "PL1AAAAB");
 }

@@ -1,4 +1,5 @@
-// The JUnit report: verdicts map to pass, failure and skipped; everything is escaped.
+// The JUnit report: only a pass passes; fail, unknown and not exercised are failures of their own
+// type (never skipped: dashboards show skipped as green); everything is escaped.
 #include "harness/junit_report.hpp"
 
 #include <gtest/gtest.h>
@@ -33,17 +34,18 @@ std::string testcase(const std::string& xml, const std::string& name) {
 }
 
 TEST(JunitReport, CountsAndMapsEachVerdict) {
-  const auto xml = junit_xml({run("passes", true), run("fails", false), run("unsure", "unknown")}, "all");
+  const auto xml = junit_xml(
+      {run("passes", true), run("fails", false), run("unsure", "unknown"), run("idle", "not_exercised")}, "all");
   EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", 0), 0u) << xml;
-  EXPECT_NE(xml.find(R"(<testsuite name="all" tests="3" failures="1" errors="0" skipped="1" time="4.500">)"),
+  EXPECT_NE(xml.find(R"(<testsuite name="all" tests="4" failures="3" errors="0" skipped="0" time="6.000">)"),
             std::string::npos)
       << xml;
-  EXPECT_EQ(count(xml, "<testcase "), 3u);
+  EXPECT_EQ(count(xml, "<testcase "), 4u);
+  EXPECT_EQ(count(xml, "<skipped"), 0u);
 
   const auto passes = testcase(xml, "passes");
   EXPECT_NE(passes, "");
   EXPECT_EQ(passes.find("<failure"), std::string::npos);
-  EXPECT_EQ(passes.find("<skipped"), std::string::npos);
   EXPECT_NE(xml.find(R"(<testcase classname="radloop.dicom" name="passes" time="1.500">)"), std::string::npos);
 
   const auto fails = testcase(xml, "fails");
@@ -52,18 +54,23 @@ TEST(JunitReport, CountsAndMapsEachVerdict) {
   EXPECT_NE(fails.find("&quot;step&quot;: 0"), std::string::npos) << "the failed check's evidence";
   EXPECT_EQ(fails.find("idempotence:"), std::string::npos) << "only failed checks are listed";
 
-  // Unknown is skipped, naming what could not be decided: never a pass.
+  // Unknown is a failure naming what could not be decided, with its reason: never a pass or a skip.
   const auto unsure = testcase(xml, "unsure");
-  EXPECT_NE(unsure.find(R"(<skipped message="unknown: expectations">)"), std::string::npos) << unsure;
-  EXPECT_EQ(unsure.find("<failure"), std::string::npos);
+  EXPECT_NE(unsure.find(R"(<failure message="unknown: expectations" type="unknown">expectations:)"), std::string::npos)
+      << unsure;
+  const auto idle = testcase(xml, "idle");
+  EXPECT_NE(idle.find(R"(<failure message="not exercised: expectations" type="not_exercised">)"), std::string::npos)
+      << idle;
+  EXPECT_NE(idle.find("NOT EXERCISED"), std::string::npos) << idle;
 }
 
-TEST(JunitReport, AnUnknownRunWithoutUnknownChecksIsStillSkipped) {
+TEST(JunitReport, AnUnknownRunWithoutUnknownChecksIsStillAFailure) {
   auto r = run("odd", json());
   r["checks"] = json::array();
   const auto xml = junit_xml({r}, "s");
-  EXPECT_NE(xml.find(R"(<skipped message="unknown: no check reached a verdict">)"), std::string::npos) << xml;
-  EXPECT_NE(xml.find(R"(tests="1" failures="0" errors="0" skipped="1")"), std::string::npos);
+  EXPECT_NE(xml.find(R"(<failure message="unknown: no check reached a verdict" type="unknown">)"), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find(R"(tests="1" failures="1" errors="0" skipped="0")"), std::string::npos);
 }
 
 TEST(JunitReport, ClassnameIsTheScenarioFolderOrTheSuite) {

@@ -46,7 +46,7 @@ steps:
     ris.accessioned: {placer: P1}
   - name: a corrected report that was never signed
     ehr.chart: {placer: P1, status: C, within: 0.5}
-    expect: {found: "true"}
+    expect: {found: true}
 )")
                       .value();
   auto report = run_scenario(scenario, {});

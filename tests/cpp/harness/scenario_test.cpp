@@ -12,7 +12,7 @@ TEST(Scenario, LoadsTheBundledSmokeScenario) {
   EXPECT_EQ(s->system, "reference");
   ASSERT_GE(s->steps.size(), 2U);
   EXPECT_TRUE(std::holds_alternative<DicomEcho>(s->steps[0].action));
-  EXPECT_EQ(s->steps[0].expect.at("status"), "success");
+  EXPECT_EQ(s->steps[0].expect.at("status").text(), "success");
 }
 
 TEST(Scenario, TurnsMessageLinesIntoSegmentsSeparatedByCarriageReturn) {
@@ -184,7 +184,7 @@ steps:
   EXPECT_EQ(a.faults.size(), 2U);
   EXPECT_EQ(std::get<ModalityAcquire>(s->steps[1].action).patient.mrn, "M2");
   EXPECT_EQ(std::get<Wait>(s->steps[3].action).duration, std::chrono::milliseconds(500));
-  EXPECT_EQ(std::get<EhrAcks>(s->steps[4].action).next.size(), 3U);
+  EXPECT_EQ(std::get<Acks>(s->steps[4].action).next.size(), 3U);
   EXPECT_EQ(std::get<RisReport>(s->steps[6].action).form, "sr");
   EXPECT_EQ(s->steps[2].line, 12);  // the text starts with a newline
 }

@@ -90,5 +90,21 @@ TEST(Ack, ReadingARepliesWithoutMsaFails) {
   EXPECT_FALSE(is_accepted("CE"));
 }
 
+TEST(Ack, AnAckNamingAnotherMessageOrNoneIsNoAnswer) {
+  AckSummary ack;
+  ack.code = "AA";
+  ack.acknowledged_id = "MSG1";
+  EXPECT_FALSE(not_an_answer_to(ack, "MSG1").has_value());
+  const auto other = not_an_answer_to(ack, "MSG2");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_NE(other->find("acknowledges MSG1 in MSA-2, not MSG2"), std::string::npos) << *other;
+  ack.acknowledged_id.clear();
+  const auto blank = not_an_answer_to(ack, "MSG1");
+  ASSERT_TRUE(blank.has_value());
+  EXPECT_NE(blank->find("empty MSA-2"), std::string::npos) << *blank;
+  // Nothing sent to compare with (a message with no MSH-10): nothing to say.
+  EXPECT_FALSE(not_an_answer_to(ack, "").has_value());
+}
+
 }  // namespace
 }  // namespace radloop::hl7

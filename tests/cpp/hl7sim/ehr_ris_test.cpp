@@ -174,5 +174,40 @@ TEST_F(Simulators, ARawLineBreakReportIsStillAReportAtTheEhr) {
   EXPECT_NE(chart[0].text.find("Line two."), std::string::npos) << chart[0].text;
 }
 
+// A receiver whose ACK names another message (or none) in MSA-2 did not acknowledge this one:
+// the sender records no answer, with the evidence, while the receiver did keep it.
+TEST(PeerAcks, AWrongOrBlankMsa2IsNoAcknowledgement) {
+  hl7sim::PeerConfig ehr_config;
+  ehr_config.seed = 3;
+  auto ehr = ehr::Ehr::start(ehr_config).value();
+  hl7sim::PeerConfig ris_config;
+  ris_config.seed = 3;
+  ris::RisOptions options;
+  options.auto_accession = false;
+  auto ris = ris::Ris::start(ris_config, options).value();
+  ehr->peer().retarget("127.0.0.1", ris->peer().port());
+  hl7sim::AckScript script;
+  script.by_message[1] = *hl7sim::parse_ack_behaviour("wrong_id");
+  script.by_message[2] = *hl7sim::parse_ack_behaviour("blank_id");
+  ris->peer().set_script(script);
+  ehr::Patient patient{"MRN1", "GENERAL", "DOE", "JANE", "19800101", "F"};
+
+  const auto wrong = ehr->register_patient(patient);
+  EXPECT_EQ(wrong.ack, "none");
+  EXPECT_EQ(wrong.acknowledged_id, wrong.control_id + "X");
+  EXPECT_NE(wrong.error.find("in MSA-2, not " + wrong.control_id), std::string::npos) << wrong.error;
+  const auto blank = ehr->register_patient(patient);
+  EXPECT_EQ(blank.ack, "none");
+  EXPECT_NE(blank.error.find("empty MSA-2"), std::string::npos) << blank.error;
+  const auto right = ehr->register_patient(patient);
+  EXPECT_EQ(right.ack, "AA");
+  EXPECT_EQ(right.acknowledged_id, right.control_id);
+  const auto received = ris->peer().received();
+  ASSERT_EQ(received.size(), 3U);
+  EXPECT_TRUE(hl7sim::kept(received[0]));
+  EXPECT_EQ(received[0].answered, "wrong_id");
+  EXPECT_EQ(received[1].answered, "blank_id");
+}
+
 }  // namespace
 }  // namespace radloop

@@ -44,10 +44,29 @@ class StoreScu : public ::testing::Test {
     spec.series_count = series;
     spec.instances_per_series = per_series;
     spec.transfer_syntax_uid = std::string(syntax);
+    spec.seed += static_cast<std::uint64_t>(studies_);  // each study of a test its own UIDs
     truth_ = {spec.patient.id, spec.order.accession_number, ""};
     auto made = synthesize_study(spec, scratch_.path() / ("study-" + std::to_string(++studies_)));
     EXPECT_TRUE(made.ok());
     return paths(*made);
+  }
+
+  // Two instances uncompressed, then two in JPEG-LS, to an archive taking only `syntaxes`.
+  std::vector<std::filesystem::path> mixed_study_for(std::vector<std::string> syntaxes) {
+    dicom::ServerConfig config;
+    config.transfer_syntaxes = std::move(syntaxes);
+    start(config);
+    auto files = study(1, 2);
+    const auto compressed = study(1, 2, transfer_syntax::jpeg_ls_lossless);
+    files.insert(files.end(), compressed.begin(), compressed.end());
+    return files;
+  }
+
+  // The archive refused the JPEG-LS context, once, and said so.
+  void expect_jpeg_ls_context_refused() {
+    const auto refused = recorder_.of(AssociationEvent::Kind::context_rejected);
+    ASSERT_EQ(refused.size(), 1U);
+    EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
   }
 
   StoreReport send(const std::vector<std::filesystem::path>& files, const StoreOptions& options = {}) {
@@ -207,48 +226,55 @@ TEST_F(StoreScu, ProposingOnlyAnUnacceptedTransferSyntaxSendsNothing) {
   config.transfer_syntaxes = {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"};
   start(config);
   const auto files = study(1, 2, transfer_syntax::jpeg_ls_lossless);
-  const auto report = send(files);
+  StoreOptions options;
+  options.proposed_transfer_syntaxes = {std::string(transfer_syntax::jpeg_ls_lossless)};
+  const auto report = send(files, options);
   EXPECT_EQ(report.count(Kind::not_sent), 2U);
   const auto rejected = log_.of("association_rejected");
   ASSERT_EQ(rejected.size(), 1U);
   EXPECT_NE(rejected[0].detail.find("No Reason"), std::string::npos) << rejected[0].detail;
   server_->stop();
   EXPECT_EQ(server_->stats().instances_stored, 0U);
-  const auto refused = recorder_.of(AssociationEvent::Kind::context_rejected);
-  ASSERT_EQ(refused.size(), 1U);
-  EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
+  expect_jpeg_ls_context_refused();
 }
 
-// One association, two encodings: the archive accepts the uncompressed context and refuses the
-// JPEG-LS one. The uncompressed files land; each JPEG-LS file is recorded as refused, none is
-// skipped silently, and the archive reports the context it refused.
-TEST_F(StoreScu, AnInstanceWhoseContextWasRefusedIsRecordedAsSuch) {
-  dicom::ServerConfig config;
-  config.transfer_syntaxes = {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"};
-  start(config);
-  auto files = study(1, 2);
-  const auto compressed = study(1, 2, transfer_syntax::jpeg_ls_lossless);
-  files.insert(files.end(), compressed.begin(), compressed.end());
-  const auto report = send(files);
+// One association, two encodings: the archive refuses the JPEG-LS context. The uncompressed files
+// go out as they are; each JPEG-LS file is decompressed into the uncompressed context the archive
+// accepted, so every instance lands, and the archive reports the context it refused.
+TEST_F(StoreScu, ACompressedInstanceTheArchiveRefusesIsSentDecompressed) {
+  const auto report = send(mixed_study_for({"1.2.840.10008.1.2.1", "1.2.840.10008.1.2"}));
   ASSERT_EQ(report.outcomes.size(), 4U);
-  EXPECT_EQ(report.outcomes[0].kind, Kind::answered);
-  EXPECT_EQ(report.outcomes[1].kind, Kind::answered);
-  EXPECT_EQ(report.outcomes[2].kind, Kind::context_refused);
-  EXPECT_EQ(report.outcomes[3].kind, Kind::context_refused);
-  EXPECT_NE(report.outcomes[2].detail.find("no accepted presentation context"), std::string::npos)
-      << report.outcomes[2].detail;
+  EXPECT_EQ(report.accepted(), 4U);
+  EXPECT_EQ(report.outcomes[0].sent_transfer_syntax_uid, transfer_syntax::explicit_le);
+  EXPECT_EQ(report.outcomes[2].transfer_syntax_uid, transfer_syntax::jpeg_ls_lossless);
+  EXPECT_EQ(report.outcomes[2].sent_transfer_syntax_uid, transfer_syntax::explicit_le);
+  const auto stores = log_.of("store");
+  ASSERT_EQ(stores.size(), 4U);
+  EXPECT_NE(stores[2].detail.find("converted from 1.2.840.10008.1.2.4.80"), std::string::npos) << stores[2].detail;
+  server_->stop();
+  EXPECT_EQ(server_->stats().instances_stored, 4U);
+  expect_jpeg_ls_context_refused();
+}
+
+// An archive that takes JPEG-LS only: uncompressed files have no context they can go out in (the
+// sender decompresses, it never compresses), and each is recorded as refused, none skipped
+// silently; the JPEG-LS files land as they are.
+TEST_F(StoreScu, AnInstanceWithNoContextItCanBeSentInIsRecordedAsRefused) {
+  const auto report = send(mixed_study_for({std::string(transfer_syntax::jpeg_ls_lossless)}));
+  ASSERT_EQ(report.outcomes.size(), 4U);
+  EXPECT_EQ(report.outcomes[0].kind, Kind::context_refused);
+  EXPECT_EQ(report.outcomes[1].kind, Kind::context_refused);
+  EXPECT_EQ(report.outcomes[2].kind, Kind::answered);
+  EXPECT_EQ(report.outcomes[3].kind, Kind::answered);
+  EXPECT_EQ(report.outcomes[2].sent_transfer_syntax_uid, transfer_syntax::jpeg_ls_lossless);
+  EXPECT_NE(report.outcomes[0].detail.find("no accepted presentation context"), std::string::npos)
+      << report.outcomes[0].detail;
   const auto not_sent = log_.of("not_sent");
   ASSERT_EQ(not_sent.size(), 2U);
-  EXPECT_EQ(not_sent[0].sop_instance_uid, report.outcomes[2].sop_instance_uid);
+  EXPECT_EQ(not_sent[0].sop_instance_uid, report.outcomes[0].sop_instance_uid);
   EXPECT_FALSE(not_sent[0].status.has_value());
-  const auto associations = log_.of("association");
-  ASSERT_EQ(associations.size(), 1U);
-  EXPECT_NE(associations[0].detail.find("refused"), std::string::npos) << associations[0].detail;
   server_->stop();
   EXPECT_EQ(server_->stats().instances_stored, 2U);
-  const auto refused = recorder_.of(AssociationEvent::Kind::context_rejected);
-  ASSERT_EQ(refused.size(), 1U);
-  EXPECT_NE(refused[0].reason.find("JPEGLSLossless"), std::string::npos) << refused[0].reason;
 }
 
 TEST_F(StoreScu, AWrongCaseCalledAeIsRejectedWithThePeersReason) {
@@ -345,6 +371,49 @@ TEST(StoreScuInterop, DcmtkStorescpReceivesTheStudy) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->accepted(), made->size());
   EXPECT_EQ(files_in(out), made->size());
+}
+
+// A study in `syntax` sent to storescp started with `options`: every instance lands, in the
+// transfer syntax the receiver chose.
+void expect_storescp_receives_all(std::string_view syntax, const std::vector<std::string>& options,
+                                  std::string_view sent_in) {
+  testing::ScratchDir scratch;
+  auto spec = testing::sample_spec(Modality::ct);
+  spec.instances_per_series = 3;
+  spec.transfer_syntax_uid = std::string(syntax);
+  auto made = synthesize_study(spec, scratch.path() / "study");
+  ASSERT_TRUE(made.ok());
+  const auto out = scratch.path() / "received";
+  std::filesystem::create_directories(out);
+  const Storescp scp(out, options);
+  EventLog log;
+  const auto report = send_instances(scp.target(), paths(*made), {}, log, {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->accepted(), made->size());
+  for (const auto& o : report->outcomes) EXPECT_EQ(o.sent_transfer_syntax_uid, sent_in) << o.detail;
+  EXPECT_EQ(files_in(out), made->size());
+}
+
+// storescp +xi accepts Implicit VR Little Endian only, the one syntax every SCP must take: an
+// Explicit VR study is converted and every instance lands.
+TEST(StoreScuInterop, StorescpTakingImplicitVrOnlyReceivesEveryInstance) {
+  expect_storescp_receives_all(transfer_syntax::explicit_le, {"+xi"}, transfer_syntax::implicit_le);
+}
+
+// A JPEG-LS study to the same receiver: decompressed, then sent in Implicit VR.
+TEST(StoreScuInterop, StorescpTakingImplicitVrOnlyReceivesADecompressedJpegLsStudy) {
+  expect_storescp_receives_all(transfer_syntax::jpeg_ls_lossless, {"+xi"}, transfer_syntax::implicit_le);
+}
+
+// storescp +xa accepts every syntax: the JPEG-LS study goes out as it is.
+TEST(StoreScuInterop, StorescpAcceptingAllSyntaxesReceivesJpegLsAsItIs) {
+  expect_storescp_receives_all(transfer_syntax::jpeg_ls_lossless, {"+xa"}, transfer_syntax::jpeg_ls_lossless);
+}
+
+// storescp with its default options takes a JPEG-LS study decompressed (its default proposes
+// uncompressed syntaxes only).
+TEST(StoreScuInterop, StorescpWithDefaultOptionsReceivesADecompressedJpegLsStudy) {
+  expect_storescp_receives_all(transfer_syntax::jpeg_ls_lossless, {}, transfer_syntax::explicit_le);
 }
 
 // storescp --abort-after drops each association on its first C-STORE request. Each association
