@@ -11,6 +11,8 @@ import sys
 import time
 import types
 
+import pytest
+
 from locations import BUILD_DIR
 from pipeline_peers import dcmtk_storescp
 
@@ -165,6 +167,23 @@ def test_cli_sim_modality_sends_to_dcmtk_storescp(radloop_cli, tmp_path):
                               capture_output=True, text=True, timeout=120)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert len(list(out.iterdir())) == 4
+
+
+@pytest.mark.parametrize("options", [("+xi",), (), ("+xa",)], ids=["implicit-only", "default", "accept-all"])
+@pytest.mark.parametrize("syntax", ["explicit", "jpeg-ls", "rle"])
+def test_cli_sim_modality_stores_every_instance_whatever_syntaxes_storescp_accepts(radloop_cli, tmp_path, options,
+                                                                                  syntax):
+    # +xi takes Implicit VR Little Endian only, the one syntax every storage SCP must accept: an
+    # instance it does not take as it is goes out converted, never "context refused".
+    out = tmp_path / "received"
+    out.mkdir()
+    with dcmtk_storescp(radloop_cli, out, *options) as port:
+        sent = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", str(port), "--called-ae",
+                               "DCMTKSCP", "--instances", "3", "--transfer-syntax", syntax, "--fault", "no_mpps"],
+                              capture_output=True, text=True, timeout=120)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "3 accepted" in sent.stdout, sent.stdout
+    assert len(list(out.iterdir())) == 3
 
 
 def test_cli_sim_modality_deals_instances_round_robin_to_storescp(radloop_cli, tmp_path):
