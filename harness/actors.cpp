@@ -281,7 +281,8 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
     actors->ordered(o->placer, o->patient);
     const auto sent = ehr.order(order, o->control);
     return record_send(index, step, sender_of(ehr.peer()), sent,
-                       {{"patient_id", o->patient.mrn}, {"placer_order", o->placer}}, history);
+                       {{"patient_id", o->patient.mrn}, {"placer_order", o->placer}, {"order_control", o->control}},
+                       history);
   }
   if (const auto* a = std::get_if<RisAccessioned>(&step.action)) {
     history.append(step.name, OpType::invoke, f, {{"step", index}, {"placer", a->placer}});

@@ -19,12 +19,13 @@ namespace {
 
 Profile read_profile(const yaml::Reader& r, const YAML::Node& root, const std::filesystem::path& origin) {
   if (!root.IsMap()) r.fail(root, "top level", R"(a profile is a mapping with "profile", "role" and "scenarios")");
-  r.only_keys(root, "", {"profile", "role", "description", "scenarios"});
+  r.only_keys(root, "", {"profile", "role", "description", "scenarios", "policy_steps"});
   Profile p;
   p.origin = origin;
   p.name = r.required(root, "", "profile", "the profile needs a name");
   p.role = r.required(root, "", "role", "the actor role a system certified by it plays");
   p.description = r.text(root, "", "description");
+  p.judge_policy_steps = r.one_of(root, "", "policy_steps", "judged", {"judged", "left_out"}) == "judged";
   p.scenarios = r.list(root, "", "scenarios");
   if (p.scenarios.empty()) r.fail(root, "scenarios", "list the scenario files a system in this role must pass");
   return p;
@@ -129,6 +130,7 @@ Result<Certification> certify(const Profile& profile, const CertifyOptions& opti
   for (const auto& [file, scenario] : scenarios) {
     if (options.on_scenario) options.on_scenario(file);
     auto run_options = options.run;
+    run_options.judge_policy_steps = profile.judge_policy_steps;
     if (run_options.sut && !run_options.id_namespace) run_options.id_namespace = IdNamespace::random();
     auto report = run_scenario(scenario, run_options);
     if (!report) return report.error();

@@ -20,6 +20,9 @@ struct Profile {
   std::string role;  // the IHE-style actor a system plays: "Image Manager / Image Archive"
   std::string description;
   std::vector<std::string> scenarios;  // files relative to the catalog folder
+  // policy_steps: judged (the default) or left_out: whether the expectations of steps marked
+  // policy: (a local choice the standards leave open) count for this role.
+  bool judge_policy_steps = true;
   std::filesystem::path origin;
 };
 

@@ -34,12 +34,11 @@ struct CheckResult {
 
 Validity combine(const std::vector<CheckResult>& results);
 
-// Every step's completion shows what its `expect` asked for.
-CheckResult check_expectations(const Scenario& scenario, const History& history);
+// Every step's completion shows what its `expect` asked for (without one: that it succeeded).
+// With judge_policy false, a step marked policy: is not exercised, its choice named.
+CheckResult check_expectations(const Scenario& scenario, const History& history, bool judge_policy = true);
 // Every HL7 message ACKed AA/CA is in the system's durable inbound log.
 CheckResult check_no_silent_loss(const History& history, SystemUnderTest& system);
-// A message sent twice is kept once: the log holds exactly the distinct accepted messages.
-CheckResult check_idempotence(const History& history, SystemUnderTest& system);
 
 // No study is linked (or filed) under a patient other than its ground truth.
 CheckResult check_no_wrong_patient(const History& history, SystemUnderTest& system);
@@ -47,17 +46,31 @@ CheckResult check_no_wrong_patient(const History& history, SystemUnderTest& syst
 // (review, pending) with a reason.
 CheckResult check_everything_lands(const History& history, SystemUnderTest& system);
 
-// What the simulated EHR filed, read again until it holds what is owed or patience runs out;
-// no chart: the EHR was not a simulator of ours, and the check is unknown.
-struct ChartView {
+// A new order (ORC-1 NW) as the system forwarded it to the simulated RIS.
+struct ForwardedOrder {
+  std::string placer;
+  std::string control_id;  // MSH-10 of the forwarded message: a retry under it is the same one
+};
+
+// What the simulated EHR and RIS themselves received, read again until it holds what is owed or
+// patience runs out. A function left empty: that peer was not a simulator of this run, and what
+// only it could show is unknown.
+struct PeerRecords {
   std::function<std::vector<ehr::ChartEntry>()> chart;
+  std::function<std::vector<ForwardedOrder>()> orders_at_ris;
   std::chrono::milliseconds patience{10'000};
 };
-// Every report the system accepted (each status and addendum) reached the EHR, answered AA.
-CheckResult check_reports_reach_chart(const History& history, const ChartView& view);
+// Every report the system accepted (each status and addendum) reached the EHR's chart under its
+// true patient with the text signed and a status the RIS sent; an orphan report reached none.
+CheckResult check_reports_reach_chart(const History& history, const PeerRecords& peers);
+
+// A duplicate creates no duplicate effect, judged on the effects (idempotence.cpp): each report
+// charted once however often it was resent, each order forwarded to the RIS once, each instance
+// counted once in the system's queries.
+CheckResult check_idempotence(const History& history, SystemUnderTest& system, const PeerRecords& peers);
 
 // All of the above, in order, each guarded so that a checker that throws gives unknown.
 std::vector<CheckResult> run_checkers(const Scenario& scenario, const History& history, SystemUnderTest& system,
-                                      const ChartView& chart = {});
+                                      const PeerRecords& peers = {}, bool judge_policy = true);
 
 }  // namespace radloop::harness

@@ -37,8 +37,8 @@ nlohmann::json typed(std::string_view text) {
 bool same(const nlohmann::json& observed, const nlohmann::json& expected) {
   if (observed == expected) return true;
   if (observed.is_string() && expected.is_number_integer()) {
-    const auto n = integer(observed.get<std::string>());
-    return n && *n == expected.get<long long>();
+    // Only the number's own decimal text: "0012345" is an identifier, not 12345.
+    return observed.get<std::string>() == std::to_string(expected.get<long long>());
   }
   if (observed.is_string() && expected.is_boolean()) {
     return observed.get<std::string>() == (expected.get<bool>() ? "true" : "false");

@@ -8,8 +8,9 @@
 namespace radloop::harness {
 
 // runs: reports as to_json(const RunReport&) writes them. A failed run is a <failure> naming each
-// failed check with its evidence; a run that could not decide is <skipped> naming the unknown
-// checks, never a pass. A test case's classname is "radloop.<the scenario's folder>", or
+// failed check with its evidence; a run that could not decide, or judged nothing, is a <failure>
+// of type "unknown" or "not_exercised" naming those checks: never a pass, never a <skipped>
+// (which dashboards show as green). A test case's classname is "radloop.<the scenario's folder>", or
 // "radloop.<suite_name>" for a scenario without one.
 std::string junit_xml(const std::vector<nlohmann::json>& runs, const std::string& suite_name);
 

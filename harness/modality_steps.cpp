@@ -2,6 +2,8 @@
 // afterwards, and reports sent as DICOM SR or encapsulated PDF (see actors.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "harness/actors.hpp"
 #include "simulators/modality/exam.hpp"
 #include "simulators/modality/report_document.hpp"
@@ -64,6 +66,40 @@ nlohmann::json store_json(const modality::StoreReport& report, const modality::E
           {"sent", report.outcomes.size()},
           {"accepted", report.accepted()},
           {"answers", statuses}};
+}
+
+// The last state of the performed procedure step the archive accepted: COMPLETED, DISCONTINUED,
+// IN PROGRESS (never ended), refused (N-CREATE refused or failed), or none (no MPPS sent).
+std::string mpps_state(const modality::ExamReport& exam, const std::vector<std::string>& faults) {
+  if (!exam.mpps_create) return "none";
+  if (exam.mpps_create->status != 0) return "refused";
+  if (!exam.mpps_set || exam.mpps_set->status != 0) return "IN PROGRESS";
+  const bool discontinued = std::any_of(faults.begin(), faults.end(),
+                                        [](const std::string& f) { return f.starts_with("mpps_discontinued"); });
+  return discontinued ? "DISCONTINUED" : "COMPLETED";
+}
+
+// Storage Commitment as the archive reported it: how many instances committed and failed, and a
+// word: all, partial, none, no_report (none came in time) or refused (the N-ACTION was).
+void commitment_json(const std::optional<modality::CommitmentOutcome>& outcome, nlohmann::json& value) {
+  if (!outcome) {
+    value["commitment"] = "failed";
+    return;
+  }
+  if (outcome->action_status != 0) {
+    value["commitment"] = "refused";
+    value["commitment_status"] = fmt::format("0x{:04X}", outcome->action_status);
+    return;
+  }
+  if (!outcome->reported) {
+    value["commitment"] = "no_report";
+    return;
+  }
+  const auto committed = std::ssize(outcome->report.committed);
+  const auto failed = std::ssize(outcome->report.failed);
+  value["committed"] = committed;
+  value["commitment_failed"] = failed;
+  value["commitment"] = failed == 0 ? "all" : committed == 0 ? "none" : "partial";
 }
 
 std::string last_problem(const modality::EventLog& log) {
@@ -139,6 +175,7 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   if (!actor.transfer_syntax.empty()) plan.study.transfer_syntax_uid = actor.transfer_syntax;
   for (const auto& text : action.faults) plan.faults.push_back(*modality::parse_fault(text));  // checked at parse
   plan.work_dir = actors.scratch->path() / fmt::format("step-{}", index);
+  plan.commitment = action.commit;
 
   modality::EventLog log;
   auto exam = modality::run_exam(plan, log);
@@ -183,6 +220,8 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   }
   if (exam->mpps_create) value["mpps_create"] = fmt::format("0x{:04X}", exam->mpps_create->status);
   if (exam->mpps_set) value["mpps_set"] = fmt::format("0x{:04X}", exam->mpps_set->status);
+  value["mpps"] = mpps_state(*exam, action.faults);
+  if (action.commit) commitment_json(exam->commitment, value);
   if (const auto why = last_problem(log); !why.empty()) value["error"] = why;
   const auto ok = value["status"] == "success" && value.value("resend_status", std::string("success")) == "success";
   return history.append(step.name, ok ? OpType::ok : OpType::fail, f, value);
@@ -272,6 +311,7 @@ Operation run_dicom_report(std::size_t index, const Step& step, const RisReport&
   auto value = store_json(*sent, log);
   value["step"] = index;
   value["sop_instance_uid"] = made->sop_instance_uid;
+  value["study_uid"] = study->study_uid;
   if (const auto why = last_problem(log); !why.empty()) value["error"] = why;
   const auto ok = value["status"] == "success";
   return history.append(step.name, ok ? OpType::ok : OpType::fail, f, value);

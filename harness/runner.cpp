@@ -12,6 +12,7 @@
 #include "reference/hl7/segments.hpp"
 #include "reference/mllp/client.hpp"
 #include "simulators/ehr/ehr.hpp"
+#include "simulators/ris/ris.hpp"
 
 namespace radloop::harness {
 namespace {
@@ -63,7 +64,11 @@ Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& actio
       invoke["sender"] = msh->sending_application() + "^" + msh->sending_facility();
       invoke["control_id"] = msh->control_id();
     }
-    if (hl7::message_type(*parsed).name().starts_with("ORU")) {
+    const auto type = hl7::message_type(*parsed).name();
+    if (const auto orc = hl7::first<hl7::Orc>(*parsed); orc && (type.starts_with("ORM") || type.starts_with("OMI"))) {
+      invoke["truth"] = {{"placer_order", orc->placer_order_number().id}, {"order_control", orc->order_control()}};
+    }
+    if (type.starts_with("ORU")) {
       // A report the scenario wrote out whole: its truth is what it says.
       const auto report = ehr::chart_entry(action.message);
       invoke["truth"] = {
@@ -113,11 +118,25 @@ Step capped(Step step, const std::optional<std::chrono::milliseconds>& cap) {
   return step;
 }
 
-ChartView chart_of(Actors* actors, const std::optional<std::chrono::milliseconds>& cap) {
-  ChartView view;
-  if (cap) view.patience = std::min(view.patience, *cap);
-  if (actors != nullptr && actors->ehr) view.chart = [ehr = actors->ehr.get()] { return ehr->chart(); };
-  return view;
+// The new orders the system forwarded to the RIS simulator, read off what it received.
+std::vector<ForwardedOrder> orders_at(ris::Ris& ris) {
+  std::vector<ForwardedOrder> out;
+  for (const auto& r : ris.peer().received()) {
+    if (!hl7sim::kept(r) || !r.message_type.starts_with("ORM")) continue;
+    auto parsed = hl7::parse(r.payload);
+    if (!parsed) continue;
+    const auto orc = hl7::first<hl7::Orc>(*parsed);
+    if (orc && orc->order_control() == "NW") out.push_back({orc->placer_order_number().id, r.control_id});
+  }
+  return out;
+}
+
+PeerRecords records_of(Actors* actors, const std::optional<std::chrono::milliseconds>& cap) {
+  PeerRecords peers;
+  if (cap) peers.patience = std::min(peers.patience, *cap);
+  if (actors != nullptr && actors->ehr) peers.chart = [ehr = actors->ehr.get()] { return ehr->chart(); };
+  if (actors != nullptr && actors->ris) peers.orders_at_ris = [ris = actors->ris.get()] { return orders_at(*ris); };
+  return peers;
 }
 
 }  // namespace
@@ -152,7 +171,8 @@ RunReport run_scenario(const Scenario& scenario, SystemUnderTest& system, Actors
   report.sabotage = options.sabotage;
   report.endpoints = sut;
   report.history = history.operations();
-  report.checks = run_checkers(scenario, history, system, chart_of(actors, options.wait_cap));
+  report.checks =
+      run_checkers(scenario, history, system, records_of(actors, options.wait_cap), options.judge_policy_steps);
   report.verdict = combine(report.checks);
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return report;

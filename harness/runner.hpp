@@ -32,6 +32,9 @@ struct RunOptions {
   // Identifiers renamed into this namespace before the run (id_namespace.hpp): for systems that
   // keep what earlier runs sent them.
   std::optional<IdNamespace> id_namespace;
+  // False: the expectations of steps marked policy: are not judged (not exercised, with why), for
+  // profiles that certify only what the standards require.
+  bool judge_policy_steps = true;
 };
 
 struct RunReport {

@@ -113,6 +113,7 @@ struct ModalityAcquire {
   std::uint32_t instances = 2;
   std::vector<std::string> faults;  // the modality simulator's faults: "transpose_accession", "abort_after=1"
   bool worklist = true;
+  bool commit = false;  // ask for Storage Commitment of what was stored (the report on the same association)
 };
 
 // sut.study: waits until the system shows the labelled study settled (linked, or in review, or

@@ -186,11 +186,13 @@ const std::map<std::string, StepKind>& kinds() {
           return a;
         }}},
       {"modality.acquire",
-       {with_patient({"modality", "placer", "accession", "study", "series", "instances", "faults", "worklist"}),
+       {with_patient(
+            {"modality", "placer", "accession", "study", "series", "instances", "faults", "worklist", "commit"}),
         [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
           ModalityAcquire a;
           a.modality = r.required(b, p, "modality", "required: which of the scenario's modalities acquires");
           a.worklist = r.flag(b, p, "worklist", true);
+          a.commit = r.flag(b, p, "commit", false);
           a.placer = r.text(b, p, "placer");
           a.accession = r.text(b, p, "accession");
           if (a.worklist && a.placer.empty())

@@ -41,7 +41,8 @@ def run_scenario(
     """Run a scenario file against the in-process reference pipeline.
 
     Returns ``(report, summary)``: the report as a dict (same shape as the CLI's JSON report,
-    with ``report["valid"]`` true, false or ``"unknown"``) and a text summary for people.
+    with ``report["valid"]`` true, false, ``"unknown"`` or ``"not_exercised"``; only true is a pass)
+    and a text summary for people.
     ``breaks`` switches on defects in the reference (as ``radloop run --break``), to see the
     scenario catch them; ``max_wait`` caps every wait (seconds; 0: as the scenario says).
     """

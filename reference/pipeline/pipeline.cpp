@@ -76,7 +76,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   }
 
   auto dicom_config = p->config_.dicom;
-  dicom_config.order_source = std::make_shared<StoreWorklist>(*p->store_);
+  dicom_config.order_source =
+      std::make_shared<StoreWorklist>(*p->store_, p->config_.flows.sabotage.worklist_shifted_patients);
   auto user_mpps = dicom_config.mpps_observer;
   dicom_config.mpps_observer = [raw = p.get(), user_mpps](const dicom::PerformedProcedureStep& step) {
     raw->on_performed_step(step);

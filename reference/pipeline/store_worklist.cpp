@@ -44,6 +44,24 @@ std::vector<dicom::WorklistItem> StoreWorklist::worklist() const {
     return {};
   });
   if (!read) spdlog::error("worklist: cannot read the order store: {}", read.error().message());
+  if (shifted_ && items.size() > 1) {
+    // The defect: every row's patient moves down one row, the last one's to the top.
+    auto last = items.back();
+    for (std::size_t i = items.size() - 1; i > 0; --i) {
+      const auto& above = items[i - 1];
+      auto& item = items[i];
+      item.patient_id = above.patient_id;
+      item.issuer_of_patient_id = above.issuer_of_patient_id;
+      item.patient_name = above.patient_name;
+      item.patient_birth_date = above.patient_birth_date;
+      item.patient_sex = above.patient_sex;
+    }
+    items.front().patient_id = last.patient_id;
+    items.front().issuer_of_patient_id = last.issuer_of_patient_id;
+    items.front().patient_name = last.patient_name;
+    items.front().patient_birth_date = last.patient_birth_date;
+    items.front().patient_sex = last.patient_sex;
+  }
   return items;
 }
 

@@ -9,11 +9,14 @@ namespace radloop::pipeline {
 
 class StoreWorklist final : public dicom::OrderSource {
  public:
-  explicit StoreWorklist(store::Store& store) : store_(store) {}
+  // shifted: the sabotage worklist_shifted_patients (each item carries the patient of the order
+  // before it, an export off by one row).
+  explicit StoreWorklist(store::Store& store, bool shifted = false) : store_(store), shifted_(shifted) {}
   [[nodiscard]] std::vector<dicom::WorklistItem> worklist() const override;
 
  private:
   store::Store& store_;
+  bool shifted_ = false;
 };
 
 }  // namespace radloop::pipeline

@@ -66,7 +66,11 @@ class Exam {
     report_.sent = plan_.study;
     report_.truth = plan_.truth.value_or(
         GroundTruth{plan_.study.patient.id, plan_.study.order.accession_number, plan_.study.study_instance_uid});
-    if (!plan_.worklist) return {};
+    if (!plan_.worklist) {
+      // Without the worklist the study UID is the modality's own, whatever the order scheduled.
+      report_.truth.study_instance_uid = plan_.study.study_instance_uid;
+      return {};
+    }
     auto items = query_worklist(*plan_.worklist, plan_.query);
     if (!items) {
       record("worklist_query", "failed: " + items.error().message());

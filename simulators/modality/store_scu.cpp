@@ -171,19 +171,20 @@ void send_run(Shared& shared, unsigned index, std::vector<StoreOutcome*> run) {
       continue;
     }
     const auto context = chosen->first;
-    o->sent_transfer_syntax_uid = chosen->second;
-    // In another syntax than the file's: converted in memory and sent from there.
+    // In another syntax than the file's: converted in memory and sent from there. A file the
+    // modality cannot convert is its own failure, not the receiver's refusal.
     std::unique_ptr<DcmFileFormat> in_memory;
     if (chosen->second != o->transfer_syntax_uid) {
       auto made = converted(*o, chosen->second);
       if (!made) {
-        o->kind = StoreOutcome::Kind::context_refused;
-        o->detail = made.error().message();
+        o->kind = StoreOutcome::Kind::not_sent;
+        o->detail = "not sent: " + made.error().message();
         record(shared, "not_sent", o->detail, o);
         continue;
       }
       in_memory = std::move(made).value();
     }
+    o->sent_transfer_syntax_uid = chosen->second;
     T_DIMSE_C_StoreRQ request{};
     request.MessageID = requestor.next_message_id();
     OFStandard::strlcpy(request.AffectedSOPClassUID, o->sop_class_uid.c_str(), sizeof request.AffectedSOPClassUID);

@@ -5,6 +5,8 @@ nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import radloop
@@ -21,6 +23,7 @@ CASES = [
     ("identifiers/foreign_patient_id", "link_on_accession", "no_wrong_patient"),
     ("identifiers/same_mrn_two_facilities", "link_on_accession", "no_wrong_patient"),
     ("identifiers/mrn_format_drift", "link_on_accession", "no_wrong_patient"),
+    ("identifiers/worklist_wrong_patient", "worklist_shifted_patients", "expectations"),
     ("orders/images_before_order", "never_recheck", "expectations"),
     ("orders/order_changed_after_acquisition", "change_unlinks", "expectations"),
     ("orders/order_cancelled_after_acquisition", "cancel_drops_images", "everything_lands"),
@@ -45,15 +48,15 @@ CASES = [
     ("dicom/duplicate_sop_other_content", "overwrite_conflicting_instances", "expectations"),
     ("dicom/ae_title_case", "called_ae_any_case", "expectations"),
     ("delivery/ehr_nak", "no_retry", "reports_reach_chart"),
-    ("delivery/ehr_lost_ack", "retry_with_new_id", "reports_reach_chart"),
-    ("delivery/ehr_late_ack", "retry_with_new_id", "reports_reach_chart"),
+    ("delivery/ehr_lost_ack", "retry_with_new_id", "idempotence"),
+    ("delivery/ehr_late_ack", "retry_with_new_id", "idempotence"),
     ("delivery/ehr_down_then_back", "no_retry", "reports_reach_chart"),
     ("delivery/duplicate_resend", "keep_duplicates", "idempotence"),
-    ("delivery/out_of_order", "first_report_only", "reports_reach_chart"),
     ("happy/smoke", "keep_duplicates", "idempotence"),
+    ("delivery/out_of_order", "first_report_only", "reports_reach_chart"),
     ("network/split_frames", "one_read_one_message", "expectations"),
     ("network/reset_mid_frame", "no_retry", "reports_reach_chart"),
-    ("network/reset_mid_frame", "retry_with_new_id", "reports_reach_chart"),
+    ("network/reset_mid_frame", "retry_with_new_id", "idempotence"),
     ("network/link_down_then_up", "no_retry", "reports_reach_chart"),
 ]
 
@@ -102,6 +105,23 @@ def test_refusing_a_report_for_an_unknown_order_with_ae_is_as_correct_as_holding
     checks = {c["name"]: c for c in report["checks"]}
     orphan = [e for e in checks["reports_reach_chart"]["evidence"] if e.get("orphan")]
     assert orphan and orphan[0]["valid"] is True, summary
+
+
+def test_a_worklist_serving_the_wrong_patient_moves_no_truth(root):
+    # The modality copies what the worklist says onto the images, as a real one does; the truth it
+    # records stays the order it performed, and the disagreement is evidence of its own.
+    path = root / "scenarios" / "identifiers" / "worklist_wrong_patient.yaml"
+    report, summary = radloop.run_scenario(path, breaks=["worklist_shifted_patients"], max_wait=2.0)
+    acquired = [op for op in report["history"] if op["f"] == "modality.acquire" and op["type"] != "invoke"][0]
+    assert acquired["value"]["truth"]["patient_id"] == "MRN2122", summary
+    assert acquired["value"]["sent_patient_id"] == "MRN2121", summary
+    assert "MRN2121 (the order is for MRN2122)" in acquired["value"]["worklist_mismatch"], summary
+    # An archive that then links on the accession alone files Richard Roe's images under Jane Doe.
+    report, summary = radloop.run_scenario(path, breaks=["worklist_shifted_patients", "link_on_accession"],
+                                           max_wait=2.0)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["no_wrong_patient"]["valid"] is False, summary
+    assert "filed under patient MRN2121" in json.dumps(checks["no_wrong_patient"]["evidence"]), summary
 
 
 def test_an_unknown_defect_is_refused_with_the_list(root):

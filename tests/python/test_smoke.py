@@ -17,7 +17,7 @@ def test_smoke_scenario_is_valid_through_the_module(root, tmp_path):
     assert {c["name"]: c["valid"] for c in report["checks"]} == {
         "expectations": True,
         "no_silent_loss": True,
-        "idempotence": True,
+        "idempotence": True,  # the resent order reached the RIS once
         # No study and no report in the smoke test: nothing to judge, said as such, never a pass.
         "no_wrong_patient": "not_exercised",
         "everything_lands": "not_exercised",

@@ -31,6 +31,13 @@ TEST(Certify, ReadsAProfile) {
   EXPECT_EQ(p->name, "p");
   EXPECT_EQ(p->role, "Archive");
   EXPECT_EQ(p->scenarios, (std::vector<std::string>{"happy/a.yaml", "b.yaml"}));
+  EXPECT_TRUE(p->judge_policy_steps);
+  auto strict =
+      load_profile(write(dir, "s.yaml", "profile: s\nrole: Archive\nscenarios: [a.yaml]\npolicy_steps: left_out\n"));
+  ASSERT_TRUE(strict.ok()) << strict.error().message();
+  EXPECT_FALSE(strict->judge_policy_steps);
+  EXPECT_FALSE(
+      load_profile(write(dir, "x.yaml", "profile: x\nrole: r\nscenarios: [a.yaml]\npolicy_steps: maybe\n")).ok());
 }
 
 TEST(Certify, NamesWhereAProfileIsWrong) {

@@ -37,6 +37,8 @@ TEST(Expected, ANumberMatchesItsDecimalTextAndNothingElse) {
   EXPECT_FALSE(two.matches("02x"));
   EXPECT_FALSE(two.matches(3));
   EXPECT_FALSE(two.matches(true));
+  // An identifier with leading zeros is not the number it spells.
+  EXPECT_FALSE(expected_from_text("12345").matches("0012345"));
 }
 
 TEST(DimseClass, FollowsPs37AnnexC) {

@@ -1,0 +1,138 @@
+// idempotence: a duplicate creates no duplicate effect. Judged on effects anyone can see (the
+// EHR's chart, what the RIS was sent, the instances the system counts in its queries), never on
+// the system's own log of what it received: a resend applied twice but logged once shows here.
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "harness/checkers.hpp"
+#include "harness/internal/truth.hpp"
+
+namespace radloop::harness {
+namespace {
+
+using Key = std::pair<std::string, std::string>;
+
+// Reports: per accession and status, the chart holds no more than the distinct reports taken.
+void judge_reports(const std::vector<Operation>& ops, const PeerRecords& peers, CheckResult& result) {
+  std::map<Key, std::set<std::string>> taken;
+  const auto reports = internal::signed_reports(ops);
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const auto& r = reports[i];
+    if (!r.accepted || !r.order_known) continue;
+    // A resend under the same sender and control ID is the same report; a DICOM report is its own.
+    taken[{r.accession, r.status}].insert(r.message.empty() ? "#" + std::to_string(i) : r.message);
+  }
+  if (taken.empty()) return;
+  if (!peers.chart) {
+    worsen(result.valid, Validity::unknown);
+    result.evidence.push_back(
+        {{"reports", "unobservable"}, {"why", "the EHR is not a simulator of this run: its chart cannot be read"}});
+    return;
+  }
+  std::map<Key, std::set<std::string>> charted;
+  for (const auto& e : peers.chart()) {
+    if (e.kept) charted[{e.accession, e.status}].insert(e.control_id);
+  }
+  for (const auto& [key, messages] : taken) {
+    const auto sent = std::ssize(messages);
+    const auto filed = std::ssize(charted[key]);
+    const auto v = filed > sent ? Validity::invalid : Validity::valid;
+    nlohmann::json entry{{"report", key.first + " " + key.second}, {"sent", sent}, {"charted", filed}};
+    if (v == Validity::invalid) {
+      entry["why"] = fmt::format(
+          "charted {} times under distinct control IDs for {} report(s) sent: duplicates the "
+          "EHR cannot recognise",
+          filed, sent);
+    }
+    entry["valid"] = to_json(v);
+    worsen(result.valid, v);
+    result.evidence.push_back(entry);
+  }
+}
+
+// Orders: each new order the EHR placed reaches the RIS once (a retry under the same control ID
+// is the same message).
+void judge_orders(const std::vector<Operation>& ops, const PeerRecords& peers, CheckResult& result) {
+  std::map<std::string, std::set<std::string>> placed;  // placer -> the EHR's NW messages taken
+  for (const auto& op : ops) {
+    if (op.type != OpType::invoke || !op.value.contains("truth")) continue;
+    const auto& truth = op.value["truth"];
+    if (truth.value("order_control", "") != "NW" || !truth.contains("placer_order")) continue;
+    const auto step = op.value.value("step", -1);
+    bool accepted = false;
+    for (const auto& c : ops) accepted = accepted || (c.type == OpType::ok && c.value.value("step", -2) == step);
+    if (accepted) placed[truth.value("placer_order", "")].insert(op.value.value("control_id", ""));
+  }
+  if (placed.empty()) return;
+  if (!peers.orders_at_ris) {
+    worsen(result.valid, Validity::unknown);
+    result.evidence.push_back(
+        {{"orders", "unobservable"}, {"why", "the RIS is not a simulator of this run: what it was sent is unknown"}});
+    return;
+  }
+  std::map<std::string, std::set<std::string>> forwarded;
+  for (const auto& o : peers.orders_at_ris()) forwarded[o.placer].insert(o.control_id);
+  for (const auto& [placer, messages] : placed) {
+    const auto sent = std::ssize(messages);
+    const auto got = std::ssize(forwarded[placer]);
+    const auto v = got > sent ? Validity::invalid : Validity::valid;
+    nlohmann::json entry{{"order", placer}, {"placed", sent}, {"forwarded_to_ris", got}};
+    if (v == Validity::invalid) {
+      entry["why"] =
+          fmt::format("the RIS was sent {} new orders {} under distinct control IDs for {} placed", got, placer, sent);
+    }
+    entry["valid"] = to_json(v);
+    worsen(result.valid, v);
+    result.evidence.push_back(entry);
+  }
+}
+
+// Instances: the system counts no more instances in a study than distinct ones were sent into it
+// (the images of its acquisitions, and reports sent as SR or PDF into the same study).
+void judge_instances(const std::vector<Operation>& ops, SystemUnderTest& system, CheckResult& result) {
+  std::map<std::string, std::int64_t> distinct;  // by Study UID
+  for (const auto& op : ops) {
+    if (op.type == OpType::invoke || !op.value.contains("study_uid")) continue;
+    if (op.f == "modality.acquire")
+      distinct[op.value.value("study_uid", "")] += op.value.value("sent", std::int64_t{0});
+    if (op.f == "ris.report_sr" || op.f == "ris.report_pdf") distinct[op.value.value("study_uid", "")] += 1;
+  }
+  for (const auto& sent : internal::sent_studies(ops)) {
+    const auto n = distinct[sent.study_uid];
+    if (n <= 0) continue;
+    nlohmann::json entry{{"study_uid", sent.study_uid}, {"distinct_sent", n}};
+    auto found = system.find_study(sent.study_uid);
+    Validity v = Validity::valid;
+    if (!found) {
+      v = Validity::unknown;
+      entry["unobservable"] = found.error().message();
+    } else if (!found->has_value() || (*found)->instances < 0) {
+      v = Validity::not_exercised;  // nothing counted to compare (everything_lands judges absence)
+    } else {
+      entry["counted"] = (*found)->instances;
+      if ((*found)->instances > n) {
+        v = Validity::invalid;
+        entry["why"] = fmt::format("the system counts {} instances, {} distinct were sent: a resend stored twice",
+                                   (*found)->instances, n);
+      }
+    }
+    entry["valid"] = to_json(v);
+    worsen(result.valid, v);
+    result.evidence.push_back(entry);
+  }
+}
+
+}  // namespace
+
+CheckResult check_idempotence(const History& history, SystemUnderTest& system, const PeerRecords& peers) {
+  CheckResult result{"idempotence", Validity::not_exercised, nlohmann::json::array()};
+  const auto ops = history.operations();
+  judge_reports(ops, peers, result);
+  judge_orders(ops, peers, result);
+  judge_instances(ops, system, result);
+  return result;
+}
+
+}  // namespace radloop::harness

@@ -1,0 +1,136 @@
+// reports_reach_chart over hand-made histories and charts: arrival, patient, text, status, orphans.
+#include <gtest/gtest.h>
+
+#include "harness/checkers.hpp"
+#include "tests/cpp/harness/chart_fixture.hpp"
+
+namespace radloop::harness {
+namespace {
+
+using testing::Chart;
+using testing::charted;
+using testing::reported;
+
+TEST(ReportsReachChart, EveryAcceptedStatusMustBeCharted) {
+  History h;
+  reported(h, 0, "P", "AA");
+  reported(h, 1, "F", "AA");
+  reported(h, 2, "C", "AE");  // refused by the system: not owed
+  Chart chart;
+  chart.entries.push_back(charted("P", "No acute findings.", "P1", "C1"));
+  auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);  // F is missing
+  auto f = charted("F", "No acute findings.", "P1", "C2");
+  f.answered = "AE";  // the EHR refused it: not in the chart
+  f.kept = false;
+  chart.entries.push_back(f);
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::invalid);
+  chart.entries.push_back(charted("F", "No acute findings.", "P1", "C2"));
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+  EXPECT_EQ(check_reports_reach_chart(h, PeerRecords{}).valid, Validity::unknown);
+}
+
+TEST(ReportsReachChart, NothingReportedIsNotExercisedNeverAPass) {
+  History h;
+  Chart chart;
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::not_exercised);
+  reported(h, 0, "F", "AE");  // refused: nothing owed either
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::not_exercised);
+}
+
+TEST(ReportsReachChart, AReportChartedUnderAnotherPatientFails) {
+  History h;
+  reported(h, 0, "F", "AA");
+  Chart chart;
+  chart.entries.push_back(charted("F", "No acute findings.", "P2"));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_NE(r.evidence[0]["why"].get<std::string>().find("charted under patient P2"), std::string::npos)
+      << r.evidence.dump();
+  chart.entries = {charted("F")};
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, AfterAMergeTheSurvivorsChartIsTheRightOne) {
+  History h;
+  reported(h, 0, "F", "AA");
+  h.append("m", OpType::invoke, "hl7_send", {{"step", 1}, {"truth", {{"patient_id", "P9"}, {"merged_from", "P1"}}}});
+  Chart chart;
+  chart.entries.push_back(charted("F", "No acute findings.", "P9"));
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, TextCutAtALineBreakFailsTheSameTextInAnyLineBreakPasses) {
+  History h;
+  reported(h, 0, "F", "AA", "Findings: a nodule.\nImpression: stable.");
+  Chart chart;
+  chart.entries.push_back(charted("F", "Findings: a nodule."));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_EQ(r.evidence[0]["shown"][0]["text"], "Findings: a nodule.");
+  // HL7 writes a line break as \.br\, a new OBX-5 repetition or a new OBX: all read as one.
+  chart.entries = {charted("F", "Findings: a nodule.\r\nImpression: stable.  \n")};
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, AnAddendumWhoseTextIsDroppedFails) {
+  History h;
+  reported(h, 0, "F", "AA");
+  reported(h, 1, "C", "AA", "The nodule is stable.", true);
+  Chart chart;
+  chart.entries.push_back(charted("F", "No acute findings.", "P1", "C1"));
+  chart.entries.push_back(charted("C", "No acute findings.", "P1", "C2"));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  // Beside the report it amends, the addendum's text is there.
+  chart.entries[1] = charted("C", "No acute findings.\nThe nodule is stable.", "P1", "C2");
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+TEST(ReportsReachChart, AReportForAnUnknownOrderInAChartFails) {
+  History h;
+  reported(h, 0, "F", "AA", "Orphan.", false, false);
+  Chart chart;
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+  chart.entries.push_back(charted("F", "Orphan."));
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_EQ(r.evidence[0]["why"], "a report for an order nobody placed reached the chart");
+}
+
+TEST(ReportsReachChart, AStatusTheRisNeverSentFails) {
+  History h;
+  reported(h, 0, "P", "AA");
+  Chart chart;
+  chart.entries.push_back(charted("P", "No acute findings.", "P1", "C1"));
+  chart.entries.push_back(charted("F", "No acute findings.", "P1", "C2"));  // a preliminary promoted
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_NE(r.evidence.dump().find("which the RIS never sent"), std::string::npos) << r.evidence.dump();
+}
+
+TEST(ReportsReachChart, AnOrphanFiledOnThePatientsOpenOrderFails) {
+  History h;
+  reported(h, 0, "F", "AA", "Orphan.", false, false);
+  Chart chart;
+  auto refiled = charted("F", "Orphan.");
+  refiled.accession = "A7";  // the patient's real open order, which nobody reported on
+  chart.entries.push_back(refiled);
+  const auto r = check_reports_reach_chart(h, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_NE(r.evidence.dump().find("for which nobody signed a report"), std::string::npos) << r.evidence.dump();
+}
+
+TEST(ReportsReachChart, OneTextChartedTwiceIsNotTwoReports) {
+  History h;
+  reported(h, 0, "C", "AA", "First correction.");
+  reported(h, 1, "C", "AA", "Second correction.");
+  Chart chart;
+  chart.entries = {charted("C", "First correction.", "P1", "C1"), charted("C", "First correction.", "P1", "C2")};
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::invalid);
+  chart.entries[1] = charted("C", "Second correction.", "P1", "C2");
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
+}
+
+}  // namespace
+}  // namespace radloop::harness
