@@ -26,6 +26,11 @@ Stamp FlowContext::stamp_for(const Destination& destination) {
                destination.facility, next_control_id(), fmt::format("{:%Y%m%d%H%M%S}", fmt::gmtime(seconds))};
 }
 
+std::pair<std::string, std::string> FlowContext::previous_report_patient(std::pair<std::string, std::string> patient) {
+  std::lock_guard lock(previous_mutex_);
+  return std::exchange(previous_patient_, std::move(patient));
+}
+
 namespace support {
 namespace {
 
@@ -251,9 +256,15 @@ Result<bool> deliver_report(store::Tx& tx, const store::ReportRecord& record, co
   }
   std::string study_uid = order.study_uid;
   if (study_uid.empty()) study_uid = content->study_instance_uid;
+  auto addressed = order;
+  if (sabotage.report_to_previous_patient) {
+    // The engine's cached PID from the last report leaks into this one.
+    auto previous = context.previous_report_patient({order.patient_mrn, order.patient_issuer});
+    if (!previous.first.empty()) std::tie(addressed.patient_mrn, addressed.patient_issuer) = previous;
+  }
   if (auto r = mark(tx, order.accession, "reported", record.received_at); !r) return r.error();
   return enqueue(tx, kEhr, order.accession, context,
-                 [&](const Stamp& stamp) { return oru_message(*content, order, study_uid, stamp); });
+                 [&](const Stamp& stamp) { return oru_message(*content, addressed, study_uid, stamp); });
 }
 
 Result<Applied> tie_report(store::Tx& tx, store::ReportRecord& record, const report::Report& report,

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reference/core/result.hpp"
@@ -55,10 +57,15 @@ class FlowContext {
   // Unique across restarts: the time in milliseconds and a counter.
   [[nodiscard]] std::string next_control_id();
   [[nodiscard]] Stamp stamp_for(const Destination& destination);
+  // For the defect report_to_previous_patient: remembers the patient (MRN, issuer) a report goes
+  // out under and returns the one before it (empty at first).
+  std::pair<std::string, std::string> previous_report_patient(std::pair<std::string, std::string> patient);
 
  private:
   const FlowConfig& config_;
   std::atomic<std::uint64_t> counter_{0};
+  std::mutex previous_mutex_;
+  std::pair<std::string, std::string> previous_patient_;
 };
 
 // What applying a message did, for the inbound log; `refusal` set means it was kept but could

@@ -31,7 +31,8 @@ struct Sabotage {
   bool chart_unknown_reports = false;   // a report for an unknown order goes to the EHR as it came
   bool cut_at_line_break = false;       // report text goes out up to each section's first line break
   bool drop_addendum_text = false;      // an addendum goes out with its heading and no text
-  bool worklist_shifted_patients = false;  // each worklist item carries the patient of the order before it
+  bool worklist_shifted_patients = false;   // each worklist item carries the patient of the order before it
+  bool report_to_previous_patient = false;  // a report goes to the EHR under the previous report's patient
   // Set up at start rather than in a flow:
   bool no_retry = false;                         // one delivery attempt, then the dead-letter queue
   bool retry_with_new_id = false;                // a retry goes out under a new control ID

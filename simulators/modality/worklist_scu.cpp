@@ -50,6 +50,10 @@ DcmDataset identifier(const dicom::WorklistQuery& q) {
 }
 
 dicom::WorklistItem read_item(DcmDataset& d) {
+  // The item's text in its own Specific Character Set (ISO_IR 100 from a European RIS, say),
+  // read as UTF-8 like everything else the simulators hold. An item whose set cannot be
+  // converted is read as it came, byte for byte.
+  (void)d.convertToUTF8();
   dicom::WorklistItem item;
   item.patient_id = dicom::internal::text_of(d, DCM_PatientID);
   item.issuer_of_patient_id = dicom::internal::text_of(d, DCM_IssuerOfPatientID);

@@ -34,6 +34,7 @@ CASES = [
     ("reports/late_addendum", "first_report_only", "reports_reach_chart"),
     ("reports/late_addendum", "drop_addendum_text", "reports_reach_chart"),
     ("reports/oru_unknown_order", "chart_unknown_reports", "reports_reach_chart"),
+    ("reports/back_to_back_reports", "report_to_previous_patient", "reports_reach_chart"),
     ("reports/raw_line_breaks", "strict_line_breaks", "expectations"),
     ("reports/raw_line_breaks", "cut_at_line_break", "reports_reach_chart"),
     ("reports/sr_report", "ignore_dicom_reports", "reports_reach_chart"),

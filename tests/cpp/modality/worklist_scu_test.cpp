@@ -173,7 +173,8 @@ TEST(WorklistScuWithoutService, AnArchiveWithoutAWorklistTurnsTheQueryAway) {
 }
 
 // DCMTK's file-based worklist server answers the same query: two .wl files made with dump2dcm,
-// one matching the keys; every field of the match comes back.
+// one matching the keys; every field of the match comes back, the name read from the items'
+// ISO_IR 100 (Latin-1) into UTF-8.
 TEST(WorklistScuInterop, DcmtkWlmscpfsAnswersTheKeys) {
   testing::ScratchDir scratch;
   const auto dir = scratch.path() / "worklists" / "WLSCP";
@@ -181,7 +182,7 @@ TEST(WorklistScuInterop, DcmtkWlmscpfsAnswersTheKeys) {
   for (const auto& [name, accession, modality] : {std::tuple{"ct", "ACC555", "CT"}, std::tuple{"mr", "ACC777", "MR"}}) {
     const auto dump = dir / (std::string(name) + ".dump");
     std::ofstream(dump) << "(0008,0005) CS [ISO_IR 100]\n(0008,0050) SH [" << accession
-                        << "]\n(0010,0010) PN [MOUSTIQUE^ANNE]\n(0010,0020) LO [MRN555]\n"
+                        << "]\n(0010,0010) PN [M\xDCLLER^ANNE]\n(0010,0020) LO [MRN555]\n"
                            "(0010,0030) DA [19800101]\n(0010,0040) CS [F]\n"
                            "(0020,000d) UI [1.2.826.0.1.3680043.9.7433.55.1]\n(0032,1060) LO [HEAD]\n"
                            "(0040,0100) SQ\n(fffe,e000) -\n(0008,0060) CS ["
@@ -195,7 +196,9 @@ TEST(WorklistScuInterop, DcmtkWlmscpfsAnswersTheKeys) {
   }
   std::ofstream(dir / "lockfile") << "";
   const auto port = testing::free_port();
-  const testing::PeerProcess scp({"wlmscpfs", "-dfp", (scratch.path() / "worklists").string(), std::to_string(port)});
+  // -csk: it declares the files' character set in its answers (by default it declares none).
+  const testing::PeerProcess scp(
+      {"wlmscpfs", "-csk", "-dfp", (scratch.path() / "worklists").string(), std::to_string(port)});
   Target target;
   target.port = port;
   target.called_ae = "WLSCP";
@@ -214,7 +217,7 @@ TEST(WorklistScuInterop, DcmtkWlmscpfsAnswersTheKeys) {
   const auto& item = items->front();
   EXPECT_EQ(item.accession_number, "ACC555");
   EXPECT_EQ(item.patient_id, "MRN555");
-  EXPECT_EQ(item.patient_name, "MOUSTIQUE^ANNE");
+  EXPECT_EQ(item.patient_name, "M\xC3\x9CLLER^ANNE");  // MÜLLER^ANNE
   EXPECT_EQ(item.requested_procedure_id, "RP555");
   EXPECT_EQ(item.step.modality, "CT");
   EXPECT_EQ(item.step.station_ae_title, "SCANNER_1");
