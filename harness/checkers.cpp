@@ -157,7 +157,7 @@ std::vector<CheckResult> run_checkers(const Scenario& scenario, const History& h
       {"no_silent_loss", [&] { return check_no_silent_loss(history, system); }},
       {"no_wrong_patient", [&] { return check_no_wrong_patient(history, system); }},
       {"everything_lands", [&] { return check_everything_lands(history, system); }},
-      {"reports_reach_chart", [&] { return check_reports_reach_chart(history, peers); }},
+      {"reports_reach_chart", [&] { return check_reports_reach_chart(history, peers, &system); }},
       // Last: the reports' check has waited for the chart to fill.
       {"idempotence", [&] { return check_idempotence(history, system, peers); }},
   };

@@ -62,7 +62,10 @@ struct PeerRecords {
 };
 // Every report the system accepted (each status and addendum) reached the EHR's chart under its
 // true patient with the text signed and a status the RIS sent; an orphan report reached none.
-CheckResult check_reports_reach_chart(const History& history, const PeerRecords& peers);
+// With a system that publishes FHIR, each order's last report is also published there, on its
+// true patient, with a status for what was signed and the text signed.
+CheckResult check_reports_reach_chart(const History& history, const PeerRecords& peers,
+                                      SystemUnderTest* system = nullptr);
 
 // A duplicate creates no duplicate effect, judged on the effects (idempotence.cpp): each report
 // charted once however often it was resent, each order forwarded to the RIS once, each instance

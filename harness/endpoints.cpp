@@ -44,7 +44,12 @@ SutEndpoints read(const yaml::Reader& r, const YAML::Node& root) {
     }
   }
   if (const auto observe = root["observe"]) {
-    r.only_keys(observe, "observe", {"c_find", "radloop_api", "qido_rs", "token"});
+    r.only_keys(observe, "observe", {"c_find", "radloop_api", "qido_rs", "fhir", "token"});
+    e.fhir = r.text(observe, "observe", "fhir");
+    while (!e.fhir.empty() && e.fhir.back() == '/') e.fhir.pop_back();
+    if (!e.fhir.empty() && e.fhir.rfind("http://", 0) != 0) {
+      r.fail(observe, "observe.fhir", "an http:// base URL, e.g. http://127.0.0.1:8080/fhir");
+    }
     e.qido_rs = r.text(observe, "observe", "qido_rs");
     while (!e.qido_rs.empty() && e.qido_rs.back() == '/') e.qido_rs.pop_back();
     if (!e.qido_rs.empty() && e.qido_rs.rfind("http://", 0) != 0) {

@@ -20,6 +20,7 @@ struct SutEndpoints {
   bool c_find = false;                // Study Root C-FIND on the DICOM address shows what landed
   std::string radloop_api;            // a radloop portal's base URL: inbound log and study state
   std::string qido_rs;                // a QIDO-RS base URL (…/studies is appended): how studies are filed
+  std::string fhir;                   // a FHIR R4 base URL: the reports it publishes (DiagnosticReport)
   std::string token;                  // its bearer token
   std::filesystem::path origin;
 };

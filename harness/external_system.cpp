@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/endpoints.hpp"
+#include "harness/fhir_reports.hpp"
 #include "harness/http_get.hpp"
 #include "reference/dicom/study_find_scu.hpp"
 
@@ -41,6 +42,11 @@ class ExternalSystem final : public SystemUnderTest {
     if (e_.c_find) return study_from_c_find(study_uid);
     return Error{Errc::not_observable, e_.name,
                  "the endpoints file names no way to see what landed (observe: c_find, qido_rs or radloop_api)"};
+  }
+
+  Result<std::vector<PublishedReport>> published_reports(const std::string& accession) override {
+    if (e_.fhir.empty()) return SystemUnderTest::published_reports(accession);
+    return fhir_reports(e_.fhir, e_.token, accession);
   }
 
  private:

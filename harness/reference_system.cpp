@@ -1,6 +1,10 @@
 // The reference pipeline wrapped as a system under test.
+#include <fmt/format.h>
+
+#include "harness/fhir_reports.hpp"
 #include "reference/pipeline/pipeline.hpp"
 #include "reference/pipeline/study_status.hpp"
+#include "reference/portal/portal.hpp"
 
 #include "harness/scratch_dir.hpp"
 #include "harness/system_under_test.hpp"
@@ -10,8 +14,14 @@ namespace {
 
 class ReferenceSystem final : public SystemUnderTest {
  public:
-  ReferenceSystem(std::unique_ptr<ScratchDir> storage, std::unique_ptr<pipeline::Pipeline> pipeline)
-      : storage_(std::move(storage)), pipeline_(std::move(pipeline)) {}
+  ReferenceSystem(std::unique_ptr<ScratchDir> storage, std::unique_ptr<pipeline::Pipeline> pipeline,
+                  std::unique_ptr<portal::Portal> portal)
+      : storage_(std::move(storage)), pipeline_(std::move(pipeline)), portal_(std::move(portal)) {}
+  ~ReferenceSystem() override {
+    if (portal_) portal_->stop();  // before the pipeline it reads from goes
+  }
+  ReferenceSystem(const ReferenceSystem&) = delete;
+  ReferenceSystem& operator=(const ReferenceSystem&) = delete;
 
   [[nodiscard]] Endpoints endpoints() const override {
     return Endpoints{"127.0.0.1", pipeline_->mllp_port(), pipeline_->dicom_port(), pipeline_->ae_title()};
@@ -28,10 +38,15 @@ class ReferenceSystem final : public SystemUnderTest {
   Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) override {
     return landed_study(pipeline_->store(), study_uid);
   }
+  // Its reports as anyone reads them: over its portal's FHIR API, on a loopback port.
+  Result<std::vector<PublishedReport>> published_reports(const std::string& accession) override {
+    return fhir_reports(fmt::format("http://127.0.0.1:{}/fhir", portal_->port()), "", accession);
+  }
 
  private:
   std::unique_ptr<ScratchDir> storage_;  // outlives the pipeline that writes into it
   std::unique_ptr<pipeline::Pipeline> pipeline_;
+  std::unique_ptr<portal::Portal> portal_;
 };
 
 }  // namespace
@@ -88,8 +103,10 @@ Result<std::unique_ptr<SystemUnderTest>> start_reference_system(const ReferenceO
   }
   auto started = pipeline::Pipeline::start(config);
   if (!started) return started.error();
+  auto portal = portal::Portal::start(*started.value(), portal::HttpServerConfig{});
+  if (!portal) return portal.error();
   return std::unique_ptr<SystemUnderTest>(
-      std::make_unique<ReferenceSystem>(std::move(storage), std::move(started).value()));
+      std::make_unique<ReferenceSystem>(std::move(storage), std::move(started).value(), std::move(portal).value()));
 }
 
 }  // namespace radloop::harness

@@ -50,9 +50,69 @@ bool shows_text(const ehr::ChartEntry& e, const SignedReport& r) {
   return r.addendum ? charted.find(signed_text) != std::string::npos : charted == signed_text;
 }
 
+// The FHIR DiagnosticReport statuses that say what the RIS signed last (FHIR R4 value set
+// diagnostic-report-status).
+std::set<std::string> published_statuses(const std::string& hl7_status) {
+  if (hl7_status == "P") return {"preliminary", "partial"};
+  if (hl7_status == "F") return {"final", "appended"};
+  return {"corrected", "amended", "appended"};
+}
+
+// Each order's last report as the system publishes it over FHIR: there, on the true patient, with
+// a status for what was signed, and the text signed. A system that publishes no FHIR radloop was
+// told of leaves this not exercised.
+void judge_published(const std::vector<SignedReport>& reports, const std::map<std::string, std::string>& into,
+                     SystemUnderTest& system, CheckResult& result) {
+  std::map<std::string, const SignedReport*> last;
+  for (const auto& r : reports) {
+    if (r.accepted && r.order_known) last[r.accession] = &r;
+  }
+  for (const auto& [accession, r] : last) {
+    nlohmann::json entry{{"published", accession}, {"status", r->status}, {"truth_patient_id", r->patient_id}};
+    auto published = system.published_reports(accession);
+    if (!published) {
+      const bool none = published.error().code == Errc::not_observable;
+      entry["why"] = published.error().message();
+      entry["valid"] = to_json(none ? Validity::not_exercised : Validity::unknown);
+      worsen(result.valid, none ? Validity::not_exercised : Validity::unknown);
+      result.evidence.push_back(entry);
+      if (none) return;  // said once: the system publishes no reports to read
+      continue;
+    }
+    const auto allowed = published_statuses(r->status);
+    const auto truth = survivor(into, r->patient_id);
+    nlohmann::json shown = nlohmann::json::array();
+    bool found = false;
+    for (const auto& p : *published) {
+      const bool status_ok = allowed.contains(p.status);
+      const bool patient_ok = std::any_of(p.patient_ids.begin(), p.patient_ids.end(),
+                                          [&](const std::string& id) { return survivor(into, id) == truth; });
+      const bool text_ok = r->text.empty() || as_read(p.text).find(as_read(r->text)) != std::string::npos;
+      found = found || (status_ok && patient_ok && text_ok);
+      shown.push_back({{"id", p.id},
+                       {"status", p.status},
+                       {"patient_ids", p.patient_ids},
+                       {"status_ok", status_ok},
+                       {"patient_ok", patient_ok},
+                       {"text_ok", text_ok}});
+    }
+    entry["shown"] = shown;
+    if (!found) {
+      entry["why"] = published->empty()
+                         ? "no DiagnosticReport is published for the accession"
+                         : fmt::format("no DiagnosticReport shows the {} report on patient {} with the text signed",
+                                       r->status, truth);
+    }
+    const auto v = found ? Validity::valid : Validity::invalid;
+    entry["valid"] = to_json(v);
+    worsen(result.valid, v);
+    result.evidence.push_back(entry);
+  }
+}
+
 }  // namespace
 
-CheckResult check_reports_reach_chart(const History& history, const PeerRecords& view) {
+CheckResult check_reports_reach_chart(const History& history, const PeerRecords& view, SystemUnderTest* system) {
   CheckResult result{"reports_reach_chart", Validity::not_exercised, nlohmann::json::array()};
   const auto ops = history.operations();
   const auto into = merges(ops);
@@ -184,6 +244,7 @@ CheckResult check_reports_reach_chart(const History& history, const PeerRecords&
     worsen(result.valid, v);
     result.evidence.push_back(entry);
   }
+  if (system != nullptr) judge_published(reports, into, *system, result);
   return result;
 }
 

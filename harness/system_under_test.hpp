@@ -31,6 +31,15 @@ struct LandedStudy {
   std::string linked_issuer;
 };
 
+// A report as the system publishes it (a FHIR DiagnosticReport): what a clinician reading the
+// record through FHIR sees.
+struct PublishedReport {
+  std::string id;
+  std::string status;                    // preliminary, final, amended, corrected, appended, ...
+  std::vector<std::string> patient_ids;  // the identifiers of the Patient it is about
+  std::string text;                      // its plain-text presented form, else its conclusion
+};
+
 struct Endpoints {
   std::string host = "127.0.0.1";
   std::uint16_t mllp_port = 0;
@@ -54,6 +63,12 @@ class SystemUnderTest {
   // The study with this Study Instance UID, nullopt when the system holds none; not_observable
   // when it offers no way to ask.
   virtual Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) = 0;
+  // The reports it publishes for an accession (FHIR DiagnosticReport); not_observable when it
+  // publishes none radloop was told of.
+  virtual Result<std::vector<PublishedReport>> published_reports(const std::string& accession) {
+    (void)accession;
+    return Error{Errc::not_observable, "FHIR", "the system names no FHIR endpoint to read its reports from"};
+  }
 };
 
 // Where a system sends HL7 on: the RIS (orders, status) and the EHR (reports); port 0: nowhere.

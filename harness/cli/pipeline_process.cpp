@@ -94,6 +94,7 @@ Result<std::unique_ptr<PipelineProcess>> PipelineProcess::start() {
   e.ehr_listen_port = ehr.value();
   e.c_find = true;
   e.radloop_api = fmt::format("http://127.0.0.1:{}", port("http"));
+  e.fhir = e.radloop_api + "/fhir";
   p->drain_ = std::thread([fd = p->child_->output()] {
     std::array<char, 4096> buffer{};
     while (::read(fd, buffer.data(), buffer.size()) > 0) {

@@ -132,5 +132,45 @@ TEST(ReportsReachChart, OneTextChartedTwiceIsNotTwoReports) {
   EXPECT_EQ(check_reports_reach_chart(h, chart.view()).valid, Validity::valid);
 }
 
+// A system whose only face here is its FHIR DiagnosticReports.
+class Publishing final : public SystemUnderTest {
+ public:
+  bool publishes = true;
+  std::vector<PublishedReport> reports;
+  [[nodiscard]] Endpoints endpoints() const override { return {}; }
+  Result<bool> has_inbound(const std::string&, const std::string&) override { return false; }
+  Result<std::int64_t> count_inbound_records(const std::string&, const std::string&) override { return 0; }
+  Result<std::optional<LandedStudy>> find_study(const std::string&) override { return std::optional<LandedStudy>{}; }
+  Result<std::vector<PublishedReport>> published_reports(const std::string& accession) override {
+    if (!publishes) return SystemUnderTest::published_reports(accession);
+    return reports;
+  }
+};
+
+TEST(ReportsReachChart, ThePublishedDiagnosticReportIsJudgedForStatusPatientAndText) {
+  History h;
+  reported(h, 0, "F", "AA", "No acute findings.");
+  Chart chart;
+  chart.entries = {charted("F")};
+  Publishing fhir;
+  fhir.reports = {{"r1", "final", {"P1"}, "IMPRESSION:\nNo acute findings."}};
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::valid);
+  fhir.reports[0].patient_ids = {"P2"};
+  auto r = check_reports_reach_chart(h, chart.view(), &fhir);
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_EQ(r.evidence.back()["shown"][0]["patient_ok"], false);
+  fhir.reports = {{"r1", "preliminary", {"P1"}, "No acute findings."}};  // a status never signed last
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::invalid);
+  fhir.reports = {{"r1", "final", {"P1"}, "No acute"}};  // the text cut short
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::invalid);
+  fhir.reports.clear();
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::invalid);
+  // No FHIR to read: said in the evidence, neutral for the verdict, never a pass of its own.
+  fhir.publishes = false;
+  r = check_reports_reach_chart(h, chart.view(), &fhir);
+  EXPECT_EQ(r.valid, Validity::valid);
+  EXPECT_EQ(r.evidence.back()["valid"], "not_exercised");
+}
+
 }  // namespace
 }  // namespace radloop::harness
