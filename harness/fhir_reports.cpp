@@ -15,7 +15,7 @@ Result<nlohmann::json> get_json(const std::string& url, const std::string& token
   auto reply = http_get(url, token);
   if (!reply) return reply.error();
   if (reply->status != 200) {
-    return Error{Errc::not_observable, url, "the FHIR server answered HTTP " + std::to_string(reply->status)};
+    return Error{Errc::invalid_input, url, "the FHIR server answered HTTP " + std::to_string(reply->status)};
   }
   auto body = nlohmann::json::parse(reply->body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
@@ -24,17 +24,24 @@ Result<nlohmann::json> get_json(const std::string& url, const std::string& token
   return body;
 }
 
-// The identifier values of the Patient a reference ("Patient/123") names.
-Result<std::vector<std::string>> patient_ids(const std::string& base, const std::string& token,
-                                             const std::string& reference) {
-  if (!reference.starts_with("Patient/")) return std::vector<std::string>{};
-  auto patient = get_json(base + "/" + reference, token);
-  if (!patient) return patient.error();
+// A JSON member as text; anything else (absent, a number, an object) is empty.
+std::string text(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// The identifier values of the Patient a reference names ("Patient/123", or an absolute URL
+// ending so); none when it names none that can be read (the patient check then fails).
+std::vector<std::string> patient_ids(const std::string& base, const std::string& token, const std::string& reference) {
+  const auto at = reference.rfind("Patient/");
+  if (at == std::string::npos || at + 8 >= reference.size()) return {};
+  auto patient = get_json(base + "/Patient/" + url_encode(reference.substr(at + 8)), token);
+  if (!patient) return {};
   std::vector<std::string> ids;
   if (const auto found = patient->find("identifier"); found != patient->end() && found->is_array()) {
     for (const auto& identifier : *found) {
-      if (identifier.is_object() && identifier.contains("value") && identifier["value"].is_string())
-        ids.push_back(identifier["value"].get<std::string>());
+      if (const auto value = text(identifier, "value"); !value.empty()) ids.push_back(value);
     }
   }
   return ids;
@@ -44,16 +51,14 @@ Result<std::vector<std::string>> patient_ids(const std::string& base, const std:
 std::string text_of(const nlohmann::json& report) {
   if (const auto forms = report.find("presentedForm"); forms != report.end() && forms->is_array()) {
     for (const auto& form : *forms) {
-      if (!form.is_object() || !form.value("contentType", "").starts_with("text/plain")) continue;
-      if (auto decoded = base64_decode(form.value("data", "")); decoded) return decoded.value();
+      if (!text(form, "contentType").starts_with("text/plain")) continue;
+      if (auto decoded = base64_decode(text(form, "data")); decoded) return decoded.value();
     }
   }
-  return report.value("conclusion", "");
+  return text(report, "conclusion");
 }
 
-}  // namespace
-
-Result<std::vector<PublishedReport>> fhir_reports(const std::string& base, const std::string& token,
+Result<std::vector<PublishedReport>> read_reports(const std::string& base, const std::string& token,
                                                   const std::string& accession) {
   auto bundle = get_json(base + "/DiagnosticReport?identifier=" + url_encode(accession), token);
   if (!bundle) return bundle.error();
@@ -61,25 +66,32 @@ Result<std::vector<PublishedReport>> fhir_reports(const std::string& base, const
   std::map<std::string, std::vector<std::string>> patients;  // read each Patient once
   if (const auto entries = bundle->find("entry"); entries != bundle->end() && entries->is_array()) {
     for (const auto& entry : *entries) {
-      if (!entry.is_object() || !entry.contains("resource") || !entry["resource"].is_object()) continue;
+      if (!entry.is_object() || !entry.contains("resource")) continue;
       const auto& r = entry["resource"];
-      if (r.value("resourceType", "") != "DiagnosticReport") continue;
+      if (text(r, "resourceType") != "DiagnosticReport") continue;
       PublishedReport p;
-      p.id = r.value("id", "");
-      p.status = r.value("status", "");
+      p.id = text(r, "id");
+      p.status = text(r, "status");
       p.text = text_of(r);
-      std::string subject;
-      if (r.contains("subject") && r["subject"].is_object()) subject = r["subject"].value("reference", "");
-      if (!patients.contains(subject)) {
-        auto ids = patient_ids(base, token, subject);
-        if (!ids) return ids.error();
-        patients[subject] = std::move(ids).value();
-      }
+      const auto subject = r.contains("subject") ? text(r["subject"], "reference") : std::string();
+      if (!patients.contains(subject)) patients[subject] = patient_ids(base, token, subject);
       p.patient_ids = patients[subject];
       out.push_back(std::move(p));
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<PublishedReport>> fhir_reports(const std::string& base, const std::string& token,
+                                                  const std::string& accession) {
+  // Whatever a peer's JSON holds, a reading error is an Error, never an exception.
+  try {
+    return read_reports(base, token, accession);
+  } catch (const nlohmann::json::exception& e) {
+    return Error{Errc::invalid_input, base, std::string("the FHIR answer cannot be read: ") + e.what()};
+  }
 }
 
 }  // namespace radloop::harness

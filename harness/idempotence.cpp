@@ -3,8 +3,11 @@
 // the system's own log of what it received: a resend applied twice but logged once shows here.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "harness/checkers.hpp"
 #include "harness/internal/truth.hpp"
@@ -14,14 +17,29 @@ namespace {
 
 using Key = std::pair<std::string, std::string>;
 
+// Reads until two readings half a second apart agree, or `patience` (at most 3 s) runs out:
+// what a peer received is judged once nothing more is arriving.
+template <typename Read>
+void settled(std::chrono::milliseconds patience, Read read) {
+  const auto until = std::chrono::steady_clock::now() + std::min(patience, std::chrono::milliseconds(3'000));
+  auto before = read();
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto now = read();
+    if (now == before) return;
+    before = std::move(now);
+  }
+}
+
 // Reports: per accession and status, the chart holds no more than the distinct reports taken.
 void judge_reports(const std::vector<Operation>& ops, const PeerRecords& peers, CheckResult& result) {
   std::map<Key, std::set<std::string>> taken;
   const auto reports = internal::signed_reports(ops);
   for (std::size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];
-    if (!r.accepted || !r.order_known) continue;
-    // A resend under the same sender and control ID is the same report; a DICOM report is its own.
+    // Taken, or perhaps taken (no answer came): either may be charted. A resend under the same
+    // sender and control ID is the same report; a DICOM report is its own.
+    if (!(r.accepted || r.maybe) || !r.order_known) continue;
     taken[{r.accession, r.status}].insert(r.message.empty() ? "#" + std::to_string(i) : r.message);
   }
   if (taken.empty()) return;
@@ -31,14 +49,20 @@ void judge_reports(const std::vector<Operation>& ops, const PeerRecords& peers, 
         {{"reports", "unobservable"}, {"why", "the EHR is not a simulator of this run: its chart cannot be read"}});
     return;
   }
+  // Read until it holds still: a duplicate may arrive after the last report the check awaited.
   std::map<Key, std::set<std::string>> charted;
-  for (const auto& e : peers.chart()) {
-    if (e.kept) charted[{e.accession, e.status}].insert(e.control_id);
-  }
+  settled(peers.patience, [&] {
+    charted.clear();
+    for (const auto& e : peers.chart()) {
+      if (e.kept) charted[{e.accession, e.status}].insert(e.control_id);
+    }
+    return charted;
+  });
   for (const auto& [key, messages] : taken) {
     const auto sent = std::ssize(messages);
     const auto filed = std::ssize(charted[key]);
-    const auto v = filed > sent ? Validity::invalid : Validity::valid;
+    // Nothing charted is reports_reach_chart's to judge: no effect to count here.
+    const auto v = filed > sent ? Validity::invalid : filed == 0 ? Validity::not_exercised : Validity::valid;
     nlohmann::json entry{{"report", key.first + " " + key.second}, {"sent", sent}, {"charted", filed}};
     if (v == Validity::invalid) {
       entry["why"] = fmt::format(
@@ -61,9 +85,11 @@ void judge_orders(const std::vector<Operation>& ops, const PeerRecords& peers, C
     const auto& truth = op.value["truth"];
     if (truth.value("order_control", "") != "NW" || !truth.contains("placer_order")) continue;
     const auto step = op.value.value("step", -1);
-    bool accepted = false;
-    for (const auto& c : ops) accepted = accepted || (c.type == OpType::ok && c.value.value("step", -2) == step);
-    if (accepted) placed[truth.value("placer_order", "")].insert(op.value.value("control_id", ""));
+    bool taken = false;  // answered AA, or perhaps (no answer came)
+    for (const auto& c : ops) {
+      taken = taken || ((c.type == OpType::ok || c.type == OpType::info) && c.value.value("step", -2) == step);
+    }
+    if (taken) placed[truth.value("placer_order", "")].insert(op.value.value("control_id", ""));
   }
   if (placed.empty()) return;
   if (!peers.orders_at_ris) {
@@ -73,11 +99,15 @@ void judge_orders(const std::vector<Operation>& ops, const PeerRecords& peers, C
     return;
   }
   std::map<std::string, std::set<std::string>> forwarded;
-  for (const auto& o : peers.orders_at_ris()) forwarded[o.placer].insert(o.control_id);
+  settled(peers.patience, [&] {
+    forwarded.clear();
+    for (const auto& o : peers.orders_at_ris()) forwarded[o.placer].insert(o.control_id);
+    return forwarded;
+  });
   for (const auto& [placer, messages] : placed) {
     const auto sent = std::ssize(messages);
     const auto got = std::ssize(forwarded[placer]);
-    const auto v = got > sent ? Validity::invalid : Validity::valid;
+    const auto v = got > sent ? Validity::invalid : got == 0 ? Validity::not_exercised : Validity::valid;
     nlohmann::json entry{{"order", placer}, {"placed", sent}, {"forwarded_to_ris", got}};
     if (v == Validity::invalid) {
       entry["why"] =

@@ -68,15 +68,17 @@ nlohmann::json store_json(const modality::StoreReport& report, const modality::E
           {"answers", statuses}};
 }
 
-// The last state of the performed procedure step the archive accepted: COMPLETED, DISCONTINUED,
-// IN PROGRESS (never ended), refused (N-CREATE refused or failed), or none (no MPPS sent).
+// The last state of the performed procedure step the archive took (success or a warning):
+// COMPLETED, DISCONTINUED, IN PROGRESS (never ended), refused (N-CREATE answered with a failure),
+// failed (no answer: the association or the exchange failed), or none (no MPPS sent).
 std::string mpps_state(const modality::ExamReport& exam, const std::vector<std::string>& faults) {
-  if (!exam.mpps_create) return "none";
-  if (exam.mpps_create->status != 0) return "refused";
-  if (!exam.mpps_set || exam.mpps_set->status != 0) return "IN PROGRESS";
-  const bool discontinued = std::any_of(faults.begin(), faults.end(),
-                                        [](const std::string& f) { return f.starts_with("mpps_discontinued"); });
-  return discontinued ? "DISCONTINUED" : "COMPLETED";
+  const auto has = [&](std::string_view fault) {
+    return std::any_of(faults.begin(), faults.end(), [&](const std::string& f) { return f.starts_with(fault); });
+  };
+  if (!exam.mpps_create) return has("no_mpps") ? "none" : "failed";
+  if (!exam.mpps_create->taken()) return "refused";
+  if (!exam.mpps_set || !exam.mpps_set->taken()) return "IN PROGRESS";
+  return has("mpps_discontinued") ? "DISCONTINUED" : "COMPLETED";
 }
 
 // Storage Commitment as the archive reported it: how many instances committed and failed, and a

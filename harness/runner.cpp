@@ -122,7 +122,7 @@ Step capped(Step step, const std::optional<std::chrono::milliseconds>& cap) {
 std::vector<ForwardedOrder> orders_at(ris::Ris& ris) {
   std::vector<ForwardedOrder> out;
   for (const auto& r : ris.peer().received()) {
-    if (!hl7sim::kept(r) || !r.message_type.starts_with("ORM")) continue;
+    if (!hl7sim::kept(r) || !(r.message_type.starts_with("ORM") || r.message_type.starts_with("OMI"))) continue;
     auto parsed = hl7::parse(r.payload);
     if (!parsed) continue;
     const auto orc = hl7::first<hl7::Orc>(*parsed);

@@ -40,12 +40,15 @@ std::vector<SignedReport> signed_reports(const std::vector<Operation>& ops) {
     if (!truth.contains("report_status")) continue;
     const auto step = op.value.value("step", -1);
     bool accepted = false;
+    bool maybe = false;
     for (const auto& c : ops) {
-      if (c.type == OpType::ok && c.value.value("step", -2) == step) accepted = true;
+      if (c.type == OpType::invoke || c.value.value("step", -2) != step) continue;
+      accepted = accepted || c.type == OpType::ok;
+      maybe = maybe || c.type == OpType::info;
     }
     out.push_back({op.process, truth.value("accession", ""), truth.value("report_status", ""),
                    truth.value("patient_id", ""), truth.value("issuer", ""), truth.value("text", ""),
-                   truth.value("addendum", false), truth.value("order_known", true), accepted,
+                   truth.value("addendum", false), truth.value("order_known", true), accepted, maybe,
                    op.value.contains("control_id")
                        ? op.value.value("sender", "") + "|" + op.value.value("control_id", "")
                        : std::string()});

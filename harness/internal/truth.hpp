@@ -40,6 +40,7 @@ struct SignedReport {
   bool addendum = false;
   bool order_known = true;
   bool accepted = false;  // the system took it (AA/CA, or a DICOM success)
+  bool maybe = false;     // no answer came: it may have been taken (counts toward what may be charted)
   std::string message;    // sender and control ID: a resend under them is the same report
 };
 

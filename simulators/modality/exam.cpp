@@ -44,7 +44,7 @@ class Exam {
     if (has(FaultKind::resend)) resend(files);
     if (has(FaultKind::conflicting_resend) && !files.empty()) send_conflicting_copy(files.front());
 
-    if (mpps && report_.mpps_create && report_.mpps_create->status == 0) {
+    if (mpps && report_.mpps_create && report_.mpps_create->taken()) {
       step.sop_instance_uid = report_.mpps_create->sop_instance_uid;
       step.end_date = report_.sent.study_date;
       step.end_time = report_.sent.study_time;

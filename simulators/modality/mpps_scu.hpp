@@ -18,6 +18,12 @@ struct MppsAnswer {
   std::uint16_t status = 0;
   std::string sop_instance_uid;  // the step's UID (the archive's choice when we sent none)
   std::string error_comment;     // (0000,0902) when the archive gave one
+
+  // Success or a warning (0x0001, 0x0107 attribute list, 0x0116 value out of range, 0xBxxx):
+  // the archive took the step.
+  [[nodiscard]] bool taken() const {
+    return status == 0 || status == 0x0001 || status == 0x0107 || status == 0x0116 || (status & 0xF000U) == 0xB000U;
+  }
 };
 
 // The step a study describes: patient and order from the spec, one performed series per series

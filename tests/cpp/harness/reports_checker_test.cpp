@@ -165,11 +165,29 @@ TEST(ReportsReachChart, ThePublishedDiagnosticReportIsJudgedForStatusPatientAndT
   EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::invalid);
   fhir.reports.clear();
   EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::invalid);
+  // A right one beside one about another patient is not right.
+  fhir.reports = {{"r1", "final", {"P1"}, "No acute findings."}, {"r2", "final", {"P2"}, "No acute findings."}};
+  r = check_reports_reach_chart(h, chart.view(), &fhir);
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_NE(r.evidence.back()["why"].get<std::string>().find("another patient"), std::string::npos);
   // No FHIR to read: said in the evidence, neutral for the verdict, never a pass of its own.
   fhir.publishes = false;
   r = check_reports_reach_chart(h, chart.view(), &fhir);
   EXPECT_EQ(r.valid, Validity::valid);
   EXPECT_EQ(r.evidence.back()["valid"], "not_exercised");
+}
+
+TEST(ReportsReachChart, APreliminaryArrivingAfterTheFinalDoesNotUndoIt) {
+  History h;
+  reported(h, 0, "F", "AA", "Final text.");
+  reported(h, 1, "P", "AA", "Preliminary text.");  // out of order
+  Chart chart;
+  chart.entries = {charted("F", "Final text.", "P1", "C1"), charted("P", "Preliminary text.", "P1", "C2")};
+  Publishing fhir;
+  fhir.reports = {{"r1", "final", {"P1"}, "Final text."}};
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::valid);
+  fhir.reports = {{"r1", "preliminary", {"P1"}, "Preliminary text."}};  // fell back to the preliminary
+  EXPECT_EQ(check_reports_reach_chart(h, chart.view(), &fhir).valid, Validity::invalid);
 }
 
 }  // namespace
