@@ -97,15 +97,21 @@ std::optional<AcquiredStudy> Actors::study_of_order(const std::string& placer) c
   return found;
 }
 
-void Actors::ordered(const std::string& placer, const PatientSpec& patient) {
+void Actors::ordered(const std::string& placer, const PatientSpec& patient, const std::string& scheduled) {
   std::lock_guard lock(*studies_mutex_);
-  orders_[placer] = patient;
+  orders_[placer] = {patient, scheduled};
 }
 
 std::optional<PatientSpec> Actors::patient_of_order(const std::string& placer) const {
   std::lock_guard lock(*studies_mutex_);
   const auto it = orders_.find(placer);
-  return it == orders_.end() ? std::nullopt : std::optional<PatientSpec>(it->second);
+  return it == orders_.end() ? std::nullopt : std::optional<PatientSpec>(it->second.first);
+}
+
+std::string Actors::scheduled_for(const std::string& placer) const {
+  std::lock_guard lock(*studies_mutex_);
+  const auto it = orders_.find(placer);
+  return it == orders_.end() ? std::string() : it->second.second;
 }
 
 Result<Actors> Actors::start(const Scenario& scenario, std::uint16_t ris_port, std::uint16_t ehr_port) {
@@ -133,6 +139,9 @@ Result<Actors> Actors::start(const Scenario& scenario, std::uint16_t ris_port, s
   ris_config.listen_port = linked("system_to_ris") ? 0 : ris_port;
   ris::RisOptions options;
   if (scenario.ris_study_uids) options.uid_root = "1.2.826.0.1.3680043.10.1";
+  if (scenario.ris_schedules_stations) {
+    for (const auto& m : scenario.modalities) options.stations.emplace(m.modality, m.ae_title);  // the first
+  }
   options.accession_suffix = scenario.id_suffix;
   auto r = ris::Ris::start(ris_config, options);
   if (!r) return r.error();
@@ -278,7 +287,8 @@ Operation run_actor_step(std::size_t index, const Step& step, Actors* actors, Sy
     if (first != std::string::npos) order.procedure_text = o->procedure.substr(first + 1, second - first - 1);
     if (second != std::string::npos) order.coding_system = o->procedure.substr(second + 1);
     order.modality = o->modality;
-    actors->ordered(o->placer, o->patient);
+    order.scheduled = o->scheduled;
+    actors->ordered(o->placer, o->patient, o->scheduled);
     const auto sent = ehr.order(order, o->control);
     return record_send(index, step, sender_of(ehr.peer()), sent,
                        {{"patient_id", o->patient.mrn}, {"placer_order", o->placer}, {"order_control", o->control}},

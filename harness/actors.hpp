@@ -62,14 +62,16 @@ struct Actors {
 
   // The truth of whom each order is for, from the scenario's ehr.order steps (never from what the
   // system forwarded to the RIS), by placer number.
-  void ordered(const std::string& placer, const PatientSpec& patient);
+  void ordered(const std::string& placer, const PatientSpec& patient, const std::string& scheduled = {});
   [[nodiscard]] std::optional<PatientSpec> patient_of_order(const std::string& placer) const;
+  // When the order is to be performed, as the scenario placed it (YYYYMMDD[HHMM]); empty: not said.
+  [[nodiscard]] std::string scheduled_for(const std::string& placer) const;
 
  private:
   std::set<std::string> scenario_links_;
   std::shared_ptr<std::mutex> studies_mutex_ = std::make_shared<std::mutex>();
   std::map<std::string, AcquiredStudy> studies_;
-  std::map<std::string, PatientSpec> orders_;
+  std::map<std::string, std::pair<PatientSpec, std::string>> orders_;  // patient, scheduled
 };
 
 // Runs an actor step; with no actors (a system that was not started to route to them) the

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "harness/actors.hpp"
+#include "reference/dicom/worklist.hpp"
 #include "simulators/modality/exam.hpp"
 #include "simulators/modality/report_document.hpp"
 
@@ -66,6 +67,26 @@ nlohmann::json store_json(const modality::StoreReport& report, const modality::E
           {"sent", report.outcomes.size()},
           {"accepted", report.accepted()},
           {"answers", statuses}};
+}
+
+// The worklist query a modality configured with `actor.worklist_keys` sends for `order`; a
+// sentence when a key cannot be given (a date key for an order placed without a date).
+std::string worklist_query(const ModalityActor& actor, const ris::HeldOrder& order, const std::string& patient_id,
+                           const std::string& scheduled, dicom::WorklistQuery& query) {
+  for (const auto& key : actor.worklist_keys) {
+    if (key == "accession") query.accession_number = order.accession;
+    if (key == "modality") query.modality = actor.modality;
+    if (key == "station") query.station_ae_title = actor.ae_title;
+    if (key == "patient_id") query.patient_id = patient_id;
+    if (key == "date") {
+      if (scheduled.size() < 8) {
+        return "the worklist key \"date\" needs the day of the exam: place order " + order.placer +
+               " with scheduled: YYYYMMDD";
+      }
+      query.start_date = scheduled.substr(0, 8);
+    }
+  }
+  return {};
 }
 
 // The last state of the performed procedure step the archive took (success or a warning):
@@ -146,6 +167,7 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
   }
   if (use_worklist) {
     invoke["placer"] = action.placer;
+    invoke["worklist_keys"] = actor.worklist_keys;
     history.append(step.name, OpType::invoke, f, invoke);
     if (order == nullptr) {
       return history.append(step.name, OpType::fail, f,
@@ -155,9 +177,14 @@ Operation run_acquire(std::size_t index, const Step& step, const ModalityAcquire
                                            " (a ris.accessioned step before this one waits for it)"}});
     }
     plan.worklist = plan.archive;
-    // The keys a modality asks with: its modality and the requested procedure's accession.
-    plan.query.accession_number = order->accession;
-    plan.query.modality = actor.modality;
+    // The keys this modality asks with (its actor's worklist_keys), then the order on the table
+    // is picked from the answers by its accession, as a technologist picks the patient.
+    const auto wristband = ordered_for ? ordered_for->mrn : order->patient_id;  // the patient on the table
+    if (const auto why = worklist_query(actor, *order, wristband, actors.scheduled_for(action.placer), plan.query);
+        !why.empty()) {
+      return history.append(step.name, OpType::fail, f, {{"step", index}, {"status", "not_performed"}, {"error", why}});
+    }
+    plan.pick_accession = order->accession;
   } else {
     if (!action.placer.empty()) invoke["placer"] = action.placer;
     history.append(step.name, OpType::invoke, f, invoke);

@@ -30,8 +30,9 @@ void read_actors(const Reader& r, const YAML::Node& node, Scenario& scenario) {
   if (!node) return;
   r.only_keys(node, "actors", {"modalities", "ris"});
   if (const auto ris = node["ris"]) {
-    r.only_keys(ris, "actors.ris", {"study_uids"});
+    r.only_keys(ris, "actors.ris", {"study_uids", "schedules_stations"});
     scenario.ris_study_uids = r.flag(ris, "actors.ris", "study_uids", false);
+    scenario.ris_schedules_stations = r.flag(ris, "actors.ris", "schedules_stations", false);
   }
   const auto modalities = node["modalities"];
   if (!modalities) return;
@@ -41,12 +42,22 @@ void read_actors(const Reader& r, const YAML::Node& node, Scenario& scenario) {
     m.name = entry.first.as<std::string>();
     const auto path = "actors.modalities." + m.name;
     const auto body = entry.second.IsNull() ? YAML::Node(YAML::NodeType::Map) : entry.second;
-    r.only_keys(body, path, {"modality", "ae_title", "transfer_syntax", "worklist"});
+    r.only_keys(body, path, {"modality", "ae_title", "transfer_syntax", "worklist", "worklist_keys"});
     m.modality = r.one_of(body, path, "modality", m.modality, {"CT", "MR", "CR", "DX", "US", "MG"});
     m.ae_title = r.text(body, path, "ae_title", m.name);
     if (m.ae_title.size() > 16) r.fail(body, path + ".ae_title", "an AE title has at most 16 characters");
     m.transfer_syntax = r.text(body, path, "transfer_syntax");
     m.worklist = r.flag(body, path, "worklist", true);
+    if (body["worklist_keys"]) {
+      m.worklist_keys = r.list(body, path, "worklist_keys");
+      for (const auto& key : m.worklist_keys) {
+        if (key != "accession" && key != "modality" && key != "station" && key != "date" && key != "patient_id") {
+          r.fail(body["worklist_keys"], path + ".worklist_keys",
+                 "\"" + key + "\" is not a worklist key: accession, modality, station, date or patient_id");
+        }
+      }
+      if (m.worklist_keys.empty()) r.fail(body, path + ".worklist_keys", "name at least one key");
+    }
     scenario.modalities.push_back(std::move(m));
   }
 }

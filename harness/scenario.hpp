@@ -50,6 +50,7 @@ struct EhrOrder {
   std::string procedure = "71250^CT CHEST^CPT4";  // OBR-4
   std::string modality = "CT";
   std::string control = "NW";
+  std::string scheduled;  // OBR-36: YYYYMMDD[HHMM], when the exam is to be performed
 };
 
 // ris.accessioned: waits until the RIS simulator has accessioned the order and sent it back.
@@ -193,6 +194,10 @@ struct ModalityActor {
   std::string ae_title;         // calling AE; defaults to the name
   std::string transfer_syntax;  // empty: explicit VR little endian
   bool worklist = true;
+  // The keys it asks the worklist with: accession and modality by default; station (its own AE
+  // title as Scheduled Station AE Title), date (the order's scheduled date: the day of the exam)
+  // and patient_id (read off a wristband) as a site configures it.
+  std::vector<std::string> worklist_keys{"accession", "modality"};
 };
 
 // For people learning: the real-world failure the scenario reproduces.
@@ -216,6 +221,9 @@ struct Scenario {
   std::string system = "reference";  // which system under test; only the in-process reference so far
   std::vector<ModalityActor> modalities;
   bool ris_study_uids = false;  // the RIS puts a Study Instance UID (ZDS) on accessioned orders
+  // The RIS schedules each order on a station: the first modality actor of the order's modality,
+  // sent back as OMI^O23 with IPC-9 (Scheduled Station AE Title).
+  bool ris_schedules_stations = false;
   ReferenceSetup reference;
   std::vector<std::string> links;  // link_names() the harness puts a proxy on, for link.* steps
   std::vector<Step> steps;

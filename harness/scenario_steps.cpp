@@ -126,7 +126,7 @@ const std::map<std::string, StepKind>& kinds() {
        {with_patient({"merge_from"}),
         [](const Reader& r, const YAML::Node& b, const std::string& p) { return adt(r, b, p, "A40"); }}},
       {"ehr.order",
-       {with_patient({"placer", "procedure", "modality", "control"}),
+       {with_patient({"placer", "procedure", "modality", "control", "scheduled"}),
         [](const Reader& r, const YAML::Node& b, const std::string& p) -> Action {
           EhrOrder o;
           o.patient = patient_spec(r, b, p);
@@ -134,6 +134,11 @@ const std::map<std::string, StepKind>& kinds() {
           o.procedure = r.text(b, p, "procedure", o.procedure);
           o.modality = r.text(b, p, "modality", o.modality);
           o.control = r.one_of(b, p, "control", o.control, {"NW", "XO", "CA"});
+          o.scheduled = r.text(b, p, "scheduled");
+          const auto digits = o.scheduled.find_first_not_of("0123456789") == std::string::npos;
+          if (!o.scheduled.empty() && (!digits || (o.scheduled.size() != 8 && o.scheduled.size() != 12))) {
+            r.fail(b["scheduled"], p + ".scheduled", "a date YYYYMMDD or a date and time YYYYMMDDHHMM");
+          }
           return o;
         }}},
       {"ris.accessioned",

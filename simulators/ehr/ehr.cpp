@@ -43,7 +43,9 @@ std::string Ehr::order_message(const Order& order, const std::string& control) {
   m += pid(order.patient);
   m += "ORC|" + control + "|" + order.placer + "|||" + (control == "CA" ? "CA" : "SC") + "\r";
   m += "OBR|1|" + order.placer + "||" + order.procedure_code + "^" + order.procedure_text + "^" + order.coding_system +
-       "||||||||||||||||||||" + order.modality + "\r";
+       "||||||||||||||||||||" + order.modality;
+  if (!order.scheduled.empty()) m += "||||||||||||" + order.scheduled;  // OBR-25..35 empty, then OBR-36
+  m += "\r";
   return m;
 }
 

@@ -26,7 +26,8 @@ struct Order {
   std::string procedure_code;
   std::string procedure_text;
   std::string coding_system = "CPT4";
-  std::string modality;  // OBR-24
+  std::string modality;   // OBR-24
+  std::string scheduled;  // OBR-36, YYYYMMDD[HHMM]; empty: not said
 };
 
 // A report as the EHR filed it: whose chart it went to, for which order, and what a clinician

@@ -77,15 +77,32 @@ class Exam {
       return items.error();
     }
     record("worklist_query", fmt::format("{} item(s) answered", items->size()));
-    if (plan_.pick >= items->size()) {
-      return Error{Errc::invalid_config, "worklist",
-                   fmt::format("item {} was asked for, the worklist answered {}", plan_.pick, items->size())};
+    auto pick = plan_.pick;
+    if (!plan_.pick_accession.empty()) {
+      // The order on the table or nothing: performing the first of a day's list would put another
+      // patient's order on these images.
+      pick = items->size();
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        if ((*items)[i].accession_number == plan_.pick_accession) {
+          pick = i;
+          break;
+        }
+      }
+      if (pick == items->size()) {
+        return Error{Errc::not_found, "worklist",
+                     fmt::format("the worklist answered {}, none with accession {}", items->size(),
+                                 plan_.pick_accession)};
+      }
     }
-    const auto& item = (*items)[plan_.pick];
+    if (pick >= items->size()) {
+      return Error{Errc::invalid_config, "worklist",
+                   fmt::format("item {} was asked for, the worklist answered {}", pick, items->size())};
+    }
+    const auto& item = (*items)[pick];
     worklist_ = *items;
     report_.sent = spec_from_worklist(item, plan_.study);
-    record("worklist_pick", fmt::format("item {}: accession {}, patient {} ({})", plan_.pick, item.accession_number,
-                                        item.patient_id, item.patient_name));
+    record("worklist_pick", fmt::format("item {} of {}: accession {}, patient {} ({})", pick, items->size(),
+                                        item.accession_number, item.patient_id, item.patient_name));
     if (!plan_.truth) {
       report_.truth = {item.patient_id, item.accession_number, item.study_instance_uid};
       return {};

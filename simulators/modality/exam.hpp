@@ -25,6 +25,9 @@ struct ExamPlan {
   std::optional<Target> worklist;  // none: the patient and order typed into `study` are used
   dicom::WorklistQuery query;      // the keys the modality asks the worklist with
   std::size_t pick = 0;            // which of the worklist's answers is performed
+  // When set: the answer with this accession is performed, whatever its place in the list (the
+  // technologist picks the patient on the table); none such: the exam is not performed.
+  std::string pick_accession;
   // Whom the exam is truly for (the order the modality was sent to perform), when known: the
   // truth of the exam whatever the worklist answers. An item that disagrees with it is recorded
   // as a worklist_mismatch event, and the exam goes on with what the worklist gave, as a real

@@ -10,6 +10,9 @@
 #include "reference/hl7/segments.hpp"
 
 namespace radloop::ris {
+namespace {
+constexpr std::string_view kScheduledUidRoot = "1.2.826.0.1.3680043.10.2";
+}  // namespace
 
 Result<std::unique_ptr<Ris>> Ris::start(hl7sim::PeerConfig config, RisOptions options) {
   if (config.actor.empty() || config.actor == "ehr") config.actor = "ris";
@@ -84,16 +87,30 @@ Result<HeldOrder> Ris::accession(const std::string& placer) {
     } else {
       order.accession = fmt::format("{}{}{}", options_.accession_prefix, next_accession_++, options_.accession_suffix);
     }
-    if (!options_.uid_root.empty()) {
-      order.study_instance_uid = fmt::format("{}.{}.{}", options_.uid_root, peer_->config().seed, held_.size() + 1);
+    // A scheduled step needs its study's UID (IPC-3 is required): a RIS that schedules stations
+    // assigns one, under its own root when none is configured.
+    const bool scheduling = options_.stations.contains(order.modality);
+    const auto root = !options_.uid_root.empty() ? options_.uid_root
+                      : scheduling               ? std::string(kScheduledUidRoot)
+                                                 : std::string();
+    if (!root.empty()) {
+      order.study_instance_uid = fmt::format("{}.{}.{}", root, peer_->config().seed, held_.size() + 1);
     }
   }
-  std::string m = header("ORM^O01");
+  const auto station = options_.stations.find(order.modality);
+  const bool scheduled = station != options_.stations.end();
+  std::string m = header(scheduled ? "OMI^O23" : "ORM^O01");
   m += "PID|1||" + order.patient_id + "^^^" + order.issuer + "^MR||" + order.patient_name + "\r";
   m += "ORC|SC|" + order.placer + "|" + order.accession + "||SC\r";
   m += "OBR|1|" + order.placer + "|" + order.accession + "|" + order.procedure + "||||||||||||||" + order.accession +
        "||||||" + order.modality + "\r";
-  if (!order.study_instance_uid.empty()) m += "ZDS|" + order.study_instance_uid + "^RIS^Application^DICOM\r";
+  if (scheduled) {
+    // IPC: accession, requested procedure, study UID, step, modality, protocol, station name,
+    // location, Scheduled Station AE Title.
+    m += "IPC|" + order.accession + "|" + order.accession + "|" + order.study_instance_uid + "|" + order.accession +
+         "|" + order.modality + "||||" + station->second + "\r";
+  }
+  if (!options_.uid_root.empty()) m += "ZDS|" + order.study_instance_uid + "^RIS^Application^DICOM\r";
   order.sent = peer_->send(m, {order.patient_id, order.placer, order.accession, order.study_instance_uid});
   {
     std::lock_guard lock(mutex_);

@@ -4,6 +4,7 @@
 // addenda, narrative over several OBX, optionally raw line breaks in OBX-5 and a ZDS segment.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +22,9 @@ struct RisOptions {
   bool auto_accession = true;
   // ZDS with a Study Instance UID on the accessioned order (<uid_root>.<seed>.<n>); empty: none.
   std::string uid_root;
+  // The station each modality's orders are scheduled on (modality -> AE title). An order of a
+  // listed modality goes back as OMI^O23 with an IPC segment naming it (IPC-9); others as ORM^O01.
+  std::map<std::string, std::string> stations;
 };
 
 // An order the RIS holds, with the number it gave it.

@@ -137,6 +137,7 @@ def test_every_fault_scenario_has_a_defect_it_catches(root):
     # mishandle), and faults whose mishandling the checkers cannot observe through the protocols.
     not_yet = {
         "happy/ct_worklist", "happy/mr_worklist", "happy/cr_worklist", "happy/us_worklist", "happy/mg_worklist",
+        "orders/worklist_by_station",  # a worklist query by station and date; no defect reaches it yet
         "load/busy_day",  # a measurement; its faults are the other scenarios'
     }
     scenarios = {
