@@ -1,5 +1,6 @@
 // idempotence: a duplicate creates no duplicate effect. Judged on effects anyone can see (the
-// EHR's chart, what the RIS was sent, the instances the system counts in its queries), never on
+// EHR's chart, what the RIS was sent, the worklist the system serves, the instances it counts
+// in its queries), never on
 // the system's own log of what it received: a resend applied twice but logged once shows here.
 #include <fmt/format.h>
 
@@ -119,6 +120,45 @@ void judge_orders(const std::vector<Operation>& ops, const PeerRecords& peers, C
   }
 }
 
+// Orders: a patient's worklist holds no more items than orders were placed for them (performed
+// ones may have left it; fewer is no duplicate).
+void judge_worklist(const std::vector<Operation>& ops, SystemUnderTest& system, CheckResult& result) {
+  std::map<std::string, std::set<std::string>> placed;  // patient -> placers of new orders taken
+  for (const auto& op : ops) {
+    if (op.type != OpType::invoke || !op.value.contains("truth")) continue;
+    const auto& truth = op.value["truth"];
+    if (truth.value("order_control", "") != "NW" || !truth.contains("patient_id")) continue;
+    placed[truth.value("patient_id", "")].insert(truth.value("placer_order", ""));
+  }
+  if (placed.empty()) return;
+  auto entries = system.worklist_entries();
+  if (!entries) {
+    const auto v = entries.error().code == Errc::not_observable ? Validity::not_exercised : Validity::unknown;
+    worsen(result.valid, v);
+    result.evidence.push_back(
+        {{"worklist", "unobservable"}, {"why", entries.error().message()}, {"valid", to_json(v)}});
+    return;
+  }
+  std::map<std::string, std::vector<std::string>> served;  // patient -> accessions on the worklist
+  for (const auto& [patient, accession] : *entries) served[patient].push_back(accession);
+  for (const auto& [patient, placers] : placed) {
+    nlohmann::json entry{{"worklist_of", patient}, {"orders_placed", std::ssize(placers)}};
+    const auto* accessions = &served[patient];
+    Validity v = Validity::valid;
+    entry["items"] = *accessions;
+    if (accessions->empty()) {
+      v = Validity::not_exercised;  // performed or never served: nothing to count
+    } else if (std::ssize(*accessions) > std::ssize(placers)) {
+      v = Validity::invalid;
+      entry["why"] = fmt::format("the worklist serves {} items for {} order(s) placed: an order scheduled twice",
+                                 accessions->size(), placers.size());
+    }
+    entry["valid"] = to_json(v);
+    worsen(result.valid, v);
+    result.evidence.push_back(entry);
+  }
+}
+
 // Instances: the system counts no more instances in a study than distinct ones were sent into it
 // (the images of its acquisitions, and reports sent as SR or PDF into the same study).
 void judge_instances(const std::vector<Operation>& ops, SystemUnderTest& system, CheckResult& result) {
@@ -161,6 +201,7 @@ CheckResult check_idempotence(const History& history, SystemUnderTest& system, c
   const auto ops = history.operations();
   judge_reports(ops, peers, result);
   judge_orders(ops, peers, result);
+  judge_worklist(ops, system, result);
   judge_instances(ops, system, result);
   return result;
 }

@@ -67,6 +67,9 @@ Operation run_hl7_send(std::size_t index, const Step& step, const Hl7Send& actio
     const auto type = hl7::message_type(*parsed).name();
     if (const auto orc = hl7::first<hl7::Orc>(*parsed); orc && (type.starts_with("ORM") || type.starts_with("OMI"))) {
       invoke["truth"] = {{"placer_order", orc->placer_order_number().id}, {"order_control", orc->order_control()}};
+      if (const auto pid = hl7::first<hl7::Pid>(*parsed); pid && !pid->identifiers().empty()) {
+        invoke["truth"]["patient_id"] = pid->identifiers().front().id;
+      }
     }
     if (type.starts_with("ORU")) {
       // A report the scenario wrote out whole: its truth is what it says.

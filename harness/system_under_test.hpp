@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reference/core/result.hpp"
@@ -63,6 +64,9 @@ class SystemUnderTest {
   // The study with this Study Instance UID, nullopt when the system holds none; not_observable
   // when it offers no way to ask.
   virtual Result<std::optional<LandedStudy>> find_study(const std::string& study_uid) = 0;
+  // Every Modality Worklist item it serves, as (patient ID, accession); not_observable when it
+  // serves no worklist. By default one C-FIND on endpoints() (worklist_of.hpp).
+  virtual Result<std::vector<std::pair<std::string, std::string>>> worklist_entries();
   // The reports it publishes for an accession (FHIR DiagnosticReport); not_observable when it
   // publishes none radloop was told of.
   virtual Result<std::vector<PublishedReport>> published_reports(const std::string& accession) {

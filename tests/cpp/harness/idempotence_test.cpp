@@ -16,13 +16,21 @@ using testing::reported;
 // A system whose only face is its study queries; its inbound log is never asked.
 class CountingSystem final : public SystemUnderTest {
  public:
-  std::map<std::string, std::int64_t> instances;  // by Study UID; absent: no such study
+  std::map<std::string, std::int64_t> instances;             // by Study UID; absent: no such study
+  std::map<std::string, std::vector<std::string>> worklist;  // accessions served, by patient
   [[nodiscard]] Endpoints endpoints() const override { return {}; }
   Result<bool> has_inbound(const std::string&, const std::string&) override {
     return Error{Errc::not_observable, "counting", "no inbound log"};
   }
   Result<std::int64_t> count_inbound_records(const std::string&, const std::string&) override {
     return Error{Errc::not_observable, "counting", "no inbound log"};
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> worklist_entries() override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [patient, accessions] : worklist) {
+      for (const auto& a : accessions) out.emplace_back(patient, a);
+    }
+    return out;
   }
   Result<std::optional<LandedStudy>> find_study(const std::string& uid) override {
     const auto it = instances.find(uid);
@@ -82,6 +90,26 @@ TEST(Idempotence, AnOrderForwardedToTheRisTwiceIsADuplicateEffect) {
   EXPECT_EQ(r.valid, Validity::invalid);
   EXPECT_EQ(r.evidence[0]["forwarded_to_ris"], 2);
   EXPECT_EQ(check_idempotence(h, system, PeerRecords{}).valid, Validity::unknown);
+}
+
+TEST(Idempotence, AnOrderServedTwiceOnTheWorklistIsADuplicateEffect) {
+  History h;
+  h.append("o", OpType::invoke, "hl7_send",
+           {{"step", 0},
+            {"sender", "EHR^GENERAL"},
+            {"control_id", "EHR-7"},
+            {"truth", {{"placer_order", "PL1"}, {"order_control", "NW"}, {"patient_id", "P1"}}}});
+  h.append("o", OpType::ok, "hl7_send", {{"step", 0}, {"ack", "AA"}});
+  CountingSystem system;
+  EXPECT_EQ(check_idempotence(h, system, PeerRecords{}).valid, Validity::unknown);  // the RIS's side unknown
+  Chart chart;
+  chart.orders = {{"PL1", "SYS-1"}};
+  system.worklist["P1"] = {"ACC1"};
+  EXPECT_EQ(check_idempotence(h, system, chart.view()).valid, Validity::valid);
+  system.worklist["P1"] = {"ACC1", "ACC2"};
+  const auto r = check_idempotence(h, system, chart.view());
+  EXPECT_EQ(r.valid, Validity::invalid);
+  EXPECT_NE(r.evidence.dump().find("an order scheduled twice"), std::string::npos) << r.evidence.dump();
 }
 
 TEST(Idempotence, AResentInstanceCountedTwiceIsADuplicateEffect) {
