@@ -121,14 +121,16 @@ void judge_orders(const std::vector<Operation>& ops, const PeerRecords& peers, C
 }
 
 // Orders: a patient's worklist holds no more items than orders were placed for them (performed
-// ones may have left it; fewer is no duplicate).
+// ones may have left it; fewer is no duplicate). Merged patients are one: the survivor's list
+// holds the orders of both.
 void judge_worklist(const std::vector<Operation>& ops, SystemUnderTest& system, CheckResult& result) {
+  const auto into = internal::merges(ops);
   std::map<std::string, std::set<std::string>> placed;  // patient -> placers of new orders taken
   for (const auto& op : ops) {
     if (op.type != OpType::invoke || !op.value.contains("truth")) continue;
     const auto& truth = op.value["truth"];
     if (truth.value("order_control", "") != "NW" || !truth.contains("patient_id")) continue;
-    placed[truth.value("patient_id", "")].insert(truth.value("placer_order", ""));
+    placed[internal::survivor(into, truth.value("patient_id", ""))].insert(truth.value("placer_order", ""));
   }
   if (placed.empty()) return;
   auto entries = system.worklist_entries();
@@ -140,7 +142,7 @@ void judge_worklist(const std::vector<Operation>& ops, SystemUnderTest& system, 
     return;
   }
   std::map<std::string, std::vector<std::string>> served;  // patient -> accessions on the worklist
-  for (const auto& [patient, accession] : *entries) served[patient].push_back(accession);
+  for (const auto& [patient, accession] : *entries) served[internal::survivor(into, patient)].push_back(accession);
   for (const auto& [patient, placers] : placed) {
     nlohmann::json entry{{"worklist_of", patient}, {"orders_placed", std::ssize(placers)}};
     const auto* accessions = &served[patient];

@@ -110,6 +110,16 @@ TEST(Idempotence, AnOrderServedTwiceOnTheWorklistIsADuplicateEffect) {
   const auto r = check_idempotence(h, system, chart.view());
   EXPECT_EQ(r.valid, Validity::invalid);
   EXPECT_NE(r.evidence.dump().find("an order scheduled twice"), std::string::npos) << r.evidence.dump();
+  // P2 was merged into P1 and had an order of its own: the survivor's two items are two orders.
+  h.append("o", OpType::invoke, "hl7_send",
+           {{"step", 1},
+            {"sender", "EHR^GENERAL"},
+            {"control_id", "EHR-8"},
+            {"truth", {{"placer_order", "PL2"}, {"order_control", "NW"}, {"patient_id", "P2"}}}});
+  h.append("o", OpType::ok, "hl7_send", {{"step", 1}, {"ack", "AA"}});
+  h.append("m", OpType::invoke, "hl7_send", {{"step", 2}, {"truth", {{"patient_id", "P1"}, {"merged_from", "P2"}}}});
+  chart.orders.push_back({"PL2", "SYS-2"});
+  EXPECT_EQ(check_idempotence(h, system, chart.view()).valid, Validity::valid);
 }
 
 TEST(Idempotence, AResentInstanceCountedTwiceIsADuplicateEffect) {
