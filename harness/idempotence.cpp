@@ -80,17 +80,16 @@ void judge_reports(const std::vector<Operation>& ops, const PeerRecords& peers, 
 // Orders: each new order the EHR placed reaches the RIS once (a retry under the same control ID
 // is the same message).
 void judge_orders(const std::vector<Operation>& ops, const PeerRecords& peers, CheckResult& result) {
+  const auto ended = internal::endings(ops);
   std::map<std::string, std::set<std::string>> placed;  // placer -> the EHR's NW messages taken
   for (const auto& op : ops) {
     if (op.type != OpType::invoke || !op.value.contains("truth")) continue;
     const auto& truth = op.value["truth"];
     if (truth.value("order_control", "") != "NW" || !truth.contains("placer_order")) continue;
-    const auto step = op.value.value("step", -1);
-    bool taken = false;  // answered AA, or perhaps (no answer came)
-    for (const auto& c : ops) {
-      taken = taken || ((c.type == OpType::ok || c.type == OpType::info) && c.value.value("step", -2) == step);
-    }
-    if (taken) placed[truth.value("placer_order", "")].insert(op.value.value("control_id", ""));
+    // Answered AA, or perhaps (no answer came).
+    const auto found = ended.find(op.value.value("step", std::int64_t{-1}));
+    if (found != ended.end() && (found->second.ok || found->second.info))
+      placed[truth.value("placer_order", "")].insert(op.value.value("control_id", ""));
   }
   if (placed.empty()) return;
   if (!peers.orders_at_ris) {

@@ -32,20 +32,27 @@ std::string survivor(const std::map<std::string, std::string>& into, std::string
   return mrn;
 }
 
+std::map<std::int64_t, Ended> endings(const std::vector<Operation>& ops) {
+  std::map<std::int64_t, Ended> out;
+  for (const auto& op : ops) {
+    if (op.type == OpType::invoke) continue;
+    auto& ended = out[op.value.value("step", std::int64_t{-1})];
+    ended.ok = ended.ok || op.type == OpType::ok;
+    ended.info = ended.info || op.type == OpType::info;
+  }
+  return out;
+}
+
 std::vector<SignedReport> signed_reports(const std::vector<Operation>& ops) {
+  const auto ended = endings(ops);
   std::vector<SignedReport> out;
   for (const auto& op : ops) {
     if (op.type != OpType::invoke || !op.value.contains("truth")) continue;
     const auto& truth = op.value["truth"];
     if (!truth.contains("report_status")) continue;
-    const auto step = op.value.value("step", -1);
-    bool accepted = false;
-    bool maybe = false;
-    for (const auto& c : ops) {
-      if (c.type == OpType::invoke || c.value.value("step", -2) != step) continue;
-      accepted = accepted || c.type == OpType::ok;
-      maybe = maybe || c.type == OpType::info;
-    }
+    const auto found = ended.find(op.value.value("step", std::int64_t{-1}));
+    const bool accepted = found != ended.end() && found->second.ok;
+    const bool maybe = found != ended.end() && found->second.info;
     out.push_back({op.process, truth.value("accession", ""), truth.value("report_status", ""),
                    truth.value("patient_id", ""), truth.value("issuer", ""), truth.value("text", ""),
                    truth.value("addendum", false), truth.value("order_known", true), accepted, maybe,

@@ -44,6 +44,14 @@ struct SignedReport {
   std::string message;    // sender and control ID: a resend under them is the same report
 };
 
+// How each step ended, by step index, read once: taken (an ok completion) and perhaps taken (an
+// info completion: no answer came).
+struct Ended {
+  bool ok = false;
+  bool info = false;
+};
+std::map<std::int64_t, Ended> endings(const std::vector<Operation>& ops);
+
 // Every report a step signed, in the order sent, whatever the system answered.
 std::vector<SignedReport> signed_reports(const std::vector<Operation>& ops);
 
