@@ -7,7 +7,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git clang clang-format clang-tidy libclang-rt-14-dev
   # C++ libraries
-  libdcmtk-dev dcmtk libboost-dev libboost-system-dev libssl-dev libxxhash-dev pybind11-dev python3-dev
+  libdcmtk-dev dcmtk libboost-dev libboost-system-dev libssl-dev zlib1g-dev libxxhash-dev pybind11-dev python3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev nlohmann-json3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   # Python test side (Debian's /usr/bin/python3, not a pyenv build)

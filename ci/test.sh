@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: set up, build with ASan+UBSan, run every GoogleTest suite through ctest,
-# every pytest suite, the scenario catalog (pytest scenarios/) and a bounded libFuzzer run.
+# every pytest suite, the scenario catalog (pytest scenarios/) and a bounded run of every libFuzzer target.
 # Non-zero if anything fails or no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,22 +31,9 @@ RADLOOP_BUILD_DIR="$PWD/build/asan" \
   /usr/bin/python3 -m pytest scenarios -p no:cacheprovider -n 2 -q
 scenarios_status=$?
 
-echo "== fuzz (libFuzzer, clang, ASan+UBSan): the HL7 parser for a bounded time"
-# Seeds: our own crash inputs and messages, and the shared real-world corpus when present.
-# New inputs go to a scratch directory; a crash leaves crash-* there and fails the run.
-fuzz_status=0
-if cmake --preset fuzz >/dev/null && cmake --build --preset fuzz; then
-  mkdir -p build/fuzz/work
-  seeds=()
-  for dir in tests/fuzz/corpus/hl7 tests/data/hl7 ../shared/corpus/hl7; do
-    [[ -d "${dir}" ]] && seeds+=("${dir}")
-  done
-  build/fuzz/tests/fuzz/fuzz_hl7_parser -max_total_time="${RADLOOP_FUZZ_SECONDS:-45}" -max_len=65536 -timeout=10 \
-    -artifact_prefix=build/fuzz/ -print_final_stats=1 build/fuzz/work "${seeds[@]}" 2>&1 | tail -5
-  fuzz_status=${PIPESTATUS[0]}
-else
-  fuzz_status=1
-fi
+echo "== fuzz (libFuzzer, clang, ASan+UBSan): every target for a bounded time (ci/fuzz.sh)"
+ci/fuzz.sh "${RADLOOP_FUZZ_SECONDS:-20}"
+fuzz_status=$?
 
 if ((ctest_status != 0 || pytest_status != 0 || scenarios_status != 0 || fuzz_status != 0)); then
   echo "ci/test.sh: FAILED (ctest exit ${ctest_status}, pytest exit ${pytest_status}, scenarios exit ${scenarios_status}," \

@@ -112,13 +112,14 @@ int pipeline_command(cli::DaemonConfig config) {
   p.stop();
   const auto s = p.stats();
   std::cout << fmt::format(
-      "stopped: {} HL7 accepted ({} duplicates), {} rejected, {} errors, {} refused; {} C-ECHO answered; {} instances "
+      "stopped: {} HL7 accepted ({} duplicates), {} rejected ({} reusing a control ID), {} errors, {} refused; {} "
+      "C-ECHO answered; {} instances "
       "stored ({} duplicates, {} conflicts, {} failed), {} indexed; {} commitment requests; {} queries; {} MPPS "
       "created, {} updated; delivered {} to the RIS, {} to the EHR ({} dead letters)\n",
-      s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected, s.hl7_errors, s.hl7_refused, s.dicom.echoes_answered,
-      s.dicom.instances_stored, s.dicom.duplicates, s.dicom.conflicts, s.dicom.store_failures, s.instances_indexed,
-      s.dicom.commitment_requests, s.dicom.queries, s.dicom.mpps_created, s.dicom.mpps_updated, s.ris.delivered,
-      s.ehr.delivered, s.ris.dead_letters + s.ehr.dead_letters);
+      s.hl7_accepted, s.hl7_duplicates, s.hl7_rejected + s.hl7_control_id_reused, s.hl7_control_id_reused, s.hl7_errors,
+      s.hl7_refused, s.dicom.echoes_answered, s.dicom.instances_stored, s.dicom.duplicates, s.dicom.conflicts,
+      s.dicom.store_failures, s.instances_indexed, s.dicom.commitment_requests, s.dicom.queries, s.dicom.mpps_created,
+      s.dicom.mpps_updated, s.ris.delivered, s.ehr.delivered, s.ris.dead_letters + s.ehr.dead_letters);
   return kExitValid;
 }
 
@@ -156,11 +157,15 @@ int main(int argc, char** argv) {
   auto* pipe = app.add_subcommand("pipeline", "Run the reference pipeline until SIGINT/SIGTERM");
   cli::DaemonConfig daemon;
   auto& config = daemon.pipeline;
+  // No store given: a file (see below), never memory, which would answer AA and keep nothing.
+  config.store_path.clear();
+  std::filesystem::path config_dir;
   std::optional<Error> config_error;
   // The file is read where it stands on the command line; options after it override it.
   pipe->add_option_function<std::string>(
           "--config",
           [&](const std::string& path) {
+            config_dir = std::filesystem::path(path).parent_path();
             if (auto loaded = cli::load_daemon_config(path, daemon); !loaded) config_error = loaded.error();
           },
           "pipeline.yaml: store, listeners, portal, routing, matching, delivery")
@@ -168,7 +173,9 @@ int main(int argc, char** argv) {
       ->trigger_on_parse();
   pipe->add_option("--bind", config.mllp.bind_address, "Address to listen on")->capture_default_str();
   pipe->add_option("--mllp-port", config.mllp.port, "MLLP port (0 = ephemeral)")->capture_default_str();
-  pipe->add_option("--store", config.store_path, "SQLite file (:memory: keeps nothing)")->capture_default_str();
+  pipe->add_option("--store", config.store_path,
+                   "SQLite file; default radloop.db beside --config, else in the working directory; :memory: "
+                   "keeps nothing and is for tests only");
   std::string ris_address;
   std::string ehr_address;
   pipe->add_option("--ris", ris_address, "Where orders and status updates go, host:port (MLLP)");
@@ -221,6 +228,12 @@ int main(int argc, char** argv) {
       daemon.portal.bind_address = config.mllp.bind_address;
     }
     if (no_portal) daemon.portal.enabled = false;
+    if (config.store_path.empty()) config.store_path = (config_dir / "radloop.db").string();
+    if (config.store_path == ":memory:") {
+      spdlog::warn(
+          "pipeline: the store is in memory (--store :memory:): everything acknowledged is lost when the daemon "
+          "stops; use it for tests only");
+    }
     for (const auto& [text, option, application, target] : {std::tuple{ris_address, "--ris", "RIS", &config.flows.ris},
                                                             {ehr_address, "--ehr", "EHR", &config.flows.ehr}}) {
       if (text.empty()) continue;

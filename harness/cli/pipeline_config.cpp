@@ -100,17 +100,28 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
     c.portal.bind_address = bind;
   }
 
-  Section mllp(top["mllp"], "mllp", {"port", "max_frame_bytes", "idle_timeout_ms"});
+  Section mllp(top["mllp"], "mllp",
+               {"port", "max_frame_bytes", "idle_timeout_ms", "message_timeout_ms", "max_connections",
+                "max_connections_per_peer", "max_buffered_bytes"});
   RADLOOP_TRY(mllp.check());
   RADLOOP_TRY(read_port(mllp, "port", p.mllp.port));
   RADLOOP_TRY(mllp.get("max_frame_bytes", p.mllp.max_frame_bytes));
   long idle = p.mllp.idle_timeout.count();
   RADLOOP_TRY(mllp.get("idle_timeout_ms", idle));
   p.mllp.idle_timeout = std::chrono::milliseconds(idle);
+  long whole = p.mllp.message_timeout.count();
+  RADLOOP_TRY(mllp.get("message_timeout_ms", whole));
+  p.mllp.message_timeout = std::chrono::milliseconds(whole);
+  RADLOOP_TRY(mllp.get("max_connections", p.mllp.max_connections));
+  RADLOOP_TRY(mllp.get("max_connections_per_peer", p.mllp.max_connections_per_peer));
+  RADLOOP_TRY(mllp.get("max_buffered_bytes", p.mllp.max_buffered_bytes));
+  if (p.mllp.max_connections == 0 || p.mllp.max_connections_per_peer == 0 || idle <= 0 || whole <= 0)
+    return Error{Errc::invalid_config, "mllp", "connection limits and timeouts must be positive"};
 
   Section dicom(top["dicom"], "dicom",
                 {"port", "ae_title", "storage", "durability", "max_associations", "max_pdu", "acse_timeout",
-                 "dimse_timeout", "allowed_callers", "commitment_reply", "commitment_peers"});
+                 "dimse_timeout", "allowed_callers", "commitment_reply", "commitment_peers", "max_nesting_depth",
+                 "max_elements", "max_request_dataset_bytes"});
   RADLOOP_TRY(dicom.check());
   RADLOOP_TRY(read_port(dicom, "port", p.dicom.port));
   RADLOOP_TRY(dicom.get("ae_title", p.dicom.ae_title));
@@ -123,6 +134,13 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   RADLOOP_TRY(dicom.get("allowed_callers", c.dicom_options.allowed_callers));
   RADLOOP_TRY(dicom.get("commitment_reply", c.dicom_options.commitment_reply));
   RADLOOP_TRY(dicom.get("commitment_peers", c.dicom_options.commitment_peers));
+  auto& limits = p.dicom.dataset_limits;
+  RADLOOP_TRY(dicom.get("max_nesting_depth", limits.max_depth));
+  RADLOOP_TRY(dicom.get("max_elements", limits.max_elements));
+  RADLOOP_TRY(dicom.get("max_request_dataset_bytes", limits.max_in_memory_bytes));
+  // Above a few thousand levels DCMTK's parser exhausts a thread's stack: the limit cannot go there.
+  if (limits.max_depth < 1 || limits.max_depth > 1000)
+    return Error{Errc::invalid_config, "dicom.max_nesting_depth", "between 1 and 1000 (default 128)"};
   const std::set<std::string> durabilities{"none", "file", "file+dir"};
   if (!durabilities.contains(c.dicom_options.durability)) {
     return Error{Errc::invalid_config, "dicom.durability", "one of none, file, file+dir"};
@@ -163,7 +181,8 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   }
 
   Section delivery(top["delivery"], "delivery",
-                   {"first_retry_ms", "backoff", "max_delay_ms", "max_attempts", "max_age_hours", "deadline_minutes"});
+                   {"first_retry_ms", "backoff", "max_delay_ms", "max_attempts", "max_refusals", "max_age_hours",
+                    "deadline_minutes"});
   RADLOOP_TRY(delivery.check());
   long first = p.outbox.first_retry.count();
   long max_delay = p.outbox.max_delay.count();
@@ -173,11 +192,13 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   RADLOOP_TRY(delivery.get("backoff", p.outbox.backoff));
   RADLOOP_TRY(delivery.get("max_delay_ms", max_delay));
   RADLOOP_TRY(delivery.get("max_attempts", p.outbox.max_attempts));
+  RADLOOP_TRY(delivery.get("max_refusals", p.outbox.max_refusals));
   RADLOOP_TRY(delivery.get("max_age_hours", max_age));
   RADLOOP_TRY(delivery.get("deadline_minutes", deadline));
-  if (first <= 0 || max_delay < first || p.outbox.backoff < 1.0 || p.outbox.max_attempts == 0) {
+  if (first <= 0 || max_delay < first || p.outbox.backoff < 1.0 || p.outbox.max_refusals == 0 || max_age <= 0) {
     return Error{Errc::invalid_config, "delivery",
-                 "first_retry_ms > 0, max_delay_ms >= first_retry_ms, backoff >= 1 and max_attempts >= 1"};
+                 "first_retry_ms > 0, max_delay_ms >= first_retry_ms, backoff >= 1, max_refusals >= 1 and "
+                 "max_age_hours >= 1 (max_attempts 0: no limit)"};
   }
   p.outbox.first_retry = std::chrono::milliseconds(first);
   p.outbox.max_delay = std::chrono::milliseconds(max_delay);

@@ -126,6 +126,8 @@ class PyPipeline {
     d["hl7_rejected"] = s.hl7_rejected;
     d["hl7_errors"] = s.hl7_errors;
     d["hl7_invalid"] = s.hl7_invalid;
+    d["hl7_refused"] = s.hl7_refused;
+    d["hl7_control_id_reused"] = s.hl7_control_id_reused;
     d["mllp_connections"] = s.mllp.connections_accepted;
     d["mllp_bytes_discarded"] = s.mllp.bytes_discarded;
     d["associations_accepted"] = s.dicom.associations_accepted;

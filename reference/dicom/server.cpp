@@ -192,6 +192,7 @@ class Server::Impl {
     stats.mpps_created = counters_.mpps_created;
     stats.mpps_updated = counters_.mpps_updated;
     stats.mpps_refused = counters_.mpps_refused;
+    stats.datasets_refused = counters_.datasets_refused;
     return stats;
   }
   [[nodiscard]] std::vector<PerformedProcedureStep> performed_steps() const { return mpps_.all(); }
@@ -209,11 +210,16 @@ class Server::Impl {
         return {0xA700, "cannot write " + temp, "", ""};
       }
     }
-    auto header = internal::read_instance_header(temp);
+    auto header = internal::read_instance_header(temp, bytes, config_.dataset_limits);
     if (!header) {
       std::error_code ec;
       std::filesystem::remove(temp, ec);
-      return {0xC000, "not a DICOM Part 10 file: " + header.error().detail, "", ""};
+      ++store_.failures;
+      const auto& e = header.error();
+      return {0xC000,
+              e.code == Errc::dicom_refused ? e.detail + " (" + e.where + ", refused before parsing)"
+                                            : "not a DICOM Part 10 file: " + e.detail,
+              "", ""};
     }
     outcome.sop_class_uid = header->sop_class_uid;
     outcome.sop_instance_uid = header->sop_instance_uid;
@@ -229,6 +235,7 @@ class Server::Impl {
     if (!refusal.empty()) {
       std::error_code ec;
       std::filesystem::remove(temp, ec);
+      ++store_.failures;
       outcome.status = 0x0122;  // SOP class not supported
       outcome.detail = refusal;
       return outcome;
@@ -272,7 +279,15 @@ class Server::Impl {
       const auto accepted_before = accepted_;
       auto& worker = workers_.emplace_back();
       worker.thread = std::thread([this, &worker] {
-        serve_connection();
+        // The last line of defence; the association handler catches first, with the association
+        // aborted cleanly (association_handler.cpp).
+        try {
+          serve_connection();
+        } catch (const std::exception& e) {
+          spdlog::error("dicom: a connection's thread failed: {}; the server keeps running", e.what());
+        } catch (...) {
+          spdlog::error("dicom: a connection's thread failed; the server keeps running");
+        }
         {
           std::lock_guard done_lock(mutex_);
           worker.done = true;

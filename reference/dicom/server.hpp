@@ -13,6 +13,7 @@
 #include "reference/dicom/commitment.hpp"
 #include "reference/dicom/events.hpp"
 #include "reference/dicom/instance.hpp"
+#include "reference/dicom/limits.hpp"
 #include "reference/dicom/mpps.hpp"
 #include "reference/dicom/worklist.hpp"
 
@@ -37,6 +38,9 @@ struct ServerConfig {
   std::uint32_t max_pdu_bytes = 65536;
   std::chrono::seconds acse_timeout{30};   // ARTIM: a peer that connects must ask within this
   std::chrono::seconds dimse_timeout{30};  // an idle association is aborted after this
+  // How deep, how many elements and (in memory) how large a peer's data set may be; checked
+  // before anything parses it. Over a limit: the request's failure status with an Error Comment.
+  DatasetLimits dataset_limits;
 
   // Storage SOP classes accepted for C-STORE; empty: every storage class DCMTK knows.
   std::vector<std::string> storage_sop_classes;
@@ -88,6 +92,9 @@ struct ServerStats {
   std::uint64_t mpps_created = 0;
   std::uint64_t mpps_updated = 0;
   std::uint64_t mpps_refused = 0;  // N-CREATE or N-SET answered with a failure
+  // Request data sets (identifiers, N-ACTION, N-CREATE, N-SET) over a limit or unreadable,
+  // refused before parsing. Instances refused so count as store failures.
+  std::uint64_t datasets_refused = 0;
 };
 
 // What storing an instance outside an association came to: the DIMSE status a C-STORE of it

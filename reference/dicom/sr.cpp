@@ -6,6 +6,7 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
+#include "reference/dicom/internal/dataset_shape.hpp"
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 #include "reference/dicom/internal/item_access.hpp"
 
@@ -24,6 +25,8 @@ ReportObjectKeys keys_of(DcmDataset& d) {
 
 Result<std::unique_ptr<DcmFileFormat>> load(const std::string& path) {
   internal::ensure_dcmtk_ready();
+  // A report object may come from anyone: its shape is checked before DCMTK parses it.
+  if (auto shape = internal::part10_file_shape(path, DatasetLimits{}); !shape) return shape.error();
   auto file = std::make_unique<DcmFileFormat>();
   if (auto cond = file->loadFile(path.c_str()); cond.bad()) {
     return Error{Errc::dicom_dimse_failed, path, std::string("cannot read the report object: ") + cond.text()};

@@ -36,8 +36,10 @@ void set_text(Message& ack, const Path& path, std::string_view text) {
 
 void add_err(Message& ack, const Message* original, const Issue& issue, bool before_v25) {
   ack.append_segment("ERR");
+  const auto occurrence_of_err = ack.find_all("ERR").size();  // counted once, not per field
   const auto set = [&](std::size_t field, std::size_t component, std::size_t sub, std::string_view v) {
-    set_text(ack, Path{"ERR", ack.find_all("ERR").size(), field, 0, component, sub}, v);
+    if (v.empty()) return;  // nothing to write: an empty component stays as it is
+    set_text(ack, Path{"ERR", occurrence_of_err, field, 0, component, sub}, v);
   };
   const auto& w = issue.where;
   const auto occ = (original != nullptr && w.segment != 0) ? occurrence(*original, w.segment) : 0;
@@ -130,7 +132,17 @@ Message build_ack(const Message& original, Outcome outcome, const std::vector<Is
   }
   if (!text.empty()) set_text(ack, Path{"MSA", 1, 3, 0, 0, 0}, text.substr(0, 80));  // MSA-3 is ST(80)
   const bool before_v25 = msh && version_number(msh->version()) != 0 && version_number(msh->version()) < 205;
-  for (const auto& i : issues) add_err(ack, &original, i, before_v25);
+  // One ERR per issue, up to a bound: a message broken in thousands of places would otherwise get
+  // (and cost us) an ACK of thousands of segments, each written into the message in turn. The
+  // last ERR then says how many were left out.
+  const auto listed = std::min(issues.size(), kMaxErrSegments);
+  for (std::size_t n = 0; n < listed; ++n) add_err(ack, &original, issues[n], before_v25);
+  if (issues.size() > listed) {
+    add_err(ack, &original,
+            Issue{Severity::information, Location{}, 207,
+                  std::to_string(issues.size() - listed) + " more issues are not listed"},
+            before_v25);
+  }
   return ack;
 }
 

@@ -31,8 +31,10 @@ struct AckOptions {
 };
 
 // An ACK for `original`: sender and receiver swapped, MSH-9 ACK^<trigger>^ACK, MSA-2 the
-// original control ID, one ERR per issue (ERR-1 before v2.5; ERR-2/3/4/8 from v2.5), in the
-// original's delimiters, version and character set.
+// original control ID, one ERR per issue (ERR-1 before v2.5; ERR-2/3/4/8 from v2.5) for the
+// first kMaxErrSegments issues and one more saying how many were left out, in the original's
+// delimiters, version and character set.
+inline constexpr std::size_t kMaxErrSegments = 50;
 Message build_ack(const Message& original, Outcome outcome, const std::vector<Issue>& issues,
                   const AckOptions& options);
 

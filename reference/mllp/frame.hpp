@@ -39,6 +39,8 @@ class FrameDecoder {
     return std::move(payload_);
   }
   [[nodiscard]] std::uint64_t discarded_bytes() const { return discarded_bytes_; }
+  // Bytes of the frame begun and not yet ended, held here until its end block comes.
+  [[nodiscard]] std::size_t buffered_bytes() const { return payload_.size(); }
   [[nodiscard]] std::uint64_t missing_cr() const { return missing_cr_; }
 
  private:

@@ -1,6 +1,7 @@
 // MLLP server: the acceptor, the server threads, and stop()'s drain across every connection.
 #include "reference/mllp/server.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
@@ -108,6 +109,7 @@ class Server::Impl {
                        .replies_sent = c.replies_sent,
                        .bytes_discarded = c.bytes_discarded,
                        .connections_dropped = c.connections_dropped,
+                       .connections_refused = c.connections_refused,
                        .tls_handshakes_failed = c.tls_handshakes_failed,
                        .drained_replies = c.drained_replies,
                        .idle_connections_closed_at_stop = c.idle_connections_closed_at_stop,
@@ -133,6 +135,14 @@ class Server::Impl {
         });
         return;
       }
+      if (auto refused = over_limit(socket)) {
+        ++state_.counters.connections_refused;
+        log_refusal(*refused);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        accept();
+        return;
+      }
       ++state_.counters.connections_accepted;
       std::shared_ptr<SessionControl> session;
       if (tls_context_) {
@@ -153,6 +163,34 @@ class Server::Impl {
     });
   }
 
+  // Why this connection may not stay, or nothing. On the acceptor's strand, where sessions are
+  // made, so the counts cannot change between the check and the session.
+  std::optional<std::string> over_limit(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto address = socket.remote_endpoint(ec).address().to_string();
+    const auto& config = state_.config;
+    std::lock_guard lock(state_.mutex);
+    if (state_.live_sessions >= config.max_connections) {
+      return fmt::format("{} connections are open, the limit (max_connections)", state_.live_sessions);
+    }
+    const auto from_peer = state_.per_peer.find(address);
+    if (from_peer != state_.per_peer.end() && from_peer->second >= config.max_connections_per_peer) {
+      return fmt::format("{} connections from {} are open, the limit (max_connections_per_peer)", from_peer->second,
+                         address);
+    }
+    return std::nullopt;
+  }
+
+  // A flood is refused a thousand times a second: one line per second says so, with the count.
+  void log_refusal(const std::string& why) {
+    const auto now = std::chrono::steady_clock::now();
+    ++refusals_since_log_;
+    if (now - last_refusal_log_ < std::chrono::seconds(1)) return;
+    spdlog::warn("mllp: refused {} connection(s) on port {}: {}", refusals_since_log_, port_, why);
+    refusals_since_log_ = 0;
+    last_refusal_log_ = now;
+  }
+
   std::vector<std::shared_ptr<SessionControl>> live_sessions() {
     std::vector<std::shared_ptr<SessionControl>> live;
     std::lock_guard lock(state_.mutex);
@@ -170,7 +208,9 @@ class Server::Impl {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
-  bool accepting_ = true;  // touched on the acceptor's strand only
+  bool accepting_ = true;  // touched on the acceptor's strand only, as are the two below
+  std::uint64_t refusals_since_log_ = 0;
+  std::chrono::steady_clock::time_point last_refusal_log_{};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;

@@ -21,8 +21,18 @@ struct ServerConfig {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = ephemeral; read the bound port from Server::port()
   std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
-  // A peer that sends nothing (or takes no reply) for this long is disconnected.
+  // A peer that sends no whole message (or takes no reply) for this long is disconnected. Bytes
+  // outside any frame are not activity: a trickle of them cannot hold a connection open.
   std::chrono::milliseconds idle_timeout{60'000};
+  // A message must arrive whole within this of its first byte, however steadily its bytes come.
+  std::chrono::milliseconds message_timeout{30'000};
+  // Connections at once, in all and from one peer address. One more is closed as soon as it is
+  // accepted, logged and counted (connections_refused).
+  unsigned max_connections = 512;
+  unsigned max_connections_per_peer = 64;
+  // Bytes of unfinished frames held across every connection; a connection whose frame would pass
+  // it is closed, so many large trickled frames cannot exhaust memory together.
+  std::size_t max_buffered_bytes = std::size_t{256} << 20;
   // How long stop() lets in-flight messages finish before it cuts the connections.
   std::chrono::milliseconds drain_timeout{10'000};
   unsigned threads = 2;
@@ -52,7 +62,8 @@ struct ServerStats {
   std::uint64_t messages_received = 0;  // complete frames accepted for handling
   std::uint64_t replies_sent = 0;
   std::uint64_t bytes_discarded = 0;        // bytes seen outside any frame
-  std::uint64_t connections_dropped = 0;    // closed by us: oversize frame, idle timeout
+  std::uint64_t connections_dropped = 0;    // closed by us: oversize frame, idle or message timeout, buffer budget
+  std::uint64_t connections_refused = 0;    // closed at once: over max_connections or max_connections_per_peer
   std::uint64_t tls_handshakes_failed = 0;  // includes plain-TCP peers talking to a TLS port
   // What stop() did: replies written after it began, connections it closed at once because
   // nothing was in flight, and connections still busy when the drain timeout passed.

@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "reference/hl7/ack.hpp"
+#include "reference/hl7/parser.hpp"
+#include "reference/hl7/segments.hpp"
 #include "reference/pipeline/hl7_reply.hpp"
 
 namespace radloop::pipeline {
@@ -36,6 +39,25 @@ void Delivery::start() {
 void Delivery::wake() {
   {
     std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+void Delivery::requeue(const std::vector<store::OutboxRecord>& rows) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& row : rows) {
+      OutboundMessage m;
+      m.sequence = static_cast<std::uint64_t>(row.sequence);
+      m.destination = row.destination;
+      m.control_id = row.control_id;
+      m.payload = row.payload;
+      m.queued_at = at(row.queued_at);
+      m.next_attempt = at(row.next_attempt);
+      m.attempts = static_cast<unsigned>(row.attempts);
+      requeued_.push_back(std::move(m));
+    }
     woken_ = true;
   }
   wake_.notify_one();
@@ -110,9 +132,27 @@ void Delivery::attempt(const OutboundMessage& message) {
   }
   const auto reply = exchange(payload);
   std::string error;
+  bool refused = false;
   if (reply) {
     const auto verdict = classify_hl7_reply(*reply);
-    if (!verdict.accepted) error = "answered " + (verdict.code.empty() ? std::string("unreadably") : verdict.code);
+    if (!verdict.accepted) {
+      error = "answered " + (verdict.code.empty() ? std::string("unreadably") : verdict.code);
+      refused = !verdict.code.empty() && verdict.code != "unreadable";
+    }
+    // An ACK answers the message its MSA-2 names. One naming another (a late answer to an
+    // earlier attempt, a receiver that echoes a fixed ID) is no answer to this one: not taken as
+    // delivered, and the connection, out of step, is closed before the retry.
+    if (auto ack = hl7::read_ack(*reply); ack) {
+      std::string sent;
+      // MSH alone is enough to read MSH-10 (as sent: under the fresh_control_id_on_retry defect too).
+      if (const auto header = hl7::parse(std::string_view(payload).substr(0, payload.find('\r'))); header)
+        sent = hl7::Msh(*header, 0).control_id();
+      if (auto why = hl7::not_an_answer_to(*ack, sent)) {
+        error = "no answer to " + sent + ": " + *why;
+        refused = false;
+        client_.reset();
+      }
+    }
   } else {
     error = reply.error().message();
   }
@@ -126,7 +166,7 @@ void Delivery::attempt(const OutboundMessage& message) {
     row.attempts = static_cast<int>(message.attempts) + 1;
     row.delivered_at = millis(now);
   } else {
-    alert = outbox_.failed(message.sequence, error, now);
+    alert = outbox_.failed(message.sequence, error, now, refused);
     row.attempts = static_cast<int>(message.attempts) + 1;
     row.last_error = error;
     row.state = alert ? store::OutboxRecord::State::dead : store::OutboxRecord::State::queued;
@@ -171,13 +211,24 @@ void Delivery::run() {
     if (auto loaded = load(); !loaded) {
       spdlog::error("delivery {}: cannot read the outbox: {}", name_, loaded.error().message());
     }
+    std::vector<OutboundMessage> requeued;
+    {
+      std::lock_guard lock(mutex_);
+      requeued.swap(requeued_);
+    }
+    for (auto& m : requeued) outbox_.requeue(std::move(m));
     const auto due = outbox_.due(Clock::now());
     for (const auto& message : due) {
       {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
       }
-      attempt(message);
+      // Nothing may end the delivery thread: a failure is this attempt's, retried on schedule.
+      try {
+        attempt(message);
+      } catch (const std::exception& e) {
+        spdlog::error("delivery {}: an attempt failed: {}; delivery keeps running", name_, e.what());
+      }
     }
     std::unique_lock lock(mutex_);
     if (stopping_) return;

@@ -37,6 +37,9 @@ class Delivery {
   void start();
   // Something new may be queued: look now rather than at the next poll.
   void wake();
+  // These dead letters were queued again in the store (Pipeline::retry_outbound): take them back.
+  void requeue(const std::vector<store::OutboxRecord>& rows);
+  [[nodiscard]] const std::string& name() const { return name_; }
   void stop();
   [[nodiscard]] DeliveryStats stats() const;
 
@@ -59,6 +62,7 @@ class Delivery {
   std::condition_variable wake_;
   bool stopping_ = false;
   bool woken_ = false;
+  std::vector<OutboundMessage> requeued_;  // guarded by mutex_; taken in by the delivery thread
   DeliveryStats stats_;
   std::thread thread_;
 };

@@ -24,6 +24,17 @@ void Outbox::restore(OutboundMessage message) {
   queues_[message.destination].push_back(std::move(message));
 }
 
+void Outbox::requeue(OutboundMessage message) {
+  auto& queue = queues_[message.destination];
+  const auto seq = message.sequence;
+  if (std::any_of(queue.begin(), queue.end(), [&](const OutboundMessage& m) { return m.sequence == seq; })) return;
+  const auto behind =
+      std::find_if(queue.begin(), queue.end(), [&](const OutboundMessage& m) { return m.sequence > seq; });
+  message.state = OutboundMessage::State::queued;
+  message.refusals = 0;
+  queue.insert(behind, std::move(message));
+}
+
 std::vector<OutboundMessage> Outbox::due(Clock::time_point now) const {
   std::vector<OutboundMessage> out;
   for (const auto& [destination, queue] : queues_) {
@@ -53,19 +64,24 @@ std::chrono::milliseconds Outbox::delay_before(unsigned attempt) const {
   return std::chrono::milliseconds(static_cast<std::int64_t>(capped));
 }
 
-std::optional<OutboxAlert> Outbox::failed(std::uint64_t sequence, const std::string& error, Clock::time_point now) {
+std::optional<OutboxAlert> Outbox::failed(std::uint64_t sequence, const std::string& error, Clock::time_point now,
+                                          bool refused) {
   OutboundMessage* m = head_with(sequence);
   if (m == nullptr) return std::nullopt;
   ++m->attempts;
+  if (refused) ++m->refusals;
   m->last_error = error;
-  const bool too_many = m->attempts >= policy_.max_attempts;
+  const bool too_many = policy_.max_attempts > 0 && m->attempts >= policy_.max_attempts;
+  const bool refused_enough = refused && m->refusals >= policy_.max_refusals;
   const bool too_old = now - m->queued_at >= policy_.max_age;
-  if (!too_many && !too_old) {
+  if (!too_many && !refused_enough && !too_old) {
     m->next_attempt = now + delay_before(m->attempts);
     return std::nullopt;
   }
   m->state = OutboundMessage::State::dead;
-  std::string reason = too_many ? "gave up after " : "older than the maximum age after ";
+  std::string reason = too_many         ? "gave up after "
+                       : refused_enough ? "refused by the receiver, given up after "
+                                        : "older than the maximum age after ";
   reason += std::to_string(m->attempts);
   reason += m->attempts == 1 ? " attempt; last error: " : " attempts; last error: ";
   reason += error;

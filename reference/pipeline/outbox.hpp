@@ -1,7 +1,9 @@
 // The delivery rules of the outbox, apart from where it is kept: per destination, messages go
 // out in the order they were queued; a failure is retried with backoff under the same control
-// ID; after too many attempts or too long, a message is dead-lettered with an alert, and the
-// next one behind it may go. The store keeps the same fields durably.
+// ID. A receiver that cannot be reached is retried for as long as an interface engine's downtime
+// window (max_age, hours); a message the receiver answers but refuses (AE, AR, CE, CR) would get
+// the same answer again, so after max_refusals of those it is dead-lettered at once with an
+// alert, and the next one behind it may go. The store keeps the same fields durably.
 #pragma once
 
 #include <chrono>
@@ -20,8 +22,9 @@ struct OutboxPolicy {
   std::chrono::milliseconds first_retry{1000};
   double backoff = 2.0;  // each retry waits this much longer than the last
   std::chrono::milliseconds max_delay{60'000};
-  unsigned max_attempts = 10;      // dead-lettered after this many failed attempts
+  unsigned max_attempts = 0;       // dead-lettered after this many failed attempts; 0: no limit
   std::chrono::hours max_age{24};  // or when the message is older than this
+  unsigned max_refusals = 3;       // or after this many answers that refused it
   // A defect, never on in a real configuration (see sabotage.hpp): each retry goes out under a
   // new control ID, so the receiver cannot tell it from a new message.
   bool fresh_control_id_on_retry = false;
@@ -36,6 +39,7 @@ struct OutboundMessage {
   Clock::time_point queued_at;
   Clock::time_point next_attempt;
   unsigned attempts = 0;
+  unsigned refusals = 0;  // attempts answered with a refusal since it was loaded (not kept in the store)
   State state = State::queued;
   std::string last_error;
 };
@@ -57,12 +61,17 @@ class Outbox {
   // Puts back a message kept elsewhere (the store) with its sequence, attempts and next attempt;
   // messages must be restored in sequence order.
   void restore(OutboundMessage message);
+  // Puts back a dead letter a person sent again, in its place by sequence among what is still
+  // queued for its destination; nothing happens if it is already queued.
+  void requeue(OutboundMessage message);
   // The message to send now for each destination: the head of its queue, if its time has come.
   [[nodiscard]] std::vector<OutboundMessage> due(Clock::time_point now) const;
   // The receiver acknowledged it (AA, or CA in enhanced mode).
   void delivered(std::uint64_t sequence);
-  // It failed (no answer, AE/AR, a closed connection): retried later, or dead-lettered.
-  std::optional<OutboxAlert> failed(std::uint64_t sequence, const std::string& error, Clock::time_point now);
+  // It failed: no answer or a closed connection, or (`refused`) an answer that did not accept it
+  // (AE, AR, CE, CR). Retried later, or dead-lettered.
+  std::optional<OutboxAlert> failed(std::uint64_t sequence, const std::string& error, Clock::time_point now,
+                                    bool refused = false);
 
   [[nodiscard]] std::size_t queued(const std::string& destination) const;
   [[nodiscard]] const std::vector<OutboundMessage>& dead_letters() const { return dead_; }

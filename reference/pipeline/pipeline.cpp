@@ -13,6 +13,7 @@
 #include "reference/dicom/sr.hpp"
 #include "reference/hl7/ack.hpp"
 #include "reference/hl7/parser.hpp"
+#include "reference/hl7/resend.hpp"
 #include "reference/hl7/segments.hpp"
 #include "reference/hl7/validate.hpp"
 #include "reference/pipeline/store_worklist.hpp"
@@ -119,6 +120,7 @@ PipelineStats Pipeline::stats() const {
   s.hl7_errors = errors_;
   s.hl7_invalid = invalid_;
   s.hl7_refused = refused_;
+  s.hl7_control_id_reused = reused_;
   s.instances_indexed = indexed_;
   s.index_failures = index_failures_;
   s.mllp = mllp_->stats();
@@ -170,14 +172,32 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
     return hl7::build_ack(msg, hl7::Outcome::accepted, {}, ack).serialize();
   }
   // Durable before acknowledged: logging and applying commit together, and the ACK is built
-  // only after that commit returned. A duplicate is logged once and applied once.
+  // only after that commit returned. A resend (the same message under the same sender and
+  // control ID) is logged once and applied once; another message under a used control ID is
+  // refused and kept as refused, never answered AA and dropped.
   bool duplicate = false;
+  std::optional<Error> reused;
   Applied applied;
   auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
     const auto sender = msh.sending_application() + "^" + msh.sending_facility();
     auto logged =
         tx.log_inbound(store::InboundMessage{sender, msh.control_id(), type.name(), message.payload, message.peer, ""});
     if (!logged) return logged.error();
+    if (logged->duplicate && !sabotage.keep_duplicates) {
+      auto earlier = tx.find_inbound(sender, msh.control_id());
+      if (!earlier) return earlier.error();
+      if (*earlier && !hl7::same_message((*earlier)->raw, message.payload)) {
+        reused = Error{Errc::hl7_duplicate_control_id, "MSH-10",
+                       fmt::format("\"{}\" from {} is taken by inbound message #{} ({}), whose content differs",
+                                   msh.control_id(), sender, logged->id, (*earlier)->message_type)};
+        // Kept under a key of its own, so the refused message is in the log as it came.
+        auto refused = tx.log_inbound(store::InboundMessage{
+            sender, fmt::format("{}~refused{}-{}", msh.control_id(), FlowContext::now(), ++ack_sequence_), type.name(),
+            message.payload, message.peer, "refused: " + reused->detail});
+        if (!refused) return refused.error();
+        return {};
+      }
+    }
     if (logged->duplicate && sabotage.keep_duplicates) {
       logged =
           tx.log_inbound(store::InboundMessage{sender, fmt::format("{}~again{}", msh.control_id(), ++ack_sequence_),
@@ -204,6 +224,11 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
     ++errors_;
     spdlog::error("pipeline: could not keep {} from {}: {}", msh.control_id(), message.peer, kept.error().message());
     return hl7::build_ack(msg, hl7::Outcome::error, {hl7::to_issue(kept.error())}, ack).serialize();
+  }
+  if (reused) {
+    ++reused_;
+    spdlog::warn("pipeline: refused a message from {}: {}", message.peer, reused->message());
+    return hl7::build_ack(msg, hl7::Outcome::rejected, {hl7::to_issue(*reused)}, ack).serialize();
   }
   if (duplicate) ++duplicates_;
   if (applied.queued) wake_deliveries();
@@ -292,11 +317,16 @@ void Pipeline::run_sweeper() {
     sweeper_wake_.wait_for(lock, config_.sweep_interval, [&] { return stopping_; });
     if (stopping_) return;
     lock.unlock();
-    if (auto r = sweep(); !r) spdlog::error("pipeline: sweep failed: {}", r.error().message());
-    if (Clock::now() >= next_alert_check_) {
-      // Alerts read every landing; once every alert_interval is often enough for minutes-long deadlines.
-      next_alert_check_ = Clock::now() + config_.alert_interval;
-      announce_alerts();
+    // Nothing may end the sweeper: a failed round is logged and the next one comes on time.
+    try {
+      if (auto r = sweep(); !r) spdlog::error("pipeline: sweep failed: {}", r.error().message());
+      if (Clock::now() >= next_alert_check_) {
+        // Alerts read every landing; once every alert_interval is often enough for minutes-long deadlines.
+        next_alert_check_ = Clock::now() + config_.alert_interval;
+        announce_alerts();
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("pipeline: a sweep failed: {}; the sweeper keeps running", e.what());
     }
     lock.lock();
   }

@@ -41,6 +41,8 @@ struct PipelineStats {
   std::uint64_t hl7_errors = 0;      // ACKed AE: could not be kept
   std::uint64_t hl7_invalid = 0;     // ACKed AE: kept, but its structure is broken (ERR says where)
   std::uint64_t hl7_refused = 0;     // ACKed AE: kept, but it cannot be applied (ERR says why)
+  // ACKed AR (ERR-3 205): a used control ID with other content; kept as refused, not applied.
+  std::uint64_t hl7_control_id_reused = 0;
   std::uint64_t instances_indexed = 0;
   std::uint64_t index_failures = 0;  // C-STORE answered with a failure because the index could not commit
   mllp::ServerStats mllp;
@@ -66,6 +68,11 @@ class Pipeline {
 
   // A person's decision on a review item; delivery is woken for what it re-sends.
   Result<store::ReviewRecord> resolve(const Resolution& resolution);
+  // Dead letters sent again: the one with this sequence, or (none given) every dead letter, for
+  // one destination ("ris", "ehr") or all (""). Each is queued again under its own control ID,
+  // audited with the actor, and its destination's delivery woken. Returns what was queued.
+  Result<std::vector<store::OutboxRecord>> retry_outbound(std::optional<std::int64_t> sequence,
+                                                          const std::string& destination, const std::string& actor);
   // Sends what waited longer than the pending window to review now (the sweeper does it periodically).
   Result<void> sweep();
   // Late deliveries and orphan studies, from the landing stages the store keeps.
@@ -98,7 +105,8 @@ class Pipeline {
   std::unique_ptr<dicom::Server> dicom_;
   std::unique_ptr<mllp::Server> mllp_;
   std::atomic<std::uint64_t> ack_sequence_{0};
-  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, rejected_{0}, errors_{0}, invalid_{0}, refused_{0};
+  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, rejected_{0}, errors_{0}, invalid_{0}, refused_{0},
+      reused_{0};
   std::atomic<std::uint64_t> indexed_{0}, index_failures_{0};
 
   std::mutex sweeper_mutex_;

@@ -22,10 +22,15 @@ void add_status_routes(Router& router, pipeline::Pipeline& pipeline);  // /healt
 void add_fhir_routes(Router& router, pipeline::Pipeline& pipeline);
 void add_dicomweb_routes(Router& router, pipeline::Pipeline& pipeline);
 void add_landed_routes(Router& router, pipeline::Pipeline& pipeline);  // /studies/{uid}, /inbound
+void add_outbox_routes(Router& router, pipeline::Pipeline& pipeline);  // /outbox, and sending dead letters again
 
 // JSON with invalid UTF-8 replaced, as every route writes it.
 std::string dump(const nlohmann::json& json);
 // The first value of a query parameter, or "".
 std::string query_value(const HttpRequest& request, const std::string& name);
+// "2026-12-07T11:46:10Z"; "" for 0 (never).
+std::string iso_time(store::Millis millis);
+// A positive whole number from a path or query, or an invalid_input error naming `where`.
+Result<std::int64_t> number(const std::string& text, const std::string& where);
 
 }  // namespace radloop::portal

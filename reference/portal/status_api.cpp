@@ -13,12 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string iso_time(store::Millis millis) {
-  if (millis == 0) return "";
-  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(millis));
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(t));
-}
-
 json review_json(const store::ReviewRecord& r) {
   return {{"id", r.id},
           {"kind", r.kind},
@@ -35,16 +29,6 @@ json review_json(const store::ReviewRecord& r) {
 
 Result<store::StoreCounts> counts(pipeline::Pipeline& p) {
   return p.store().read_value<store::StoreCounts>([](store::Tx& tx) { return tx.counts(); });
-}
-
-Result<std::int64_t> number(const std::string& text, const std::string& where) {
-  try {
-    std::size_t used = 0;
-    const auto value = std::stoll(text, &used);
-    if (used == text.size() && value > 0) return static_cast<std::int64_t>(value);
-  } catch (const std::exception&) {
-  }
-  return Error{Errc::invalid_input, where, "\"" + text + "\" is not a positive number"};
 }
 
 HttpResponse resolve(pipeline::Pipeline& p, const HttpRequest& request, const PathParams& params) {

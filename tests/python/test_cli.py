@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import types
 
@@ -55,7 +57,9 @@ def test_cli_rejects_an_invalid_scenario_with_a_sentence(radloop_cli, tmp_path):
 def cli_pipeline(radloop_cli, *args: str):
     """`radloop pipeline ARGS` for the block: .ports from its ready line; .out (its summary) and
     .returncode once the block has ended and it was told to stop."""
-    proc = subprocess.Popen([str(radloop_cli), "pipeline", *args], stdout=subprocess.PIPE, text=True)
+    # Its default store is a file in the working directory: a scratch one, never the checkout.
+    cwd = tempfile.mkdtemp(prefix="radloop-cli-")
+    proc = subprocess.Popen([str(radloop_cli), "pipeline", *args], stdout=subprocess.PIPE, text=True, cwd=cwd)
     daemon = types.SimpleNamespace(ports=dict(item.split("=") for item in proc.stdout.readline().split()[1:]),
                                    out="", returncode=None)
     try:
@@ -64,10 +68,11 @@ def cli_pipeline(radloop_cli, *args: str):
         proc.terminate()
         daemon.out, _ = proc.communicate(timeout=30)
         daemon.returncode = proc.returncode
+        shutil.rmtree(cwd, ignore_errors=True)
 
 
-def test_cli_pipeline_serves_until_told_to_stop(radloop_cli):
-    proc = subprocess.Popen([str(radloop_cli), "pipeline"], stdout=subprocess.PIPE, text=True)
+def test_cli_pipeline_serves_until_told_to_stop(radloop_cli, tmp_path):
+    proc = subprocess.Popen([str(radloop_cli), "pipeline"], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         ready = proc.stdout.readline().split()
         assert ready[0] == "ready", ready
@@ -81,6 +86,19 @@ def test_cli_pipeline_serves_until_told_to_stop(radloop_cli):
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "1 C-ECHO answered" in out
+    assert (tmp_path / "radloop.db").is_file(), "without --store the store is radloop.db in the working directory"
+
+
+def test_cli_pipeline_keeps_a_memory_store_only_when_asked_and_warns(radloop_cli, tmp_path):
+    proc = subprocess.Popen([str(radloop_cli), "pipeline", "--store", ":memory:"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert proc.stdout.readline().startswith("ready")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "the store is in memory" in err and "lost when the daemon stops" in err, err
+    assert not (tmp_path / "radloop.db").exists()
 
 
 def test_cli_pipeline_stores_and_answers_queries_about_what_it_stored(radloop_cli, tmp_path):

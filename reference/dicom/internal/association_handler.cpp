@@ -49,6 +49,7 @@ std::string_view context_result(T_ASC_P_ResultReason result) {
 constexpr Uint16 kOutOfResources = 0xA700;
 constexpr Uint16 kSopClassNotSupported = 0x0122;
 constexpr Uint16 kResponderFailed = 0xC211;
+constexpr Uint16 kUnableToProcess = 0xC000;
 constexpr Uint16 kPending = 0xFF00;
 constexpr Uint16 kCancelled = 0xFE00;
 
@@ -58,6 +59,27 @@ constexpr Uint16 kCancelled = 0xFE00;
 std::string uid_text(const char* uid) {
   const char* name = dcmFindNameOfUID(uid, nullptr);
   return name == nullptr ? std::string(uid) : std::string(name) + " (" + uid + ")";
+}
+
+std::unique_ptr<DcmDataset> error_comment(const std::string& text, Uint16 error_id) {
+  auto detail = std::make_unique<DcmDataset>();
+  detail->putAndInsertString(DcmTagKey(0x0000, 0x0902), text.substr(0, 64).c_str());
+  if (error_id != 0) detail->putAndInsertUint16(DcmTagKey(0x0000, 0x0903), error_id);
+  return detail;
+}
+
+OFCondition AssociationHandler::receive_dataset(T_DIMSE_DataSetType announced, T_ASC_PresentationContextID context,
+                                                ReceivedDataset& received) {
+  if (announced == DIMSE_DATASET_NULL) return EC_Normal;
+  const auto cond = receive_bounded(assoc_, context, getDIMSEBlockingMode(), static_cast<int>(getDIMSETimeout()),
+                                    config_.dataset_limits, received);
+  if (cond.good() && received.refused) {
+    ++counters_.datasets_refused;
+    // The reason first: a peer's log shows only the first 64 characters of the Error Comment.
+    auto& refused = *received.refused;
+    refused.detail += " (" + refused.where + ", refused before parsing)";
+  }
+  return cond;
 }
 
 void notify(const EventObserver& observer, const AssociationEvent& event) {
@@ -183,8 +205,23 @@ OFCondition AssociationHandler::negotiateAssociation() {
                                                          static_cast<int>(syntaxes.size()));
 }
 
+// Nothing a request does may end the process: what escapes a handler is logged and the association
+// is aborted (the peer sees an A-ABORT rather than a silence), and the server keeps serving.
 OFCondition AssociationHandler::handleIncomingCommand(T_DIMSE_Message* message,
                                                       const DcmPresentationContextInfo& context) {
+  try {
+    return dispatch(message, context);
+  } catch (const std::exception& e) {
+    spdlog::error("dicom: a request from {} failed: {}; the association is aborted", calling_ae_, e.what());
+    emit(AssociationEvent::Kind::aborted, std::string("internal error: ") + e.what());
+  } catch (...) {
+    spdlog::error("dicom: a request from {} failed; the association is aborted", calling_ae_);
+    emit(AssociationEvent::Kind::aborted, "internal error");
+  }
+  return makeOFCondition(OFM_dcmnet, 0xC211, OF_error, "the request failed inside the server");
+}
+
+OFCondition AssociationHandler::dispatch(T_DIMSE_Message* message, const DcmPresentationContextInfo& context) {
   if (message->CommandField == DIMSE_C_STORE_RQ)
     return handle_store(message->msg.CStoreRQ, context.presentationContextID);
   if (message->CommandField == DIMSE_C_FIND_RQ) {
@@ -210,9 +247,13 @@ OFCondition AssociationHandler::handleIncomingCommand(T_DIMSE_Message* message,
 // instance is durable and indexed, or says why it is not.
 OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID context) {
   if (!store_.enabled()) {
-    DcmDataset* ignored = nullptr;
-    const auto received = receiveSTORERequest(request, context, ignored);
-    delete ignored;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
+    // Read to the end and dropped unparsed, so the association stays usable for the answer.
+    if (request.DataSetType == DIMSE_DATASET_NULL) return DIMSE_BADMESSAGE;
+    auto discard = config_.dataset_limits;
+    discard.max_in_memory_bytes = 0;
+    ReceivedDataset ignored;
+    const auto received =
+        receive_bounded(assoc_, context, getDIMSEBlockingMode(), static_cast<int>(getDIMSETimeout()), discard, ignored);
     if (received.bad()) return received;
     ++store_.failures;
     emit(AssociationEvent::Kind::store_failed,
@@ -240,23 +281,27 @@ OFCondition AssociationHandler::handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_P
                  reply.status, reply.detail);
     emit(AssociationEvent::Kind::store_failed, reply.detail);
   }
-  return sendSTOREResponse(context, request, reply.status);
+  // A failure says why in the Error Comment, so the sender's log shows it.
+  const auto detail = reply.status != 0 && !reply.conflict ? error_comment(reply.detail) : nullptr;
+  return sendSTOREResponse(context, request.MessageID, request.AffectedSOPClassUID, request.AffectedSOPInstanceUID,
+                           reply.status, detail.get());
 }
 
 // One pending response per matching order, then success (see send_matches). A query that cannot
 // be evaluated is refused with a failure status.
 OFCondition AssociationHandler::handle_find(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context) {
-  DcmDataset* raw = nullptr;
-  const auto received = receiveFINDRequest(request, context, raw);
-  const std::unique_ptr<DcmDataset> identifier(raw);
-  if (received.bad()) return received;
+  ReceivedDataset received;
+  if (auto cond = receive_dataset(request.DataSetType, context, received); cond.bad()) return cond;
+  const auto& identifier = received.dataset;
   ++counters_.worklist_queries;
   const OFString sop_class = request.AffectedSOPClassUID;
   const auto refuse = [&](Uint16 status, const std::string& why) {
     spdlog::warn("dicom: worklist query from {} answered {:#06x}: {}", calling_ae_, status, why);
     emit(AssociationEvent::Kind::worklist_query, fmt::format("refused with {:#06x}: {}", status, why));
-    return sendFINDResponse(context, request.MessageID, sop_class, nullptr, status);
+    const auto detail = error_comment(why);
+    return sendFINDResponse(context, request.MessageID, sop_class, nullptr, status, detail.get());
   };
+  if (received.refused) return refuse(kUnableToProcess, received.refused->detail);
   if (!config_.order_source || sop_class != UID_FINDModalityWorklistInformationModel || !identifier) {
     return refuse(kSopClassNotSupported, std::string("C-FIND for ") + uid_text(sop_class.c_str()) + " is not served");
   }
@@ -303,16 +348,18 @@ AssociationHandler::FindOutcome AssociationHandler::send_matches(
 // Answers from the catalog, so a tester can ask in DICOM whether a study landed. The replies are
 // built first, then sent as the worklist's are.
 OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context) {
-  DcmDataset* raw = nullptr;
-  const auto received = receiveFINDRequest(request, context, raw);
-  const std::unique_ptr<DcmDataset> identifier(raw);
-  if (received.bad()) return received;
+  ReceivedDataset received;
+  if (auto cond = receive_dataset(request.DataSetType, context, received); cond.bad()) return cond;
+  const auto& identifier = received.dataset;
   ++counters_.queries;
   const OFString sop_class = request.AffectedSOPClassUID;
   const auto model = sop_class == UID_FINDPatientRootQueryRetrieveInformationModel ? InformationModel::patient_root
                                                                                    : InformationModel::study_root;
   StoredQueryAnswer answer;
-  if (!identifier) {
+  if (received.refused) {
+    answer.status = kUnableToProcess;
+    answer.error = received.refused->detail;
+  } else if (!identifier) {
     answer.status = 0xA900;
     answer.error = "the C-FIND carries no identifier";
   } else {
@@ -321,7 +368,8 @@ OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T
   if (answer.status != 0) {
     spdlog::warn("dicom: query from {} answered {:#06x}: {}", calling_ae_, answer.status, answer.error);
     emit(AssociationEvent::Kind::query, fmt::format("refused with {:#06x}: {}", answer.status, answer.error));
-    return sendFINDResponse(context, request.MessageID, sop_class, nullptr, answer.status);
+    const auto detail = error_comment(answer.error);
+    return sendFINDResponse(context, request.MessageID, sop_class, nullptr, answer.status, detail.get());
   }
   std::size_t index = 0;
   const auto found = send_matches(request, context, [&]() -> std::unique_ptr<DcmDataset> {
@@ -338,18 +386,12 @@ OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T
 // durably now (the catalog, and the file still on disk). It goes back on this association right
 // away, or on a new one to the requester, as configured.
 OFCondition AssociationHandler::handle_commitment(T_DIMSE_N_ActionRQ& request, T_ASC_PresentationContextID context) {
-  DcmDataset* raw = nullptr;
-  Uint16 action_type = request.ActionTypeID;
+  const Uint16 action_type = request.ActionTypeID;
   // DCMTK aborts the association on an N-ACTION without a data set; answering is kinder and
   // tells the peer why (0x0120 below).
-  if (request.DataSetType != DIMSE_DATASET_NULL) {
-    const auto received = receiveACTIONRequest(request, context, raw, action_type);
-    if (received.bad()) {
-      delete raw;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands over a raw owning pointer
-      return received;
-    }
-  }
-  const std::unique_ptr<DcmDataset> information(raw);
+  ReceivedDataset received;
+  if (auto cond = receive_dataset(request.DataSetType, context, received); cond.bad()) return cond;
+  const auto& information = received.dataset;
   const OFString sop_class = request.RequestedSOPClassUID;
   const OFString sop_instance = request.RequestedSOPInstanceUID;
   const auto refuse = [&](Uint16 status, const std::string& why) {
@@ -365,6 +407,7 @@ OFCondition AssociationHandler::handle_commitment(T_DIMSE_N_ActionRQ& request, T
                                                   UID_StorageCommitmentPushModelSOPInstance);
   }
   if (action_type != 1) return refuse(STATUS_N_NoSuchAction, fmt::format("Action Type ID {} is not 1", action_type));
+  if (received.refused) return refuse(STATUS_N_ProcessingFailure, received.refused->detail);
   const auto parsed = parse_commitment_request(information.get());
   if (parsed.status != 0) return refuse(parsed.status, parsed.error);
 

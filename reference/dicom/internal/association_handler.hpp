@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "reference/dicom/events.hpp"
+#include "reference/dicom/internal/bounded_receive.hpp"
 #include "reference/dicom/internal/commitment_reporter.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
 #include "reference/dicom/mpps.hpp"
@@ -35,7 +36,12 @@ struct ServiceCounters {
   std::atomic<std::uint64_t> mpps_created{0};
   std::atomic<std::uint64_t> mpps_updated{0};
   std::atomic<std::uint64_t> mpps_refused{0};
+  std::atomic<std::uint64_t> datasets_refused{0};  // over a limit or unreadable, before parsing
 };
+
+// A status detail carrying Error Comment (0000,0902, at most 64 characters) and, when given,
+// Error ID (0000,0903).
+std::unique_ptr<DcmDataset> error_comment(const std::string& text, Uint16 error_id = 0);
 
 class AssociationHandler : public DcmThreadSCP {
  public:
@@ -70,6 +76,7 @@ class AssociationHandler : public DcmThreadSCP {
   void emit(AssociationEvent::Kind kind, std::string reason = {}) const;
   // One context_rejected event per proposed presentation context the negotiation refused.
   void report_rejected_contexts();
+  OFCondition dispatch(T_DIMSE_Message* message, const DcmPresentationContextInfo& context);
   OFCondition handle_store(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_find(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
   // One pending C-FIND response per reply `next` yields (null: no more), then the final one:
@@ -85,9 +92,10 @@ class AssociationHandler : public DcmThreadSCP {
   OFCondition handle_commitment(T_DIMSE_N_ActionRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_mpps_create(T_DIMSE_N_CreateRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_PresentationContextID context);
-  // The data set announced with a request, or null when none was; an error if it cannot be read.
+  // The data set announced with a request: none (null and not refused), parsed, or refused with
+  // why (bounded_receive.hpp). A bad condition: the association failed.
   OFCondition receive_dataset(T_DIMSE_DataSetType announced, T_ASC_PresentationContextID context,
-                              std::unique_ptr<DcmDataset>& dataset);
+                              ReceivedDataset& received);
   // Reports an MPPS outcome to the observers and as an event; `verb` is "N-CREATE" or "N-SET".
   void report_mpps(const char* verb, const std::string& uid, const MppsOutcome& outcome);
 

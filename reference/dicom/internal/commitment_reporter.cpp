@@ -42,7 +42,12 @@ void CommitmentReporter::run() {
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    const auto sent = send_report_on_new_association(job.peer, our_ae_, job.report, timeout_);
+    Result<std::uint16_t> sent = Error{Errc::internal, "storage commitment report", "not sent"};
+    try {
+      sent = send_report_on_new_association(job.peer, our_ae_, job.report, timeout_);
+    } catch (const std::exception& e) {
+      sent = Error{Errc::internal, "storage commitment report", e.what()};
+    }
     bool delivered = false;
     std::string detail;
     if (!sent) {

@@ -7,13 +7,16 @@
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 
+#include "reference/dicom/internal/dataset_shape.hpp"
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 #include "reference/dicom/internal/item_access.hpp"
 
 namespace radloop::dicom::internal {
-namespace {}  // namespace
 
-Result<InstanceRecord> read_instance_header(const std::string& path, const std::string& bytes) {
+Result<InstanceRecord> read_instance_header(const std::string& path, std::string_view bytes,
+                                            const DatasetLimits& limits) {
+  auto shape = bytes.empty() ? part10_file_shape(path, limits) : part10_shape(bytes, limits);
+  if (!shape) return shape.error();
   DcmFileFormat file;
   // Values longer than this many bytes (pixel data, above all) are left on disk, not read.
   constexpr Uint32 kMaxValueBytes = 4096;

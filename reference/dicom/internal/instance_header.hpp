@@ -3,14 +3,19 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "reference/core/result.hpp"
 #include "reference/dicom/instance.hpp"
+#include "reference/dicom/limits.hpp"
 
 namespace radloop::dicom::internal {
 
 // Fills the attribute fields (patient to transfer syntax); file, digest, AE and outcome are left.
 // `bytes`, when given, are the whole file already in memory: parsed from there, not reopened.
-Result<InstanceRecord> read_instance_header(const std::string& path, const std::string& bytes = {});
+// The file's shape is checked against `limits` first (dataset_shape.hpp): a file that breaks
+// them is refused with Errc::dicom_refused before DCMTK reads a byte of it.
+Result<InstanceRecord> read_instance_header(const std::string& path, std::string_view bytes = {},
+                                            const DatasetLimits& limits = {});
 
 }  // namespace radloop::dicom::internal

@@ -38,6 +38,7 @@ InstanceStore::InstanceStore(const ServerConfig& config, InstanceSink sink)
     : root_(config.storage_dir),
       durability_(config.durability),
       overwrite_conflicts_(config.overwrite_conflicts),
+      limits_(config.dataset_limits),
       sink_(std::move(sink)),
       pid_(::getpid()) {}
 
@@ -81,10 +82,12 @@ StoreReply InstanceStore::commit(const std::string& temp, const std::string& req
     return fail(kOutOfResources, digest.error().message());
   }
   // A small file was read whole by the digest: its header is parsed from those bytes.
-  auto header = read_instance_header(temp, digester != nullptr ? digester->whole_file() : std::string());
+  auto header = read_instance_header(temp, digester != nullptr ? digester->whole_file() : std::string(), limits_);
   if (!header) {
     remove_quietly(temp);
-    return fail(kCannotUnderstand, header.error().detail);
+    const auto& e = header.error();
+    return fail(kCannotUnderstand,
+                e.code == Errc::dicom_refused ? e.detail + " (" + e.where + ", refused before parsing)" : e.detail);
   }
   InstanceRecord record = std::move(header).value();
   if (record.sop_class_uid != requested_class_uid) {

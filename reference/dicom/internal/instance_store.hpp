@@ -63,6 +63,7 @@ class InstanceStore {
   std::string root_;
   ServerConfig::Durability durability_;
   bool overwrite_conflicts_;  // the defect (server.hpp)
+  DatasetLimits limits_;
   InstanceSink sink_;
   InstanceCatalog catalog_;
   std::mutex series_mutex_;

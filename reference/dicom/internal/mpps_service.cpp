@@ -14,24 +14,11 @@
 
 namespace radloop::dicom::internal {
 
-OFCondition AssociationHandler::receive_dataset(T_DIMSE_DataSetType announced, T_ASC_PresentationContextID context,
-                                                std::unique_ptr<DcmDataset>& dataset) {
-  if (announced == DIMSE_DATASET_NULL) return EC_Normal;
-  DcmDataset* raw = nullptr;
-  const auto cond = receiveDIMSEDataset(&context, &raw);
-  dataset.reset(raw);
-  return cond;
-}
-
 namespace {
 
-// Error Comment (0000,0902) is at most 64 characters (LO).
 std::unique_ptr<DcmDataset> status_detail(const MppsOutcome& outcome) {
   if (outcome.status == 0) return nullptr;
-  auto detail = std::make_unique<DcmDataset>();
-  detail->putAndInsertString(DcmTagKey(0x0000, 0x0902), outcome.error_comment.substr(0, 64).c_str());
-  if (outcome.error_id != 0) detail->putAndInsertUint16(DcmTagKey(0x0000, 0x0903), outcome.error_id);
-  return detail;
+  return error_comment(outcome.error_comment, outcome.error_id);
 }
 
 // N-CREATE-RSP and N-SET-RSP have the same fields; neither carries an attribute list back.
@@ -91,7 +78,7 @@ void AssociationHandler::report_mpps(const char* verb, const std::string& uid, c
 // PS3.4 F.7.2.1: the step is created IN PROGRESS; without an Affected SOP Instance UID in the
 // request the archive gives it one and says which in the response.
 OFCondition AssociationHandler::handle_mpps_create(T_DIMSE_N_CreateRQ& request, T_ASC_PresentationContextID context) {
-  std::unique_ptr<DcmDataset> attributes;
+  ReceivedDataset attributes;
   if (auto cond = receive_dataset(request.DataSetType, context, attributes); cond.bad()) return cond;
   std::string uid;
   if ((request.opts & O_NCREATE_AFFECTEDSOPINSTANCEUID) != 0U) uid = request.AffectedSOPInstanceUID;
@@ -103,8 +90,11 @@ OFCondition AssociationHandler::handle_mpps_create(T_DIMSE_N_CreateRQ& request, 
   if (OFString(request.AffectedSOPClassUID) != kMppsSopClassUid.data()) {
     outcome.status = STATUS_N_NoSuchSOPClass;
     outcome.error_comment = std::string("N-CREATE for ") + uid_text(request.AffectedSOPClassUID) + " is not served";
+  } else if (attributes.refused) {
+    outcome.status = STATUS_N_ProcessingFailure;
+    outcome.error_comment = attributes.refused->detail;
   } else {
-    auto parsed = parse_mpps_create(attributes.get());
+    auto parsed = parse_mpps_create(attributes.dataset.get());
     if (parsed.status != 0) {
       outcome.status = parsed.status;
       outcome.error_comment = parsed.error;
@@ -127,18 +117,21 @@ OFCondition AssociationHandler::handle_mpps_create(T_DIMSE_N_CreateRQ& request, 
 
 // PS3.4 F.7.2.2: changes while IN PROGRESS; COMPLETED and DISCONTINUED are final.
 OFCondition AssociationHandler::handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_PresentationContextID context) {
-  std::unique_ptr<DcmDataset> modifications;
+  ReceivedDataset modifications;
   if (auto cond = receive_dataset(request.DataSetType, context, modifications); cond.bad()) return cond;
   const std::string uid = request.RequestedSOPInstanceUID;
   MppsOutcome outcome;
   if (OFString(request.RequestedSOPClassUID) != kMppsSopClassUid.data()) {
     outcome.status = STATUS_N_NoSuchSOPClass;
     outcome.error_comment = std::string("N-SET for ") + uid_text(request.RequestedSOPClassUID) + " is not served";
-  } else if (!modifications) {
+  } else if (modifications.refused) {
+    outcome.status = STATUS_N_ProcessingFailure;
+    outcome.error_comment = modifications.refused->detail;
+  } else if (!modifications.dataset) {
     outcome.status = STATUS_N_MissingAttribute;
     outcome.error_comment = "the N-SET carries no modification list";
   } else {
-    outcome = mpps_.set(uid, parse_mpps_set(*modifications));
+    outcome = mpps_.set(uid, parse_mpps_set(*modifications.dataset));
   }
   if (outcome.status == 0) ++counters_.mpps_updated;
   report_mpps("N-SET", uid, outcome);

@@ -6,6 +6,7 @@
 //                          +---------------- pending empty, not draining <----------------+
 #pragma once
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "reference/mllp/internal/stream.hpp"
@@ -30,6 +32,7 @@ struct ServerCounters {
   std::atomic<std::uint64_t> replies_sent{0};
   std::atomic<std::uint64_t> bytes_discarded{0};
   std::atomic<std::uint64_t> connections_dropped{0};
+  std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> tls_handshakes_failed{0};
   std::atomic<std::uint64_t> drained_replies{0};
   std::atomic<std::uint64_t> idle_connections_closed_at_stop{0};
@@ -46,16 +49,20 @@ struct ServerState {
   ServerCounters counters;
   std::mutex mutex;
   std::condition_variable changed;
-  std::size_t live_sessions = 0;
+  std::size_t live_sessions = 0;                       // guarded by mutex
+  std::unordered_map<std::string, unsigned> per_peer;  // live sessions by peer address, guarded by mutex
+  std::atomic<std::size_t> buffered_bytes{0};          // unfinished frames, every connection together
 
-  void session_started() {
+  void session_started(const std::string& address) {
     std::lock_guard lock(mutex);
     ++live_sessions;
+    ++per_peer[address];
   }
-  void session_ended() {
+  void session_ended(const std::string& address) {
     {
       std::lock_guard lock(mutex);
       --live_sessions;
+      if (const auto it = per_peer.find(address); it != per_peer.end() && --it->second == 0) per_peer.erase(it);
     }
     changed.notify_all();
   }
@@ -81,9 +88,14 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         decoder_(server.config.max_frame_bytes) {
     disable_nagle(socket_of(stream_));
     message_.peer = endpoint_text(socket_of(stream_));
-    server_.session_started();
+    boost::system::error_code ec;
+    address_ = socket_of(stream_).remote_endpoint(ec).address().to_string();
+    server_.session_started(address_);
   }
-  ~Session() override { server_.session_ended(); }
+  ~Session() override {
+    server_.buffered_bytes -= buffered_;
+    server_.session_ended(address_);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   Session(Session&&) = delete;
@@ -117,30 +129,44 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   enum class Phase { handshaking, reading, writing };
   using Clock = std::chrono::steady_clock;
 
-  // The idle timer is armed once and re-armed only when it fires, against the time of the last
-  // activity: cheaper than cancelling and re-arming a timer for every message.
+  // When the connection must be closed unless something happens first: a message begun must end
+  // within the message timeout of its first byte; otherwise a whole message (or the reply taken)
+  // is due within the idle timeout of the last one.
+  [[nodiscard]] Clock::time_point deadline() const {
+    const auto& config = server_.config;
+    if (phase_ == Phase::reading && decoder_.in_frame()) return frame_started_ + config.message_timeout;
+    return last_activity_ + config.idle_timeout;
+  }
+
+  // The timer is armed once and re-armed only when it fires, against the deadline then: cheaper
+  // than cancelling and re-arming a timer for every message. A frame that begins re-arms it
+  // when its deadline comes sooner.
   void watch_idle() {
-    timer_.expires_at(last_activity_ + server_.config.idle_timeout);
+    timer_.expires_at(deadline());
     timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
-      if (Clock::now() < self->last_activity_ + self->server_.config.idle_timeout) {
+      if (Clock::now() < self->deadline()) {
         self->watch_idle();
         return;
       }
-      spdlog::warn("mllp: closing {}: {} for more than {} ms", self->message_.peer, self->waiting_for(),
-                   self->server_.config.idle_timeout.count());
+      spdlog::warn("mllp: closing {}: {}", self->message_.peer, self->why_late());
       self->close();
       ++self->server_.counters.connections_dropped;  // after the close: a watcher of the count sees it done
     });
   }
 
-  [[nodiscard]] const char* waiting_for() const {
+  [[nodiscard]] std::string why_late() const {
+    const auto idle = server_.config.idle_timeout.count();
     switch (phase_) {
-      case Phase::handshaking: return "no TLS handshake";
-      case Phase::reading: return "nothing received";
-      case Phase::writing: return "the reply not taken";
+      case Phase::handshaking: return fmt::format("no TLS handshake for more than {} ms", idle);
+      case Phase::writing: return fmt::format("the reply not taken for more than {} ms", idle);
+      case Phase::reading: break;
     }
-    return "idle";
+    if (decoder_.in_frame()) {
+      return fmt::format("a message begun was not whole within {} ms ({} bytes so far)",
+                         server_.config.message_timeout.count(), decoder_.buffered_bytes());
+    }
+    return fmt::format("no whole message for more than {} ms", idle);
   }
 
   void handshake() {
@@ -186,7 +212,6 @@ class Session final : public SessionControl, public std::enable_shared_from_this
                                 self->on_read_failed(ec);
                                 return;
                               }
-                              self->last_activity_ = Clock::now();
                               self->on_bytes(std::string_view(self->buffer_.data(), n));
                             });
   }
@@ -203,9 +228,22 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
   void on_bytes(std::string_view bytes) {
     const auto discarded_before = decoder_.discarded_bytes();
+    const bool was_in_frame = decoder_.in_frame();
     auto fed = decoder_.feed(bytes, pending_);
     if (fed && server_.config.one_read_one_message && decoder_.in_frame()) {
       pending_.push_back(decoder_.take_partial_frame());
+    }
+    // Only whole messages are activity; a frame that begins starts its own clock.
+    const auto now = Clock::now();
+    if (!pending_.empty()) last_activity_ = now;
+    if (decoder_.in_frame() && (!was_in_frame || !pending_.empty())) {
+      frame_started_ = now;
+      if (deadline() < timer_.expiry()) watch_idle();
+    }
+    if (fed && !account_buffered()) {
+      fed = Error{Errc::mllp_frame_too_large, message_.peer,
+                  fmt::format("unfinished frames on every connection together passed {} bytes (max_buffered_bytes)",
+                              server_.config.max_buffered_bytes)};
     }
     if (const auto discarded = decoder_.discarded_bytes() - discarded_before; discarded > 0) {
       server_.counters.bytes_discarded += discarded;
@@ -334,6 +372,16 @@ class Session final : public SessionControl, public std::enable_shared_from_this
                                        });
   }
 
+  // Brings the server-wide count of unfinished-frame bytes up to date with this connection's;
+  // false when that passes the budget.
+  bool account_buffered() {
+    const auto now_held = decoder_.buffered_bytes();
+    const bool grew = now_held > buffered_;
+    const auto total = (server_.buffered_bytes += now_held - buffered_);  // unsigned: wraps back when it shrinks
+    buffered_ = now_held;
+    return !grew || total <= server_.config.max_buffered_bytes;
+  }
+
   void close() {
     closed_ = true;
     boost::system::error_code ignored;
@@ -352,6 +400,9 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   InboundMessage message_;  // reused: the peer is set once, the payload moved in per message
   std::string outgoing_;    // reused reply buffer
   Clock::time_point last_activity_ = Clock::now();
+  Clock::time_point frame_started_ = Clock::now();
+  std::string address_;       // the peer's address, for the per-peer connection count
+  std::size_t buffered_ = 0;  // this connection's share of server_.buffered_bytes
   Phase phase_ = Phase::reading;
   bool closed_ = false;
   bool draining_ = false;

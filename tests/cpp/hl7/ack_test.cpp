@@ -47,6 +47,17 @@ TEST(Ack, ErrSegmentsCarryLocationCodeAndSeverity) {
   EXPECT_EQ(read.error_codes, (std::vector<std::string>{"101", "100"}));
 }
 
+// A message broken in many places gets a bounded ACK: the first kMaxErrSegments issues, then one
+// ERR saying how many more there were.
+TEST(Ack, ListsAtMostKMaxErrSegmentsIssuesAndCountsTheRest) {
+  const auto original = parse("MSH|^~\\&|EHR|GEN|RIS|RAD|20260301||ORU^R01|C7|P|2.5.1\rOBX|1\r").value();
+  std::vector<Issue> issues(kMaxErrSegments + 10, Issue{Severity::error, Location::of_segment(2, "OBX"), 100, "odd"});
+  const auto ack = build_ack(original, Outcome::error, issues, options());
+  const auto errs = ack.find_all("ERR");
+  ASSERT_EQ(errs.size(), kMaxErrSegments + 1);
+  EXPECT_NE(ack.serialize().find("|I||||10 more issues are not listed\r"), std::string::npos) << ack.serialize();
+}
+
 TEST(Ack, BeforeV25TheLocationGoesInErr1) {
   const auto original = parse("MSH|^~\\&|EHR|GEN|RIS|RAD|20260301||ADT^A08|C8|P|2.3\rPID|1\r").value();
   const auto ack =

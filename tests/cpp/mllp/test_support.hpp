@@ -63,7 +63,11 @@ inline bool eventually(const std::function<bool()>& condition) {
 // A TCP peer that does exactly what the test says on the wire, including a half-close.
 class RawPeer {
  public:
-  explicit RawPeer(std::uint16_t port) : socket_(io_) {
+  // `from`: the local address to connect from (any 127.x.y.z is this host on Linux), so one test
+  // can be several peers.
+  explicit RawPeer(std::uint16_t port, const char* from = "127.0.0.1") : socket_(io_) {
+    socket_.open(boost::asio::ip::tcp::v4());
+    socket_.bind({boost::asio::ip::make_address(from), 0});
     socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
     socket_.set_option(boost::asio::ip::tcp::no_delay(true));
   }

@@ -24,19 +24,25 @@ namespace radloop::pipeline::test_support {
 
 namespace fs = std::filesystem;
 
-// An HL7 receiver: records every message, answers AA (or AE while `refuse` is above zero).
+// An HL7 receiver: records every message, answers AA (or AE while `refuse` is above zero; with
+// MSA-2 naming another message while `misaddress` is).
 class Peer {
  public:
   Peer() {
-    server_ = mllp::Server::start({}, [this](const mllp::InboundMessage& in) {
-                std::lock_guard lock(mutex_);
-                received_.push_back(in.payload);
-                auto message = hl7::parse(in.payload).value();
-                const auto outcome = refuse > 0 ? hl7::Outcome::error : hl7::Outcome::accepted;
-                if (refuse > 0) --refuse;
-                return hl7::build_ack(message, outcome, {}, {"ACK" + std::to_string(received_.size()), "20260101", ""})
-                    .serialize();
-              }).value();
+    server_ =
+        mllp::Server::start({}, [this](const mllp::InboundMessage& in) {
+          std::lock_guard lock(mutex_);
+          received_.push_back(in.payload);
+          auto message = hl7::parse(in.payload).value();
+          const auto outcome = refuse > 0 ? hl7::Outcome::error : hl7::Outcome::accepted;
+          if (refuse > 0) --refuse;
+          auto ack = hl7::build_ack(message, outcome, {}, {"ACK" + std::to_string(received_.size()), "20260101", ""});
+          if (misaddress > 0) {
+            --misaddress;
+            (void)ack.set("MSA-2", "SOMEONE-ELSE");
+          }
+          return ack.serialize();
+        }).value();
   }
   [[nodiscard]] Destination destination(const std::string& application) const {
     return Destination{"127.0.0.1", server_->port(), application, "GENERAL", std::chrono::milliseconds(5000)};
@@ -59,6 +65,7 @@ class Peer {
     return received_;
   }
   std::atomic<int> refuse{0};
+  std::atomic<int> misaddress{0};
 
  private:
   std::mutex mutex_;

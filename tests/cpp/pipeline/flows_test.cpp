@@ -295,6 +295,37 @@ TEST_F(FlowsTest, AReportTheEhrRefusesIsRetriedUnderTheSameControlId) {
   EXPECT_EQ(p.stats().ehr.failed_attempts, 2U);
 }
 
+// An AA whose MSA-2 names another message answers nothing: the report is sent again, under its
+// own control ID, until an ACK for it comes.
+TEST_F(FlowsTest, AnAckForAnotherMessageIsNoAckAndTheReportIsSentAgain) {
+  ehr_.misaddress = 1;
+  config_.outbox.first_retry = std::chrono::milliseconds(50);
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  const auto got = ehr_.wait_for(2);
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_EQ(got[0], got[1]) << "the same message, the same control ID";
+  ASSERT_TRUE(eventually([&] { return p.stats().ehr.delivered == 1; }));
+  EXPECT_EQ(p.stats().ehr.failed_attempts, 1U);
+  EXPECT_EQ(p.stats().ehr.dead_letters, 0U);
+}
+
+// Answered but refused: the same bytes would be refused again. After max_refusals it is a dead
+// letter and what is behind it goes, however many attempts the policy would otherwise allow.
+TEST_F(FlowsTest, ARefusedReportStopsHoldingUpTheQueueAfterMaxRefusals) {
+  config_.outbox.max_attempts = 0;
+  config_.outbox.max_refusals = 2;
+  config_.outbox.first_retry = std::chrono::milliseconds(50);
+  ehr_.refuse = 2;
+  auto& p = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "P", "Prelim.")).code, "AA");
+  EXPECT_EQ(send(oru("U2", "P1", "ACC1", "F", "Final.")).code, "AA");
+  ASSERT_EQ(ehr_.wait_for(3).size(), 3U);
+  ASSERT_TRUE(eventually([&] { return p.stats().ehr.dead_letters == 1 && p.stats().ehr.delivered == 1; }));
+}
+
 TEST_F(FlowsTest, AfterTooManyRefusalsAReportIsDeadLetteredAndTheNextOneStillGoes) {
   config_.outbox.max_attempts = 2;
   ehr_.refuse = 2;

@@ -65,6 +65,26 @@ TEST(Outbox, DeadLettersAfterTheAttemptsAndLetsTheNextGo) {
   EXPECT_EQ(due[0].sequence, next);
 }
 
+// The defaults: a receiver that cannot be reached is retried through the downtime window, a
+// receiver that refuses is given up on after max_refusals.
+TEST(Outbox, RetriesAnUnreachableReceiverUntilTheMaximumAgeButNotARefusingOne) {
+  Outbox box;
+  const auto down = box.enqueue("EHR", "C1", "report", t0);
+  auto now = t0;
+  for (int i = 0; i < 100; ++i) ASSERT_FALSE(box.failed(down, "connection refused", now += 1min));
+  const auto late = box.failed(down, "connection refused", t0 + 24h);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->reason, "older than the maximum age after 101 attempts; last error: connection refused");
+
+  const auto refused = box.enqueue("EHR", "C2", "report", now);
+  EXPECT_FALSE(box.failed(refused, "answered AR", now, true));
+  EXPECT_FALSE(box.failed(refused, "no ACK within 30 s", now, false));
+  EXPECT_FALSE(box.failed(refused, "answered AR", now, true));
+  const auto alert = box.failed(refused, "answered AE", now, true);
+  ASSERT_TRUE(alert);
+  EXPECT_EQ(alert->reason, "refused by the receiver, given up after 4 attempts; last error: answered AE");
+}
+
 TEST(Outbox, DeadLettersWhatIsTooOld) {
   Outbox box({10ms, 2.0, 1000ms, 100, 1h});
   const auto old = box.enqueue("EHR", "C1", "report", t0);

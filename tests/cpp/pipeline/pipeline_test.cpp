@@ -40,6 +40,55 @@ TEST(Pipeline, AResentMessageIsAckedAgainAndKeptOnce) {
   EXPECT_EQ(p->stats().hl7_duplicates, 1U);
 }
 
+// A resend may carry a new MSH-7 (an engine restamps it) and other segment terminators; it is
+// still the same message.
+TEST(Pipeline, AResendWithANewTimestampIsStillTheSameMessage) {
+  auto p = Pipeline::start({}).value();
+  EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");
+  std::string restamped(kAdt);
+  restamped.replace(restamped.find("20260101120000"), 14, "20260102083000");
+  for (auto& c : restamped) c = c == '\r' ? '\n' : c;
+  EXPECT_EQ(hl7::read_ack(send(*p, restamped)).value().code, "AA");
+  EXPECT_EQ(p->store().count_inbound().value(), 1);
+  EXPECT_EQ(p->stats().hl7_duplicates, 1U);
+  EXPECT_EQ(p->stats().hl7_control_id_reused, 0U);
+}
+
+// A sender whose counter restarted: the second patient under a used control ID is refused (AR,
+// ERR-3 205) and kept as refused; it is never answered AA and dropped.
+TEST(Pipeline, AnotherMessageUnderAUsedControlIdIsRefusedAndKept) {
+  auto p = Pipeline::start({}).value();
+  EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");
+  std::string other(kAdt);
+  other.replace(other.find("123^^^"), 3, "456");
+  other.replace(other.find("DOE^JANE"), 8, "ROE^JOHN");
+  const auto ack = hl7::read_ack(send(*p, other)).value();
+  EXPECT_EQ(ack.code, "AR");
+  EXPECT_EQ(ack.acknowledged_id, "P0001");
+  EXPECT_EQ(ack.error_codes, std::vector<std::string>{"205"});
+  EXPECT_NE(ack.text.find("received before under this sender and control ID"), std::string::npos) << ack.text;
+  EXPECT_EQ(p->stats().hl7_control_id_reused, 1U);
+  EXPECT_EQ(p->stats().hl7_duplicates, 0U);
+  EXPECT_EQ(p->store().count_inbound().value(), 2) << "the refused message is kept too";
+  EXPECT_EQ(p->store().find_inbound("EHR^GENERAL", "P0001").value()->raw, kAdt) << "the first stays as it was";
+  std::vector<store::PatientRecord> patients;
+  ASSERT_TRUE(p->store()
+                  .read([&](store::Tx& tx) -> Result<void> {
+                    auto all = tx.patients("", "", 10);
+                    if (!all) return all.error();
+                    patients = std::move(all).value();
+                    return {};
+                  })
+                  .ok());
+  ASSERT_EQ(patients.size(), 1U) << "the refused message is not applied";
+  EXPECT_EQ(patients.front().mrn, "123");
+
+  // In enhanced mode (MSH-15 valued) the same refusal is a CR.
+  std::string enhanced(other);
+  enhanced.replace(enhanced.find("|P|2.5.1"), 8, "|P|2.5.1|||AL|NE");
+  EXPECT_EQ(hl7::read_ack(send(*p, enhanced)).value().code, "CR");
+}
+
 TEST(Pipeline, RejectsWhatIsNotHl7WithAReasonAndKeepsNothing) {
   auto p = Pipeline::start({}).value();
   const auto ack = hl7::read_ack(send(*p, "not hl7 at all")).value();

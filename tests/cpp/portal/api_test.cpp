@@ -17,7 +17,9 @@ namespace radloop::portal {
 namespace {
 
 using json = nlohmann::json;
+using pipeline::test_support::eventually;
 using pipeline::test_support::FlowTest;
+using pipeline::test_support::oru;
 using pipeline::test_support::ris_order;
 namespace dt = dicom::test_support;
 
@@ -137,6 +139,36 @@ TEST_F(PortalApi, ReviewActionsAreRefusedWithTheCatalogueStatus) {
   EXPECT_EQ(call("POST", "/review/1/reject", "not json").result_int(), 400U);
   EXPECT_EQ(get_json("/review?state=all")["items"].size(), 0U);
   EXPECT_EQ(call("GET", "/review?state=maybe").result_int(), 400U);
+}
+
+// The EHR refused a report until it was fixed; a person sends the dead letter again over HTTP,
+// and it goes under its own control ID, audited with who did it.
+TEST_F(PortalApi, ADeadLetterIsListedAndSentAgainOnRequest) {
+  config_.outbox.max_refusals = 1;
+  ehr_.refuse = 1;
+  start_portal();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  ASSERT_TRUE(eventually([&] { return pipeline_->stats().ehr.dead_letters == 1; }));
+  const auto dead = get_json("/outbox?state=dead&destination=ehr")["messages"];
+  ASSERT_EQ(dead.size(), 1U);
+  const auto sequence = std::to_string(dead[0]["sequence"].get<std::int64_t>());
+  EXPECT_EQ(dead[0]["last_error"], "answered AE");
+
+  EXPECT_EQ(call("POST", "/outbox/" + sequence + "/retry", "{}").result_int(), 400U) << "who sends it is required";
+  EXPECT_EQ(call("POST", "/outbox/9999/retry", R"({"actor": "alice"})").result_int(), 404U);
+  EXPECT_EQ(call("POST", "/outbox/retry", R"({"actor": "alice"})").result_int(), 400U) << "?state=dead is required";
+  const auto retried = call("POST", "/outbox/" + sequence + "/retry", R"({"actor": "alice"})");
+  ASSERT_EQ(retried.result_int(), 200U) << retried.body();
+  EXPECT_EQ(json::parse(retried.body())["requeued"].size(), 1U);
+  ASSERT_TRUE(eventually([&] { return pipeline_->stats().ehr.delivered == 1; }));
+  const auto got = ehr_.received();
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_EQ(got[0], got[1]) << "the same message under the same control ID";
+  EXPECT_EQ(get_json("/outbox?state=delivered&destination=ehr")["messages"].size(), 1U);
+  EXPECT_EQ(call("POST", "/outbox/" + sequence + "/retry", R"({"actor": "alice"})").result_int(), 409U)
+      << "delivered: not a dead letter any more";
+  EXPECT_EQ(json::parse(call("POST", "/outbox/retry?state=dead", R"({"actor": "bob"})").body())["requeued"].size(), 0U);
 }
 
 TEST_F(PortalApi, WithATokenDataNeedsItAndTheConsoleDoesNot) {

@@ -109,7 +109,8 @@ TEST(DicomReport, RefusesWhatIsNotAReportObject) {
   EXPECT_EQ(dicom::read_encapsulated_document(image->front().path.string()).error().code, Errc::invalid_config);
   const auto junk = dir.path() / "junk.dcm";
   std::ofstream(junk) << "not DICOM";
-  EXPECT_EQ(dicom::read_structured_report(junk.string()).error().code, Errc::dicom_dimse_failed);
+  // Refused by the shape check before DCMTK parses a byte of it.
+  EXPECT_EQ(dicom::read_structured_report(junk.string()).error().code, Errc::dicom_refused);
 }
 
 }  // namespace

@@ -1,0 +1,463 @@
+// The walk behind dataset_shape (see the header). Encoding rules from PS3.5 chapter 7: a tag, then
+// in explicit VR two VR letters and a 2-byte length, or for the long-form VRs two reserved bytes
+// and a 4-byte length; in implicit VR a 4-byte length. Items and delimiters (group FFFE) always
+// have a 4-byte length. A sequence or item of undefined length (FFFFFFFF) ends at its delimiter.
+#include "reference/dicom/internal/dataset_shape.hpp"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctag.h>
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+namespace radloop::dicom::internal {
+namespace {
+
+constexpr std::uint32_t kUndefinedLength = 0xFFFFFFFF;
+constexpr std::uint64_t kNoEnd = ~std::uint64_t{0};
+constexpr std::uint16_t kItemGroup = 0xFFFE;
+constexpr std::uint16_t kItem = 0xE000;
+constexpr std::uint16_t kItemEnd = 0xE00D;
+constexpr std::uint16_t kSequenceEnd = 0xE0DD;
+constexpr std::string_view kImplicitLittle = "1.2.840.10008.1.2";
+constexpr std::string_view kExplicitBig = "1.2.840.10008.1.2.2";
+constexpr std::string_view kDeflated = "1.2.840.10008.1.2.1.99";
+// A deflated data set is inflated into memory to be walked; beyond this it is refused.
+constexpr std::uint64_t kMaxInflatedBytes = 256ULL << 20;
+constexpr std::size_t kPreamble = 128;
+
+struct Encoding {
+  bool explicit_vr = true;
+  bool big_endian = false;
+};
+
+// UIDs are padded to even length with a NUL; some writers pad with a space.
+std::string_view trimmed(std::string_view uid) {
+  while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.remove_suffix(1);
+  return uid;
+}
+
+Encoding encoding_of(std::string_view transfer_syntax_uid) {
+  const auto uid = trimmed(transfer_syntax_uid);
+  if (uid == kImplicitLittle) return {false, false};
+  if (uid == kExplicitBig) return {true, true};
+  return {true, false};
+}
+
+std::uint16_t u16(const std::uint8_t* p, bool big) {
+  return big ? static_cast<std::uint16_t>(p[0] << 8 | p[1]) : static_cast<std::uint16_t>(p[1] << 8 | p[0]);
+}
+std::uint32_t u32(const std::uint8_t* p, bool big) {
+  const std::uint32_t a = u16(p, big);
+  const std::uint32_t b = u16(p + 2, big);
+  return big ? (a << 16 | b) : (b << 16 | a);
+}
+
+// VRs whose length is 4 bytes after two reserved ones in explicit VR (PS3.5 Table 7.1-1).
+bool long_form(char a, char b) {
+  static constexpr std::array<std::string_view, 13> kLong{"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                                          "SV", "UC", "UN", "UR", "UT", "UV"};
+  const std::array<char, 2> vr{a, b};
+  return std::find(kLong.begin(), kLong.end(), std::string_view(vr.data(), vr.size())) != kLong.end();
+}
+
+bool is_vr(char a, char b) { return a >= 'A' && a <= 'Z' && b >= 'A' && b <= 'Z'; }
+
+std::string tag_text(std::uint16_t group, std::uint16_t element) {
+  return fmt::format("({:04X},{:04X})", group, element);
+}
+
+// Bytes to walk: a view in memory, or a file read a buffer at a time (values are skipped, so a
+// large pixel data element is never read).
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Exactly n bytes, or false when fewer remain.
+  virtual bool read(std::uint8_t* out, std::size_t n) = 0;
+  bool peek(std::uint8_t* out, std::size_t n) {
+    const auto at = pos_;
+    const bool got = read(out, n);
+    pos_ = at;
+    return got;
+  }
+  void seek(std::uint64_t to) { pos_ = std::min(to, size_); }
+  bool skip(std::uint64_t n) {
+    if (n > size_ - pos_) return false;
+    pos_ += n;
+    return true;
+  }
+  [[nodiscard]] std::uint64_t position() const { return pos_; }
+  [[nodiscard]] std::uint64_t size() const { return size_; }
+  [[nodiscard]] bool at_end() const { return pos_ >= size_; }
+
+ protected:
+  std::uint64_t pos_ = 0;
+  std::uint64_t size_ = 0;
+};
+
+class MemorySource final : public Source {
+ public:
+  explicit MemorySource(std::string_view bytes) : bytes_(bytes) { size_ = bytes.size(); }
+  bool read(std::uint8_t* out, std::size_t n) override {
+    if (n > size_ - pos_) return false;
+    std::memcpy(out, bytes_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+class FileSource final : public Source {
+ public:
+  FileSource(std::FILE* file, std::uint64_t size) : file_(file) { size_ = size; }
+  bool read(std::uint8_t* out, std::size_t n) override {
+    if (n > size_ - pos_) return false;
+    if (pos_ < start_ || pos_ + n > start_ + filled_) {
+      if (::fseeko(file_, static_cast<off_t>(pos_), SEEK_SET) != 0) return false;
+      start_ = pos_;
+      filled_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+      if (filled_ < n) return false;
+    }
+    std::memcpy(out, buffer_.data() + (pos_ - start_), n);
+    pos_ += n;
+    return true;
+  }
+
+ private:
+  std::FILE* file_;
+  std::array<std::uint8_t, 65536> buffer_{};
+  std::uint64_t start_ = 0;
+  std::size_t filled_ = 0;
+};
+
+struct Open {
+  enum class Kind { sequence, item, fragments };
+  Kind kind;
+  std::uint64_t end;  // kNoEnd: undefined length, ends at its delimiter
+  Encoding encoding;  // how the elements inside are encoded
+  std::string tag;    // of the sequence it belongs to, for messages
+};
+
+class Walker {
+ public:
+  Walker(Source& in, Encoding top, const DatasetLimits& limits) : in_(in), top_(top), limits_(limits) {}
+
+  Result<DatasetShape> walk() {
+    while (true) {
+      if (auto closed = close_finished(); !closed) return closed.error();
+      if (in_.at_end()) break;
+      if (auto stepped = step(); !stepped) return stepped.error();
+    }
+    if (!open_.empty()) {
+      return refuse(fmt::format("{} {} never ends: the data stops inside it",
+                                open_.back().kind == Open::Kind::item ? "an item of sequence" : "sequence",
+                                open_.back().tag));
+    }
+    return shape_;
+  }
+
+ private:
+  Error refuse(std::string detail) const {
+    return Error{Errc::dicom_refused, fmt::format("data set, byte {}", in_.position()), std::move(detail)};
+  }
+
+  // Pops every container of defined length that ends where the walk is.
+  Result<void> close_finished() {
+    while (!open_.empty() && open_.back().end != kNoEnd && in_.position() >= open_.back().end) {
+      if (in_.position() > open_.back().end)
+        return refuse("an element runs past the end of its item or sequence " + open_.back().tag);
+      pop();
+    }
+    return {};
+  }
+
+  void pop() {
+    if (open_.back().kind == Open::Kind::sequence) --depth_;
+    open_.pop_back();
+  }
+
+  Result<void> push(Open::Kind kind, std::uint32_t length, Encoding inside, std::string tag) {
+    std::uint64_t end = kNoEnd;
+    if (length != kUndefinedLength) {
+      end = in_.position() + length;
+      if (end > in_.size()) return refuse(tag + " is longer than the data left");
+      for (const auto& outer : open_) {
+        if (outer.end != kNoEnd && end > outer.end) return refuse(tag + " runs past the end of " + outer.tag);
+      }
+    }
+    if (kind == Open::Kind::sequence) {
+      if (++depth_ > limits_.max_depth) {
+        return refuse(
+            fmt::format("sequence {} is nested {} levels deep; the limit is {}", tag, depth_, limits_.max_depth));
+      }
+      shape_.depth = std::max(shape_.depth, depth_);
+    }
+    open_.push_back(Open{kind, end, inside, std::move(tag)});
+    return {};
+  }
+
+  Result<void> step() {
+    const Encoding enc = open_.empty() ? top_ : open_.back().encoding;
+    std::array<std::uint8_t, 8> head{};
+    if (!in_.read(head.data(), 4)) return refuse("the data ends inside an element tag");
+    const auto group = u16(head.data(), enc.big_endian);
+    const auto element = u16(head.data() + 2, enc.big_endian);
+    if (++shape_.elements > limits_.max_elements)
+      return refuse(fmt::format("more than {} elements; the limit is {}", limits_.max_elements, limits_.max_elements));
+    if (group == kItemGroup) return item_or_delimiter(element, enc);
+    const auto tag = tag_text(group, element);
+    if (!open_.empty() && open_.back().kind != Open::Kind::item)
+      return refuse("element " + tag + " sits in sequence " + open_.back().tag + " outside any item");
+
+    std::uint32_t length = 0;
+    std::array<char, 2> vr{};
+    if (enc.explicit_vr) {
+      if (!in_.read(head.data(), 2)) return refuse("the data ends inside the header of " + tag);
+      vr[0] = static_cast<char>(head[0]);
+      vr[1] = static_cast<char>(head[1]);
+      if (!is_vr(vr[0], vr[1]))
+        return refuse(fmt::format("element {} has no valid VR (bytes {:02X} {:02X})", tag, head[0], head[1]));
+      if (long_form(vr[0], vr[1])) {
+        if (!in_.read(head.data(), 6)) return refuse("the data ends inside the header of " + tag);
+        length = u32(head.data() + 2, enc.big_endian);
+      } else {
+        if (!in_.read(head.data(), 2)) return refuse("the data ends inside the header of " + tag);
+        length = u16(head.data(), enc.big_endian);
+      }
+    } else {
+      if (!in_.read(head.data(), 4)) return refuse("the data ends inside the header of " + tag);
+      length = u32(head.data(), enc.big_endian);
+    }
+
+    const std::string_view vr_text(vr.data(), vr.size());
+    const bool pixel_data = group == 0x7FE0 && element == 0x0010;
+    if (enc.explicit_vr) {
+      if (vr_text == "SQ") return push(Open::Kind::sequence, length, enc, tag);
+      // PS3.5 6.2.2: UN of undefined length holds a sequence in implicit VR little endian.
+      if (vr_text == "UN" && length == kUndefinedLength) return push(Open::Kind::sequence, length, {false, false}, tag);
+      if (length == kUndefinedLength) {
+        if (vr_text == "OB" || vr_text == "OW") return push(Open::Kind::fragments, length, enc, tag);
+        return refuse("element " + tag + " (" + std::string(vr_text) + ") has an undefined length");
+      }
+    } else if (length == kUndefinedLength) {
+      return push(pixel_data ? Open::Kind::fragments : Open::Kind::sequence, length, enc, tag);
+    } else if (implicit_sequence(group, element, length)) {
+      return push(Open::Kind::sequence, length, enc, tag);
+    }
+    if (!in_.skip(length)) return refuse(fmt::format("the value of {} ({} bytes) runs past the end", tag, length));
+    return {};
+  }
+
+  // In implicit VR a sequence of defined length looks like any value: the dictionary says which
+  // tags are sequences. A private tag is one when its value starts with an item, as DCMTK reads
+  // private sequences its own dictionary knows.
+  bool implicit_sequence(std::uint16_t group, std::uint16_t element, std::uint32_t length) {
+    if (length == 0) return false;
+    if (DcmTag(DcmTagKey(group, element)).getEVR() == EVR_SQ) return true;
+    if ((group & 1U) == 0 || length < 8) return false;
+    std::array<std::uint8_t, 4> first{};
+    return in_.peek(first.data(), first.size()) && u16(first.data(), false) == kItemGroup &&
+           u16(first.data() + 2, false) == kItem;
+  }
+
+  Result<void> item_or_delimiter(std::uint16_t element, Encoding enc) {
+    std::array<std::uint8_t, 4> raw{};
+    if (!in_.read(raw.data(), 4)) return refuse("the data ends inside an item header");
+    const auto length = u32(raw.data(), enc.big_endian);
+    const bool in_item = !open_.empty() && open_.back().kind == Open::Kind::item;
+    if (element == kItem) {
+      if (open_.empty() || in_item) return refuse("an item outside any sequence");
+      if (open_.back().kind == Open::Kind::fragments) {
+        // Encapsulated pixel data: a fragment's bytes are opaque.
+        if (length == kUndefinedLength)
+          return refuse("a pixel data fragment of undefined length in " + open_.back().tag);
+        if (!in_.skip(length)) return refuse("a pixel data fragment runs past the end in " + open_.back().tag);
+        return {};
+      }
+      return push(Open::Kind::item, length, open_.back().encoding, open_.back().tag);
+    }
+    if (element == kItemEnd) {
+      if (!in_item || open_.back().end != kNoEnd)
+        return refuse("an item delimiter where no item of undefined length is open");
+      pop();
+      return {};
+    }
+    if (element == kSequenceEnd) {
+      if (open_.empty() || in_item || open_.back().end != kNoEnd)
+        return refuse("a sequence delimiter where no sequence of undefined length is open");
+      pop();
+      return {};
+    }
+    return refuse(fmt::format("unknown item tag (FFFE,{:04X})", element));
+  }
+
+  Source& in_;
+  Encoding top_;
+  const DatasetLimits& limits_;
+  std::vector<Open> open_;
+  unsigned depth_ = 0;
+  DatasetShape shape_;
+};
+
+Result<std::string> inflate_rest(std::string_view deflated) {
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return Error{Errc::internal, "zlib", "cannot start inflating"};
+  const std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, inflateEnd);
+  std::string out;
+  std::array<char, 65536> chunk{};
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(deflated.data()));  // zlib does not write it
+  z.avail_in = static_cast<uInt>(std::min<std::size_t>(deflated.size(), 0xFFFFFFFFU));
+  while (true) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk.data());
+    z.avail_out = chunk.size();
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.append(chunk.data(), chunk.size() - z.avail_out);
+    if (out.size() > kMaxInflatedBytes) {
+      return Error{Errc::dicom_refused, "deflated data set",
+                   fmt::format("inflates to more than {} MiB", kMaxInflatedBytes >> 20)};
+    }
+    if (rc == Z_STREAM_END || (rc == Z_BUF_ERROR && z.avail_in == 0)) break;
+    if (rc != Z_OK) return Error{Errc::dicom_refused, "deflated data set", "the deflated bytes are corrupt"};
+  }
+  return out;
+}
+
+Result<DatasetShape> walk_bytes(std::string_view bytes, std::string_view transfer_syntax_uid,
+                                const DatasetLimits& limits) {
+  const auto uid = trimmed(transfer_syntax_uid);
+  if (uid == kDeflated) {
+    auto inflated = inflate_rest(bytes);
+    if (!inflated) return inflated.error();
+    MemorySource source(*inflated);
+    return Walker(source, {true, false}, limits).walk();
+  }
+  MemorySource source(bytes);
+  return Walker(source, encoding_of(uid), limits).walk();
+}
+
+// Leaves `in` at the start of the data set. With a meta header: its Transfer Syntax UID (explicit
+// VR little endian, group 0002 only, PS3.10 7.1); without "DICM" at byte 128: nothing, and `in`
+// back at byte 0, where a bare data set starts.
+Result<std::optional<std::string>> read_meta(Source& in) {
+  std::array<std::uint8_t, 8> head{};
+  const bool has_meta = in.skip(kPreamble) && in.read(head.data(), 4) && std::memcmp(head.data(), "DICM", 4) == 0;
+  if (!has_meta) {
+    in.seek(0);
+    return std::optional<std::string>();
+  }
+  std::string transfer_syntax;
+  const auto truncated = Error{Errc::dicom_refused, "file meta header", "the data ends inside the meta header"};
+  while (!in.at_end()) {
+    const auto at = in.position();
+    if (!in.read(head.data(), 4)) return truncated;
+    if (u16(head.data(), false) != 0x0002) {
+      in.seek(at);
+      break;
+    }
+    const auto element = u16(head.data() + 2, false);
+    if (!in.read(head.data(), 2)) return truncated;
+    const auto a = static_cast<char>(head[0]);
+    const auto b = static_cast<char>(head[1]);
+    if (!is_vr(a, b)) {
+      return Error{Errc::dicom_refused, "file meta header",
+                   fmt::format("element (0002,{:04X}) has no valid VR", element)};
+    }
+    std::uint32_t length = 0;
+    if (long_form(a, b)) {
+      if (!in.read(head.data(), 6)) return truncated;
+      length = u32(head.data() + 2, false);
+    } else {
+      if (!in.read(head.data(), 2)) return truncated;
+      length = u16(head.data(), false);
+    }
+    if (element == 0x0010 && length <= 64) {
+      std::array<std::uint8_t, 64> value{};
+      if (!in.read(value.data(), length)) return truncated;
+      transfer_syntax.assign(reinterpret_cast<const char*>(value.data()), length);
+    } else if (length == kUndefinedLength || !in.skip(length)) {
+      return truncated;
+    }
+  }
+  return std::optional<std::string>(std::move(transfer_syntax));
+}
+
+// A bare data set, as DCMTK's auto-detection reads one: explicit VR when VR letters follow the
+// first tag, big endian when its group only makes sense byte-swapped.
+Encoding guess_encoding(Source& in) {
+  std::array<std::uint8_t, 6> first{};
+  if (!in.peek(first.data(), first.size())) return {true, false};
+  const bool big = u16(first.data(), false) > 0x00FF && u16(first.data(), true) <= 0x00FF;
+  return {is_vr(static_cast<char>(first[4]), static_cast<char>(first[5])), big};
+}
+
+// `rest` gives the bytes from the data set's start to the end, for a deflated one.
+Result<DatasetShape> walk_part10(Source& in, const std::function<Result<std::string>()>& rest,
+                                 const DatasetLimits& limits) {
+  auto meta = read_meta(in);
+  if (!meta) return meta.error();
+  // No meta header, or one that does not say: the encoding is guessed, as DCMTK does.
+  if (!*meta || trimmed(**meta).empty()) {
+    const auto guessed = guess_encoding(in);
+    return Walker(in, guessed, limits).walk();
+  }
+  if (trimmed(**meta) == kDeflated) {
+    auto deflated = rest();
+    if (!deflated) return deflated.error();
+    return walk_bytes(*deflated, kDeflated, limits);
+  }
+  return Walker(in, encoding_of(**meta), limits).walk();
+}
+
+}  // namespace
+
+Result<DatasetShape> dataset_shape(std::string_view bytes, std::string_view transfer_syntax_uid,
+                                   const DatasetLimits& limits) {
+  return walk_bytes(bytes, transfer_syntax_uid, limits);
+}
+
+Result<DatasetShape> part10_shape(std::string_view bytes, const DatasetLimits& limits) {
+  MemorySource source(bytes);
+  return walk_part10(
+      source, [&]() -> Result<std::string> { return std::string(bytes.substr(source.position())); }, limits);
+}
+
+Result<DatasetShape> part10_file_shape(const std::string& path, const DatasetLimits& limits) {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!file)
+    return Error{Errc::io_failed, path, "cannot open: " + std::error_code(errno, std::generic_category()).message()};
+  struct stat info {};
+  if (::fstat(::fileno(file.get()), &info) != 0)
+    return Error{Errc::io_failed, path,
+                 "cannot read its size: " + std::error_code(errno, std::generic_category()).message()};
+  FileSource source(file.get(), static_cast<std::uint64_t>(info.st_size));
+  auto shape = walk_part10(
+      source,
+      [&]() -> Result<std::string> {
+        const auto left = source.size() - source.position();
+        if (left > kMaxInflatedBytes)
+          return Error{Errc::dicom_refused, path, "a deflated data set larger than 256 MiB"};
+        std::string bytes(left, '\0');
+        if (!source.read(reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()))
+          return Error{Errc::io_failed, path, "cannot read the deflated data set"};
+        return bytes;
+      },
+      limits);
+  if (!shape) return Error{shape.error().code, path + ", " + shape.error().where, shape.error().detail};
+  return shape;
+}
+
+}  // namespace radloop::dicom::internal

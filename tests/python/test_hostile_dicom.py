@@ -1,0 +1,64 @@
+"""The daemon against DICOM input built to crash it: a data set whose sequences nest 10,000 levels
+deep (DCMTK's parser recurses once per level; DCMTK's own storescp dies on it). Sent with DCMTK's
+storescu, as a report object and over STOW-RS, it is refused with a reason, and the daemon goes on
+answering C-ECHO and storing the next study."""
+
+from __future__ import annotations
+
+import subprocess
+import urllib.request
+import uuid
+
+from pydicom.uid import generate_uid
+
+from hostile_dicom import big_stack, nested_part10
+from locations import peer
+from pipeline_peers import ct_image, daemon_for, until
+
+
+def storescu(port: int, *files: str) -> str:
+    done = subprocess.run([peer("storescu"), "-v", "-aec", "RADLOOP", "127.0.0.1", str(port), *files],
+                          capture_output=True, text=True, timeout=120, preexec_fn=big_stack)
+    return done.stdout + done.stderr
+
+
+def stow(port: int, part: bytes) -> tuple[int, bytes]:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode() + part +
+            f"\r\n--{boundary}--\r\n".encode())
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/dicomweb/studies", data=body, method="POST",
+        headers={"Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_a_data_set_nested_ten_thousand_deep_is_refused_and_the_daemon_keeps_serving(radloop_cli, tmp_path, peers):
+    ris, ehr = peers
+    daemon = daemon_for(radloop_cli, tmp_path, ris, ehr).start()
+    try:
+        deep = nested_part10(tmp_path / "deep.dcm", 10_000, generate_uid(), generate_uid())
+        output = storescu(daemon.dicom, str(deep))
+        assert "Received Store Response" in output, output
+        assert "Received Store Response (Error: CannotUnderstand)" in output, output  # 0xC000
+
+        status, body = stow(daemon.http, deep.read_bytes())
+        assert status == 409, body
+        assert b'"00081197"' in body and b"49152" in body, body  # Failure Reason 0xC000
+
+        echo = subprocess.run([peer("echoscu"), "-aec", "RADLOOP", "127.0.0.1", str(daemon.dicom)],
+                              capture_output=True, text=True, timeout=60)
+        assert echo.returncode == 0, echo.stderr
+        image = ct_image(tmp_path / "next.dcm", "MRN1", "GENERAL", "ACC1", generate_uid())
+        assert "Received Store Response (Success)" in storescu(daemon.dicom, str(image))
+        assert until(lambda: daemon.get("/health")[1].get("instances") == 1, timeout=30)
+        metrics = daemon.get("/metrics")[1]
+        metrics = metrics.decode() if isinstance(metrics, bytes) else metrics
+        # The C-STORE and the STOW part: both counted as failed, nothing stored but the next study.
+        assert 'radloop_dicom_instances_total{outcome="failed"} 2' in metrics, metrics
+    finally:
+        daemon.stop()
+    assert daemon.proc.returncode == 0, "the daemon did not stop cleanly"
