@@ -120,14 +120,18 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
 
   Section dicom(top["dicom"], "dicom",
                 {"port", "ae_title", "storage", "durability", "max_associations", "max_pdu", "acse_timeout",
-                 "dimse_timeout", "allowed_callers", "commitment_reply", "commitment_peers", "max_nesting_depth",
-                 "max_elements", "max_request_dataset_bytes"});
+                 "dimse_timeout", "max_association_seconds", "allowed_callers", "commitment_reply", "commitment_peers",
+                 "max_nesting_depth", "max_elements", "max_request_dataset_bytes"});
   RADLOOP_TRY(dicom.check());
   RADLOOP_TRY(read_port(dicom, "port", p.dicom.port));
   RADLOOP_TRY(dicom.get("ae_title", p.dicom.ae_title));
   RADLOOP_TRY(dicom.get("storage", p.dicom.storage_dir));
   RADLOOP_TRY(dicom.get("durability", c.dicom_options.durability));
   RADLOOP_TRY(dicom.get("max_associations", p.dicom.max_associations));
+  long longest = p.dicom.max_association_duration.count();
+  RADLOOP_TRY(dicom.get("max_association_seconds", longest));
+  if (longest <= 0) return Error{Errc::invalid_config, "dicom.max_association_seconds", "a positive number of seconds"};
+  p.dicom.max_association_duration = std::chrono::seconds(longest);
   RADLOOP_TRY(dicom.get("max_pdu", p.dicom.max_pdu_bytes));
   RADLOOP_TRY(dicom.get("acse_timeout", c.dicom_options.acse_seconds));
   RADLOOP_TRY(dicom.get("dimse_timeout", c.dicom_options.dimse_seconds));

@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <list>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -165,7 +167,7 @@ class Server::Impl {
     accept_thread_.join();
     lock.lock();
     // Wake every connection blocked on the network, in its handshake or later; each ends.
-    for (int fd : active_sockets_) ::shutdown(fd, SHUT_RDWR);
+    for (const auto& [fd, since] : active_sockets_) ::shutdown(fd, SHUT_RDWR);
     lock.unlock();
     for (auto& worker : workers_) worker.thread.join();
     workers_.clear();
@@ -177,6 +179,7 @@ class Server::Impl {
     ServerStats stats;
     stats.associations_accepted = counters_.associations_accepted;
     stats.associations_rejected = counters_.associations_rejected;
+    stats.associations_cut = counters_.associations_cut;
     stats.echoes_answered = counters_.echoes_answered;
     stats.instances_stored = store_.stored;
     stats.duplicates = store_.duplicates;
@@ -262,7 +265,11 @@ class Server::Impl {
   void accept_loop() {
     while (true) {
       std::array<pollfd, 2> fds{pollfd{network_->listen_fd(), POLLIN, 0}, pollfd{wake_[0], POLLIN, 0}};
-      if (::poll(fds.data(), fds.size(), -1) < 0) {
+      // Woken once a second at least, to end associations that have lasted too long.
+      const int ready = ::poll(fds.data(), fds.size(), 1000);
+      cut_overlong();
+      if (ready == 0) continue;
+      if (ready < 0) {
         if (errno == EINTR) continue;
         spdlog::error("dicom: poll failed on the listen socket: {}", std::strerror(errno));
         return;
@@ -273,7 +280,8 @@ class Server::Impl {
       std::unique_lock lock(mutex_);
       reap_finished();
       if (workers_.size() >= connection_cap()) {
-        changed_.wait(lock, [&] { return stopping_ || finished_ > 0; });
+        // Not for ever: the loop must come round to cut_overlong while every place is taken.
+        changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || finished_ > 0; });
         continue;
       }
       const auto accepted_before = accepted_;
@@ -318,16 +326,33 @@ class Server::Impl {
     {
       std::lock_guard lock(mutex_);
       ++accepted_;
-      active_sockets_.insert(fd);
+      active_sockets_.emplace(fd, std::chrono::steady_clock::now());
       if (stopping_) ::shutdown(fd, SHUT_RDWR);
     }
     changed_.notify_all();
+  }
+
+  // An association may not last longer than max_association_duration, however busy it is: its
+  // socket is shut down, DCMTK's next read fails and the association ends (aborted). Otherwise a
+  // peer that sends a C-ECHO every 29 s would hold a place for ever.
+  void cut_overlong() {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    for (const auto& [fd, since] : active_sockets_) {
+      if (now - since < config_.max_association_duration || cut_sockets_.contains(fd)) continue;
+      cut_sockets_.insert(fd);
+      ::shutdown(fd, SHUT_RDWR);
+      ++counters_.associations_cut;
+      spdlog::warn("dicom: ended a connection open for more than {} s (max_association_duration)",
+                   config_.max_association_duration.count());
+    }
   }
 
   // Forget a descriptor before DCMTK closes it, so stop() never shuts down a reused number.
   void forget(int fd) {
     std::lock_guard lock(mutex_);
     active_sockets_.erase(fd);
+    cut_sockets_.erase(fd);
   }
 
   void serve_connection() {
@@ -424,7 +449,9 @@ class Server::Impl {
   std::size_t finished_ = 0;   // workers done since the last reap
   unsigned associations_ = 0;  // accepted and running
   std::list<Worker> workers_;
-  std::set<int> active_sockets_;
+  // Each connection's descriptor and when it was accepted, for stop() and the duration limit.
+  std::map<int, std::chrono::steady_clock::time_point> active_sockets_;
+  std::set<int> cut_sockets_;  // shut down for lasting too long, reported once
 };
 
 thread_local int Server::Impl::accepted_fd = -1;

@@ -38,6 +38,9 @@ struct ServerConfig {
   std::uint32_t max_pdu_bytes = 65536;
   std::chrono::seconds acse_timeout{30};   // ARTIM: a peer that connects must ask within this
   std::chrono::seconds dimse_timeout{30};  // an idle association is aborted after this
+  // Nor may a busy one last for ever: it is ended after this, whatever it is doing (a study of
+  // thousands of instances takes minutes on a LAN).
+  std::chrono::seconds max_association_duration{3600};
   // How deep, how many elements and (in memory) how large a peer's data set may be; checked
   // before anything parses it. Over a limit: the request's failure status with an Error Comment.
   DatasetLimits dataset_limits;
@@ -77,6 +80,7 @@ struct ServerConfig {
 struct ServerStats {
   std::uint64_t associations_accepted = 0;
   std::uint64_t associations_rejected = 0;
+  std::uint64_t associations_cut = 0;  // ended for lasting longer than max_association_duration
   std::uint64_t echoes_answered = 0;
   std::uint64_t instances_stored = 0;
   std::uint64_t duplicates = 0;  // same SOP Instance UID, same bytes: answered success, not kept twice

@@ -53,9 +53,9 @@ void Delivery::requeue(const std::vector<store::OutboxRecord>& rows) {
       m.destination = row.destination;
       m.control_id = row.control_id;
       m.payload = row.payload;
-      m.queued_at = at(row.queued_at);
+      m.queued_at = Clock::now();  // sent again: its age counts from now, not from when it died
       m.next_attempt = at(row.next_attempt);
-      m.attempts = static_cast<unsigned>(row.attempts);
+      m.attempts = 0;
       requeued_.push_back(std::move(m));
     }
     woken_ = true;
@@ -137,7 +137,9 @@ void Delivery::attempt(const OutboundMessage& message) {
     const auto verdict = classify_hl7_reply(*reply);
     if (!verdict.accepted) {
       error = "answered " + (verdict.code.empty() ? std::string("unreadably") : verdict.code);
-      refused = !verdict.code.empty() && verdict.code != "unreadable";
+      // AR/CR: the receiver rejected it and would again. AE/CE is often a receiver in trouble for
+      // a moment (its database restarting): retried on time, like no answer.
+      refused = verdict.code == "AR" || verdict.code == "CR";
     }
     // An ACK answers the message its MSA-2 names. One naming another (a late answer to an
     // earlier attempt, a receiver that echoes a fixed ID) is no answer to this one: not taken as

@@ -1,9 +1,10 @@
 // The delivery rules of the outbox, apart from where it is kept: per destination, messages go
 // out in the order they were queued; a failure is retried with backoff under the same control
-// ID. A receiver that cannot be reached is retried for as long as an interface engine's downtime
-// window (max_age, hours); a message the receiver answers but refuses (AE, AR, CE, CR) would get
-// the same answer again, so after max_refusals of those it is dead-lettered at once with an
-// alert, and the next one behind it may go. The store keeps the same fields durably.
+// ID. A receiver that cannot be reached, or answers AE/CE (an error on its side, often passing), is
+// retried for as long as an interface engine's downtime window (max_age, hours); a message the
+// receiver rejects (AR, CR) would be rejected again, so after max_refusals of those it is
+// dead-lettered at once with an alert, and the next one behind it may go. The store keeps the
+// same fields durably.
 #pragma once
 
 #include <chrono>
@@ -24,7 +25,7 @@ struct OutboxPolicy {
   std::chrono::milliseconds max_delay{60'000};
   unsigned max_attempts = 0;       // dead-lettered after this many failed attempts; 0: no limit
   std::chrono::hours max_age{24};  // or when the message is older than this
-  unsigned max_refusals = 3;       // or after this many answers that refused it
+  unsigned max_refusals = 3;       // or after this many AR/CR answers
   // A defect, never on in a real configuration (see sabotage.hpp): each retry goes out under a
   // new control ID, so the receiver cannot tell it from a new message.
   bool fresh_control_id_on_retry = false;
@@ -68,8 +69,8 @@ class Outbox {
   [[nodiscard]] std::vector<OutboundMessage> due(Clock::time_point now) const;
   // The receiver acknowledged it (AA, or CA in enhanced mode).
   void delivered(std::uint64_t sequence);
-  // It failed: no answer or a closed connection, or (`refused`) an answer that did not accept it
-  // (AE, AR, CE, CR). Retried later, or dead-lettered.
+  // It failed: no answer, a closed connection, AE/CE, or (`refused`) AR/CR. Retried later, or
+  // dead-lettered.
   std::optional<OutboxAlert> failed(std::uint64_t sequence, const std::string& error, Clock::time_point now,
                                     bool refused = false);
 

@@ -177,6 +177,7 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
   // refused and kept as refused, never answered AA and dropped.
   bool duplicate = false;
   std::optional<Error> reused;
+  std::string refused_before;  // a resend of a message kept but refused: answered as it was
   Applied applied;
   auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
     const auto sender = msh.sending_application() + "^" + msh.sending_facility();
@@ -197,6 +198,9 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
         if (!refused) return refused.error();
         return {};
       }
+      constexpr std::string_view kRefused = "refused: ";
+      if (*earlier && (*earlier)->outcome.starts_with(kRefused))
+        refused_before = (*earlier)->outcome.substr(kRefused.size());
     }
     if (logged->duplicate && sabotage.keep_duplicates) {
       logged =
@@ -231,6 +235,12 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
     return hl7::build_ack(msg, hl7::Outcome::rejected, {hl7::to_issue(*reused)}, ack).serialize();
   }
   if (duplicate) ++duplicates_;
+  if (duplicate && !refused_before.empty()) {
+    // The same message again gets the same answer: AE, why, and still nothing applied.
+    ++refused_;
+    return hl7::build_ack(msg, hl7::Outcome::error, {hl7::Issue{hl7::Severity::error, {}, 207, refused_before}}, ack)
+        .serialize();
+  }
   if (applied.queued) wake_deliveries();
   if (!structurally_valid) {
     ++invalid_;

@@ -36,6 +36,7 @@ Result<std::vector<store::OutboxRecord>> Pipeline::retry_outbound(std::optional<
       const auto before = row.last_error;
       row.state = store::OutboxRecord::State::queued;
       row.next_attempt = now;
+      row.attempts = 0;  // a fresh set of tries; the delivery counts its age from now too
       row.last_error = fmt::format("sent again by {}; before: {}", actor, before);
       if (auto put = tx.put_outbound(row); !put) return put;
       if (auto audited = tx.add_audit({now, actor, "retry", fmt::format("outbox {}", row.sequence),

@@ -231,6 +231,24 @@ class Session final : public std::enable_shared_from_this<Session> {
     // The handler has no use for the token, and a handler that logs headers must not leak it.
     request_.headers.erase("authorization");
 
+    if (!parser_->is_done() && server_.config.body_limit) {
+      const auto allowed =
+          std::min(server_.config.body_limit(request_.method, request_.path), server_.config.max_body_bytes);
+      if (allowed == 0) {
+        reject(error_response(Error{Errc::http_body_too_large, "request body",
+                                    request_.method + " " + request_.path + " takes no body"}));
+        return;
+      }
+      // Beast weighs a Content-Length against the limit while reading the header: a declared
+      // length is checked here; a chunked body is held to the new limit as it comes.
+      if (const auto declared = parser_->content_length(); declared && *declared > allowed) {
+        reject(error_response(Error{Errc::http_body_too_large, "request body",
+                                    request_.method + " " + request_.path + " takes at most " + limit_text(allowed)}));
+        return;
+      }
+      parser_->body_limit(allowed);
+    }
+
     if (parser_->is_done()) {
       handle();
       return;

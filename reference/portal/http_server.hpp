@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,11 @@ struct HttpServerConfig {
   // public_paths must carry "Authorization: Bearer <token>".
   std::string bearer_token;
   std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
+  // Which requests may carry a body, and how large (never above max_body_bytes); 0: none. A body
+  // announced on any other request is refused (413) before a byte of it is read, so neither a
+  // public path nor a route with no use for one can be made to buffer an upload. Unset: every
+  // request may send up to max_body_bytes.
+  std::function<std::size_t(std::string_view method, std::string_view path)> body_limit;
   // Past this many open connections the server stops accepting (the kernel queues the rest)
   // until one closes.
   unsigned max_connections = 64;

@@ -1,6 +1,9 @@
 // The portal's listener: console assets, then the API (see portal.hpp).
 #include "reference/portal/portal.hpp"
 
+#include <limits>
+#include <string_view>
+
 #include "reference/portal/console_assets.hpp"
 
 namespace radloop::portal {
@@ -8,6 +11,14 @@ namespace radloop::portal {
 Result<std::unique_ptr<Portal>> Portal::start(pipeline::Pipeline& pipeline, HttpServerConfig config) {
   std::unique_ptr<Portal> portal(new Portal(pipeline));
   config.public_paths = {"/", "/index.html", "/console.js", "/console.css"};
+  // Only these take a body: STOW-RS instances up to max_body_bytes, and the small JSON of a review
+  // decision or an outbox retry. Anything else announcing one is refused before it is read.
+  config.body_limit = [](std::string_view method, std::string_view path) -> std::size_t {
+    if (method != "POST") return 0;
+    if (path == "/dicomweb/studies") return std::numeric_limits<std::size_t>::max();
+    if (path.starts_with("/review/") || path.starts_with("/outbox/")) return std::size_t{64} * 1024;
+    return 0;
+  };
   auto http = HttpServer::start(config, [raw = portal.get()](const HttpRequest& r) { return raw->handle(r); });
   if (!http) return http.error();
   portal->http_ = std::move(http).value();

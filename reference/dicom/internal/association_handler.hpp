@@ -25,6 +25,7 @@ namespace radloop::dicom::internal {
 struct ServiceCounters {
   std::atomic<std::uint64_t> associations_accepted{0};
   std::atomic<std::uint64_t> associations_rejected{0};
+  std::atomic<std::uint64_t> associations_cut{0};
   std::atomic<std::uint64_t> echoes_answered{0};
   std::atomic<std::uint64_t> contexts_rejected{0};
   std::atomic<std::uint64_t> worklist_queries{0};

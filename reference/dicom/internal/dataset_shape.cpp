@@ -6,6 +6,7 @@
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctag.h>
+#include <dcmtk/dcmdata/dcxfer.h>
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -73,7 +74,16 @@ bool long_form(char a, char b) {
   return std::find(kLong.begin(), kLong.end(), std::string_view(vr.data(), vr.size())) != kLong.end();
 }
 
-bool is_vr(char a, char b) { return a >= 'A' && a <= 'Z' && b >= 'A' && b <= 'Z'; }
+// The VRs PS3.5 Table 6.2-1 defines. DCMTK reads any other two capitals as a VR of the future
+// (long form, and with an undefined length as a sequence): where the walk and DCMTK could read the
+// same bytes differently, the walk refuses instead of guessing.
+bool is_vr(char a, char b) {
+  static constexpr std::array<std::string_view, 34> kKnown{
+      "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV",
+      "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+  const std::array<char, 2> vr{a, b};
+  return std::find(kKnown.begin(), kKnown.end(), std::string_view(vr.data(), vr.size())) != kKnown.end();
+}
 
 std::string tag_text(std::uint16_t group, std::uint16_t element) {
   return fmt::format("({:04X},{:04X})", group, element);
@@ -230,7 +240,7 @@ class Walker {
       vr[0] = static_cast<char>(head[0]);
       vr[1] = static_cast<char>(head[1]);
       if (!is_vr(vr[0], vr[1]))
-        return refuse(fmt::format("element {} has no valid VR (bytes {:02X} {:02X})", tag, head[0], head[1]));
+        return refuse(fmt::format("element {} has no standard VR (bytes {:02X} {:02X})", tag, head[0], head[1]));
       if (long_form(vr[0], vr[1])) {
         if (!in_.read(head.data(), 6)) return refuse("the data ends inside the header of " + tag);
         length = u32(head.data() + 2, enc.big_endian);
@@ -313,7 +323,7 @@ class Walker {
   DatasetShape shape_;
 };
 
-Result<std::string> inflate_rest(std::string_view deflated) {
+Result<std::string> inflate_rest(std::string_view deflated, std::uint64_t cap) {
   z_stream z{};
   if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return Error{Errc::internal, "zlib", "cannot start inflating"};
   const std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, inflateEnd);
@@ -326,9 +336,8 @@ Result<std::string> inflate_rest(std::string_view deflated) {
     z.avail_out = chunk.size();
     const int rc = inflate(&z, Z_NO_FLUSH);
     out.append(chunk.data(), chunk.size() - z.avail_out);
-    if (out.size() > kMaxInflatedBytes) {
-      return Error{Errc::dicom_refused, "deflated data set",
-                   fmt::format("inflates to more than {} MiB", kMaxInflatedBytes >> 20)};
+    if (out.size() > cap) {
+      return Error{Errc::dicom_refused, "deflated data set", fmt::format("inflates to more than {} bytes", cap)};
     }
     if (rc == Z_STREAM_END || (rc == Z_BUF_ERROR && z.avail_in == 0)) break;
     if (rc != Z_OK) return Error{Errc::dicom_refused, "deflated data set", "the deflated bytes are corrupt"};
@@ -336,11 +345,12 @@ Result<std::string> inflate_rest(std::string_view deflated) {
   return out;
 }
 
+// `inflated_cap`: how large a deflated data set may become once inflated.
 Result<DatasetShape> walk_bytes(std::string_view bytes, std::string_view transfer_syntax_uid,
-                                const DatasetLimits& limits) {
+                                const DatasetLimits& limits, std::uint64_t inflated_cap) {
   const auto uid = trimmed(transfer_syntax_uid);
   if (uid == kDeflated) {
-    auto inflated = inflate_rest(bytes);
+    auto inflated = inflate_rest(bytes, inflated_cap);
     if (!inflated) return inflated.error();
     MemorySource source(*inflated);
     return Walker(source, {true, false}, limits).walk();
@@ -350,47 +360,63 @@ Result<DatasetShape> walk_bytes(std::string_view bytes, std::string_view transfe
 }
 
 // Leaves `in` at the start of the data set. With a meta header: its Transfer Syntax UID (explicit
-// VR little endian, group 0002 only, PS3.10 7.1); without "DICM" at byte 128: nothing, and `in`
-// back at byte 0, where a bare data set starts.
+// VR little endian, group 0002 only, PS3.10 7.1); without one: nothing, and `in` back at byte 0,
+// where a bare data set starts. DCMTK also takes a meta header without the preamble and "DICM"
+// when the first tag is in group 0002, and parses a sequence in it: the walk finds the same
+// header, and refuses one that is not flat or whose group length (0002,0000) disagrees with where
+// the group ends, where the two readers could part ways.
 Result<std::optional<std::string>> read_meta(Source& in) {
   std::array<std::uint8_t, 8> head{};
-  const bool has_meta = in.skip(kPreamble) && in.read(head.data(), 4) && std::memcmp(head.data(), "DICM", 4) == 0;
-  if (!has_meta) {
+  const bool dicm = in.skip(kPreamble) && in.read(head.data(), 4) && std::memcmp(head.data(), "DICM", 4) == 0;
+  if (!dicm) {
     in.seek(0);
-    return std::optional<std::string>();
+    if (!in.peek(head.data(), 2) || u16(head.data(), false) != 0x0002) return std::optional<std::string>();
   }
+  const auto refuse = [](std::string detail) {
+    return Error{Errc::dicom_refused, "file meta header", std::move(detail)};
+  };
   std::string transfer_syntax;
-  const auto truncated = Error{Errc::dicom_refused, "file meta header", "the data ends inside the meta header"};
+  std::optional<std::uint64_t> declared_end;
+  std::uint64_t group_end = in.position();
   while (!in.at_end()) {
     const auto at = in.position();
-    if (!in.read(head.data(), 4)) return truncated;
+    if (!in.read(head.data(), 4)) return refuse("the data ends inside the meta header");
     if (u16(head.data(), false) != 0x0002) {
       in.seek(at);
       break;
     }
     const auto element = u16(head.data() + 2, false);
-    if (!in.read(head.data(), 2)) return truncated;
+    if (!in.read(head.data(), 2)) return refuse("the data ends inside the meta header");
     const auto a = static_cast<char>(head[0]);
     const auto b = static_cast<char>(head[1]);
-    if (!is_vr(a, b)) {
-      return Error{Errc::dicom_refused, "file meta header",
-                   fmt::format("element (0002,{:04X}) has no valid VR", element)};
-    }
+    if (!is_vr(a, b)) return refuse(fmt::format("element (0002,{:04X}) has no standard VR", element));
+    if (a == 'S' && b == 'Q')
+      return refuse(fmt::format("element (0002,{:04X}) is a sequence; a meta header is flat", element));
     std::uint32_t length = 0;
     if (long_form(a, b)) {
-      if (!in.read(head.data(), 6)) return truncated;
+      if (!in.read(head.data(), 6)) return refuse("the data ends inside the meta header");
       length = u32(head.data() + 2, false);
     } else {
-      if (!in.read(head.data(), 2)) return truncated;
+      if (!in.read(head.data(), 2)) return refuse("the data ends inside the meta header");
       length = u16(head.data(), false);
     }
-    if (element == 0x0010 && length <= 64) {
+    if (length == kUndefinedLength)
+      return refuse(fmt::format("element (0002,{:04X}) has an undefined length", element));
+    if (element == 0x0000 && length == 4) {
+      if (!in.read(head.data(), 4)) return refuse("the data ends inside the meta header");
+      declared_end = in.position() + u32(head.data(), false);
+    } else if (element == 0x0010 && length <= 64) {
       std::array<std::uint8_t, 64> value{};
-      if (!in.read(value.data(), length)) return truncated;
+      if (!in.read(value.data(), length)) return refuse("the data ends inside the meta header");
       transfer_syntax.assign(reinterpret_cast<const char*>(value.data()), length);
-    } else if (length == kUndefinedLength || !in.skip(length)) {
-      return truncated;
+    } else if (!in.skip(length)) {
+      return refuse(fmt::format("the value of (0002,{:04X}) runs past the end", element));
     }
+    group_end = in.position();
+  }
+  if (declared_end && *declared_end != group_end) {
+    return refuse(fmt::format("its group length says it ends at byte {}, but group 0002 ends at byte {}", *declared_end,
+                              group_end));
   }
   return std::optional<std::string>(std::move(transfer_syntax));
 }
@@ -414,10 +440,15 @@ Result<DatasetShape> walk_part10(Source& in, const std::function<Result<std::str
     const auto guessed = guess_encoding(in);
     return Walker(in, guessed, limits).walk();
   }
+  // A transfer syntax DCMTK does not know, it reads by guessing: refused rather than guessed twice.
+  if (DcmXfer(std::string(trimmed(**meta)).c_str()).getXfer() == EXS_Unknown) {
+    return Error{Errc::dicom_refused, "file meta header",
+                 "transfer syntax \"" + std::string(trimmed(**meta)) + "\" is not one DCMTK knows"};
+  }
   if (trimmed(**meta) == kDeflated) {
     auto deflated = rest();
     if (!deflated) return deflated.error();
-    return walk_bytes(*deflated, kDeflated, limits);
+    return walk_bytes(*deflated, kDeflated, limits, kMaxInflatedBytes);
   }
   return Walker(in, encoding_of(**meta), limits).walk();
 }
@@ -426,7 +457,8 @@ Result<DatasetShape> walk_part10(Source& in, const std::function<Result<std::str
 
 Result<DatasetShape> dataset_shape(std::string_view bytes, std::string_view transfer_syntax_uid,
                                    const DatasetLimits& limits) {
-  return walk_bytes(bytes, transfer_syntax_uid, limits);
+  // Held in memory whole: inflated no larger than such a data set may be received.
+  return walk_bytes(bytes, transfer_syntax_uid, limits, limits.max_in_memory_bytes);
 }
 
 Result<DatasetShape> part10_shape(std::string_view bytes, const DatasetLimits& limits) {
@@ -451,7 +483,8 @@ Result<DatasetShape> part10_file_shape(const std::string& path, const DatasetLim
         if (left > kMaxInflatedBytes)
           return Error{Errc::dicom_refused, path, "a deflated data set larger than 256 MiB"};
         std::string bytes(left, '\0');
-        if (!source.read(reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()))
+        if (::fseeko(file.get(), static_cast<off_t>(source.position()), SEEK_SET) != 0 ||
+            std::fread(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
           return Error{Errc::io_failed, path, "cannot read the deflated data set"};
         return bytes;
       },

@@ -186,7 +186,7 @@ TEST(DatasetShape, RefusesBrokenStructureWithAReason) {
   const std::vector<Case> cases = {
       {text_element(0x0010, 0x0010, "PN", "DOE").substr(0, 10), "runs past the end"},
       {tag(0x0010, 0x0010) + "P", "ends inside the header"},
-      {tag(0x0010, 0x0010) + "\x01\x02" + le16(0), "no valid VR"},
+      {tag(0x0010, 0x0010) + "\x01\x02" + le16(0), "no standard VR"},
       {tag(0xFFFE, 0xE000) + le32(0), "an item outside any sequence"},
       {tag(0xFFFE, 0xE00D) + le32(0), "an item delimiter where"},
       {tag(0xFFFE, 0xE0DD) + le32(0), "a sequence delimiter where"},
@@ -222,6 +222,83 @@ TEST(DatasetShape, InflatesADeflatedDataSetBeforeWalkingIt) {
   ASSERT_FALSE(shape.ok());
   EXPECT_NE(shape.error().detail.find("129 levels"), std::string::npos) << shape.error().detail;
   EXPECT_FALSE(part10_shape(part10("garbage", UID_DeflatedExplicitVRLittleEndianTransferSyntax), {}).ok());
+}
+
+std::string deflate_raw(const std::string& plain) {
+  std::string out(compressBound(plain.size()) + 64, '\0');
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  z.avail_in = plain.size();
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = out.size();
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// Where DCMTK and the walk could read the same bytes two ways, the walk refuses: a VR that is not
+// a standard one (DCMTK takes it for a future VR, long form, a sequence when undefined), a
+// sequence or a group length that disagrees in the meta header, a transfer syntax DCMTK does not know.
+TEST(DatasetShape, RefusesWhatDcmtkWouldReadAnotherWay) {
+  const auto zz = tag(0x0008, 0x1115) + "ZZ" + le16(0xFFF8) + le32(kUndefined);
+  auto shape = dataset_shape(zz, UID_LittleEndianExplicitTransferSyntax, {});
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().detail.find("no standard VR"), std::string::npos) << shape.error().detail;
+
+  const auto ts = text_element(0x0002, 0x0010, "UI", UID_LittleEndianExplicitTransferSyntax);
+  const auto sq = tag(0x0002, 0x0099) + "SQ" + le16(0) + le32(0);
+  shape = part10_shape(std::string(128, '\0') + "DICM" + ts + sq + with_header(""), {});
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().detail.find("a meta header is flat"), std::string::npos) << shape.error().detail;
+
+  const auto wrong_length = tag(0x0002, 0x0000) + "UL" + le16(4) + le32(ts.size() + 20);
+  shape = part10_shape(std::string(128, '\0') + "DICM" + wrong_length + ts + with_header(""), {});
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().detail.find("group length says"), std::string::npos) << shape.error().detail;
+
+  shape = part10_shape(part10(with_header(""), "1.2.3.4.5.999"), {});
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().detail.find("not one DCMTK knows"), std::string::npos) << shape.error().detail;
+}
+
+// DCMTK finds a meta header without the preamble and "DICM" when the first tag is in group 0002:
+// so does the walk, and reads the data set in the transfer syntax it names.
+TEST(DatasetShape, FindsAMetaHeaderWithoutThePreamble) {
+  const auto ts = text_element(0x0002, 0x0010, "UI", UID_LittleEndianImplicitTransferSyntax);
+  std::string implicit = tag(0x0040, 0xA040) + le32(4) + "TEXT";
+  for (int i = 0; i < 3; ++i) {
+    const auto items = tag(0xFFFE, 0xE000) + le32(implicit.size()) + implicit;
+    implicit = tag(0x0040, 0xA730) + le32(items.size()) + items;
+  }
+  auto shape = part10_shape(ts + implicit, {});
+  ASSERT_TRUE(shape.ok()) << shape.error().message();
+  EXPECT_EQ(shape->depth, 3U);
+}
+
+// A deflated file larger than one read buffer is read whole, and an in-memory data set may not
+// inflate past what may be received into memory.
+TEST(DatasetShape, ReadsLargeDeflatedFilesAndBoundsInflation) {
+  std::string noise(200'000, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : noise) c = static_cast<char>((x = x * 1664525U + 1013904223U) >> 24);
+  const auto plain = with_header(nested(20, true)) + text_element(0x7FE0, 0x0010, "OB", noise);
+  test_support::TempDir dir;
+  const auto path = dir.path / "deflated.dcm";
+  std::ofstream(path, std::ios::binary) << part10(deflate_raw(plain), UID_DeflatedExplicitVRLittleEndianTransferSyntax);
+  ASSERT_GT(fs::file_size(path), 100'000U);
+  auto shape = part10_file_shape(path.string(), {});
+  ASSERT_TRUE(shape.ok()) << shape.error().message();
+  EXPECT_EQ(shape->depth, 20U);
+
+  DatasetLimits small;
+  small.max_in_memory_bytes = 100'000;
+  const auto bomb = deflate_raw(with_header("") + text_element(0x0009, 0x1010, "OB", std::string(1'000'000, 'a')));
+  auto refused = dataset_shape(bomb, UID_DeflatedExplicitVRLittleEndianTransferSyntax, small);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail.find("inflates to more than 100000 bytes"), std::string::npos)
+      << refused.error().detail;
 }
 
 TEST(DatasetShape, ReadsAFileTheSameAsItsBytesWithoutReadingValues) {

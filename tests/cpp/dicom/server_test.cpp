@@ -5,6 +5,7 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dimse.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -252,6 +253,35 @@ TEST(DicomServer, EndsAnAssociationIdleLongerThanTheDimseTimeout) {
   ASSERT_EQ(kinds.size(), 2U);
   EXPECT_EQ(kinds[0], AssociationEvent::Kind::accepted);
   EXPECT_EQ(kinds[1], AssociationEvent::Kind::aborted);
+}
+
+// A C-ECHO every 100 ms keeps it far from the 30 s idle timeout; only the duration limit ends it.
+TEST(DicomServer, EndsAnAssociationThatLastsTooLongHoweverBusy) {
+  Recorder recorder;
+  ServerConfig config;
+  config.max_association_duration = 1s;
+  auto server = start_server(recorder, config);
+  auto busy = internal::Requestor::open({"127.0.0.1", server->port(), "BUSY", "RADLOOP", 10s, 16384},
+                                        {{UID_VerificationSOPClass, {UID_LittleEndianImplicitTransferSyntax}}});
+  ASSERT_TRUE(busy.ok()) << busy.error().message();
+  bool ended = false;
+  int answered = 0;
+  for (DIC_US id = 1; id < 200 && !ended; ++id) {
+    DIC_US status = 0xFFFF;
+    DcmDataset* detail = nullptr;
+    ended = DIMSE_echoUser((*busy)->association(), id, DIMSE_BLOCKING, 5, &status, &detail).bad();
+    delete detail;  // NOLINT(cppcoreguidelines-owning-memory): DCMTK hands it over
+    if (!ended && status == 0) ++answered;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(ended);
+  EXPECT_GT(answered, 3) << "it was served until the limit";
+  EXPECT_EQ(server->stats().associations_cut, 1U);
+  EXPECT_TRUE(internal::Requestor::open({"127.0.0.1", server->port(), "NEXT", "RADLOOP", 10s, 16384},
+                                        {{UID_VerificationSOPClass, {UID_LittleEndianImplicitTransferSyntax}}})
+                  .ok())
+      << "the next association is served";
+  server->stop();
 }
 
 TEST(DicomServer, ServesConcurrentAssociations) {

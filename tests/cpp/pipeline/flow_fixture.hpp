@@ -24,8 +24,8 @@ namespace radloop::pipeline::test_support {
 
 namespace fs = std::filesystem;
 
-// An HL7 receiver: records every message, answers AA (or AE while `refuse` is above zero; with
-// MSA-2 naming another message while `misaddress` is).
+// An HL7 receiver: records every message, answers AA (or AE while `refuse` is above zero, AR while
+// `reject` is; with MSA-2 naming another message while `misaddress` is).
 class Peer {
  public:
   Peer() {
@@ -34,8 +34,12 @@ class Peer {
           std::lock_guard lock(mutex_);
           received_.push_back(in.payload);
           auto message = hl7::parse(in.payload).value();
-          const auto outcome = refuse > 0 ? hl7::Outcome::error : hl7::Outcome::accepted;
+          auto outcome = refuse > 0 ? hl7::Outcome::error : hl7::Outcome::accepted;
           if (refuse > 0) --refuse;
+          if (reject > 0) {
+            --reject;
+            outcome = hl7::Outcome::rejected;
+          }
           auto ack = hl7::build_ack(message, outcome, {}, {"ACK" + std::to_string(received_.size()), "20260101", ""});
           if (misaddress > 0) {
             --misaddress;
@@ -66,6 +70,7 @@ class Peer {
   }
   std::atomic<int> refuse{0};
   std::atomic<int> misaddress{0};
+  std::atomic<int> reject{0};  // answers AR while above zero
 
  private:
   std::mutex mutex_;

@@ -311,13 +311,13 @@ TEST_F(FlowsTest, AnAckForAnotherMessageIsNoAckAndTheReportIsSentAgain) {
   EXPECT_EQ(p.stats().ehr.dead_letters, 0U);
 }
 
-// Answered but refused: the same bytes would be refused again. After max_refusals it is a dead
-// letter and what is behind it goes, however many attempts the policy would otherwise allow.
+// Rejected (AR): the same bytes would be rejected again. After max_refusals it is a dead letter
+// and what is behind it goes, however many attempts the policy would otherwise allow.
 TEST_F(FlowsTest, ARefusedReportStopsHoldingUpTheQueueAfterMaxRefusals) {
   config_.outbox.max_attempts = 0;
   config_.outbox.max_refusals = 2;
   config_.outbox.first_retry = std::chrono::milliseconds(50);
-  ehr_.refuse = 2;
+  ehr_.reject = 2;
   auto& p = start();
   EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
   EXPECT_EQ(send(oru("U1", "P1", "ACC1", "P", "Prelim.")).code, "AA");

@@ -56,6 +56,23 @@ TEST(Pipeline, AResendWithANewTimestampIsStillTheSameMessage) {
 
 // A sender whose counter restarted: the second patient under a used control ID is refused (AR,
 // ERR-3 205) and kept as refused; it is never answered AA and dropped.
+// A message kept but refused (AE), resent byte for byte by the sender's engine, is answered AE
+// again, never AA with nothing applied.
+TEST(Pipeline, AResendOfARefusedMessageIsRefusedAgain) {
+  auto p = Pipeline::start({}).value();
+  constexpr std::string_view kOrphanReport =
+      "MSH|^~\\&|RIS|RADIOLOGY|RADLOOP|RAD|20260101120000||ORU^R01|U0009|P|2.5.1\r"
+      "PID|1||999^^^GENERAL^MR||DOE^JANE\rOBR|1|||71250^CT CHEST^CPT4|||20260101||||||||||||||||||F\r"
+      "OBX|1|TX|IMP^Impression||text||||||F\r";
+  const auto first = hl7::read_ack(send(*p, kOrphanReport)).value();
+  const auto again = hl7::read_ack(send(*p, kOrphanReport)).value();
+  EXPECT_EQ(first.code, "AE");
+  EXPECT_NE(first.text.find("accession"), std::string::npos) << "kept, refused by the flow: " << first.text;
+  EXPECT_EQ(again.code, "AE");
+  EXPECT_EQ(again.text, first.text);
+  EXPECT_EQ(p->stats().hl7_duplicates, 1U);
+}
+
 TEST(Pipeline, AnotherMessageUnderAUsedControlIdIsRefusedAndKept) {
   auto p = Pipeline::start({}).value();
   EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");

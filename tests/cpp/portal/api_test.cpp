@@ -145,7 +145,7 @@ TEST_F(PortalApi, ReviewActionsAreRefusedWithTheCatalogueStatus) {
 // and it goes under its own control ID, audited with who did it.
 TEST_F(PortalApi, ADeadLetterIsListedAndSentAgainOnRequest) {
   config_.outbox.max_refusals = 1;
-  ehr_.refuse = 1;
+  ehr_.reject = 1;
   start_portal();
   EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
   EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
@@ -153,7 +153,7 @@ TEST_F(PortalApi, ADeadLetterIsListedAndSentAgainOnRequest) {
   const auto dead = get_json("/outbox?state=dead&destination=ehr")["messages"];
   ASSERT_EQ(dead.size(), 1U);
   const auto sequence = std::to_string(dead[0]["sequence"].get<std::int64_t>());
-  EXPECT_EQ(dead[0]["last_error"], "answered AE");
+  EXPECT_EQ(dead[0]["last_error"], "answered AR");
 
   EXPECT_EQ(call("POST", "/outbox/" + sequence + "/retry", "{}").result_int(), 400U) << "who sends it is required";
   EXPECT_EQ(call("POST", "/outbox/9999/retry", R"({"actor": "alice"})").result_int(), 404U);
@@ -169,6 +169,26 @@ TEST_F(PortalApi, ADeadLetterIsListedAndSentAgainOnRequest) {
   EXPECT_EQ(call("POST", "/outbox/" + sequence + "/retry", R"({"actor": "alice"})").result_int(), 409U)
       << "delivered: not a dead letter any more";
   EXPECT_EQ(json::parse(call("POST", "/outbox/retry?state=dead", R"({"actor": "bob"})").body())["requeued"].size(), 0U);
+}
+
+// A body is read only on a route that takes one, and only up to its size: announcing 64 MiB to
+// a public path (served without a token) or to a GET is answered at once, before any of it comes.
+TEST_F(PortalApi, ABodyIsTakenOnlyWhereARouteWantsOne) {
+  start_portal("a-long-enough-token");
+  for (const std::string head : {"POST / HTTP/1.1", "POST /console.js HTTP/1.1", "PUT /index.html HTTP/1.1"}) {
+    testing::RawClient client(portal_->port());
+    ASSERT_TRUE(client.write(head + "\r\nHost: 127.0.0.1\r\nContent-Length: 67108864\r\n\r\n"));
+    const auto response = client.read_response();
+    ASSERT_TRUE(response.has_value()) << head;
+    EXPECT_EQ(response->result_int(), 413U) << head;
+    EXPECT_NE(response->body().find("takes no body"), std::string::npos) << response->body();
+  }
+  const std::vector<std::pair<std::string, std::string>> token{{"Authorization", "Bearer a-long-enough-token"}};
+  EXPECT_EQ(call("GET", "/health", "x", token).result_int(), 413U) << "a GET takes no body";
+  EXPECT_EQ(call("POST", "/review/1/link", std::string(100'000, ' '), token).result_int(), 413U)
+      << "a review decision is small JSON";
+  EXPECT_EQ(call("POST", "/review/1/link", R"({"order_id": 1, "actor": "a"})", token).result_int(), 404U)
+      << "and one that is small is read and answered";
 }
 
 TEST_F(PortalApi, WithATokenDataNeedsItAndTheConsoleDoesNot) {
