@@ -7,11 +7,29 @@
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 
+#include <cstring>
+
 #include "reference/dicom/internal/dataset_shape.hpp"
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 #include "reference/dicom/internal/item_access.hpp"
 
 namespace radloop::dicom::internal {
+namespace {
+
+// DCMTK hands values on as C strings: a UID with a NUL inside would be cut short there, and the
+// instance kept under a UID it was not sent with. A single trailing NUL is the padding of an odd
+// length and is fine.
+bool has_inner_nul(DcmDataset& data, const DcmTagKey& tag) {
+  DcmElement* element = nullptr;
+  char* value = nullptr;
+  if (data.findAndGetElement(tag, element).bad() || element == nullptr || element->getString(value).bad() ||
+      value == nullptr) {
+    return false;
+  }
+  return std::strlen(value) + 1 < element->getLength();
+}
+
+}  // namespace
 
 Result<InstanceRecord> read_instance_header(const std::string& path, std::string_view bytes,
                                             const DatasetLimits& limits) {
@@ -37,6 +55,12 @@ Result<InstanceRecord> read_instance_header(const std::string& path, std::string
   }
   if (cond.bad()) return Error{Errc::dicom_dimse_failed, path, "cannot read the received instance: " + describe(cond)};
   DcmDataset& data = *file.getDataset();
+  for (const auto& tag : {DCM_StudyInstanceUID, DCM_SeriesInstanceUID, DCM_SOPInstanceUID}) {
+    if (has_inner_nul(data, tag)) {
+      return Error{Errc::invalid_input, path,
+                   std::string("the UID in ") + tag.toString().c_str() + " holds a NUL byte inside it"};
+    }
+  }
   InstanceRecord r;
   r.patient_id = text_of(data, DCM_PatientID);
   r.issuer_of_patient_id = text_of(data, DCM_IssuerOfPatientID);
