@@ -8,6 +8,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
 #include <dcmtk/dcmnet/diutil.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -322,12 +323,19 @@ class Server::Impl {
     // dcmtk_runtime.cpp); set it here too so a user's TCP_NODELAY=0 cannot slow every reply.
     const int on = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    accepted_fd = fd;
+    // Watched through a descriptor of our own: DCMTK closes its own when the association ends,
+    // before forget() runs, and the next accept may get that number back; ours stays open (so
+    // its number cannot be reused) until forget() closes it. shutdown() on either ends the socket.
+    const int watch = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (watch < 0) spdlog::warn("dicom: cannot watch a connection ({}); it is not cut at stop", std::strerror(errno));
+    accepted_fd = watch;
     {
       std::lock_guard lock(mutex_);
       ++accepted_;
-      active_sockets_.emplace(fd, std::chrono::steady_clock::now());
-      if (stopping_) ::shutdown(fd, SHUT_RDWR);
+      if (watch >= 0) {
+        active_sockets_.emplace(watch, std::chrono::steady_clock::now());
+        if (stopping_) ::shutdown(watch, SHUT_RDWR);
+      }
     }
     changed_.notify_all();
   }
@@ -341,18 +349,20 @@ class Server::Impl {
     for (const auto& [fd, since] : active_sockets_) {
       if (now - since < config_.max_association_duration || cut_sockets_.contains(fd)) continue;
       cut_sockets_.insert(fd);
+      ++counters_.associations_cut;  // before the shutdown: whoever sees the end sees it counted
       ::shutdown(fd, SHUT_RDWR);
-      ++counters_.associations_cut;
       spdlog::warn("dicom: ended a connection open for more than {} s (max_association_duration)",
                    config_.max_association_duration.count());
     }
   }
 
-  // Forget a descriptor before DCMTK closes it, so stop() never shuts down a reused number.
+  // The connection ended: our descriptor for it (on_accepted) is dropped and closed.
   void forget(int fd) {
+    if (fd < 0) return;
     std::lock_guard lock(mutex_);
     active_sockets_.erase(fd);
     cut_sockets_.erase(fd);
+    ::close(fd);  // our own descriptor (on_accepted); DCMTK closes its own
   }
 
   void serve_connection() {
@@ -365,6 +375,7 @@ class Server::Impl {
                                              nullptr, OFFalse, DUL_NOBLOCK, 0);
     const int fd = accepted_fd;
     if (cond == DUL_NOASSOCIATIONREQUEST) {
+      forget(fd);  // nothing, unless a connection was taken and then said nothing
       ASC_destroyAssociation(&assoc);
       return;
     }

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -32,9 +33,6 @@ constexpr std::uint16_t kItemGroup = 0xFFFE;
 constexpr std::uint16_t kItem = 0xE000;
 constexpr std::uint16_t kItemEnd = 0xE00D;
 constexpr std::uint16_t kSequenceEnd = 0xE0DD;
-constexpr std::string_view kImplicitLittle = "1.2.840.10008.1.2";
-constexpr std::string_view kExplicitBig = "1.2.840.10008.1.2.2";
-constexpr std::string_view kDeflated = "1.2.840.10008.1.2.1.99";
 // A deflated data set is inflated into memory to be walked; beyond this it is refused.
 constexpr std::uint64_t kMaxInflatedBytes = 256ULL << 20;
 constexpr std::size_t kPreamble = 128;
@@ -44,17 +42,28 @@ struct Encoding {
   bool big_endian = false;
 };
 
-// UIDs are padded to even length with a NUL; some writers pad with a space.
-std::string_view trimmed(std::string_view uid) {
-  while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.remove_suffix(1);
-  return uid;
-}
+// A transfer syntax as DCMTK takes it: the value up to its first NUL, whitespace dropped, and
+// its encoding from DCMTK's own table (so a private syntax DCMTK reads as implicit VR is walked
+// as implicit VR, and one it inflates is inflated).
+struct Syntax {
+  bool known = false;
+  Encoding encoding;
+  bool deflated = false;
+  std::string uid;
+};
 
-Encoding encoding_of(std::string_view transfer_syntax_uid) {
-  const auto uid = trimmed(transfer_syntax_uid);
-  if (uid == kImplicitLittle) return {false, false};
-  if (uid == kExplicitBig) return {true, true};
-  return {true, false};
+Syntax syntax_of(std::string_view value) {
+  Syntax s;
+  for (const char c : value.substr(0, value.find('\0'))) {
+    if (std::isspace(static_cast<unsigned char>(c)) == 0) s.uid += c;
+  }
+  const DcmXfer xfer(s.uid.c_str());
+  s.known = xfer.getXfer() != EXS_Unknown;
+  if (s.known) {
+    s.encoding = {xfer.isExplicitVR() != OFFalse, xfer.getByteOrder() == EBO_BigEndian};
+    s.deflated = xfer.getStreamCompression() == ESC_zlib;
+  }
+  return s;
 }
 
 std::uint16_t u16(const std::uint8_t* p, bool big) {
@@ -348,15 +357,15 @@ Result<std::string> inflate_rest(std::string_view deflated, std::uint64_t cap) {
 // `inflated_cap`: how large a deflated data set may become once inflated.
 Result<DatasetShape> walk_bytes(std::string_view bytes, std::string_view transfer_syntax_uid,
                                 const DatasetLimits& limits, std::uint64_t inflated_cap) {
-  const auto uid = trimmed(transfer_syntax_uid);
-  if (uid == kDeflated) {
+  const auto syntax = syntax_of(transfer_syntax_uid);
+  if (syntax.deflated) {
     auto inflated = inflate_rest(bytes, inflated_cap);
     if (!inflated) return inflated.error();
     MemorySource source(*inflated);
-    return Walker(source, {true, false}, limits).walk();
+    return Walker(source, syntax.encoding, limits).walk();
   }
   MemorySource source(bytes);
-  return Walker(source, encoding_of(uid), limits).walk();
+  return Walker(source, syntax.encoding, limits).walk();
 }
 
 // Leaves `in` at the start of the data set. With a meta header: its Transfer Syntax UID (explicit
@@ -370,18 +379,25 @@ Result<std::optional<std::string>> read_meta(Source& in) {
   const bool dicm = in.skip(kPreamble) && in.read(head.data(), 4) && std::memcmp(head.data(), "DICM", 4) == 0;
   if (!dicm) {
     in.seek(0);
-    if (!in.peek(head.data(), 2) || u16(head.data(), false) != 0x0002) return std::optional<std::string>();
+    if (!in.peek(head.data(), 2)) return std::optional<std::string>();
+    // DCMTK takes bytes 00 02 for a meta header too, read big endian: not a reading to share.
+    if (head[0] == 0x00 && head[1] == 0x02) return Error{Errc::dicom_refused, "file meta header", "it is big endian"};
+    if (u16(head.data(), false) != 0x0002) return std::optional<std::string>();
   }
   const auto refuse = [](std::string detail) {
     return Error{Errc::dicom_refused, "file meta header", std::move(detail)};
   };
   std::string transfer_syntax;
+  bool seen_syntax = false;
   std::optional<std::uint64_t> declared_end;
   std::uint64_t group_end = in.position();
   while (!in.at_end()) {
     const auto at = in.position();
     if (!in.read(head.data(), 4)) return refuse("the data ends inside the meta header");
     if (u16(head.data(), false) != 0x0002) {
+      // DCMTK goes on with the meta header while the next tag starts 02 00 or 00 02.
+      if (head[0] == 0x00 && head[1] == 0x02)
+        return refuse("a tag of group 0200 follows it, which DCMTK would read as part of it");
       in.seek(at);
       break;
     }
@@ -405,7 +421,10 @@ Result<std::optional<std::string>> read_meta(Source& in) {
     if (element == 0x0000 && length == 4) {
       if (!in.read(head.data(), 4)) return refuse("the data ends inside the meta header");
       declared_end = in.position() + u32(head.data(), false);
-    } else if (element == 0x0010 && length <= 64) {
+    } else if (element == 0x0010) {
+      // DCMTK keeps the first and ignores a second: one, of at most 64 bytes, or refused.
+      if (seen_syntax || length > 64) return refuse("its Transfer Syntax UID is repeated or longer than 64 bytes");
+      seen_syntax = true;
       std::array<std::uint8_t, 64> value{};
       if (!in.read(value.data(), length)) return refuse("the data ends inside the meta header");
       transfer_syntax.assign(reinterpret_cast<const char*>(value.data()), length);
@@ -436,21 +455,22 @@ Result<DatasetShape> walk_part10(Source& in, const std::function<Result<std::str
   auto meta = read_meta(in);
   if (!meta) return meta.error();
   // No meta header, or one that does not say: the encoding is guessed, as DCMTK does.
-  if (!*meta || trimmed(**meta).empty()) {
+  if (!*meta || syntax_of(**meta).uid.empty()) {
     const auto guessed = guess_encoding(in);
     return Walker(in, guessed, limits).walk();
   }
   // A transfer syntax DCMTK does not know, it reads by guessing: refused rather than guessed twice.
-  if (DcmXfer(std::string(trimmed(**meta)).c_str()).getXfer() == EXS_Unknown) {
+  const auto syntax = syntax_of(**meta);
+  if (!syntax.known) {
     return Error{Errc::dicom_refused, "file meta header",
-                 "transfer syntax \"" + std::string(trimmed(**meta)) + "\" is not one DCMTK knows"};
+                 "transfer syntax \"" + syntax.uid + "\" is not one DCMTK knows"};
   }
-  if (trimmed(**meta) == kDeflated) {
+  if (syntax.deflated) {
     auto deflated = rest();
     if (!deflated) return deflated.error();
-    return walk_bytes(*deflated, kDeflated, limits, kMaxInflatedBytes);
+    return walk_bytes(*deflated, syntax.uid, limits, kMaxInflatedBytes);
   }
-  return Walker(in, encoding_of(**meta), limits).walk();
+  return Walker(in, syntax.encoding, limits).walk();
 }
 
 }  // namespace

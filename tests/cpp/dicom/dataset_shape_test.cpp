@@ -263,6 +263,39 @@ TEST(DatasetShape, RefusesWhatDcmtkWouldReadAnotherWay) {
   EXPECT_NE(shape.error().detail.find("not one DCMTK knows"), std::string::npos) << shape.error().detail;
 }
 
+std::string implicit_nested(int levels) {
+  std::string implicit = tag(0x0040, 0xA040) + le32(4) + "TEXT";
+  for (int i = 0; i < levels; ++i) {
+    const auto items = tag(0xFFFE, 0xE000) + le32(implicit.size()) + implicit;
+    implicit = tag(0x0040, 0xA730) + le32(items.size()) + items;
+  }
+  return implicit;
+}
+
+// The encoding comes from DCMTK's own table, of the value as DCMTK reads it: a private syntax it
+// reads as implicit VR, and a UID cut at an inner NUL, are walked as implicit VR.
+TEST(DatasetShape, TakesTheTransferSyntaxAsDcmtkDoes) {
+  auto shape = part10_shape(part10(implicit_nested(4), "1.2.840.113619.5.2"), {});
+  ASSERT_TRUE(shape.ok()) << shape.error().message();
+  EXPECT_EQ(shape->depth, 4U);
+  shape = part10_shape(part10(implicit_nested(4), std::string("1.2.840.10008.1.2\0x", 19)), {});
+  ASSERT_TRUE(shape.ok()) << shape.error().message();
+  EXPECT_EQ(shape->depth, 4U);
+
+  const auto ts = text_element(0x0002, 0x0010, "UI", UID_LittleEndianExplicitTransferSyntax);
+  shape = part10_shape(std::string(128, '\0') + "DICM" + ts + ts + with_header(""), {});
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().detail.find("repeated"), std::string::npos) << shape.error().detail;
+  shape = part10_shape(
+      std::string(128, '\0') + "DICM" + ts + std::string("\x00\x02\x00\x00", 4) + "SQ" + le16(0) + le32(kUndefined),
+      {});
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().detail.find("group 0200"), std::string::npos) << shape.error().detail;
+  shape = part10_shape(std::string("\x00\x02\x00\x10", 4) + "UI" + be16(2) + "1\0", {});
+  ASSERT_FALSE(shape.ok());
+  EXPECT_NE(shape.error().detail.find("big endian"), std::string::npos) << shape.error().detail;
+}
+
 // DCMTK finds a meta header without the preamble and "DICM" when the first tag is in group 0002:
 // so does the walk, and reads the data set in the transfer syntax it names.
 TEST(DatasetShape, FindsAMetaHeaderWithoutThePreamble) {
