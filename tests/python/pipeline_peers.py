@@ -27,11 +27,13 @@ START, END = b"\x0b", b"\x1c\x0d"
 
 
 class MllpReceiver:
-    """A threaded MLLP server: records every message and answers AA (AE while `refuse` > 0)."""
+    """A threaded MLLP server: records every message and answers AA (AE while `refuse` > 0; with
+    an MSA-2 naming another message while `misaddress` > 0)."""
 
     def __init__(self) -> None:
         self.messages: list[str] = []
         self.refuse = 0
+        self.misaddress = 0
         self._lock = threading.Lock()
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -70,7 +72,12 @@ class MllpReceiver:
                         self.messages.append(payload)
                         code = "AE" if self.refuse > 0 else "AA"
                         self.refuse = max(0, self.refuse - 1)
+                        misaddressed = self.misaddress > 0
+                        self.misaddress = max(0, self.misaddress - 1)
                     ack = str(message.create_ack(ack_code=code, message_id=f"ACK{len(self.messages)}"))
+                    if misaddressed:
+                        control = str(message.segment("MSH")[10])
+                        ack = ack.replace(f"MSA|{code}|{control}", f"MSA|{code}|SOMEONE-ELSE")
                     conn.sendall(START + ack.encode("utf-8") + END)
 
     def received(self) -> list[str]:

@@ -10,7 +10,9 @@ import resource
 import socket
 import time
 
-from pipeline_peers import ack_code, daemon_for, msh, segment, send_hl7
+import hl7
+
+from pipeline_peers import ack_code, daemon_for, msh, oru, ris_order, segment, send_hl7, until
 
 
 def adt_a01(control: str, mrn: str, name: str, stamp: str = "20261122080000") -> str:
@@ -116,4 +118,23 @@ def test_a_thousand_trickling_connections_are_bounded_and_a_normal_sender_is_ser
     finally:
         for s in flood:
             s.close()
+        daemon.stop()
+
+
+def test_an_ehr_ack_naming_another_message_is_no_ack_and_the_report_goes_again(radloop_cli, tmp_path, peers):
+    """The EHR answers AA, but its MSA-2 names another message: the report is not taken as
+    delivered, and goes again under its own control ID until an ACK for it comes."""
+    ris, ehr = peers
+    ehr.misaddress = 1
+    daemon = daemon_for(radloop_cli, tmp_path, ris, ehr).start()
+    try:
+        assert ack_code(send_hl7(daemon.mllp, ris_order("R100", "P100", "ACC100"))) == "AA"
+        assert ack_code(send_hl7(daemon.mllp, oru("U100", "P100", "ACC100", "F", "Final."))) == "AA"
+        got = ehr.wait_for(2, timeout=30)
+        assert len(got) >= 2, got
+        controls = {str(hl7.parse(m).segment("MSH")[10]) for m in got}
+        assert len(controls) == 1, f"a retry must keep its control ID: {controls}"
+        delivered = until(lambda: daemon.get("/outbox?state=delivered&destination=ehr")[1]["messages"], timeout=30)
+        assert delivered and delivered[0]["attempts"] == 2, delivered
+    finally:
         daemon.stop()
