@@ -26,8 +26,10 @@ if(RADLOOP_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "RADLOOP_FUZZ needs clang (use the fuzz preset)")
   endif()
+  # -O1 as OSS-Fuzz builds: at -O0 the sanitizers' and coverage callbacks are not inlined and a
+  # target runs several times slower, for no finding that -O1 would hide.
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-                      -fno-omit-frame-pointer -g)
+                      -fno-omit-frame-pointer -O1 -gline-tables-only)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

@@ -32,6 +32,7 @@
 #include "reference/dicom/internal/association_handler.hpp"
 #include "reference/dicom/internal/commitment_reporter.hpp"
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/guarded_connection.hpp"
 #include "reference/dicom/internal/instance_header.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
 
@@ -137,7 +138,10 @@ class Server::Impl {
         reporter_(config_.ae_title, config_.dimse_timeout) {}
 
   Result<void> start() {
-    auto network = internal::AcceptorNetwork::open(config_.bind_address, config_.port, config_.acse_timeout,
+    internal::PduLimits pdu_limits;
+    pdu_limits.max_pdata_bytes = config_.max_pdu_bytes;
+    pdu_limits.command = config_.dataset_limits;
+    auto network = internal::AcceptorNetwork::open(config_.bind_address, config_.port, config_.acse_timeout, pdu_limits,
                                                    [this](int fd) { on_accepted(fd); });
     if (!network) return network.error();
     network_.emplace(std::move(network).value());
@@ -379,11 +383,13 @@ class Server::Impl {
       ASC_destroyAssociation(&assoc);
       return;
     }
-    if (cond.bad()) {
+    const auto refused = internal::refusal_of(assoc);
+    if (cond.bad() || refused) {
       ++counters_.associations_rejected;
-      spdlog::warn("dicom: could not read an association request: {}", internal::describe(cond));
-      internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "", "",
-                                                   "unreadable association request: " + internal::describe(cond)});
+      const auto why = refused ? "refused: " + refused->where + ": " + refused->detail
+                               : "unreadable association request: " + internal::describe(cond);
+      spdlog::warn("dicom: {}", why);
+      internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "", "", why});
       if (fd >= 0) forget(fd);
       drop(assoc);
       return;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "reference/hl7/escape.hpp"
 #include "reference/hl7/parser.hpp"
 #include "reference/hl7/segments.hpp"
 
@@ -19,54 +20,64 @@ std::size_t occurrence(const Message& m, std::size_t position) {
 }
 
 // Text for people (MSA-3, ERR-8) must reach the ACK even when the original's charset cannot hold
-// every character of it (a quoted value, say): what it cannot hold becomes '?'.
-void set_text(Message& ack, const Path& path, std::string_view text) {
-  if (ack.set(path, text)) return;
+// every character of it (a quoted value, say): what it cannot hold becomes '?'. Returns ER7.
+std::string encoded(const Message& ack, std::string_view text) {
+  if (auto e = escape(text, ack.delimiters(), ack.charset())) return std::move(e.value());
   std::string folded;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c < 0x80) {
-      folded += static_cast<char>(c);
+      folded += ch;
     } else if ((c & 0xC0) != 0x80) {
       folded += '?';  // one '?' per character: skip its continuation bytes
     }
   }
-  (void)ack.set(path, folded);
+  auto e = escape(folded, ack.delimiters(), ack.charset());
+  return e ? std::move(e.value()) : std::string();
 }
 
+// ER7 parts joined with a separator, trailing empty parts left out (as set() would leave them).
+std::string joined(const std::vector<std::string>& parts, char separator) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (!parts[i].empty()) kept = i + 1;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < kept; ++i) {
+    if (i != 0) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+// The ERR segment is composed whole and appended once: written component by component, every
+// component cost a search for the segment and a copy of its field.
 void add_err(Message& ack, const Message* original, const Issue& issue, bool before_v25) {
-  ack.append_segment("ERR");
-  const auto occurrence_of_err = ack.find_all("ERR").size();  // counted once, not per field
-  const auto set = [&](std::size_t field, std::size_t component, std::size_t sub, std::string_view v) {
-    if (v.empty()) return;  // nothing to write: an empty component stays as it is
-    set_text(ack, Path{"ERR", occurrence_of_err, field, 0, component, sub}, v);
-  };
+  const auto text = [&](std::string_view value) { return encoded(ack, value); };
+  const auto number = [](std::size_t n) { return n == 0 ? std::string() : std::to_string(n); };
   const auto& w = issue.where;
   const auto occ = (original != nullptr && w.segment != 0) ? occurrence(*original, w.segment) : 0;
-  const auto number = [](std::size_t n) { return n == 0 ? std::string() : std::to_string(n); };
   const auto code = std::to_string(issue.code);
+  const auto& d = ack.delimiters();
   if (before_v25) {
     // ERR-1 ELD: segment ID ^ sequence ^ field position ^ code (CE in sub-components).
-    set(1, 1, 0, w.segment_id);
-    set(1, 2, 0, number(occ));
-    set(1, 3, 0, number(w.field));
-    set(1, 4, 1, code);
-    set(1, 4, 2, error_condition_text(issue.code));
-    set(1, 4, 3, "HL70357");
+    const auto ce = joined({code, text(error_condition_text(issue.code)), "HL70357"}, d.subcomponent);
+    ack.append_segment("ERR", {joined({text(w.segment_id), number(occ), number(w.field), ce}, d.component)});
     return;
   }
-  // ERR-2 ERL: segment ID ^ sequence ^ field ^ repetition ^ component ^ sub-component.
-  set(2, 1, 0, w.segment_id);
-  set(2, 2, 0, number(occ));
-  set(2, 3, 0, number(w.field));
-  set(2, 4, 0, w.field != 0 ? number(w.repetition == 0 ? 1 : w.repetition) : std::string());
-  set(2, 5, 0, number(w.component));
-  set(2, 6, 0, number(w.subcomponent));
-  set(3, 1, 0, code);
-  set(3, 2, 0, error_condition_text(issue.code));
-  set(3, 3, 0, "HL70357");
-  set(4, 0, 0, std::string(1, to_char(issue.severity)));
-  set(8, 0, 0, issue.text);
+  const auto repetition = w.field != 0 ? number(w.repetition == 0 ? 1 : w.repetition) : std::string();
+  ack.append_segment("ERR",
+                     {
+                         "",
+                         // ERR-2 ERL: segment ID ^ sequence ^ field ^ repetition ^ component ^ sub-component.
+                         joined({text(w.segment_id), number(occ), number(w.field), repetition, number(w.component),
+                                 number(w.subcomponent)},
+                                d.component),
+                         joined({code, text(error_condition_text(issue.code)), "HL70357"}, d.component),  // ERR-3 CWE
+                         std::string(1, to_char(issue.severity)),                                         // ERR-4
+                         "", "", "",
+                         text(issue.text),  // ERR-8 user message
+                     });
 }
 
 void fill_header(Message& ack, const AckOptions& options, std::string_view trigger, std::string_view processing_id,
@@ -130,7 +141,8 @@ Message build_ack(const Message& original, Outcome outcome, const std::vector<Is
   for (const auto& i : issues) {
     if (text.empty() && i.severity == Severity::error) text = i.text;
   }
-  if (!text.empty()) set_text(ack, Path{"MSA", 1, 3, 0, 0, 0}, text.substr(0, 80));  // MSA-3 is ST(80)
+  if (!text.empty())
+    (void)ack.set_raw(Path{"MSA", 1, 3, 0, 0, 0}, encoded(ack, text.substr(0, 80)));  // MSA-3 is ST(80)
   const bool before_v25 = msh && version_number(msh->version()) != 0 && version_number(msh->version()) < 205;
   // One ERR per issue, up to a bound: a message broken in thousands of places would otherwise get
   // (and cost us) an ACK of thousands of segments, each written into the message in turn. The
@@ -153,7 +165,7 @@ Message build_reject(const Error& why, const AckOptions& options, std::string_vi
   ack.append_segment("MSA");
   (void)ack.set("MSA-1", "AR");
   if (!control_id.empty()) (void)ack.set("MSA-2", control_id);
-  set_text(ack, Path{"MSA", 1, 3, 0, 0, 0}, why.message().substr(0, 80));
+  (void)ack.set_raw(Path{"MSA", 1, 3, 0, 0, 0}, encoded(ack, why.message().substr(0, 80)));
   add_err(ack, nullptr, to_issue(why), false);
   return ack;
 }

@@ -279,6 +279,16 @@ Message Message::slice(std::size_t begin, std::size_t end) const {
 
 std::size_t Message::append_segment(std::string_view id) { return insert_segment(segments_.size(), id); }
 
+std::size_t Message::append_segment(std::string_view id, const std::vector<std::string>& fields) {
+  const auto segment = append_segment(id);
+  std::size_t kept = fields.size();
+  while (kept > 0 && fields[kept - 1].empty()) --kept;
+  // The new segment's fields are the last ones in fields_, so these extend it in place.
+  for (std::size_t i = 0; i < kept; ++i) fields_.push_back(keep(fields[i]));
+  segments_[segment].count += static_cast<std::uint32_t>(kept);
+  return segment;
+}
+
 std::size_t Message::insert_segment(std::size_t before, std::string_view id) {
   const auto first = static_cast<std::uint32_t>(fields_.size());
   fields_.push_back(keep(id));

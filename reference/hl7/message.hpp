@@ -82,6 +82,10 @@ class Message {
 
   // Appends an empty segment and returns its index. `id` is a segment ID (is_segment_id).
   std::size_t append_segment(std::string_view id);
+  // Appends a segment holding these ER7 field texts as they are, the first one being field 1 (for
+  // MSH and the other headers, field 3: fields 1 and 2 are the delimiters). Trailing empty fields
+  // are left out. One call instead of a set() per field, for segments built whole (ACK's ERR).
+  std::size_t append_segment(std::string_view id, const std::vector<std::string>& fields);
   std::size_t insert_segment(std::size_t before, std::string_view id);
   void remove_segment(std::size_t segment);  // no-op past the end
 

@@ -1,17 +1,19 @@
 """The daemon against DICOM input built to crash it: a data set whose sequences nest 10,000 levels
-deep (DCMTK's parser recurses once per level; DCMTK's own storescp dies on it). Sent with DCMTK's
+deep (DCMTK's parser recurses once per level; DCMTK's own storescp dies on it), in an instance
+and in a DIMSE command set. Sent with DCMTK's
 storescu, as a report object and over STOW-RS, it is refused with a reason, and the daemon goes on
 answering C-ECHO and storing the next study."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import urllib.request
 import uuid
 
 from pydicom.uid import generate_uid
 
-from hostile_dicom import big_stack, nested_part10
+from hostile_dicom import associate_rq, big_stack, nested_command, nested_part10, p_data, read_pdu
 from locations import peer
 from pipeline_peers import ct_image, daemon_for, until
 
@@ -59,6 +61,34 @@ def test_a_data_set_nested_ten_thousand_deep_is_refused_and_the_daemon_keeps_ser
         metrics = metrics.decode() if isinstance(metrics, bytes) else metrics
         # The C-STORE and the STOW part: both counted as failed, nothing stored but the next study.
         assert 'radloop_dicom_instances_total{outcome="failed"} 2' in metrics, metrics
+    finally:
+        daemon.stop()
+    assert daemon.proc.returncode == 0, "the daemon did not stop cleanly"
+
+
+def test_a_command_set_nested_deep_ends_only_its_own_association(radloop_cli, tmp_path, peers):
+    """DCMTK parses a DIMSE command set as it parses a data set, recursing once per nested
+    sequence: a C-ECHO-RQ whose command nests 20,000 levels used to kill the daemon. It is now
+    followed as it arrives and the association is aborted with a reason, whether the command is
+    deep (1,500 levels) or long (20,000 levels, 640 KB)."""
+    ris, ehr = peers
+    daemon = daemon_for(radloop_cli, tmp_path, ris, ehr).start()
+    try:
+        for levels in (1_500, 20_000):
+            with socket.create_connection(("127.0.0.1", daemon.dicom), timeout=30) as sock:
+                sock.sendall(associate_rq("RADLOOP", "ATTACKER"))
+                assert read_pdu(sock)[0] == 0x02  # A-ASSOCIATE-AC: the request itself is fine
+                command = nested_command(levels)
+                for at in range(0, len(command), 16_000):
+                    sock.sendall(p_data(1, command[at:at + 16_000], command=True, last=at + 16_000 >= len(command)))
+                # A-ABORT from the service provider (2), invalid PDU parameter value (6).
+                assert read_pdu(sock) == (0x07, b"\0\0\2\6"), levels
+        echo = subprocess.run([peer("echoscu"), "-aec", "RADLOOP", "127.0.0.1", str(daemon.dicom)],
+                              capture_output=True, text=True, timeout=60)
+        assert echo.returncode == 0, echo.stderr
+        metrics = daemon.get("/metrics")[1]
+        metrics = metrics.decode() if isinstance(metrics, bytes) else metrics
+        assert "radloop_dicom_datasets_refused_total 2" in metrics, metrics
     finally:
         daemon.stop()
     assert daemon.proc.returncode == 0, "the daemon did not stop cleanly"

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/guarded_connection.hpp"
 
 namespace radloop::dicom::internal {
 namespace {
@@ -44,23 +45,27 @@ Result<int> listen_socket(const std::string& address, std::uint16_t port, std::u
   return fd;
 }
 
-// Plain TCP, as DCMTK's own layer, plus the hook.
+// Plain TCP, as DCMTK's own layer, read through the PDU guard, plus the hook.
 class HookedLayer : public DcmTransportLayer {
  public:
-  explicit HookedLayer(AcceptHook hook) : hook_(std::move(hook)) {}
+  HookedLayer(AcceptHook hook, const PduLimits& limits) : hook_(std::move(hook)), limits_(limits) {}
   DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override {
     if (hook_) hook_(socket);
-    return DcmTransportLayer::createConnection(socket, secure);
+    DcmTransportConnection* inner = DcmTransportLayer::createConnection(socket, secure);
+    if (inner == nullptr) return nullptr;
+    return new GuardedConnection(inner, socket, limits_);  // DCMTK owns and deletes it
   }
 
  private:
   AcceptHook hook_;
+  PduLimits limits_;
 };
 
 }  // namespace
 
 Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, std::uint16_t port,
-                                              std::chrono::seconds acse_timeout, AcceptHook on_accept) {
+                                              std::chrono::seconds acse_timeout, const PduLimits& limits,
+                                              AcceptHook on_accept) {
   ensure_dcmtk_ready();
   std::uint16_t bound_port = 0;
   auto ours = listen_socket(bind_address, port, bound_port);
@@ -81,7 +86,7 @@ Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, s
     return error;
   }
   ::close(*ours);
-  auto layer = std::make_unique<HookedLayer>(std::move(on_accept));
+  auto layer = std::make_unique<HookedLayer>(std::move(on_accept), limits);
   ASC_setTransportLayer(network, layer.get(), 0);
   return AcceptorNetwork(network, dcmtk_fd, bound_port, std::move(layer));
 }

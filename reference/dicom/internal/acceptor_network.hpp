@@ -2,7 +2,8 @@
 // always binds INADDR_ANY and hides the port it got; we bind our own socket instead and put
 // it in place of DCMTK's listen descriptor, so "loopback by default" and port 0 both hold.
 // Its transport layer tells us the moment a connection is accepted, before DCMTK reads the
-// A-ASSOCIATE-RQ, so the accept loop can move on while that read waits out a slow peer.
+// A-ASSOCIATE-RQ, so the accept loop can move on while that read waits out a slow peer, and
+// every connection it makes is read through the PDU guard (guarded_connection.hpp).
 #pragma once
 
 #include <dcmtk/config/osconfig.h>
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "reference/core/result.hpp"
+#include "reference/dicom/internal/pdu_guard.hpp"
 
 namespace radloop::dicom::internal {
 
@@ -26,7 +28,7 @@ using AcceptHook = std::function<void(int fd)>;
 class AcceptorNetwork {
  public:
   static Result<AcceptorNetwork> open(const std::string& bind_address, std::uint16_t port,
-                                      std::chrono::seconds acse_timeout, AcceptHook on_accept);
+                                      std::chrono::seconds acse_timeout, const PduLimits& limits, AcceptHook on_accept);
   AcceptorNetwork(AcceptorNetwork&& other) noexcept;
   AcceptorNetwork& operator=(AcceptorNetwork&&) = delete;
   AcceptorNetwork(const AcceptorNetwork&) = delete;

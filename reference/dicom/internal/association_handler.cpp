@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
+#include "reference/dicom/internal/guarded_connection.hpp"
 #include "reference/dicom/internal/storage_commitment.hpp"
 #include "reference/dicom/internal/stored_query.hpp"
 #include "reference/dicom/internal/worklist_identifier.hpp"
@@ -457,10 +458,23 @@ void AssociationHandler::notifyRECEIVEProgress(unsigned long byte_count) {
 
 void AssociationHandler::notifyReleaseRequest() { emit(AssociationEvent::Kind::released); }
 
-void AssociationHandler::notifyAbortRequest() { emit(AssociationEvent::Kind::aborted, "aborted by the peer"); }
+// The guard's refusal, when it ended the association, is the reason: DCMTK saw only a stream that
+// stopped.
+bool AssociationHandler::report_refusal() {
+  const auto refused = refusal_of(assoc_);
+  if (!refused) return false;
+  ++counters_.datasets_refused;
+  spdlog::warn("dicom: the association from {} is aborted: {}: {}", calling_ae_, refused->where, refused->detail);
+  emit(AssociationEvent::Kind::aborted, "refused: " + refused->where + ": " + refused->detail);
+  return true;
+}
+
+void AssociationHandler::notifyAbortRequest() {
+  if (!report_refusal()) emit(AssociationEvent::Kind::aborted, "aborted by the peer");
+}
 
 void AssociationHandler::notifyDIMSEError(const OFCondition& condition) {
-  emit(AssociationEvent::Kind::aborted, describe(condition));
+  if (!report_refusal()) emit(AssociationEvent::Kind::aborted, describe(condition));
 }
 
 }  // namespace radloop::dicom::internal

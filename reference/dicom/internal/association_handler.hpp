@@ -75,6 +75,7 @@ class AssociationHandler : public DcmThreadSCP {
 
  private:
   void emit(AssociationEvent::Kind kind, std::string reason = {}) const;
+  bool report_refusal();
   // One context_rejected event per proposed presentation context the negotiation refused.
   void report_rejected_contexts();
   OFCondition dispatch(T_DIMSE_Message* message, const DcmPresentationContextInfo& context);

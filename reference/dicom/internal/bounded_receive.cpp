@@ -48,6 +48,27 @@ class CappedStream final : public DcmOutputStream {
 
 }  // namespace
 
+Result<std::unique_ptr<DcmDataset>> read_request_dataset(std::string_view bytes, const char* transfer_syntax,
+                                                         const DatasetLimits& limits) {
+  const auto refuse = [](std::string detail) {
+    return Error{Errc::dicom_refused, "data set of the request", std::move(detail)};
+  };
+  if (bytes.size() > limits.max_in_memory_bytes) {
+    return refuse(fmt::format("{} bytes; the limit is {}", bytes.size(), limits.max_in_memory_bytes));
+  }
+  auto shape = dataset_shape(bytes, transfer_syntax, limits);
+  if (!shape) return refuse(shape.error().where + ": " + shape.error().detail);
+  auto dataset = std::make_unique<DcmDataset>();
+  DcmInputBufferStream in;
+  in.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+  in.setEos();
+  dataset->transferInit();
+  const auto read = dataset->read(in, DcmXfer(transfer_syntax).getXfer(), EGL_noChange);
+  dataset->transferEnd();
+  if (read.bad()) return refuse("cannot read the data set: " + describe(read));
+  return dataset;
+}
+
 OFCondition receive_bounded(T_ASC_Association* association, T_ASC_PresentationContextID context,
                             T_DIMSE_BlockingMode blocking, int timeout, const DatasetLimits& limits,
                             ReceivedDataset& out) {
@@ -69,18 +90,9 @@ OFCondition receive_bounded(T_ASC_Association* association, T_ASC_PresentationCo
   T_ASC_PresentationContext accepted{};
   if (ASC_findAcceptedPresentationContext(association->params, context, &accepted).bad())
     return refuse(fmt::format("presentation context {} was not accepted", context));
-  auto shape = dataset_shape(buffer.bytes(), accepted.acceptedTransferSyntax, limits);
-  if (!shape) return refuse(shape.error().where + ": " + shape.error().detail);
-
-  auto dataset = std::make_unique<DcmDataset>();
-  DcmInputBufferStream in;
-  in.setBuffer(buffer.bytes().data(), static_cast<offile_off_t>(buffer.bytes().size()));
-  in.setEos();
-  dataset->transferInit();
-  const auto read = dataset->read(in, DcmXfer(accepted.acceptedTransferSyntax).getXfer(), EGL_noChange);
-  dataset->transferEnd();
-  if (read.bad()) return refuse("cannot read the data set: " + describe(read));
-  out.dataset = std::move(dataset);
+  auto dataset = read_request_dataset(buffer.bytes(), accepted.acceptedTransferSyntax, limits);
+  if (!dataset) return refuse(dataset.error().detail);
+  out.dataset = std::move(dataset.value());
   return EC_Normal;
 }
 

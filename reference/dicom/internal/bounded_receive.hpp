@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "reference/core/result.hpp"
 #include "reference/dicom/limits.hpp"
@@ -22,6 +23,11 @@ struct ReceivedDataset {
   std::unique_ptr<DcmDataset> dataset;  // null when refused
   std::optional<Error> refused;         // why it was not parsed; the request gets a failure status
 };
+
+// Bytes received whole (in the transfer syntax named) measured, then parsed: the step after the
+// receive, on its own so it can be fuzzed. Errors are Errc::dicom_refused.
+Result<std::unique_ptr<DcmDataset>> read_request_dataset(std::string_view bytes, const char* transfer_syntax,
+                                                         const DatasetLimits& limits);
 
 // Reads the whole data set off the association, even past the size limit (the bytes beyond it are
 // counted and dropped), so the association stays usable and the request can be answered. A bad

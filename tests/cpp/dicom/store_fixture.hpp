@@ -2,6 +2,7 @@
 // events and records, a server that stores into a scratch folder, and DCMTK's tools run as peers.
 #pragma once
 
+#include <arpa/inet.h>
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -9,7 +10,9 @@
 #include <dcmtk/dcmnet/scu.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,6 +110,17 @@ struct Recorder {
     return out;
   }
 };
+
+// A plain TCP connection to the server, for tests that speak bytes rather than DIMSE.
+inline int connect_to(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);  // NOLINT: POSIX sockets
+  return fd;
+}
 
 inline ServerConfig storing_into(const fs::path& dir) {
   ServerConfig config;

@@ -142,6 +142,23 @@ TEST(Message, SegmentsCanBeInsertedAndRemoved) {
   EXPECT_EQ(m.serialize(), kOru);
 }
 
+TEST(Message, ASegmentCanBeAppendedWholeFromItsFieldTexts) {
+  auto m = Message::with_header();
+  (void)m.set("MSH-9", "ACK");
+  // ER7 as it is: separators keep their meaning; trailing empty fields are left out.
+  const auto err = m.append_segment("ERR", {"", "PID^1^3", "101^Required field missing^HL70357", "E", "", ""});
+  EXPECT_EQ(m.segment_id(err), "ERR");
+  EXPECT_EQ(m.field_count(err), 4U);
+  EXPECT_EQ(m.get("ERR-2.3").value(), "3");
+  EXPECT_EQ(m.get("ERR-4").value(), "E");
+  (void)m.set("ERR-8", "a|b");  // the segment stays editable
+  EXPECT_EQ(m.serialize(), "MSH|^~\\&|||||||ACK\rERR||PID^1^3|101^Required field missing^HL70357|E||||a\\F\\b\r");
+  // A header's texts begin at field 3, after its delimiters.
+  const auto bhs = m.append_segment("BHS", {"SENDER"});
+  EXPECT_EQ(m.field(bhs, 3), "SENDER");
+  EXPECT_NE(m.serialize().find("\rBHS|^~\\&|SENDER\r"), std::string::npos) << m.serialize();
+}
+
 TEST(Message, SliceCopiesARunOfSegments) {
   const auto m = sample();
   const auto part = m.slice(0, 2);

@@ -1,0 +1,160 @@
+// Following a peer's PDU stream (see the header). Headers are collected a byte at a time, since
+// a read may end anywhere; bodies are skipped by count, except a command's fragments.
+#include "reference/dicom/internal/pdu_guard.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "reference/dicom/internal/dataset_shape.hpp"
+
+namespace radloop::dicom::internal {
+namespace {
+
+constexpr std::uint8_t kAssociateRq = 0x01;
+constexpr std::uint8_t kPData = 0x04;
+constexpr std::size_t kPduHeader = 6;  // type, reserved, 32-bit length
+constexpr std::size_t kPdvHeader = 6;  // 32-bit item length, presentation context ID, control header
+constexpr const char* kImplicitLittle = "1.2.840.10008.1.2";  // every command set's encoding (PS3.7 6.3.1)
+
+std::uint32_t big_endian32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24U) | (std::uint32_t{p[1]} << 16U) | (std::uint32_t{p[2]} << 8U) | p[3];
+}
+
+std::string_view pdu_name(std::uint8_t type) {
+  switch (type) {
+    case 0x01: return "A-ASSOCIATE-RQ";
+    case 0x02: return "A-ASSOCIATE-AC";
+    case 0x03: return "A-ASSOCIATE-RJ";
+    case 0x04: return "P-DATA-TF";
+    case 0x05: return "A-RELEASE-RQ";
+    case 0x06: return "A-RELEASE-RP";
+    case 0x07: return "A-ABORT";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+Result<void> PduGuard::refuse(std::string where, std::string detail) {
+  refused_ = Error{Errc::dicom_refused, std::move(where), std::move(detail)};
+  return *refused_;
+}
+
+Result<void> PduGuard::feed(std::string_view bytes) {
+  if (refused_) return *refused_;
+  const auto* p =
+      reinterpret_cast<const std::uint8_t*>(bytes.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  std::size_t left = bytes.size();
+  const auto take_header = [&](std::size_t size) {
+    const auto n = std::min(size - header_have_, left);
+    std::copy_n(p, n, header_.begin() + static_cast<std::ptrdiff_t>(header_have_));
+    header_have_ += n;
+    p += n;
+    left -= n;
+    return header_have_ == size;
+  };
+  while (left > 0) {
+    switch (stage_) {
+      case Stage::pdu_header:
+        if (!take_header(kPduHeader)) break;
+        header_have_ = 0;
+        if (auto r = pdu_started(); !r) return r;
+        break;
+      case Stage::pdu_body: {
+        const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(pdu_left_, left));
+        p += n;
+        left -= n;
+        pdu_left_ -= n;
+        if (pdu_left_ == 0) stage_ = Stage::pdu_header;
+        break;
+      }
+      case Stage::pdv_header:
+        if (!take_header(kPdvHeader)) break;
+        header_have_ = 0;
+        if (auto r = pdv_started(); !r) return r;
+        break;
+      case Stage::pdv_body: {
+        const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(pdv_left_, left));
+        if (pdv_command_) {
+          if (command_.size() + n > limits_.max_command_bytes) {
+            return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_),
+                          fmt::format("the command set is longer than {} bytes", limits_.max_command_bytes));
+          }
+          command_.append(reinterpret_cast<const char*>(p), n);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        }
+        p += n;
+        left -= n;
+        pdv_left_ -= n;
+        pdu_left_ -= n;
+        if (pdv_left_ == 0) {
+          if (auto r = pdv_ended(); !r) return r;
+        }
+        break;
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> PduGuard::pdu_started() {
+  ++pdus_;
+  pdu_type_ = header_[0];
+  pdu_left_ = big_endian32(&header_[2]);
+  const auto limit = pdu_type_ == kPData         ? limits_.max_pdata_bytes
+                     : pdu_type_ == kAssociateRq ? limits_.max_associate_bytes
+                                                 : limits_.max_other_bytes;
+  if (pdu_left_ > limit) {
+    return refuse(fmt::format("PDU {} ({}, type {:#04x})", pdus_, pdu_name(pdu_type_), pdu_type_),
+                  fmt::format("{} bytes long; the limit is {}", pdu_left_, limit));
+  }
+  if (pdu_left_ == 0) return {};  // an empty body: the next PDU follows
+  stage_ = pdu_type_ == kPData ? Stage::pdv_header : Stage::pdu_body;
+  if (pdu_type_ == kPData && pdu_left_ < kPdvHeader) {
+    return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_),
+                  fmt::format("{} bytes cannot hold a presentation data value item", pdu_left_));
+  }
+  return {};
+}
+
+Result<void> PduGuard::pdv_started() {
+  const auto item_length = big_endian32(header_.data());
+  pdu_left_ -= static_cast<std::uint32_t>(kPdvHeader);
+  if (item_length < 2 || item_length - 2 > pdu_left_) {
+    return refuse(
+        fmt::format("PDU {} (P-DATA-TF)", pdus_),
+        fmt::format("a presentation data value item of length {} where {} bytes remain", item_length, pdu_left_ + 2));
+  }
+  const auto control = header_[5];
+  pdv_command_ = (control & 0x01U) != 0;
+  pdv_last_ = (control & 0x02U) != 0;
+  pdv_left_ = item_length - 2;
+  stage_ = Stage::pdv_body;
+  return pdv_left_ == 0 ? pdv_ended() : Result<void>{};
+}
+
+Result<void> PduGuard::pdv_ended() {
+  if (pdv_command_ && pdv_last_) {
+    if (auto r = command_complete(); !r) return r;
+  }
+  if (pdu_left_ == 0) {
+    stage_ = Stage::pdu_header;
+    return {};
+  }
+  if (pdu_left_ < kPdvHeader) {
+    return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_),
+                  fmt::format("{} bytes cannot hold a presentation data value item", pdu_left_));
+  }
+  stage_ = Stage::pdv_header;
+  return {};
+}
+
+Result<void> PduGuard::command_complete() {
+  auto shape = dataset_shape(command_, kImplicitLittle, limits_.command);
+  command_.clear();
+  if (!shape)
+    return refuse(fmt::format("command set in PDU {}", pdus_), shape.error().where + ": " + shape.error().detail);
+  return {};
+}
+
+}  // namespace radloop::dicom::internal

@@ -1,0 +1,65 @@
+// The bytes a peer sends on an association, followed PDU by PDU (PS3.8 9.3) as they arrive and
+// before DCMTK reads them. DCMTK parses a DIMSE command set as it does a data set, recursing once
+// per nested sequence with no limit: a command whose sequences nest 10,000 deep kills the process.
+// A command set is a few hundred bytes of flat elements (PS3.7 E.1), so the guard collects its
+// fragments, refuses one past a size, and measures it as every data set from a peer is measured
+// (dataset_shape.hpp). It also bounds what DCMTK would allocate for a PDU: the length of each.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "reference/core/result.hpp"
+#include "reference/dicom/limits.hpp"
+
+namespace radloop::dicom::internal {
+
+struct PduLimits {
+  // P-DATA-TF: the Maximum Length we announced (PS3.8 D.1: a sender shall not exceed it).
+  std::uint32_t max_pdata_bytes = 65536;
+  // A-ASSOCIATE-RQ: a few KiB in practice; 128 presentation contexts with many transfer syntaxes
+  // and a user identity token still fit well below this.
+  std::uint32_t max_associate_bytes = 1U << 20;
+  // Every other PDU (release, abort) has a fixed 4-byte body; anything else is refused by DCMTK.
+  std::uint32_t max_other_bytes = 65536;
+  // A whole command set, all its fragments together.
+  std::uint32_t max_command_bytes = 65536;
+  DatasetLimits command;  // the command set's shape
+};
+
+class PduGuard {
+ public:
+  explicit PduGuard(PduLimits limits) : limits_(limits) {}
+
+  // Takes the next bytes of the stream. Once a rule is broken every later call fails the same way:
+  // the stream is no longer followed, so nothing after it may reach DCMTK.
+  Result<void> feed(std::string_view bytes);
+  [[nodiscard]] const std::optional<Error>& refused() const { return refused_; }
+
+ private:
+  enum class Stage : std::uint8_t { pdu_header, pdu_body, pdv_header, pdv_body };
+
+  Result<void> refuse(std::string where, std::string detail);
+  Result<void> pdu_started();
+  Result<void> pdv_started();
+  Result<void> pdv_ended();
+  Result<void> command_complete();
+
+  PduLimits limits_;
+  std::optional<Error> refused_;
+  Stage stage_ = Stage::pdu_header;
+  std::array<std::uint8_t, 6> header_{};  // a PDU's or a PDV's header, as it arrives
+  std::size_t header_have_ = 0;
+  std::uint64_t pdus_ = 0;  // PDUs begun, for messages
+  std::uint8_t pdu_type_ = 0;
+  std::uint32_t pdu_left_ = 0;  // body bytes of the current PDU not yet seen
+  std::uint32_t pdv_left_ = 0;  // fragment bytes of the current PDV not yet seen
+  bool pdv_command_ = false;
+  bool pdv_last_ = false;
+  std::string command_;  // the command set's fragments so far
+};
+
+}  // namespace radloop::dicom::internal

@@ -1,0 +1,214 @@
+// The PDU guard on its own (the stream cut anywhere, each rule and its message), then in the
+// server: a command set nested past the limit ends that association with an A-ABORT and a reason,
+// and the server goes on serving.
+#include "reference/dicom/internal/pdu_guard.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "reference/dicom/echo_scu.hpp"
+#include "reference/dicom/server.hpp"
+#include "tests/cpp/dicom/store_fixture.hpp"
+
+namespace radloop::dicom {
+namespace {
+
+using internal::PduGuard;
+using internal::PduLimits;
+using test_support::connect_to;
+
+std::string be32(std::uint32_t v) {
+  return {static_cast<char>(v >> 24U), static_cast<char>(v >> 16U), static_cast<char>(v >> 8U), static_cast<char>(v)};
+}
+std::string le16(std::uint16_t v) { return {static_cast<char>(v), static_cast<char>(v >> 8U)}; }
+std::string le32(std::uint32_t v) {
+  return le16(static_cast<std::uint16_t>(v)) + le16(static_cast<std::uint16_t>(v >> 16U));
+}
+std::string tag(std::uint16_t group, std::uint16_t element) { return le16(group) + le16(element); }
+
+std::string pdu(std::uint8_t type, const std::string& body) {
+  return std::string{static_cast<char>(type), 0} + be32(static_cast<std::uint32_t>(body.size())) + body;
+}
+std::string pdv(bool command, bool last, const std::string& fragment) {
+  return be32(static_cast<std::uint32_t>(fragment.size() + 2)) +
+         std::string{1, static_cast<char>((command ? 1 : 0) | (last ? 2 : 0))} + fragment;
+}
+std::string element(std::uint16_t group, std::uint16_t number, const std::string& value) {
+  return tag(group, number) + le32(static_cast<std::uint32_t>(value.size())) + value;
+}
+
+// A C-ECHO-RQ command set (implicit VR little endian), its sequences nested `levels` deep.
+std::string echo_command(unsigned levels = 0) {
+  std::string nested;
+  for (unsigned i = 0; i < levels; ++i)
+    nested += tag(0x0040, 0xA730) + le32(0xFFFFFFFF) + tag(0xFFFE, 0xE000) + le32(0xFFFFFFFF);
+  for (unsigned i = 0; i < levels; ++i) nested += tag(0xFFFE, 0xE00D) + le32(0) + tag(0xFFFE, 0xE0DD) + le32(0);
+  const auto fields = element(0x0000, 0x0002, std::string("1.2.840.10008.1.1") + '\0') +
+                      element(0x0000, 0x0100, le16(0x0030)) + element(0x0000, 0x0110, le16(1)) +
+                      element(0x0000, 0x0800, le16(0x0101)) + nested;
+  return element(0x0000, 0x0000, le32(static_cast<std::uint32_t>(fields.size()))) + fields;
+}
+
+// A whole well-formed conversation as a requestor sends it: request, a command in two
+// fragments with a data set, release.
+std::string conversation() {
+  const auto command = echo_command();
+  return pdu(0x01, std::string(68, 'a')) + pdu(0x04, pdv(true, false, command.substr(0, 10))) +
+         pdu(0x04, pdv(true, true, command.substr(10)) + pdv(false, true, std::string(40, 'd'))) +
+         pdu(0x05, std::string(4, '\0'));
+}
+
+TEST(PduGuard, FollowsAWellFormedStreamHoweverItIsCut) {
+  const auto bytes = conversation();
+  for (const std::size_t step : {std::size_t{1}, std::size_t{3}, std::size_t{7}, bytes.size()}) {
+    PduGuard guard{PduLimits{}};
+    for (std::size_t at = 0; at < bytes.size(); at += step) {
+      ASSERT_TRUE(guard.feed(std::string_view(bytes).substr(at, step))) << "step " << step << " at " << at;
+    }
+    EXPECT_FALSE(guard.refused());
+  }
+}
+
+TEST(PduGuard, RefusesACommandSetNestedPastTheLimit) {
+  PduLimits limits;
+  limits.command.max_depth = 8;
+  for (const unsigned levels : {8U, 9U}) {
+    PduGuard guard{limits};
+    const auto result = guard.feed(pdu(0x04, pdv(true, true, echo_command(levels))));
+    EXPECT_EQ(result.ok(), levels == 8) << levels;
+    if (!result) {
+      EXPECT_EQ(result.error().code, Errc::dicom_refused);
+      EXPECT_EQ(result.error().where, "command set in PDU 1");
+      EXPECT_NE(result.error().detail.find("nested 9 levels deep; the limit is 8"), std::string::npos)
+          << result.error().detail;
+    }
+  }
+}
+
+TEST(PduGuard, RefusesACommandSetLongerThanTheLimitBeforeItEnds) {
+  PduLimits limits;
+  limits.max_command_bytes = 100;
+  PduGuard guard{limits};
+  EXPECT_TRUE(guard.feed(pdu(0x04, pdv(true, false, std::string(60, 'x')))));
+  const auto result = guard.feed(pdu(0x04, pdv(true, false, std::string(60, 'x'))));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().detail, "the command set is longer than 100 bytes");
+  // Once refused, always refused: nothing later is followed.
+  EXPECT_FALSE(guard.feed(pdu(0x05, std::string(4, '\0'))));
+  // Data set fragments are not collected: only the PDU length bounds them.
+  PduGuard data{limits};
+  EXPECT_TRUE(data.feed(pdu(0x04, pdv(false, false, std::string(1000, 'x')))));
+}
+
+TEST(PduGuard, RefusesPdusLongerThanTheirTypeAllows) {
+  PduLimits limits;
+  limits.max_pdata_bytes = 1000;
+  limits.max_associate_bytes = 2000;
+  limits.max_other_bytes = 10;
+  const auto header = [](std::uint8_t type, std::uint32_t length) {
+    return std::string{static_cast<char>(type), 0} + be32(length);
+  };
+  EXPECT_TRUE(PduGuard{limits}.feed(header(0x04, 1000)));
+  EXPECT_TRUE(PduGuard{limits}.feed(header(0x01, 2000)));
+  EXPECT_TRUE(PduGuard{limits}.feed(header(0x05, 10)));
+  const auto over = PduGuard{limits}.feed(header(0x04, 1001));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().where, "PDU 1 (P-DATA-TF, type 0x04)");
+  EXPECT_EQ(over.error().detail, "1001 bytes long; the limit is 1000");
+  EXPECT_FALSE(PduGuard{limits}.feed(header(0x01, 2001)));
+  const auto junk = PduGuard{limits}.feed("GET / HTTP/1.1\r\n");
+  ASSERT_FALSE(junk);
+  EXPECT_EQ(junk.error().where, "PDU 1 (unknown, type 0x47)");
+}
+
+TEST(PduGuard, RefusesPresentationDataValueItemsThatDoNotFitTheirPdu) {
+  // An item longer than what is left of its PDU.
+  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, be32(50) + std::string{1, 3} + std::string(10, 'x'))));
+  // An item too short to hold its own header.
+  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, be32(1) + std::string{1, 3})));
+  // Bytes left after the last item that cannot be another.
+  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, pdv(false, true, "ab") + "xyz")));
+  // A P-DATA-TF too short for any item.
+  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, "abc")));
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (true) {
+    const auto n = ::read(fd, buffer.data(), buffer.size());
+    if (n <= 0) return out;
+    out.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+}
+
+// An A-ASSOCIATE-RQ for Verification in implicit VR little endian (PS3.8 9.3.2).
+std::string associate_rq() {
+  const auto item = [](std::uint8_t type, const std::string& body) {
+    return std::string{static_cast<char>(type), 0} +
+           std::string{static_cast<char>(body.size() >> 8U), static_cast<char>(body.size())} + body;
+  };
+  std::string called = "RADLOOP";
+  std::string calling = "ATTACKER";
+  called.resize(16, ' ');
+  calling.resize(16, ' ');
+  const auto context = std::string{1, 0, 0, 0} + item(0x30, "1.2.840.10008.1.1") + item(0x40, "1.2.840.10008.1.2");
+  return pdu(0x01, std::string{0, 1, 0, 0} + called + calling + std::string(32, '\0') +
+                       item(0x10, "1.2.840.10008.3.1.1.1") + item(0x20, context) + item(0x50, item(0x51, be32(16384))));
+}
+
+TEST(PduGuard, TheServerAbortsANestedCommandWithAReasonAndGoesOnServing) {
+  test_support::Recorder recorder;
+  ServerConfig config;
+  config.dataset_limits.max_depth = 16;
+  auto server = test_support::start_server(recorder, config);
+  {
+    const int fd = connect_to(server->port());
+    const auto request = associate_rq() + pdu(0x04, pdv(true, true, echo_command(200)));
+    ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    const auto answer = read_all(fd);
+    ::close(fd);
+    ASSERT_GE(answer.size(), 10U);
+    EXPECT_EQ(answer[0], 0x02);  // A-ASSOCIATE-AC first: the request itself was fine
+    // Then an A-ABORT from the service provider (source 2), invalid PDU parameter value (6).
+    EXPECT_NE(answer.find(std::string{7, 0, 0, 0, 0, 4, 0, 0, 2, 6}), std::string::npos);
+  }
+  auto result = echo(EchoRequest{"127.0.0.1", server->port(), "MODALITY1", "RADLOOP"});
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  server->stop();
+  const auto aborted = recorder.of(AssociationEvent::Kind::aborted);
+  ASSERT_EQ(aborted.size(), 1U);
+  EXPECT_NE(aborted[0].reason.find("refused: command set in PDU 2"), std::string::npos) << aborted[0].reason;
+  EXPECT_NE(aborted[0].reason.find("nested 17 levels deep"), std::string::npos) << aborted[0].reason;
+  EXPECT_EQ(server->stats().datasets_refused, 1U);
+}
+
+TEST(PduGuard, TheServerRefusesAnOversizedAssociationRequest) {
+  test_support::Recorder recorder;
+  auto server = test_support::start_server(recorder, ServerConfig{});
+  {
+    const int fd = connect_to(server->port());
+    const auto header = std::string{1, 0} + be32(64U << 20U);  // 64 MiB announced
+    ASSERT_EQ(::write(fd, header.data(), header.size()), static_cast<ssize_t>(header.size()));
+    const auto answer = read_all(fd);
+    ::close(fd);
+    EXPECT_EQ(answer, (std::string{7, 0, 0, 0, 0, 4, 0, 0, 2, 6}));
+  }
+  server->stop();
+  const auto rejected = recorder.of(AssociationEvent::Kind::rejected);
+  ASSERT_EQ(rejected.size(), 1U);
+  EXPECT_NE(rejected[0].reason.find("refused: PDU 1 (A-ASSOCIATE-RQ, type 0x01): 67108864 bytes long"),
+            std::string::npos)
+      << rejected[0].reason;
+}
+
+}  // namespace
+}  // namespace radloop::dicom
