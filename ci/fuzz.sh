@@ -34,6 +34,7 @@ max_len_for() {
 
 # One target per core at a time; each writes its own log, and the summary comes in a fixed order.
 jobs="${RADLOOP_FUZZ_JOBS:-$(nproc)}"
+[[ ${jobs} =~ ^[1-9][0-9]*$ ]] || jobs=1
 # DCMTK's own leaks (tests/fuzz/lsan.supp say which) are not the target's.
 export LSAN_OPTIONS="suppressions=${PWD}/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:${LSAN_OPTIONS}}"
 

@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
+
 #include <csignal>
 
 #include <charconv>
@@ -75,6 +77,16 @@ int list_command(const std::vector<std::string>& paths) {
   return code;
 }
 
+// A token file is a password file: say so when others may read it (as ssh does for keys).
+void warn_if_others_can_read(const std::string& path) {
+  struct stat info {};
+  if (path.empty() || ::stat(path.c_str(), &info) != 0) return;
+  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    spdlog::warn("portal: the token file {} can be read by other users (mode {:o}); chmod 600 it", path,
+                 info.st_mode & 0777U);
+  }
+}
+
 int pipeline_command(cli::DaemonConfig config) {
   // Block the stop signals before any thread starts, then wait for one of them here.
   sigset_t stop_signals;
@@ -94,7 +106,15 @@ int pipeline_command(cli::DaemonConfig config) {
     portal::HttpServerConfig http_config;
     http_config.bind_address = config.portal.bind_address;
     http_config.port = config.portal.port;
-    http_config.bearer_token = config.portal.token;
+    http_config.read_timeout = config.portal.read_timeout;
+    http_config.request_timeout = config.portal.request_timeout;
+    auto credentials = cli::portal_credentials(config.portal, std::getenv("RADLOOP_PORTAL_TOKEN"));
+    if (!credentials) {
+      std::cerr << "radloop: " << credentials.error().message() << '\n';
+      return kExitError;
+    }
+    http_config.credentials = std::move(credentials).value();
+    warn_if_others_can_read(config.portal.token_file);
     auto served = portal::Portal::start(p, http_config);
     if (!served) {
       std::cerr << "radloop: " << served.error().message() << '\n';
@@ -181,7 +201,13 @@ int main(int argc, char** argv) {
   pipe->add_option("--ris", ris_address, "Where orders and status updates go, host:port (MLLP)");
   pipe->add_option("--ehr", ehr_address, "Where reports go, host:port (MLLP)");
   pipe->add_option("--http-port", daemon.portal.port, "Portal port (0 = ephemeral)")->capture_default_str();
-  pipe->add_option("--token", daemon.portal.token, "Bearer token the portal requires (needed off loopback)");
+  pipe->add_option("--token-file", daemon.portal.token_file,
+                   "File of portal tokens, one \"holder token\" per line (a token alone is held by \"token\"); "
+                   "audits name the holder")
+      ->check(CLI::ExistingFile);
+  pipe->add_option("--token", daemon.portal.token,
+                   "One portal token, at least 16 characters (visible in ps: prefer --token-file or "
+                   "RADLOOP_PORTAL_TOKEN)");
   bool no_portal = false;
   pipe->add_flag("--no-portal", no_portal, "Do not serve the portal");
   cli::add_dicom_server_options(*pipe, config.dicom, daemon.dicom_options);

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -133,6 +134,9 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   if (longest <= 0) return Error{Errc::invalid_config, "dicom.max_association_seconds", "a positive number of seconds"};
   p.dicom.max_association_duration = std::chrono::seconds(longest);
   RADLOOP_TRY(dicom.get("max_pdu", p.dicom.max_pdu_bytes));
+  if (p.dicom.max_pdu_bytes < 4096 || p.dicom.max_pdu_bytes > 16777216) {
+    return Error{Errc::invalid_config, "dicom.max_pdu", "between 4096 and 16777216 bytes (default 65536)"};
+  }
   RADLOOP_TRY(dicom.get("acse_timeout", c.dicom_options.acse_seconds));
   RADLOOP_TRY(dicom.get("dimse_timeout", c.dicom_options.dimse_seconds));
   RADLOOP_TRY(dicom.get("allowed_callers", c.dicom_options.allowed_callers));
@@ -150,11 +154,22 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
     return Error{Errc::invalid_config, "dicom.durability", "one of none, file, file+dir"};
   }
 
-  Section portal(top["portal"], "portal", {"enabled", "port", "token"});
+  Section portal(top["portal"], "portal",
+                 {"enabled", "port", "token", "token_file", "read_timeout_seconds", "request_timeout_seconds"});
   RADLOOP_TRY(portal.check());
   RADLOOP_TRY(portal.get("enabled", c.portal.enabled));
   RADLOOP_TRY(read_port(portal, "port", c.portal.port));
   RADLOOP_TRY(portal.get("token", c.portal.token));
+  RADLOOP_TRY(portal.get("token_file", c.portal.token_file));
+  long read_timeout = c.portal.read_timeout.count();
+  long request_timeout = c.portal.request_timeout.count();
+  RADLOOP_TRY(portal.get("read_timeout_seconds", read_timeout));
+  RADLOOP_TRY(portal.get("request_timeout_seconds", request_timeout));
+  if (read_timeout < 1 || request_timeout < 1) {
+    return Error{Errc::invalid_config, "portal", "read_timeout_seconds and request_timeout_seconds are at least 1"};
+  }
+  c.portal.read_timeout = std::chrono::seconds(read_timeout);
+  c.portal.request_timeout = std::chrono::seconds(request_timeout);
 
   Section routing(top["routing"], "routing", {"application", "facility", "ris_applications", "ris", "ehr"});
   RADLOOP_TRY(routing.check());
@@ -237,7 +252,42 @@ Result<void> load_daemon_config(const std::string& path, DaemonConfig& config) {
   if (!in) return Error{Errc::invalid_config, path, "cannot read the configuration file"};
   std::stringstream text;
   text << in.rdbuf();
-  return parse_daemon_config(text.str(), path, config);
+  const auto before = config.portal.token_file;
+  if (auto parsed = parse_daemon_config(text.str(), path, config); !parsed) return parsed;
+  auto& token_file = config.portal.token_file;
+  if (token_file != before && !token_file.empty() && std::filesystem::path(token_file).is_relative()) {
+    token_file = (std::filesystem::path(path).parent_path() / token_file).string();
+  }
+  return {};
+}
+
+Result<std::vector<portal::Credential>> portal_credentials(const PortalSettings& settings,
+                                                           const char* environment_token) {
+  std::vector<portal::Credential> credentials;
+  if (!settings.token_file.empty()) {
+    std::ifstream in(settings.token_file);
+    if (!in) return Error{Errc::invalid_config, settings.token_file, "cannot read the token file"};
+    std::string line;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+      std::istringstream words(line);
+      std::string first;
+      std::string second;
+      std::string extra;
+      words >> first >> second >> extra;
+      if (first.empty() || first.starts_with('#')) continue;
+      if (!extra.empty()) {
+        return Error{Errc::invalid_config, settings.token_file + ":" + std::to_string(number),
+                     "expected \"holder token\" or a token alone"};
+      }
+      credentials.push_back(second.empty() ? portal::Credential{"token", first} : portal::Credential{first, second});
+    }
+    if (credentials.empty()) return Error{Errc::invalid_config, settings.token_file, "the token file holds no token"};
+  }
+  if (!settings.token.empty()) credentials.push_back({"token", settings.token});
+  if (credentials.empty() && environment_token != nullptr && *environment_token != '\0') {
+    credentials.push_back({"token", environment_token});
+  }
+  return credentials;
 }
 
 }  // namespace radloop::cli

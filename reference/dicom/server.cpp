@@ -111,6 +111,13 @@ DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
   return DcmSharedSCPConfig(scp);
 }
 
+// The Maximum Length DCMTK announces for a configured one: even, and at least 4096 (as
+// ASC_createAssociationParameters makes it). P-DATA-TF PDUs are held to this, not to the setting.
+std::uint32_t announced_max_pdu(std::uint32_t configured) {
+  constexpr std::uint32_t kSmallest = 4096;
+  return std::max(kSmallest, configured - configured % 2);
+}
+
 // DcmTransportConnection keeps its descriptor protected; a derived class may name the member,
 // and the pointer to it then works on any connection. Used only to shutdown() on stop.
 struct SocketOf : DcmTransportConnection {
@@ -139,7 +146,7 @@ class Server::Impl {
 
   Result<void> start() {
     internal::PduLimits pdu_limits;
-    pdu_limits.max_pdata_bytes = config_.max_pdu_bytes;
+    pdu_limits.max_pdata_bytes = announced_max_pdu(config_.max_pdu_bytes);
     pdu_limits.command = config_.dataset_limits;
     auto network = internal::AcceptorNetwork::open(config_.bind_address, config_.port, config_.acse_timeout, pdu_limits,
                                                    [this](int fd) { on_accepted(fd); });
@@ -201,6 +208,8 @@ class Server::Impl {
     stats.mpps_updated = counters_.mpps_updated;
     stats.mpps_refused = counters_.mpps_refused;
     stats.datasets_refused = counters_.datasets_refused;
+    stats.pdu_refusals = counters_.pdu_refusals;
+    stats.connections_closed = counters_.connections_closed;
     return stats;
   }
   [[nodiscard]] std::vector<PerformedProcedureStep> performed_steps() const { return mpps_.all(); }
@@ -301,6 +310,7 @@ class Server::Impl {
         } catch (...) {
           spdlog::error("dicom: a connection's thread failed; the server keeps running");
         }
+        if (accepted_fd >= 0) ++counters_.connections_closed;  // this thread took one, and is done with it
         {
           std::lock_guard done_lock(mutex_);
           worker.done = true;

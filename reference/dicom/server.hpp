@@ -99,6 +99,11 @@ struct ServerStats {
   // Request data sets (identifiers, N-ACTION, N-CREATE, N-SET) over a limit or unreadable,
   // refused before parsing. Instances refused so count as store failures.
   std::uint64_t datasets_refused = 0;
+  // Associations ended by the PDU guard (internal/pdu_guard.hpp): a command set over its size or
+  // shape, a PDU longer than its type allows, broken PDV framing. Each also has its event.
+  std::uint64_t pdu_refusals = 0;
+  // Connections whose thread has finished with them, whatever became of them.
+  std::uint64_t connections_closed = 0;
 };
 
 // What storing an instance outside an association came to: the DIMSE status a C-STORE of it

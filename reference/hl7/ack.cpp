@@ -61,23 +61,27 @@ void add_err(Message& ack, const Message* original, const Issue& issue, bool bef
   const auto& d = ack.delimiters();
   if (before_v25) {
     // ERR-1 ELD: segment ID ^ sequence ^ field position ^ code (CE in sub-components).
-    const auto ce = joined({code, text(error_condition_text(issue.code)), "HL70357"}, d.subcomponent);
-    ack.append_segment("ERR", {joined({text(w.segment_id), number(occ), number(w.field), ce}, d.component)});
+    // Without a sub-component separator (a three-character MSH-2) the CE shrinks to its code.
+    const auto ce = d.subcomponent == '\0'
+                        ? code
+                        : joined({code, text(error_condition_text(issue.code)), "HL70357"}, d.subcomponent);
+    (void)ack.append_segment("ERR", {joined({text(w.segment_id), number(occ), number(w.field), ce}, d.component)});
     return;
   }
   const auto repetition = w.field != 0 ? number(w.repetition == 0 ? 1 : w.repetition) : std::string();
-  ack.append_segment("ERR",
-                     {
-                         "",
-                         // ERR-2 ERL: segment ID ^ sequence ^ field ^ repetition ^ component ^ sub-component.
-                         joined({text(w.segment_id), number(occ), number(w.field), repetition, number(w.component),
-                                 number(w.subcomponent)},
-                                d.component),
-                         joined({code, text(error_condition_text(issue.code)), "HL70357"}, d.component),  // ERR-3 CWE
-                         std::string(1, to_char(issue.severity)),                                         // ERR-4
-                         "", "", "",
-                         text(issue.text),  // ERR-8 user message
-                     });
+  // Every text went through escape(): none holds a separator, so the append cannot fail.
+  (void)ack.append_segment(
+      "ERR", {
+                 "",
+                 // ERR-2 ERL: segment ID ^ sequence ^ field ^ repetition ^ component ^ sub-component.
+                 joined({text(w.segment_id), number(occ), number(w.field), repetition, number(w.component),
+                         number(w.subcomponent)},
+                        d.component),
+                 joined({code, text(error_condition_text(issue.code)), "HL70357"}, d.component),  // ERR-3 CWE
+                 std::string(1, to_char(issue.severity)),                                         // ERR-4
+                 "", "", "",
+                 text(issue.text),  // ERR-8 user message
+             });
 }
 
 void fill_header(Message& ack, const AckOptions& options, std::string_view trigger, std::string_view processing_id,

@@ -20,12 +20,19 @@ bool all_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return hex_value(c) >= 0; });
 }
 
-// The body (between the escape characters) of a sequence that is kept verbatim.
-bool is_pass_through(std::string_view body) {
+// The body (between the escape characters) of a sequence that is kept verbatim. A locally
+// defined \Z..\ may hold anything but a delimiter or a line break: kept verbatim, those would
+// end the field or the segment it stands in.
+bool is_pass_through(std::string_view body, const Delimiters& d) {
   if (body == "H" || body == "N") return true;
   if (body.size() == 5 && body[0] == 'C') return all_hex(body.substr(1));
   if (body.size() == 7 && body[0] == 'M') return all_hex(body.substr(1));
-  if (body.size() >= 2 && body[0] == 'Z') return true;
+  if (body.size() >= 2 && body[0] == 'Z') {
+    return std::none_of(body.begin(), body.end(), [&](char c) {
+      return c == '\r' || c == '\n' || c == d.field || c == d.component || c == d.repetition ||
+             (d.subcomponent != '\0' && c == d.subcomponent) || (d.truncation != '\0' && c == d.truncation);
+    });
+  }
   if (body.size() >= 3 && body[0] == '.' && body != ".br") {
     const auto args = body.substr(1);
     return std::all_of(args.begin(), args.end(),
@@ -63,7 +70,7 @@ bool resolve(std::string_view body, const Delimiters& d, std::string& out) {
     }
     return true;
   }
-  if (is_pass_through(body)) {
+  if (is_pass_through(body, d)) {
     out += d.escape;
     out.append(body);
     out += d.escape;
@@ -103,7 +110,7 @@ Result<std::string> escape(std::string_view value, const Delimiters& d, Charset 
     const char c = bytes[i];
     if (c == d.escape) {
       const auto close = bytes.find(d.escape, i + 1);
-      if (close != std::string::npos && is_pass_through(std::string_view(bytes).substr(i + 1, close - i - 1))) {
+      if (close != std::string::npos && is_pass_through(std::string_view(bytes).substr(i + 1, close - i - 1), d)) {
         out.append(bytes, i, close - i + 1);
         i = close;
         continue;

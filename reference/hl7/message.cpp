@@ -279,13 +279,20 @@ Message Message::slice(std::size_t begin, std::size_t end) const {
 
 std::size_t Message::append_segment(std::string_view id) { return insert_segment(segments_.size(), id); }
 
-std::size_t Message::append_segment(std::string_view id, const std::vector<std::string>& fields) {
+Result<std::size_t> Message::append_segment(std::string_view id, const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].find_first_of(std::string{'\r', '\n', delimiters_.field}) != std::string::npos) {
+      return Error{Errc::hl7_bad_path, std::string(id) + "-" + std::to_string(i + (is_header_id(id) ? 3 : 1)),
+                   "raw text for one field cannot hold a field separator or a line break"};
+    }
+  }
   const auto segment = append_segment(id);
   std::size_t kept = fields.size();
   while (kept > 0 && fields[kept - 1].empty()) --kept;
   // The new segment's fields are the last ones in fields_, so these extend it in place.
   for (std::size_t i = 0; i < kept; ++i) fields_.push_back(keep(fields[i]));
   segments_[segment].count += static_cast<std::uint32_t>(kept);
+  if (id == "MSH" && kept >= 16) refresh_charset();  // MSH-18 came with it
   return segment;
 }
 

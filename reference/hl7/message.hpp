@@ -85,7 +85,8 @@ class Message {
   // Appends a segment holding these ER7 field texts as they are, the first one being field 1 (for
   // MSH and the other headers, field 3: fields 1 and 2 are the delimiters). Trailing empty fields
   // are left out. One call instead of a set() per field, for segments built whole (ACK's ERR).
-  std::size_t append_segment(std::string_view id, const std::vector<std::string>& fields);
+  // As set_raw: a text holding a field separator or a line break is refused, and nothing added.
+  Result<std::size_t> append_segment(std::string_view id, const std::vector<std::string>& fields);
   std::size_t insert_segment(std::size_t before, std::string_view id);
   void remove_segment(std::size_t segment);  // no-op past the end
 

@@ -31,4 +31,16 @@ Result<std::int64_t> number(const std::string& text, const std::string& where) {
   return Error{Errc::invalid_input, where, "\"" + text + "\" is not a positive number"};
 }
 
+Result<std::string> audit_actor(const HttpRequest& request, const nlohmann::json& body, std::string_view what) {
+  std::string claimed = body.is_object() ? body.value("actor", "") : "";
+  if (!request.credential.empty()) {
+    return claimed.empty() || claimed == request.credential ? request.credential
+                                                            : request.credential + " (as " + claimed + ")";
+  }
+  if (claimed.empty()) {
+    return Error{Errc::invalid_input, "actor", "say who " + std::string(what) + ": every one is audited"};
+  }
+  return claimed;
+}
+
 }  // namespace radloop::portal

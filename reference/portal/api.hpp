@@ -32,5 +32,9 @@ std::string query_value(const HttpRequest& request, const std::string& name);
 std::string iso_time(store::Millis millis);
 // A positive whole number from a path or query, or an invalid_input error naming `where`.
 Result<std::int64_t> number(const std::string& text, const std::string& where);
+// Who an audited action is recorded as. With a token, its holder (the name the body gives, when
+// another, is kept beside it: "token (as alice)"); without tokens, the body's "actor", which
+// must be there (`what` says what is audited, for the error).
+Result<std::string> audit_actor(const HttpRequest& request, const nlohmann::json& body, std::string_view what);
 
 }  // namespace radloop::portal

@@ -1,5 +1,6 @@
 // The portal's HTTP/1.1 server on Boost.Beast: plain request and response records in, one handler,
-// bearer-token access, and limits that turn hostile input into a 4xx instead of a crash.
+// bearer-token access with a holder per token, refusal of what a web page could send, and limits
+// that turn hostile input into a 4xx instead of a crash.
 #pragma once
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "reference/core/result.hpp"
+#include "reference/portal/access.hpp"
 
 namespace radloop::portal {
 
@@ -25,6 +27,9 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;     // lowercase names; repeated fields joined with ", "
   std::string body;
   std::string peer;  // "address:port"
+  // The holder of the token the request came with (HttpServerConfig::credentials); empty when
+  // the portal takes no tokens, or on a public path without one. Audits name this holder.
+  std::string credential;
 };
 
 struct HttpResponse {
@@ -48,9 +53,11 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 struct HttpServerConfig {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = ephemeral; read the bound port from HttpServer::port()
-  // Empty: no access check, allowed only on a loopback address. Set: every request outside
-  // public_paths must carry "Authorization: Bearer <token>".
-  std::string bearer_token;
+  // Empty: no access check, allowed only on a loopback address, and only requests addressed to
+  // this machine are answered (access.hpp, browser_refusal). Set: every request outside
+  // public_paths must carry "Authorization: Bearer <token>" with one of these tokens, each at
+  // least kMinTokenLength characters.
+  std::vector<Credential> credentials;
   std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
   // Which requests may carry a body, and how large (never above max_body_bytes); 0: none. A body
   // announced on any other request is refused (413) before a byte of it is read, so neither a
@@ -63,6 +70,9 @@ struct HttpServerConfig {
   // A request line and headers must arrive whole within this; a body must make progress at
   // least this often; an idle keep-alive connection is closed after it.
   std::chrono::seconds read_timeout{30};
+  // And a body must arrive whole within this, however steadily it trickles (64 MiB at 1 MB/s
+  // takes about a minute). Past it: 408 and the connection closed.
+  std::chrono::seconds request_timeout{300};
   // Served without a token. "/" matches the root only; another entry ending in '/' matches
   // every path under it ("/console/"); any other entry matches exactly.
   std::vector<std::string> public_paths;
@@ -73,8 +83,9 @@ struct HttpServerConfig {
 
 class HttpServer {
  public:
-  // Fails with invalid_config (bad address, public path not starting with '/'), bind_failed, or
-  // portal_token_required when bind_address is not loopback and bearer_token is empty.
+  // Fails with invalid_config (bad address, public path not starting with '/', a credential
+  // without a holder or with a short token), bind_failed, or portal_token_required when
+  // bind_address is not loopback and there are no credentials.
   static Result<std::unique_ptr<HttpServer>> start(HttpServerConfig config, HttpHandler handler);
   ~HttpServer();  // stops
   HttpServer(const HttpServer&) = delete;

@@ -90,6 +90,12 @@ std::vector<Sample> pipeline_samples(const pipeline::PipelineStats& s) {
        "counter",
        {},
        s.dicom.datasets_refused},
+      {"radloop_dicom_pdu_refusals_total",
+       "Associations ended by the PDU guard: a command set over its size or shape, a PDU longer than its type "
+       "allows, broken framing",
+       "counter",
+       {},
+       s.dicom.pdu_refusals},
       {"radloop_dicom_commitment_failed_references_total",
        "Storage commitment references reported as failed",
        "counter",

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <random>
 
+#include "reference/portal/internal/ascii.hpp"
+
 namespace radloop::portal {
 namespace {
 
@@ -23,14 +25,6 @@ std::string part_name(std::size_t number, std::string_view suffix = {}) {
   name += std::to_string(number);
   name += suffix;
   return name;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string lower(text);
-  for (auto& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
 }
 
 std::string_view trim(std::string_view text) {
@@ -68,7 +62,7 @@ Result<std::map<std::string, std::string>> parse_part_headers(std::string_view b
       if (!is_token_char(c))
         return malformed(part_name(number, " headers"), "a header name has a character not allowed");
     }
-    auto [entry, inserted] = headers.try_emplace(lowercase(name), trim(line.substr(colon + 1)));
+    auto [entry, inserted] = headers.try_emplace(internal::ascii_lowercase(name), trim(line.substr(colon + 1)));
     if (!inserted) {
       entry->second += ", ";
       entry->second += trim(line.substr(colon + 1));
@@ -84,7 +78,7 @@ Result<MediaType> parse_media_type(std::string_view content_type) {
   auto fail = [](std::string detail) { return malformed("Content-Type", std::move(detail)); };
   MediaType media;
   const auto semicolon = content_type.find(';');
-  media.type = lowercase(trim(content_type.substr(0, semicolon)));
+  media.type = internal::ascii_lowercase(trim(content_type.substr(0, semicolon)));
   if (media.type.empty() || media.type.find('/') == std::string::npos) return fail("no media type");
   auto rest = semicolon == std::string_view::npos ? std::string_view{} : content_type.substr(semicolon + 1);
   while (true) {
@@ -92,7 +86,7 @@ Result<MediaType> parse_media_type(std::string_view content_type) {
     if (rest.empty()) return media;
     const auto eq = rest.find('=');
     if (eq == std::string_view::npos) return fail("a parameter has no '='");
-    const auto name = lowercase(trim(rest.substr(0, eq)));
+    const auto name = internal::ascii_lowercase(trim(rest.substr(0, eq)));
     if (name.empty()) return fail("a parameter has no name");
     rest = trim(rest.substr(eq + 1));
     std::string value;
@@ -123,7 +117,8 @@ Result<MediaType> parse_media_type(std::string_view content_type) {
   }
 }
 
-Result<std::vector<Part>> parse_multipart(std::string_view content_type_header, std::string_view body) {
+Result<std::vector<PartView>> parse_multipart(std::string_view content_type_header, std::string_view body,
+                                              std::size_t max_parts) {
   auto media = parse_media_type(content_type_header);
   if (!media) return media.error();
   if (!media->type.starts_with("multipart/")) {
@@ -158,12 +153,15 @@ Result<std::vector<Part>> parse_multipart(std::string_view content_type_header, 
     at += kCrlf.size();
   }
 
-  std::vector<Part> parts;
+  std::vector<PartView> parts;
   while (true) {
     // `at` is at "--boundary"
     std::size_t after = at + dash_boundary.size();
     if (body.substr(after).starts_with("--")) break;  // the close delimiter; the epilogue is ignored
     const std::size_t number = parts.size() + 1;
+    if (number > max_parts) {
+      return malformed("body", "more than " + std::to_string(max_parts) + " parts; send them in several requests");
+    }
     while (after < body.size() && (body[after] == ' ' || body[after] == '\t')) ++after;  // transport padding
     if (after == body.size() || body.substr(after) == "\r" || body.substr(after) == kCrlf) {
       std::string detail = "the body ends without the closing delimiter ";
@@ -184,15 +182,15 @@ Result<std::vector<Part>> parse_multipart(std::string_view content_type_header, 
     if (next < start) return malformed(part_name(number, " headers"), "cut off: no blank line after the headers");
     const auto block = body.substr(start, next - start);
 
-    Part part;
+    PartView part;
     if (block.starts_with(kCrlf)) {
-      part.body = std::string(block.substr(kCrlf.size()));  // no headers
+      part.body = block.substr(kCrlf.size());  // no headers
     } else if (!block.empty()) {
       const auto blank = block.find("\r\n\r\n");
       std::string_view header_block;
       if (blank != std::string_view::npos) {
         header_block = block.substr(0, blank + kCrlf.size());
-        part.body = std::string(block.substr(blank + 2 * kCrlf.size()));
+        part.body = block.substr(blank + 2 * kCrlf.size());
       } else if (block.ends_with(kCrlf)) {
         header_block = block;  // headers and no body: RFC 2046 makes the body optional
       } else {

@@ -2,6 +2,7 @@
 // multipart/related; WADO-RS responses go out the same way.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -26,11 +27,23 @@ struct MediaType {
 };
 Result<MediaType> parse_media_type(std::string_view content_type);
 
+// A part as read: its headers, and its body as a view into the multipart body it came from,
+// which must outlive it (a 64 MiB STOW-RS body is not copied part by part).
+struct PartView {
+  std::map<std::string, std::string> headers;  // lowercase names
+  std::string_view body;
+};
+
+// The most parts one body may hold. Each costs a record however small it is: 64 MiB of empty
+// parts would be five million of them. A STOW-RS client with more instances sends more requests.
+inline constexpr std::size_t kMaxParts = 10'000;
+
 // The parts of a multipart body; preamble and epilogue ignored. multipart_malformed, with `where`
 // naming the place: "Content-Type" (not multipart, no or bad boundary), "body" (the boundary
-// never appears, no parts), "part N" / "part N headers" (N from 1: the part is cut off or its
-// headers unreadable), "closing delimiter" (the body ends without --boundary--).
-Result<std::vector<Part>> parse_multipart(std::string_view content_type_header, std::string_view body);
+// never appears, no parts, more than max_parts), "part N" / "part N headers" (N from 1: the part
+// is cut off or its headers unreadable), "closing delimiter" (the body ends without --boundary--).
+Result<std::vector<PartView>> parse_multipart(std::string_view content_type_header, std::string_view body,
+                                              std::size_t max_parts = kMaxParts);
 
 // The body of a multipart message with these parts, CRLF line ends, header names as given. The
 // boundary must occur in no part's body: random_boundary() makes one that will not.

@@ -30,14 +30,12 @@ std::optional<store::OutboxRecord::State> state_from(const std::string& text) {
   return std::nullopt;
 }
 
-// Every retry is audited: the body names who decided.
+// Every retry is audited (audit_actor says as whom).
 Result<std::string> actor_of(const HttpRequest& request) {
   const auto body = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
     return Error{Errc::invalid_input, "request body", "expected a JSON object"};
-  auto actor = body.value("actor", "");
-  if (actor.empty()) return Error{Errc::invalid_input, "actor", "say who sends it again: every retry is audited"};
-  return actor;
+  return audit_actor(request, body, "sends it again");
 }
 
 HttpResponse requeued_response(const Result<std::vector<store::OutboxRecord>>& requeued) {

@@ -50,10 +50,9 @@ HttpResponse resolve(pipeline::Pipeline& p, const HttpRequest& request, const Pa
   if (body.is_discarded() || !body.is_object()) {
     return error_response(Error{Errc::invalid_input, "request body", "expected a JSON object"});
   }
-  r.actor = body.value("actor", "");
-  if (r.actor.empty()) {
-    return error_response(Error{Errc::invalid_input, "actor", "say who decides: every resolution is audited"});
-  }
+  auto actor = audit_actor(request, body, "decides");
+  if (!actor) return error_response(actor.error());
+  r.actor = std::move(actor).value();
   if (r.action == pipeline::Resolution::Action::reject) {
     r.reason = body.value("reason", "");
     if (r.reason.empty()) return error_response(Error{Errc::invalid_input, "reason", "say why it is rejected"});

@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "reference/dicom/server.hpp"
 #include "reference/dicom/worklist.hpp"
@@ -23,6 +26,16 @@ namespace {
 using namespace radloop::dicom;
 
 Server* server = nullptr;
+std::uint64_t connections = 0;  // made so far
+std::filesystem::path storage;
+
+// A failure the server caught and survived is still a finding: it must not hide from the fuzzer.
+void on_event(const AssociationEvent& event) {
+  if (event.reason.starts_with("internal error")) {
+    std::fprintf(stderr, "association fuzz: the server caught %s\n", event.reason.c_str());
+    std::abort();
+  }
+}
 
 std::shared_ptr<InMemoryOrderSource> orders() {
   WorklistItem item;
@@ -52,8 +65,11 @@ int connect_to(std::uint16_t port) {
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   ::setenv("RADLOOP_DCMTK_LOG", "off", 1);
-  const auto storage =
-      std::filesystem::temp_directory_path() / ("radloop-fuzz-association-" + std::to_string(::getpid()));
+  storage = std::filesystem::temp_directory_path() / ("radloop-fuzz-association-" + std::to_string(::getpid()));
+  std::atexit([] {
+    std::error_code ignored;
+    std::filesystem::remove_all(storage, ignored);
+  });
   ServerConfig config;
   config.storage_dir = storage.string();
   config.durability = ServerConfig::Durability::none;  // the disk is not what is tested
@@ -61,7 +77,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   config.acse_timeout = std::chrono::seconds(5);
   config.dimse_timeout = std::chrono::seconds(5);
   config.max_pdu_bytes = 16384;
-  auto started = Server::start(std::move(config));
+  auto started = Server::start(std::move(config), on_event);
   if (!started) std::abort();
   server = started.value().release();  // lives as long as the process
   return 0;
@@ -76,10 +92,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     sent += static_cast<std::size_t>(n);
   }
   ::shutdown(fd, SHUT_WR);
-  // Until the server closes: the input's whole effect happens within this call.
   std::array<char, 16384> buffer{};
   while (::recv(fd, buffer.data(), buffer.size(), 0) > 0) {
   }
   ::close(fd);
+  // Until the server's thread is done with the connection too: the input's whole effect, and any
+  // crash it causes, belongs to this call.
+  ++connections;
+  while (server->stats().connections_closed < connections) std::this_thread::sleep_for(std::chrono::microseconds(50));
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "reference/portal/multipart.hpp"
 
@@ -20,7 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const auto boundary = random_boundary();
-  const auto rebuilt = build_multipart(*parts, boundary);
+  std::vector<Part> owned;
+  for (const auto& part : *parts) owned.push_back({part.headers, std::string(part.body)});
+  const auto rebuilt = build_multipart(owned, boundary);
   auto again = parse_multipart(multipart_related_content_type(boundary), rebuilt);
   if (!again || again->size() != parts->size()) __builtin_trap();
   for (std::size_t i = 0; i < parts->size(); ++i) {

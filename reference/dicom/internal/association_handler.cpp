@@ -463,7 +463,7 @@ void AssociationHandler::notifyReleaseRequest() { emit(AssociationEvent::Kind::r
 bool AssociationHandler::report_refusal() {
   const auto refused = refusal_of(assoc_);
   if (!refused) return false;
-  ++counters_.datasets_refused;
+  ++counters_.pdu_refusals;
   spdlog::warn("dicom: the association from {} is aborted: {}: {}", calling_ae_, refused->where, refused->detail);
   emit(AssociationEvent::Kind::aborted, "refused: " + refused->where + ": " + refused->detail);
   return true;

@@ -38,6 +38,8 @@ struct ServiceCounters {
   std::atomic<std::uint64_t> mpps_updated{0};
   std::atomic<std::uint64_t> mpps_refused{0};
   std::atomic<std::uint64_t> datasets_refused{0};  // over a limit or unreadable, before parsing
+  std::atomic<std::uint64_t> pdu_refusals{0};      // associations the PDU guard ended
+  std::atomic<std::uint64_t> connections_closed{0};
 };
 
 // A status detail carrying Error Comment (0000,0902, at most 64 characters) and, when given,

@@ -1,10 +1,18 @@
 // Reading through the PDU guard (see the header).
 #include "reference/dicom/internal/guarded_connection.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
+#include <chrono>
 #include <string_view>
 
 namespace radloop::dicom::internal {
+namespace {
+
+constexpr std::chrono::seconds kLinger{1};
+
+}  // namespace
 
 GuardedConnection::GuardedConnection(DcmTransportConnection* inner, DcmNativeSocketType socket, const PduLimits& limits)
     : DcmTransportConnection(socket), inner_(inner), guard_(limits) {}
@@ -19,6 +27,14 @@ ssize_t GuardedConnection::read(void* buffer, size_t length) {
   // A-ABORT: type 7, length 4, reserved, reserved, source 2 (service provider), reason 6.
   std::array<unsigned char, 10> abort{0x07, 0, 0, 0, 0, 4, 0, 0, 2, 6};
   (void)inner_->write(abort.data(), abort.size());
+  // What the peer still sends is read and dropped for a moment: a socket closed with unread bytes
+  // is answered with a reset, which can destroy the A-ABORT before the peer reads it.
+  ::shutdown(getSocket(), SHUT_WR);
+  const auto until = std::chrono::steady_clock::now() + kLinger;
+  std::array<char, 16384> scratch{};
+  while (std::chrono::steady_clock::now() < until && inner_->networkDataAvailable(1)) {
+    if (inner_->read(scratch.data(), scratch.size()) <= 0) break;
+  }
   return 0;  // DCMTK reads the end of the stream
 }
 

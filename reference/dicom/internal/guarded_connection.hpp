@@ -1,7 +1,7 @@
 // A DCMTK transport connection that shows every byte read to a PduGuard before DCMTK sees it.
 // When the guard refuses, the peer is sent an A-ABORT (PS3.8 9.3.8: service provider, invalid PDU
-// parameter value) and DCMTK reads the end of the stream, so the association ends as if the peer
-// had closed; the handler then asks refusal_of() why.
+// parameter value), what it still sends is dropped for a second, and DCMTK reads the end of the
+// stream, so the association ends as if the peer had closed; the handler asks refusal_of() why.
 #pragma once
 
 #include <dcmtk/config/osconfig.h>

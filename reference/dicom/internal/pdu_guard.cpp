@@ -1,5 +1,5 @@
-// Following a peer's PDU stream (see the header). Headers are collected a byte at a time, since
-// a read may end anywhere; bodies are skipped by count, except a command's fragments.
+// Following a peer's PDU stream (see the header). Headers are collected across reads, since a
+// read may end anywhere; bodies are skipped by count, except a command's fragments.
 #include "reference/dicom/internal/pdu_guard.hpp"
 
 #include <fmt/format.h>
@@ -129,6 +129,12 @@ Result<void> PduGuard::pdv_started() {
   pdv_command_ = (control & 0x01U) != 0;
   pdv_last_ = (control & 0x02U) != 0;
   pdv_left_ = item_length - 2;
+  // Refused on the fragment's header, before any of its bytes reach DCMTK (which parses every
+  // command fragment as soon as it has it).
+  if (pdv_command_ && command_.size() + pdv_left_ > limits_.max_command_bytes) {
+    return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_),
+                  fmt::format("the command set is longer than {} bytes", limits_.max_command_bytes));
+  }
   stage_ = Stage::pdv_body;
   return pdv_left_ == 0 ? pdv_ended() : Result<void>{};
 }

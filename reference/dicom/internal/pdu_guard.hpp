@@ -1,9 +1,12 @@
 // The bytes a peer sends on an association, followed PDU by PDU (PS3.8 9.3) as they arrive and
 // before DCMTK reads them. DCMTK parses a DIMSE command set as it does a data set, recursing once
-// per nested sequence with no limit: a command whose sequences nest 10,000 deep kills the process.
-// A command set is a few hundred bytes of flat elements (PS3.7 E.1), so the guard collects its
-// fragments, refuses one past a size, and measures it as every data set from a peer is measured
-// (dataset_shape.hpp). It also bounds what DCMTK would allocate for a PDU: the length of each.
+// per nested sequence with no limit, and it parses each fragment (PDV) of a command as soon as it
+// arrives: a command whose sequences nest 20,000 deep killed the process. A command set is a few
+// hundred bytes of flat elements (PS3.7 E.1), so the guard bounds its size, fragments together,
+// and refuses the fragment that would pass it before DCMTK sees any of its bytes. A nesting level
+// takes at least 16 bytes (a sequence's header and an item's), so 4 KiB hold at most 256 levels,
+// far below what exhausts a stack. The whole command is then measured as every data set from a
+// peer is (dataset_shape.hpp). The guard also frames PDUs by the lengths DCMTK would accept.
 #pragma once
 
 #include <array>
@@ -18,15 +21,16 @@
 namespace radloop::dicom::internal {
 
 struct PduLimits {
-  // P-DATA-TF: the Maximum Length we announced (PS3.8 D.1: a sender shall not exceed it).
+  // P-DATA-TF: the Maximum Length we announced (PS3.8 D.1: a sender shall not exceed it; DCMTK
+  // refuses a longer one too).
   std::uint32_t max_pdata_bytes = 65536;
   // A-ASSOCIATE-RQ: a few KiB in practice; 128 presentation contexts with many transfer syntaxes
-  // and a user identity token still fit well below this.
+  // and a user identity token still fit well below this (DCMTK's own default limit).
   std::uint32_t max_associate_bytes = 1U << 20;
   // Every other PDU (release, abort) has a fixed 4-byte body; anything else is refused by DCMTK.
   std::uint32_t max_other_bytes = 65536;
-  // A whole command set, all its fragments together.
-  std::uint32_t max_command_bytes = 65536;
+  // A whole command set, all its fragments together (see above: this bounds its nesting too).
+  std::uint32_t max_command_bytes = 4096;
   DatasetLimits command;  // the command set's shape
 };
 

@@ -130,14 +130,29 @@ TEST(PduGuard, RefusesPdusLongerThanTheirTypeAllows) {
 }
 
 TEST(PduGuard, RefusesPresentationDataValueItemsThatDoNotFitTheirPdu) {
-  // An item longer than what is left of its PDU.
-  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, be32(50) + std::string{1, 3} + std::string(10, 'x'))));
-  // An item too short to hold its own header.
-  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, be32(1) + std::string{1, 3})));
-  // Bytes left after the last item that cannot be another.
-  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, pdv(false, true, "ab") + "xyz")));
-  // A P-DATA-TF too short for any item.
-  EXPECT_FALSE(PduGuard{PduLimits{}}.feed(pdu(0x04, "abc")));
+  const auto detail_of = [](const std::string& stream) {
+    auto result = PduGuard{PduLimits{}}.feed(stream);
+    return result ? std::string("accepted") : result.error().detail;
+  };
+  EXPECT_EQ(detail_of(pdu(0x04, be32(50) + std::string{1, 3} + std::string(10, 'x'))),
+            "a presentation data value item of length 50 where 12 bytes remain");
+  EXPECT_EQ(detail_of(pdu(0x04, be32(1) + std::string{1, 3})),
+            "a presentation data value item of length 1 where 2 bytes remain");
+  EXPECT_EQ(detail_of(pdu(0x04, pdv(false, true, "ab") + "xyz")), "3 bytes cannot hold a presentation data value item");
+  EXPECT_EQ(detail_of(pdu(0x04, "abc")), "3 bytes cannot hold a presentation data value item");
+}
+
+// The fragment that would take the command past the limit is refused on its header: DCMTK parses
+// each command fragment as soon as it has it, so none of its bytes may reach it.
+TEST(PduGuard, RefusesACommandFragmentOnItsHeader) {
+  PduLimits limits;
+  limits.max_command_bytes = 100;
+  PduGuard guard{limits};
+  const auto fragment = pdu(0x04, pdv(true, false, std::string(101, 'x')));
+  const auto header_only = fragment.substr(0, 12);  // PDU header and PDV header
+  const auto result = guard.feed(header_only);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().detail, "the command set is longer than 100 bytes");
 }
 
 std::string read_all(int fd) {
@@ -172,7 +187,7 @@ TEST(PduGuard, TheServerAbortsANestedCommandWithAReasonAndGoesOnServing) {
   auto server = test_support::start_server(recorder, config);
   {
     const int fd = connect_to(server->port());
-    const auto request = associate_rq() + pdu(0x04, pdv(true, true, echo_command(200)));
+    const auto request = associate_rq() + pdu(0x04, pdv(true, true, echo_command(20)));
     ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
     const auto answer = read_all(fd);
     ::close(fd);
@@ -188,7 +203,7 @@ TEST(PduGuard, TheServerAbortsANestedCommandWithAReasonAndGoesOnServing) {
   ASSERT_EQ(aborted.size(), 1U);
   EXPECT_NE(aborted[0].reason.find("refused: command set in PDU 2"), std::string::npos) << aborted[0].reason;
   EXPECT_NE(aborted[0].reason.find("nested 17 levels deep"), std::string::npos) << aborted[0].reason;
-  EXPECT_EQ(server->stats().datasets_refused, 1U);
+  EXPECT_EQ(server->stats().pdu_refusals, 1U);
 }
 
 TEST(PduGuard, TheServerRefusesAnOversizedAssociationRequest) {

@@ -2,6 +2,10 @@
 #include "harness/cli/pipeline_config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace radloop::cli {
 namespace {
@@ -97,6 +101,43 @@ TEST(PipelineConfig, TheExampleInTheRepositoryIsValid) {
   EXPECT_EQ(c.pipeline.mllp.port, 2575);
   ASSERT_TRUE(c.pipeline.flows.ris.has_value());
   EXPECT_EQ(c.pipeline.flows.ris->port, 2576);
+}
+
+// Portal tokens: a file of holders (relative to pipeline.yaml), one token, or the environment.
+TEST(PipelineConfig, PortalTokensComeFromAFileATokenOrTheEnvironment) {
+  const auto dir = std::filesystem::temp_directory_path() / ("radloop-tokens-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "tokens") << "# who holds what\nalice alice-portal-token-01\n\n  lone-token-for-the-team\n";
+    std::ofstream(dir / "pipeline.yaml") << "portal: {token_file: tokens, read_timeout_seconds: 5}\n";
+    std::ofstream(dir / "bad") << "alice token extra\n";
+  }
+  DaemonConfig c;
+  ASSERT_TRUE(load_daemon_config((dir / "pipeline.yaml").string(), c));
+  EXPECT_EQ(c.portal.token_file, (dir / "tokens").string());
+  EXPECT_EQ(c.portal.read_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(c.portal.request_timeout, std::chrono::seconds(300));
+  auto credentials = portal_credentials(c.portal, "ignored-when-a-file-gives-some");
+  ASSERT_TRUE(credentials) << credentials.error().message();
+  ASSERT_EQ(credentials->size(), 2U);
+  EXPECT_EQ((*credentials)[0].holder, "alice");
+  EXPECT_EQ((*credentials)[0].token, "alice-portal-token-01");
+  EXPECT_EQ((*credentials)[1].holder, "token");
+  EXPECT_EQ((*credentials)[1].token, "lone-token-for-the-team");
+
+  PortalSettings from_environment;
+  credentials = portal_credentials(from_environment, "from-the-environment-1");
+  ASSERT_TRUE(credentials);
+  ASSERT_EQ(credentials->size(), 1U);
+  EXPECT_EQ((*credentials)[0].token, "from-the-environment-1");
+  EXPECT_TRUE(portal_credentials(from_environment, nullptr)->empty());
+
+  PortalSettings bad;
+  bad.token_file = (dir / "bad").string();
+  EXPECT_EQ(portal_credentials(bad, nullptr).error().where, (dir / "bad").string() + ":1");
+  bad.token_file = (dir / "missing").string();
+  EXPECT_EQ(portal_credentials(bad, nullptr).error().detail, "cannot read the token file");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

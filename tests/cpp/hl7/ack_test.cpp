@@ -65,6 +65,13 @@ TEST(Ack, BeforeV25TheLocationGoesInErr1) {
   EXPECT_NE(ack.serialize().find("ERR|PID^1^3^101&Required field missing&HL70357\r"), std::string::npos)
       << ack.serialize();
   EXPECT_EQ(read_ack(ack.serialize())->error_codes, std::vector<std::string>{"101"});
+  // A three-character MSH-2 has no sub-component separator: the code stands alone.
+  const auto short_encoding = parse("MSH|^~\\|EHR|GEN|RIS|RAD|20260301||ADT^A08|C9|P|2.3\rPID|1\r").value();
+  const auto text = build_ack(short_encoding, Outcome::error,
+                              {{Severity::error, Location::of_segment(2, "PID", 3), 101, "x"}}, options())
+                        .serialize();
+  EXPECT_NE(text.find("ERR|PID^1^3^101\r"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\0'), std::string::npos);
 }
 
 TEST(Ack, UsesTheOriginalsDelimitersAndEscapesText) {

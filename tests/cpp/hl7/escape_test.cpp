@@ -53,6 +53,14 @@ TEST(Escape, KeepsPassThroughSequences) {
   EXPECT_EQ(escape("\\H\\bold\\N\\", kStd, Charset::ascii).value(), "\\H\\bold\\N\\");
 }
 
+// A \Z..\ sequence is kept verbatim only while it holds no delimiter or line break: kept, those
+// would end the field or segment it is written into.
+TEST(Escape, ALocalSequenceHoldingADelimiterIsEscapedLikeText) {
+  EXPECT_EQ(escape("a\\Zx1\\b", Delimiters{}, Charset::ascii).value(), "a\\Zx1\\b");
+  EXPECT_EQ(escape("a\\Zx|y\\b", Delimiters{}, Charset::ascii).value(), "a\\E\\Zx\\F\\y\\E\\b");
+  EXPECT_EQ(escape("\\Z\rPID\\", Delimiters{}, Charset::ascii).value(), "\\E\\Z\\X0D\\PID\\E\\");
+}
+
 TEST(Escape, ConvertsToTheMessageCharset) {
   EXPECT_EQ(escape("René", kStd, Charset::latin1).value(), "Ren\xE9");
   EXPECT_EQ(escape("René", kStd, Charset::utf8).value(), "René");

@@ -146,7 +146,7 @@ TEST(Message, ASegmentCanBeAppendedWholeFromItsFieldTexts) {
   auto m = Message::with_header();
   (void)m.set("MSH-9", "ACK");
   // ER7 as it is: separators keep their meaning; trailing empty fields are left out.
-  const auto err = m.append_segment("ERR", {"", "PID^1^3", "101^Required field missing^HL70357", "E", "", ""});
+  const auto err = m.append_segment("ERR", {"", "PID^1^3", "101^Required field missing^HL70357", "E", "", ""}).value();
   EXPECT_EQ(m.segment_id(err), "ERR");
   EXPECT_EQ(m.field_count(err), 4U);
   EXPECT_EQ(m.get("ERR-2.3").value(), "3");
@@ -154,9 +154,14 @@ TEST(Message, ASegmentCanBeAppendedWholeFromItsFieldTexts) {
   (void)m.set("ERR-8", "a|b");  // the segment stays editable
   EXPECT_EQ(m.serialize(), "MSH|^~\\&|||||||ACK\rERR||PID^1^3|101^Required field missing^HL70357|E||||a\\F\\b\r");
   // A header's texts begin at field 3, after its delimiters.
-  const auto bhs = m.append_segment("BHS", {"SENDER"});
+  const auto bhs = m.append_segment("BHS", {"SENDER"}).value();
   EXPECT_EQ(m.field(bhs, 3), "SENDER");
   EXPECT_NE(m.serialize().find("\rBHS|^~\\&|SENDER\r"), std::string::npos) << m.serialize();
+  // As set_raw: a text that would end its field or segment is refused, and nothing is added.
+  const auto size = m.size();
+  EXPECT_EQ(m.append_segment("ERR", {"a|b"}).error().where, "ERR-1");
+  EXPECT_EQ(m.append_segment("ERR", {"", "a\rPID|1"}).error().where, "ERR-2");
+  EXPECT_EQ(m.size(), size);
 }
 
 TEST(Message, SliceCopiesARunOfSegments) {

@@ -28,7 +28,7 @@ class PortalApi : public FlowTest {
   void start_portal(const std::string& token = {}) {
     start();
     HttpServerConfig config;
-    config.bearer_token = token;
+    if (!token.empty()) config.credentials = {{"reviewer", token}};
     portal_ = Portal::start(*pipeline_, config).value();
   }
   void TearDown() override {
@@ -171,6 +171,27 @@ TEST_F(PortalApi, ADeadLetterIsListedAndSentAgainOnRequest) {
   EXPECT_EQ(json::parse(call("POST", "/outbox/retry?state=dead", R"({"actor": "bob"})").body())["requeued"].size(), 0U);
 }
 
+// With tokens, who did it is the token's holder: a body cannot name someone else instead. What
+// the body says stays beside it.
+TEST_F(PortalApi, WithATokenTheAuditNamesItsHolder) {
+  config_.outbox.max_refusals = 1;
+  ehr_.reject = 2;
+  start_portal("the-reviewers-token");
+  const std::vector<std::pair<std::string, std::string>> token{{"Authorization", "Bearer the-reviewers-token"}};
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC1")).code, "AA");
+  EXPECT_EQ(send(oru("U1", "P1", "ACC1", "F", "Final.")).code, "AA");
+  ASSERT_TRUE(eventually([&] { return pipeline_->stats().ehr.dead_letters == 1; }));
+  const auto sequence = std::to_string(
+      json::parse(call("GET", "/outbox?state=dead", {}, token).body())["messages"][0]["sequence"].get<std::int64_t>());
+  const auto claimed = call("POST", "/outbox/" + sequence + "/retry", R"({"actor": "mallory"})", token);
+  ASSERT_EQ(claimed.result_int(), 200U) << claimed.body();
+  EXPECT_NE(claimed.body().find("sent again by reviewer (as mallory)"), std::string::npos) << claimed.body();
+  ASSERT_TRUE(eventually([&] { return pipeline_->stats().ehr.dead_letters == 2; }));
+  const auto unnamed = call("POST", "/outbox/" + sequence + "/retry", "{}", token);
+  ASSERT_EQ(unnamed.result_int(), 200U) << "the holder is enough: " << unnamed.body();
+  EXPECT_NE(unnamed.body().find("sent again by reviewer;"), std::string::npos) << unnamed.body();
+}
+
 // A body is read only on a route that takes one, and only up to its size: announcing 64 MiB to
 // a public path (served without a token) or to a GET is answered at once, before any of it comes.
 TEST_F(PortalApi, ABodyIsTakenOnlyWhereARouteWantsOne) {
@@ -192,13 +213,13 @@ TEST_F(PortalApi, ABodyIsTakenOnlyWhereARouteWantsOne) {
 }
 
 TEST_F(PortalApi, WithATokenDataNeedsItAndTheConsoleDoesNot) {
-  start_portal("s3cret");
+  start_portal("s3cret-portal-token");
   EXPECT_EQ(call("GET", "/health").result_int(), 401U);
   EXPECT_EQ(call("GET", "/fhir/Patient").result_int(), 401U);
   const auto page = call("GET", "/");
   EXPECT_EQ(page.result_int(), 200U);
   EXPECT_NE(page.body().find("<html"), std::string::npos);
-  const auto health = call("GET", "/health", {}, {{"Authorization", "Bearer s3cret"}});
+  const auto health = call("GET", "/health", {}, {{"Authorization", "Bearer s3cret-portal-token"}});
   EXPECT_EQ(health.result_int(), 200U);
   EXPECT_EQ(json::parse(health.body())["status"], "ok");
 }

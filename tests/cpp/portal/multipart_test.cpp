@@ -91,7 +91,7 @@ TEST(Multipart, BuildsTheWadoContentType) {
   EXPECT_NE(boundary, random_boundary());
 }
 
-void expect_malformed(const Result<std::vector<Part>>& parsed, const std::string& where) {
+void expect_malformed(const Result<std::vector<PartView>>& parsed, const std::string& where) {
   ASSERT_FALSE(parsed.ok()) << "expected a failure at " << where;
   EXPECT_EQ(parsed.error().code, Errc::multipart_malformed);
   EXPECT_EQ(parsed.error().where, where) << parsed.error().message();
@@ -163,6 +163,18 @@ TEST(Multipart, SurvivesEveryTruncationOfAValidBody) {
       EXPECT_FALSE(parsed.ok()) << n;
     }
   }
+}
+
+// Five million empty parts fit in 64 MiB; each would cost a record. Past the cap the body is
+// refused as a whole, before any part is stored.
+TEST(Multipart, RefusesMorePartsThanTheCap) {
+  std::string body;
+  for (int i = 0; i < 3; ++i) body += "--B0UND\r\n\r\nx\r\n";
+  body += "--B0UND--\r\n";
+  EXPECT_EQ(parse_multipart(kStowType, body, 3)->size(), 3U);
+  const auto refused = parse_multipart(kStowType, body, 2);
+  expect_malformed(refused, "body");
+  EXPECT_EQ(refused.error().detail, "more than 2 parts; send them in several requests");
 }
 
 }  // namespace

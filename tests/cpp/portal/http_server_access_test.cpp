@@ -1,0 +1,133 @@
+// The server's side of access: who holds the token a request came with, what a web page could
+// send refused before any handler runs, and a peer that trickles its request cut at the deadline.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include "reference/portal/http_server.hpp"
+#include "tests/cpp/portal/http_test_client.hpp"
+
+namespace radloop::portal {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::http_request;
+using testing::RawClient;
+
+// The holder the request was authenticated as, so a test reads it back.
+HttpResponse holder(const HttpRequest& request) {
+  return json_response(200, json{{"holder", request.credential}}.dump());
+}
+
+std::unique_ptr<HttpServer> start(HttpServerConfig config) {
+  auto server = HttpServer::start(std::move(config), holder);
+  EXPECT_TRUE(server.ok()) << server.error().message();
+  return server.ok() ? std::move(server).value() : nullptr;
+}
+
+TEST(HttpServerAccess, TheHandlerKnowsWhoseTokenCameWithTheRequest) {
+  HttpServerConfig config;
+  config.credentials = {{"alice", "alice-token-0123456"}, {"bob", "bob-token-0123456789"}};
+  config.public_paths = {"/"};
+  auto server = start(config);
+  RawClient client(server->port());
+  for (const auto& [token, expected] : {std::pair{"alice-token-0123456", "alice"}, {"bob-token-0123456789", "bob"}}) {
+    ASSERT_TRUE(client.write(http_request("GET", "/data", {{"Authorization", std::string("Bearer ") + token}})));
+    const auto response = client.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(json::parse(response->body())["holder"], expected);
+  }
+  ASSERT_TRUE(client.write(http_request("GET", "/")));
+  EXPECT_EQ(json::parse(client.read_response()->body())["holder"], "") << "a public path, no token";
+  ASSERT_TRUE(client.write(http_request("GET", "/data", {{"Authorization", "Bearer carol-token-0123456"}})));
+  EXPECT_EQ(client.read_response()->result_int(), 401U);
+}
+
+TEST(HttpServerAccess, AShortOrOwnerlessTokenIsRefusedAtStart) {
+  HttpServerConfig config;
+  config.credentials = {{"ops", "s3cret"}};
+  auto server = HttpServer::start(config, holder);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.error().code, Errc::invalid_config);
+  EXPECT_NE(server.error().detail.find("has 6 characters; at least 16"), std::string::npos) << server.error().detail;
+}
+
+TEST(HttpServerAccess, WithoutATokenARequestToAnotherNameOrFromAnotherSiteIsRefused) {
+  auto server = start(HttpServerConfig{});
+  // Each on a connection of its own: a refusal with a body still coming closes the connection.
+  const auto status_of = [&](const std::string& request) {
+    RawClient client(server->port());
+    EXPECT_TRUE(client.write(request));
+    auto response = client.read_response();
+    return response ? std::make_pair(response->result_int(), response->body()) : std::make_pair(0U, std::string());
+  };
+  // DNS rebinding: the browser thinks it talks to evil.example, and says so in Host.
+  auto [status, body] = status_of("GET /fhir/Patient HTTP/1.1\r\nHost: evil.example:8080\r\n\r\n");
+  EXPECT_EQ(status, 403U);
+  EXPECT_EQ(json::parse(body)["error"]["code"], "http_forbidden");
+  // A form on another site posting here.
+  std::tie(status, body) =
+      status_of(http_request("POST", "/review/1/link", {{"Origin", "https://evil.example"}}, "{}"));
+  EXPECT_EQ(status, 403U);
+  EXPECT_NE(body.find("a page from https://evil.example sent it"), std::string::npos) << body;
+  // The console's own page, and a tool.
+  EXPECT_EQ(status_of(http_request("POST", "/review/1/link", {{"Origin", "http://127.0.0.1"}}, "{}")).first, 200U);
+  EXPECT_EQ(status_of(http_request("POST", "/review/1/link", {}, "{}")).first, 200U);
+}
+
+HttpServerConfig impatient() {
+  HttpServerConfig config;
+  config.read_timeout = 1s;
+  config.request_timeout = 2s;
+  return config;
+}
+
+TEST(HttpServerAccess, HeadersTrickledPastTheReadTimeoutGet408) {
+  auto server = start(impatient());
+  RawClient client(server->port());
+  ASSERT_TRUE(client.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a"));
+  for (int i = 0; i < 3; ++i) {  // a byte every 400 ms: each read is quick, the whole never comes
+    std::this_thread::sleep_for(400ms);
+    if (!client.write("a")) break;
+  }
+  const auto response = client.read_response(5s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 408U);
+  EXPECT_NE(response->body().find("the request line and headers did not arrive whole within 1 s"), std::string::npos)
+      << response->body();
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST(HttpServerAccess, ABodyTrickledPastTheRequestTimeoutGet408) {
+  auto server = start(impatient());
+  RawClient client(server->port());
+  ASSERT_TRUE(client.write("POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n"));
+  const auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < 12; ++i) {  // every read within read_timeout, the body never whole
+    std::this_thread::sleep_for(300ms);
+    if (!client.write("b")) break;
+  }
+  const auto response = client.read_response(5s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 408U);
+  EXPECT_NE(response->body().find("the body did not arrive whole within 2 s"), std::string::npos) << response->body();
+  EXPECT_GE(std::chrono::steady_clock::now() - began, 2s);
+}
+
+TEST(HttpServerAccess, ABodyThatStopsGets408AfterTheReadTimeout) {
+  auto server = start(impatient());
+  RawClient client(server->port());
+  ASSERT_TRUE(client.write("POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nabc"));
+  const auto response = client.read_response(5s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 408U);
+  EXPECT_NE(response->body().find("the body stopped arriving for 1 s"), std::string::npos) << response->body();
+}
+
+}  // namespace
+}  // namespace radloop::portal
