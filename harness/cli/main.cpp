@@ -95,6 +95,27 @@ int pipeline_command(cli::DaemonConfig config) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // The portal's configuration, tokens included, is read and judged before anything starts
+  // listening: a daemon that would stop for it must not take messages first.
+  portal::HttpServerConfig http_config;
+  if (config.portal.enabled) {
+    http_config.bind_address = config.portal.bind_address;
+    http_config.port = config.portal.port;
+    http_config.read_timeout = config.portal.read_timeout;
+    http_config.request_timeout = config.portal.request_timeout;
+    http_config.max_connections_per_peer = config.portal.max_connections_per_address;
+    auto read = cli::portal_credentials(config.portal, std::getenv("RADLOOP_PORTAL_TOKEN"));
+    if (!read) {
+      std::cerr << "radloop: " << read.error().message() << '\n';
+      return kExitError;
+    }
+    http_config.credentials = std::move(read).value();
+    if (auto checked = portal::check_config(http_config); !checked) {
+      std::cerr << "radloop: " << checked.error().message() << '\n';
+      return kExitError;
+    }
+    warn_if_others_can_read(config.portal.token_file);
+  }
   auto started = pipeline::Pipeline::start(std::move(config.pipeline));
   if (!started) {
     std::cerr << "radloop: " << started.error().message() << '\n';
@@ -103,18 +124,6 @@ int pipeline_command(cli::DaemonConfig config) {
   auto& p = *started.value();
   std::unique_ptr<portal::Portal> http;
   if (config.portal.enabled) {
-    portal::HttpServerConfig http_config;
-    http_config.bind_address = config.portal.bind_address;
-    http_config.port = config.portal.port;
-    http_config.read_timeout = config.portal.read_timeout;
-    http_config.request_timeout = config.portal.request_timeout;
-    auto credentials = cli::portal_credentials(config.portal, std::getenv("RADLOOP_PORTAL_TOKEN"));
-    if (!credentials) {
-      std::cerr << "radloop: " << credentials.error().message() << '\n';
-      return kExitError;
-    }
-    http_config.credentials = std::move(credentials).value();
-    warn_if_others_can_read(config.portal.token_file);
     auto served = portal::Portal::start(p, http_config);
     if (!served) {
       std::cerr << "radloop: " << served.error().message() << '\n';

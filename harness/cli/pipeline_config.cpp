@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -103,7 +104,7 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
 
   Section mllp(top["mllp"], "mllp",
                {"port", "max_frame_bytes", "idle_timeout_ms", "message_timeout_ms", "max_connections",
-                "max_connections_per_peer", "max_buffered_bytes"});
+                "max_connections_per_peer", "max_buffered_bytes", "allowed_peers"});
   RADLOOP_TRY(mllp.check());
   RADLOOP_TRY(read_port(mllp, "port", p.mllp.port));
   RADLOOP_TRY(mllp.get("max_frame_bytes", p.mllp.max_frame_bytes));
@@ -116,6 +117,7 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   RADLOOP_TRY(mllp.get("max_connections", p.mllp.max_connections));
   RADLOOP_TRY(mllp.get("max_connections_per_peer", p.mllp.max_connections_per_peer));
   RADLOOP_TRY(mllp.get("max_buffered_bytes", p.mllp.max_buffered_bytes));
+  RADLOOP_TRY(mllp.get("allowed_peers", p.mllp.allowed_peers));
   if (p.mllp.max_connections == 0 || p.mllp.max_connections_per_peer == 0 || idle <= 0 || whole <= 0)
     return Error{Errc::invalid_config, "mllp", "connection limits and timeouts must be positive"};
 
@@ -155,7 +157,8 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   }
 
   Section portal(top["portal"], "portal",
-                 {"enabled", "port", "token", "token_file", "read_timeout_seconds", "request_timeout_seconds"});
+                 {"enabled", "port", "token", "token_file", "read_timeout_seconds", "request_timeout_seconds",
+                  "max_connections_per_address"});
   RADLOOP_TRY(portal.check());
   RADLOOP_TRY(portal.get("enabled", c.portal.enabled));
   RADLOOP_TRY(read_port(portal, "port", c.portal.port));
@@ -165,8 +168,14 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   long request_timeout = c.portal.request_timeout.count();
   RADLOOP_TRY(portal.get("read_timeout_seconds", read_timeout));
   RADLOOP_TRY(portal.get("request_timeout_seconds", request_timeout));
-  if (read_timeout < 1 || request_timeout < 1) {
-    return Error{Errc::invalid_config, "portal", "read_timeout_seconds and request_timeout_seconds are at least 1"};
+  constexpr long kDay = 86'400;
+  if (read_timeout < 1 || request_timeout < 1 || read_timeout > kDay || request_timeout > kDay) {
+    return Error{Errc::invalid_config, "portal",
+                 "read_timeout_seconds and request_timeout_seconds are between 1 and 86400"};
+  }
+  RADLOOP_TRY(portal.get("max_connections_per_address", c.portal.max_connections_per_address));
+  if (c.portal.max_connections_per_address < 1 || c.portal.max_connections_per_address > 4096) {
+    return Error{Errc::invalid_config, "portal.max_connections_per_address", "between 1 and 4096 (default 16)"};
   }
   c.portal.read_timeout = std::chrono::seconds(read_timeout);
   c.portal.request_timeout = std::chrono::seconds(request_timeout);
@@ -269,6 +278,18 @@ Result<std::vector<portal::Credential>> portal_credentials(const PortalSettings&
     if (!in) return Error{Errc::invalid_config, settings.token_file, "cannot read the token file"};
     std::string line;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
+      if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte order mark
+      if (!line.empty() && line.back() == '\r') line.pop_back();              // CRLF line ends
+      const auto start = line.find_first_not_of(" \t");
+      if (start == std::string::npos || line[start] == '#') continue;  // blank, or a comment (any bytes)
+      const auto odd = std::find_if(line.begin(), line.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\t') || u >= 0x7F;
+      });
+      if (odd != line.end()) {
+        return Error{Errc::invalid_config, settings.token_file + ":" + std::to_string(number),
+                     "holders and tokens are printable ASCII; this line holds another byte"};
+      }
       std::istringstream words(line);
       std::string first;
       std::string second;

@@ -26,6 +26,7 @@ struct PortalSettings {
   std::string token;
   std::chrono::seconds read_timeout{30};      // request line and headers; a stalled body
   std::chrono::seconds request_timeout{300};  // a whole body
+  unsigned max_connections_per_address = 16;  // raise behind a proxy: its clients share its address
 };
 
 struct DaemonConfig {

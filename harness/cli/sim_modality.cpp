@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <stdlib.h>
 
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +13,8 @@
 
 #include "harness/cli/exit_codes.hpp"
 #include "reference/dicom/echo_scu.hpp"
+#include "simulators/modality/mpps_scu.hpp"
+#include "simulators/modality/study.hpp"
 #include "simulators/modality/worklist_scu.hpp"
 
 namespace radloop::cli {
@@ -105,6 +109,21 @@ SimModalityCommand::SimModalityCommand(CLI::App& sim) {
                     "Await the commitment report on this port (default: same association)");
   send_->add_option("--events", events_path_, "Write the event log here as JSON lines");
   send_->add_option("--work-dir", work_dir_, "Where the study is written (default: a temporary folder, removed)");
+  mpps_ = modality_->add_subcommand(
+      "mpps", "One MPPS request: N-CREATE a step IN PROGRESS, or N-SET it COMPLETED or DISCONTINUED");
+  add_target_options(*mpps_, target_, timeout_seconds_);
+  mpps_->add_option("--action", mpps_action_, "create, complete or discontinue")
+      ->check(CLI::IsMember({"create", "complete", "discontinue"}))
+      ->capture_default_str();
+  mpps_->add_option("--uid", mpps_step_.sop_instance_uid,
+                    "The step's SOP Instance UID (needed to complete or discontinue; on create, empty lets the "
+                    "archive choose)");
+  mpps_->add_option("--patient-id", mpps_step_.patient_id, "Patient ID of the step (create)");
+  mpps_->add_option("--patient-name", mpps_step_.patient_name, "Patient's name, FAMILY^GIVEN (create)");
+  mpps_->add_option("--accession", mpps_step_.accession_number, "Accession number performed (create)");
+  mpps_->add_option("--pps-id", mpps_step_.performed_procedure_step_id, "Performed Procedure Step ID (create)")
+      ->capture_default_str();
+  mpps_step_.performed_procedure_step_id = "PPS1";
   spec_.patient = {"MRN0001", "", "DOE^JANE", "19700101", "F"};
   spec_.order.accession_number = "ACC0001";
 }
@@ -115,6 +134,7 @@ int SimModalityCommand::run() {
   target_.timeout = std::chrono::seconds(timeout_seconds_);
   if (echo_->parsed()) return echo();
   if (worklist_->parsed()) return worklist();
+  if (mpps_->parsed()) return mpps();
   return send();
 }
 
@@ -220,6 +240,48 @@ int SimModalityCommand::send() {
   const bool all = store.accepted() == store.outcomes.size() &&
                    (!report->commitment || (report->commitment->reported && report->commitment->report.failed.empty()));
   return all ? kExitValid : kExitInvalid;
+}
+
+// One N-CREATE or N-SET, as a modality sends it at the start and the end of an exam; the step's
+// UID is printed so a later call can complete it (across an archive's restart, say).
+int SimModalityCommand::mpps() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  const auto date = fmt::format("{:04}{:02}{:02}", local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+  const auto time = fmt::format("{:02}{:02}{:02}", local.tm_hour, local.tm_min, local.tm_sec);
+  auto step = mpps_step_;
+  Result<modality::MppsAnswer> answer = Error{Errc::internal, "mpps", "not sent"};
+  const char* verb = "N-CREATE";
+  if (mpps_action_ == "create") {
+    step.modality = step.modality.empty() ? "CT" : step.modality;
+    step.station_ae_title = target_.calling_ae;
+    step.start_date = date;
+    step.start_time = time;
+    if (step.study_instance_uid.empty()) {
+      step.study_instance_uid = modality::derived_uid(
+          static_cast<std::uint64_t>(now) * 65536U + static_cast<std::uint64_t>(::getpid()), "study", 0);
+    }
+    answer = modality::mpps_create(target_, step);
+  } else {
+    verb = "N-SET";
+    if (step.sop_instance_uid.empty()) {
+      std::cerr << "radloop: --uid names the step to " << mpps_action_ << '\n';
+      return kExitError;
+    }
+    step.status = mpps_action_ == "complete" ? dicom::PerformedProcedureStep::Status::completed
+                                             : dicom::PerformedProcedureStep::Status::discontinued;
+    step.end_date = date;
+    step.end_time = time;
+    answer = modality::mpps_set(target_, step);
+  }
+  if (!answer) {
+    std::cerr << "radloop: " << answer.error().message() << '\n';
+    return kExitError;
+  }
+  std::cout << fmt::format("{} {}: status {:#06x}{}\n", verb, answer->sop_instance_uid, answer->status,
+                           answer->error_comment.empty() ? "" : " (" + answer->error_comment + ")");
+  return answer->taken() ? kExitValid : kExitInvalid;
 }
 
 }  // namespace radloop::cli

@@ -1,4 +1,4 @@
-// `radloop sim modality echo|worklist|send`: the modality simulator from the command line.
+// `radloop sim modality echo|worklist|send|mpps`: the modality simulator from the command line.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "reference/dicom/mpps.hpp"
 #include "simulators/modality/exam.hpp"
 
 namespace radloop::cli {
@@ -22,11 +23,13 @@ class SimModalityCommand {
   int echo();
   int worklist();
   int send();
+  int mpps();
 
   CLI::App* modality_ = nullptr;
   CLI::App* echo_ = nullptr;
   CLI::App* worklist_ = nullptr;
   CLI::App* send_ = nullptr;
+  CLI::App* mpps_ = nullptr;
 
   modality::Target target_;
   long timeout_seconds_ = 30;
@@ -43,6 +46,8 @@ class SimModalityCommand {
   std::uint16_t commit_port_ = 0;
   std::string events_path_;
   std::string work_dir_;
+  std::string mpps_action_ = "create";
+  dicom::PerformedProcedureStep mpps_step_;
 };
 
 }  // namespace radloop::cli

@@ -3,9 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "reference/core/result.hpp"
+#include "reference/dicom/instance.hpp"
 
 namespace radloop::dicom {
 
@@ -13,6 +18,11 @@ struct SopReference {
   std::string sop_class_uid;     // (0008,1150)
   std::string sop_instance_uid;  // (0008,1155)
 };
+
+// The durable index's row for an instance (a store behind the server), by SOP Instance UID;
+// nothing when it has none, an error when it cannot say. Storage Commitment asks it before it
+// commits to an instance.
+using IndexedInstance = std::function<Result<std::optional<InstanceRecord>>(const std::string& sop_instance_uid)>;
 
 // Failure Reason (0008,1197) values, PS3.4 J.3.3.1.2 / PS3.3 C.14.1.1.
 namespace commitment_failure {

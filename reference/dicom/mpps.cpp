@@ -14,7 +14,14 @@ constexpr std::uint16_t kMissingAttributeValue = 0x0121;
 // PS3.4 F.7.2.2: "Performed Procedure Step Object may no longer be updated", Error ID A710.
 constexpr std::uint16_t kNoLongerUpdatable = 0xA710;
 
-MppsOutcome failure(std::uint16_t status, std::string comment, std::optional<PerformedProcedureStep> step = {}) {
+MppsOutcome failure(std::uint16_t status, std::string comment, std::optional<PerformedProcedureStep> step = {});
+
+// The sink could not keep the change: nothing changed, and the modality is told to try again.
+MppsOutcome not_kept(const Error& why, std::optional<PerformedProcedureStep> step = {}) {
+  return failure(kProcessingFailure, "the step could not be kept: " + why.message(), std::move(step));
+}
+
+MppsOutcome failure(std::uint16_t status, std::string comment, std::optional<PerformedProcedureStep> step) {
   MppsOutcome outcome;
   outcome.status = status;
   outcome.error_comment = std::move(comment);
@@ -46,7 +53,11 @@ std::optional<PerformedProcedureStep::Status> status_from_string(std::string_vie
   return std::nullopt;
 }
 
-MppsOutcome MppsRegistry::create(PerformedProcedureStep step, std::string_view requested_status) {
+MppsRegistry::MppsRegistry(const std::vector<PerformedProcedureStep>& known) {
+  for (const auto& step : known) steps_.insert_or_assign(step.sop_instance_uid, step);
+}
+
+MppsOutcome MppsRegistry::create(PerformedProcedureStep step, std::string_view requested_status, const MppsSink& keep) {
   if (requested_status != to_string(PerformedProcedureStep::Status::in_progress)) {
     return failure(kInvalidAttributeValue,
                    "Performed Procedure Step Status (0040,0252) in an N-CREATE must be "
@@ -54,19 +65,28 @@ MppsOutcome MppsRegistry::create(PerformedProcedureStep step, std::string_view r
                        std::string(requested_status) + "\"");
   }
   step.status = PerformedProcedureStep::Status::in_progress;
-  std::lock_guard lock(mutex_);
-  const auto [it, inserted] = steps_.try_emplace(step.sop_instance_uid, step);
-  if (!inserted) {
-    return failure(kDuplicateSopInstance, "an MPPS with SOP Instance UID " + step.sop_instance_uid + " already exists",
-                   it->second);
+  const auto& uid = step.sop_instance_uid;
+  std::unique_lock lock(mutex_);
+  if (const auto found = steps_.find(uid); found != steps_.end()) {
+    return failure(kDuplicateSopInstance, "an MPPS with SOP Instance UID " + uid + " already exists", found->second);
   }
+  if (!changing_.insert(uid).second) {
+    return failure(kDuplicateSopInstance, "an MPPS with SOP Instance UID " + uid + " is being created");
+  }
+  // Kept without the lock: a store's write takes a flush, and other steps need not wait for it.
+  lock.unlock();
+  auto kept = keep ? keep(step) : Result<void>{};
+  lock.lock();
+  changing_.erase(uid);
+  if (!kept) return not_kept(kept.error());
   MppsOutcome outcome;
-  outcome.step = it->second;
+  outcome.step = steps_.emplace(uid, step).first->second;
   return outcome;
 }
 
-MppsOutcome MppsRegistry::set(const std::string& sop_instance_uid, const MppsModification& modification) {
-  std::lock_guard lock(mutex_);
+MppsOutcome MppsRegistry::set(const std::string& sop_instance_uid, const MppsModification& modification,
+                              const MppsSink& keep) {
+  std::unique_lock lock(mutex_);
   const auto found = steps_.find(sop_instance_uid);
   if (found == steps_.end()) return failure(kNoSuchSopInstance, "no MPPS with SOP Instance UID " + sop_instance_uid);
   PerformedProcedureStep& current = found->second;
@@ -103,10 +123,19 @@ MppsOutcome MppsRegistry::set(const std::string& sop_instance_uid, const MppsMod
                        " needs Performed Procedure Step End Date (0040,0250) and End Time (0040,0251)",
                    current);
   }
+  if (!changing_.insert(sop_instance_uid).second) {
+    return failure(kProcessingFailure, "another request is changing this step; send it again", current);
+  }
+  lock.unlock();
+  auto kept = keep ? keep(next) : Result<void>{};
+  lock.lock();
+  changing_.erase(sop_instance_uid);
+  auto& stored = steps_.at(sop_instance_uid);  // steps are never removed, so it is still there
+  if (!kept) return not_kept(kept.error(), stored);
   MppsOutcome outcome;
-  outcome.previous = current.status;
-  current = std::move(next);
-  outcome.step = current;
+  outcome.previous = stored.status;
+  stored = std::move(next);
+  outcome.step = stored;
   return outcome;
 }
 

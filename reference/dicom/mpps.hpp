@@ -7,10 +7,12 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "reference/core/result.hpp"
 #include "reference/dicom/commitment.hpp"
 
 namespace radloop::dicom {
@@ -75,22 +77,34 @@ struct MppsOutcome {
   std::optional<PerformedProcedureStep::Status> previous;  // on a successful N-SET
 };
 
+// Keeps a step as a request would leave it, before the request is answered (a store writes it
+// durably). A failure leaves the registry as it was, and the request is answered 0x0110
+// Processing failure with the reason: success is never answered for a change that was not kept.
+// Called on a service thread, without the registry's lock; the step's UID is reserved meanwhile.
+using MppsSink = std::function<Result<void>(const PerformedProcedureStep&)>;
+
 // The steps an archive holds, with the rules of PS3.4 F.7.2: N-CREATE makes a step IN PROGRESS;
 // N-SET changes it while IN PROGRESS; COMPLETED and DISCONTINUED are final. Thread-safe.
 class MppsRegistry {
  public:
-  // `requested_status` is the PPS Status the N-CREATE carried, as text.
-  MppsOutcome create(PerformedProcedureStep step, std::string_view requested_status);
-  MppsOutcome set(const std::string& sop_instance_uid, const MppsModification& modification);
+  MppsRegistry() = default;
+  // Begins with the steps a store kept (a restart goes on where the last run stopped).
+  explicit MppsRegistry(const std::vector<PerformedProcedureStep>& known);
+
+  // `requested_status` is the PPS Status the N-CREATE carried, as text. A change is made only
+  // once `keep` (when given) has kept it.
+  MppsOutcome create(PerformedProcedureStep step, std::string_view requested_status, const MppsSink& keep = {});
+  MppsOutcome set(const std::string& sop_instance_uid, const MppsModification& modification, const MppsSink& keep = {});
   [[nodiscard]] std::optional<PerformedProcedureStep> find(const std::string& sop_instance_uid) const;
   [[nodiscard]] std::vector<PerformedProcedureStep> all() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, PerformedProcedureStep> steps_;
+  std::set<std::string> changing_;  // steps being kept by a sink right now (without the lock)
 };
 
-// Called on a service thread after each step created or changed; must be thread-safe.
+// Called on a service thread after each step created or changed and answered; must be thread-safe.
 using MppsObserver = std::function<void(const PerformedProcedureStep&)>;
 
 }  // namespace radloop::dicom

@@ -142,7 +142,10 @@ class Server::Impl {
         observer_(std::move(observer)),
         scp_config_(make_scp_config(config_)),
         store_(config_, std::move(sink)),
-        reporter_(config_.ae_title, config_.dimse_timeout) {}
+        reporter_(config_.ae_title, config_.dimse_timeout),
+        mpps_(config_.performed_steps) {
+    config_.performed_steps.clear();  // the registry has them now; one copy is enough
+  }
 
   Result<void> start() {
     internal::PduLimits pdu_limits;
@@ -310,7 +313,7 @@ class Server::Impl {
         } catch (...) {
           spdlog::error("dicom: a connection's thread failed; the server keeps running");
         }
-        if (accepted_fd >= 0) ++counters_.connections_closed;  // this thread took one, and is done with it
+        if (took_connection) ++counters_.connections_closed;  // this thread took one, and is done with it
         {
           std::lock_guard done_lock(mutex_);
           worker.done = true;
@@ -333,6 +336,7 @@ class Server::Impl {
 
   // Runs inside ASC_receiveAssociation on the connection's own thread, right after accept().
   void on_accepted(int fd) {
+    took_connection = true;
     // DCMTK sets TCP_NODELAY on accepted sockets only when the environment asks for it (see
     // dcmtk_runtime.cpp); set it here too so a user's TCP_NODELAY=0 cannot slow every reply.
     const int on = 1;
@@ -381,6 +385,7 @@ class Server::Impl {
 
   void serve_connection() {
     accepted_fd = -1;
+    took_connection = false;
     T_ASC_Association* assoc = nullptr;
     // Non-blocking with a zero timeout: poll already said a connection is waiting (if another
     // thread took it first, there is nothing to do). Reading the A-ASSOCIATE-RQ is bounded by
@@ -396,6 +401,7 @@ class Server::Impl {
     const auto refused = internal::refusal_of(assoc);
     if (cond.bad() || refused) {
       ++counters_.associations_rejected;
+      if (refused) ++counters_.pdu_refusals;
       const auto why = refused ? "refused: " + refused->where + ": " + refused->detail
                                : "unreadable association request: " + internal::describe(cond);
       spdlog::warn("dicom: {}", why);
@@ -458,6 +464,7 @@ class Server::Impl {
 
   // The descriptor the transport layer saw accepted on this thread.
   static thread_local int accepted_fd;
+  static thread_local bool took_connection;  // accepted one, whether or not it could be watched
 
   ServerConfig config_;
   EventObserver observer_;
@@ -482,6 +489,7 @@ class Server::Impl {
 };
 
 thread_local int Server::Impl::accepted_fd = -1;
+thread_local bool Server::Impl::took_connection = false;
 
 Result<std::unique_ptr<Server>> Server::start(ServerConfig config, EventObserver observer, InstanceSink on_instance) {
   if (config.ae_title.empty() || config.ae_title.size() > 16) {

@@ -65,12 +65,20 @@ struct ServerConfig {
   // new association to the requester's entry in commitment_peers; with no entry there it is not
   // sent at all (an event says so), as an archive that does not know the AE behaves.
   enum class CommitmentReply { same_association, new_association };
+  // Asked, when set, before an instance is reported committed: the store's durable index must
+  // hold it, and its file must be on disk with the size indexed (the file alone could be one
+  // whose C-STORE was never answered, or one cut short since).
+  IndexedInstance indexed_instance;
   CommitmentReply commitment_reply = CommitmentReply::same_association;
   std::vector<CommitmentPeer> commitment_peers;
-  // Modality Performed Procedure Step (N-CREATE, N-SET) is offered unless this is off; each step
-  // created or changed is handed to mpps_observer (if set) after it is answered.
+  // Modality Performed Procedure Step (N-CREATE, N-SET) is offered unless this is off. Each step
+  // created or changed is kept by mpps_sink (if set) before it is answered: success only once it
+  // is kept, 0x0110 with the reason otherwise. Then it is handed to mpps_observer (if set).
   bool offer_mpps = true;
+  MppsSink mpps_sink;
   MppsObserver mpps_observer;
+  // The steps a store kept from an earlier run: N-SET goes on with them after a restart.
+  std::vector<PerformedProcedureStep> performed_steps;
   // Answers Modality Worklist C-FIND queries; null: the worklist service is not offered.
   std::shared_ptr<const OrderSource> order_source;
 
@@ -128,7 +136,7 @@ class Server {
   // Stores a DICOM Part 10 file (as STOW-RS receives it) through the C-STORE path: the same
   // checks, durability and instance sink; `source` stands where a calling AE title would.
   StoreOutcome store_part10(std::string_view bytes, const std::string& source);
-  // The performed procedure steps this server holds (kept in memory; a restart forgets them).
+  // The performed procedure steps this server holds (those of mpps_sink's store included).
   [[nodiscard]] std::vector<PerformedProcedureStep> performed_steps() const;
   // Stops accepting, aborts open associations and waits for their threads.
   void stop();

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "reference/mllp/internal/peer_filter.hpp"
 #include "reference/mllp/internal/session.hpp"
 #include "reference/mllp/internal/tls_context.hpp"
 
@@ -28,6 +29,9 @@ class Server::Impl {
 
   Result<void> listen() {
     const auto& config = state_.config;
+    auto filter = internal::PeerFilter::parse(config.allowed_peers);
+    if (!filter) return filter.error();
+    peer_filter_ = std::move(filter).value();
     if (config.tls) {
       auto context = internal::make_server_context(*config.tls);
       if (!context) return context.error();
@@ -167,7 +171,9 @@ class Server::Impl {
   // made, so the counts cannot change between the check and the session.
   std::optional<std::string> over_limit(const tcp::socket& socket) {
     boost::system::error_code ec;
-    const auto address = socket.remote_endpoint(ec).address().to_string();
+    const auto remote = socket.remote_endpoint(ec).address();
+    const auto address = remote.to_string();
+    if (!peer_filter_.allows(remote)) return fmt::format("{} is not in allowed_peers", address);
     const auto& config = state_.config;
     std::lock_guard lock(state_.mutex);
     if (state_.live_sessions >= config.max_connections) {
@@ -210,6 +216,7 @@ class Server::Impl {
   asio::steady_timer retry_;
   bool accepting_ = true;  // touched on the acceptor's strand only, as are the two below
   std::uint64_t refusals_since_log_ = 0;
+  internal::PeerFilter peer_filter_;  // set in listen(), read on the acceptor's strand
   std::chrono::steady_clock::time_point last_refusal_log_{};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{io_.get_executor()};
   std::vector<std::thread> threads_;

@@ -30,6 +30,10 @@ struct ServerConfig {
   // accepted, logged and counted (connections_refused).
   unsigned max_connections = 512;
   unsigned max_connections_per_peer = 64;
+  // Empty: any peer address. Otherwise only these addresses and networks ("10.0.0.5",
+  // "10.20.0.0/16", "fd00::/8"); a connection from elsewhere is closed as soon as it is accepted
+  // (no ACK: a sender that is not ours gets nothing), logged and counted in connections_refused.
+  std::vector<std::string> allowed_peers;
   // Bytes of unfinished frames held across every connection; a connection whose frame would pass
   // it is closed, so many large trickled frames cannot exhaust memory together.
   std::size_t max_buffered_bytes = std::size_t{256} << 20;
@@ -63,7 +67,7 @@ struct ServerStats {
   std::uint64_t replies_sent = 0;
   std::uint64_t bytes_discarded = 0;        // bytes seen outside any frame
   std::uint64_t connections_dropped = 0;    // closed by us: oversize frame, idle or message timeout, buffer budget
-  std::uint64_t connections_refused = 0;    // closed at once: over max_connections or max_connections_per_peer
+  std::uint64_t connections_refused = 0;    // closed at once: not allowed, or over a connection limit
   std::uint64_t tls_handshakes_failed = 0;  // includes plain-TCP peers talking to a TLS port
   // What stop() did: replies written after it began, connections it closed at once because
   // nothing was in flight, and connections still busy when the drain timeout passed.

@@ -16,6 +16,7 @@
 #include "reference/hl7/resend.hpp"
 #include "reference/hl7/segments.hpp"
 #include "reference/hl7/validate.hpp"
+#include "reference/pipeline/performed_steps.hpp"
 #include "reference/pipeline/store_worklist.hpp"
 #include "reference/report/dicom_report.hpp"
 
@@ -62,6 +63,31 @@ std::optional<report::Report> document_report(const dicom::InstanceRecord& insta
   return std::nullopt;
 }
 
+// The performed procedure steps the store kept. One whose body no longer reads comes back from its
+// columns alone (UID, status, accession), with a warning: the state rules still hold for it (no
+// second N-CREATE of its UID, no N-SET once final), and an N-SET can still complete it.
+Result<std::vector<dicom::PerformedProcedureStep>> load_performed_steps(store::Store& store) {
+  auto records =
+      store.read_value<std::vector<store::PerformedStepRecord>>([](store::Tx& tx) { return tx.performed_steps(); });
+  if (!records) return records.error();
+  std::vector<dicom::PerformedProcedureStep> steps;
+  for (const auto& record : *records) {
+    auto step = performed_step_from(record);
+    if (!step) {
+      spdlog::warn("pipeline: {}; kept with its UID, status and accession only", step.error().message());
+      dicom::PerformedProcedureStep minimal;
+      minimal.sop_instance_uid = record.sop_instance_uid;
+      minimal.status =
+          dicom::status_from_string(record.status).value_or(dicom::PerformedProcedureStep::Status::in_progress);
+      minimal.accession_number = record.accession;
+      steps.push_back(std::move(minimal));
+      continue;
+    }
+    steps.push_back(std::move(step).value());
+  }
+  return steps;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
@@ -79,10 +105,22 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   auto dicom_config = p->config_.dicom;
   dicom_config.order_source =
       std::make_shared<StoreWorklist>(*p->store_, p->config_.flows.sabotage.worklist_shifted_patients);
-  auto user_mpps = dicom_config.mpps_observer;
-  dicom_config.mpps_observer = [raw = p.get(), user_mpps](const dicom::PerformedProcedureStep& step) {
-    raw->on_performed_step(step);
-    if (user_mpps) user_mpps(step);
+  // MPPS is durable: the steps kept by the last run come back, and each change is written (with
+  // the orders it moves) before the modality hears success.
+  auto known = load_performed_steps(*p->store_);
+  if (!known) return known.error();
+  dicom_config.performed_steps = std::move(known).value();
+  dicom_config.mpps_sink = [raw = p.get()](const dicom::PerformedProcedureStep& step) {
+    return raw->on_performed_step(step);
+  };
+  // Storage Commitment commits to what the index holds, with its file as indexed.
+  dicom_config.indexed_instance =
+      [raw = p.get()](const std::string& sop_uid) -> Result<std::optional<dicom::InstanceRecord>> {
+    auto found = raw->store_->read_value<std::vector<dicom::InstanceRecord>>(
+        [&](store::Tx& tx) { return tx.instances("", "", sop_uid); });
+    if (!found) return found.error();
+    if (found->empty()) return std::optional<dicom::InstanceRecord>();
+    return std::optional<dicom::InstanceRecord>(found->front());
   };
   auto dicom = dicom::Server::start(dicom_config, p->config_.dicom_observer,
                                     [raw = p.get()](const dicom::InstanceRecord& i) { return raw->on_instance(i); });
@@ -286,20 +324,22 @@ Result<void> Pipeline::on_instance(const dicom::InstanceRecord& instance) {
   return {};
 }
 
-void Pipeline::on_performed_step(const dicom::PerformedProcedureStep& step) {
+Result<void> Pipeline::on_performed_step(const dicom::PerformedProcedureStep& step) {
   Applied applied;
   auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
+    if (auto put = tx.put_performed_step(performed_step_record(step, FlowContext::now())); !put) return put;
     auto result = apply_performed_step(tx, step, context_);
     if (!result) return result.error();
     applied = std::move(result).value();
     return {};
   });
   if (!kept) {
-    spdlog::error("pipeline: performed step {} not applied: {}", step.sop_instance_uid, kept.error().message());
-    return;
+    spdlog::error("pipeline: performed step {} not kept: {}", step.sop_instance_uid, kept.error().message());
+    return kept.error();
   }
   spdlog::info("pipeline: {}", applied.outcome);
   if (applied.queued) wake_deliveries();
+  return {};
 }
 
 Result<store::ReviewRecord> Pipeline::resolve(const Resolution& resolution) {

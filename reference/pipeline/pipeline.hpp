@@ -84,6 +84,8 @@ class Pipeline {
   dicom::StoreOutcome store_instance(std::string_view part10, const std::string& source) {
     return dicom_->store_part10(part10, source);
   }
+  // The performed procedure steps the DICOM service holds (those kept from earlier runs included).
+  [[nodiscard]] std::vector<dicom::PerformedProcedureStep> performed_steps() const { return dicom_->performed_steps(); }
 
   void stop();
 
@@ -91,7 +93,7 @@ class Pipeline {
   explicit Pipeline(PipelineConfig config) : config_(std::move(config)), context_(config_.flows) {}
   std::string on_hl7(const mllp::InboundMessage& message);
   Result<void> on_instance(const dicom::InstanceRecord& instance);
-  void on_performed_step(const dicom::PerformedProcedureStep& step);
+  Result<void> on_performed_step(const dicom::PerformedProcedureStep& step);
   void wake_deliveries();
   void run_sweeper();
   // Logs each late delivery and orphan study once (a warning a log watcher can alert on).

@@ -33,6 +33,9 @@ Result<std::int64_t> number(const std::string& text, const std::string& where) {
 
 Result<std::string> audit_actor(const HttpRequest& request, const nlohmann::json& body, std::string_view what) {
   std::string claimed = body.is_object() ? body.value("actor", "") : "";
+  if (request.tokens_required && request.credential.empty()) {
+    return Error{Errc::http_unauthorized, "actor", "an audited action needs a token, whoever the body names"};
+  }
   if (!request.credential.empty()) {
     return claimed.empty() || claimed == request.credential ? request.credential
                                                             : request.credential + " (as " + claimed + ")";

@@ -46,6 +46,36 @@ bool is_loopback(const asio::ip::address& address) {
 
 }  // namespace
 
+Result<void> check_config(const HttpServerConfig& config) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(config.bind_address, ec);
+  if (ec) {
+    std::string detail = config.bind_address;
+    detail += ": ";
+    detail += ec.message();
+    return Error{Errc::invalid_config, "bind_address", std::move(detail)};
+  }
+  if (!is_loopback(address) && config.credentials.empty()) {
+    return Error{Errc::portal_token_required, "bind_address",
+                 config.bind_address + " is reachable from other hosts and no token is set"};
+  }
+  if (auto problem = credentials_problem(config.credentials)) {
+    return Error{Errc::invalid_config, "portal token", std::move(*problem)};
+  }
+  for (const auto& entry : config.public_paths) {
+    if (!entry.starts_with('/')) return Error{Errc::invalid_config, "public_paths", entry + " does not start with '/'"};
+  }
+  if (config.max_connections == 0) return Error{Errc::invalid_config, "max_connections", "must be at least 1"};
+  if (config.max_connections_per_peer == 0) {
+    return Error{Errc::invalid_config, "max_connections_per_peer", "must be at least 1"};
+  }
+  if (config.read_timeout.count() < 1 || config.request_timeout.count() < 1 ||
+      config.read_timeout > std::chrono::hours(24) || config.request_timeout > std::chrono::hours(24)) {
+    return Error{Errc::invalid_config, "read_timeout, request_timeout", "between 1 second and a day"};
+  }
+  return {};
+}
+
 class HttpServer::Impl {
  public:
   Impl(HttpServerConfig config, HttpHandler handler)
@@ -71,27 +101,9 @@ class HttpServer::Impl {
 
   Result<void> listen() {
     const auto& config = state_.config;
+    if (auto checked = check_config(config); !checked) return checked;
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(config.bind_address, ec);
-    if (ec) {
-      std::string detail = config.bind_address;
-      detail += ": ";
-      detail += ec.message();
-      return Error{Errc::invalid_config, "bind_address", std::move(detail)};
-    }
-    if (!is_loopback(address) && config.credentials.empty()) {
-      return Error{Errc::portal_token_required, "bind_address",
-                   config.bind_address + " is reachable from other hosts and no token is set"};
-    }
-    if (auto problem = credentials_problem(config.credentials)) {
-      return Error{Errc::invalid_config, "portal token", std::move(*problem)};
-    }
-    for (const auto& entry : config.public_paths) {
-      if (!entry.starts_with('/'))
-        return Error{Errc::invalid_config, "public_paths", entry + " does not start with '/'"};
-    }
-    if (config.max_connections == 0) return Error{Errc::invalid_config, "max_connections", "must be at least 1"};
-
     const tcp::endpoint endpoint(address, config.port);
     std::string where = config.bind_address;
     where += ':';
@@ -185,7 +197,7 @@ class HttpServer::Impl {
         return;
       }
       auto session = internal::serve(state_, std::move(socket));
-      {
+      if (session) {
         std::lock_guard lock(state_.mutex);
         std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
         sessions_.push_back(session);

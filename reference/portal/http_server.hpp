@@ -30,6 +30,7 @@ struct HttpRequest {
   // The holder of the token the request came with (HttpServerConfig::credentials); empty when
   // the portal takes no tokens, or on a public path without one. Audits name this holder.
   std::string credential;
+  bool tokens_required = false;  // the portal takes tokens (a public path may come without one)
 };
 
 struct HttpResponse {
@@ -67,6 +68,9 @@ struct HttpServerConfig {
   // Past this many open connections the server stops accepting (the kernel queues the rest)
   // until one closes.
   unsigned max_connections = 64;
+  // And past this many from one address, that address's next connections are closed at once:
+  // one host cannot hold every place by trickling (a proxy in front would need it raised).
+  unsigned max_connections_per_peer = 16;
   // A request line and headers must arrive whole within this; a body must make progress at
   // least this often; an idle keep-alive connection is closed after it.
   std::chrono::seconds read_timeout{30};
@@ -80,6 +84,11 @@ struct HttpServerConfig {
   // How long stop() lets requests in flight finish before it cuts their connections.
   std::chrono::milliseconds drain_timeout{10'000};
 };
+
+// What start() refuses before it binds anything: a bad address, no token off loopback, a short
+// or ownerless token, a public path not starting with '/', a limit of 0, a timeout outside 1 s to
+// a day. A daemon checks this before it starts anything else.
+Result<void> check_config(const HttpServerConfig& config);
 
 class HttpServer {
  public:

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "reference/core/result.hpp"
@@ -44,6 +45,11 @@ inline constexpr std::size_t kMaxParts = 10'000;
 // is cut off or its headers unreadable), "closing delimiter" (the body ends without --boundary--).
 Result<std::vector<PartView>> parse_multipart(std::string_view content_type_header, std::string_view body,
                                               std::size_t max_parts = kMaxParts);
+// Not from a temporary std::string: the parts would point into a string about to be destroyed.
+template <typename String, typename = std::enable_if_t<std::is_same_v<std::remove_cvref_t<String>, std::string> &&
+                                                       !std::is_lvalue_reference_v<String>>>
+Result<std::vector<PartView>> parse_multipart(std::string_view content_type_header, String&& body,
+                                              std::size_t max_parts = kMaxParts) = delete;
 
 // The body of a multipart message with these parts, CRLF line ends, header names as given. The
 // boundary must occur in no part's body: random_boundary() makes one that will not.

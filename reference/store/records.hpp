@@ -121,6 +121,16 @@ struct ReviewRecord {
 std::string_view to_string(ReviewRecord::State state);
 std::optional<ReviewRecord::State> review_state_from(std::string_view text);
 
+// A Modality Performed Procedure Step as the DICOM service last left it. The store keeps the
+// step whole (body, JSON written by the pipeline) and the keys it is looked up by.
+struct PerformedStepRecord {
+  std::string sop_instance_uid;
+  std::string status;  // IN PROGRESS, COMPLETED, DISCONTINUED
+  std::string accession;
+  std::string body;
+  Millis updated_at = 0;
+};
+
 struct AuditRecord {
   Millis at = 0;
   std::string actor;

@@ -55,6 +55,10 @@ class Tx {
                                                                const std::string& series_uid,
                                                                const std::string& sop_uid) = 0;
   virtual Result<void> put_study(const StudyRecord& study) = 0;
+  // Performed procedure steps, one row per SOP Instance UID (replaced on each change), so that a
+  // step created before a restart can still be set after it.
+  virtual Result<void> put_performed_step(const PerformedStepRecord& step) = 0;
+  virtual Result<std::vector<PerformedStepRecord>> performed_steps() = 0;
   virtual Result<std::vector<StudyRecord>> studies(const StudyFilter& filter) = 0;
 
   // Reports, one row per version. put_report inserts (id 0: ID and version are set) or updates.

@@ -119,10 +119,12 @@ class Daemon:
         self.args = list(args)
         self.proc: subprocess.Popen | None = None
         self.ports: dict[str, str] = {}
+        # A portal token in the caller's environment would make every token-less test a 401.
+        self.env = {k: v for k, v in os.environ.items() if k != "RADLOOP_PORTAL_TOKEN"}
 
     def start(self) -> "Daemon":
         self.proc = subprocess.Popen([str(self.cli), "pipeline", *self.args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+                                     stderr=subprocess.DEVNULL, text=True, env=self.env)
         line = self.proc.stdout.readline()
         assert line.startswith("ready"), f"the pipeline did not start: {line!r}"
         self.ports = dict(item.split("=") for item in line.split()[1:])

@@ -130,3 +130,33 @@ def test_kill_9_during_an_oru_burst_loses_no_acked_report_and_delivers_none_twic
     for text in ehr.received():
         by_control[str(hl7.parse(text).segment("MSH")[10])].add(text)
     assert all(len(v) == 1 for v in by_control.values())
+
+
+def test_kill_9_between_mpps_n_create_and_n_set_loses_no_step(radloop_cli, tmp_path, peers):
+    """A step answered success is in the store before the answer: killed between the modality's
+    N-CREATE and its N-SET, the daemon comes back knowing the step, takes the N-SET COMPLETED and
+    completes the order (the step was kept in memory only, and the N-SET got 0x0112)."""
+    ris, ehr = peers
+    daemon = daemon_for(radloop_cli, tmp_path, ris, ehr).start()
+
+    def mpps(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(radloop_cli), "sim", "modality", "mpps", "--port", str(daemon.dicom), *args],
+                              capture_output=True, text=True, timeout=60)
+
+    assert ack_code(send_hl7(daemon.mllp, ris_order("R1", "P1", "ACC1"))) == "AA"
+    created = mpps("--action", "create", "--patient-id", "MRN1", "--accession", "ACC1")
+    assert created.returncode == 0, created.stdout + created.stderr
+    uid = created.stdout.split()[1].rstrip(":")
+    daemon.kill9()
+
+    daemon.start()
+    try:
+        completed = mpps("--action", "complete", "--uid", uid)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "status 0x0000" in completed.stdout
+        status, bundle = daemon.get("/fhir/ServiceRequest?identifier=ACC1")
+        assert bundle["entry"][0]["resource"]["status"] == "completed", bundle
+        again = mpps("--action", "complete", "--uid", uid)
+        assert again.returncode == 1 and "0x0110" in again.stdout, "a final step may no longer be updated"
+    finally:
+        daemon.stop()

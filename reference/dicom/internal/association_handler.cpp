@@ -412,7 +412,7 @@ OFCondition AssociationHandler::handle_commitment(T_DIMSE_N_ActionRQ& request, T
   const auto parsed = parse_commitment_request(information.get());
   if (parsed.status != 0) return refuse(parsed.status, parsed.error);
 
-  const auto report = judge_commitment(parsed, store_.catalog());
+  const auto report = judge_commitment(parsed, store_.catalog(), config_.indexed_instance);
   ++counters_.commitment_requests;
   counters_.commitment_failed_refs += report.failed.size();
   if (auto cond = sendACTIONResponse(context, request.MessageID, sop_class, sop_instance, STATUS_Success); cond.bad())

@@ -173,15 +173,20 @@ struct Open {
 
 class Walker {
  public:
-  Walker(Source& in, Encoding top, const DatasetLimits& limits) : in_(in), top_(top), limits_(limits) {}
+  // `prefix_cap` non-zero: the bytes are the start of a data set still arriving, which may be no
+  // longer than that in all. Where the bytes end is then no error; a value, item or sequence
+  // declared to end past the cap is.
+  Walker(Source& in, Encoding top, const DatasetLimits& limits, std::uint64_t prefix_cap = 0)
+      : in_(in), top_(top), limits_(limits), prefix_cap_(prefix_cap) {}
 
   Result<DatasetShape> walk() {
     while (true) {
       if (auto closed = close_finished(); !closed) return closed.error();
       if (in_.at_end()) break;
       if (auto stepped = step(); !stepped) return stepped.error();
+      if (stopped_) return shape_;
     }
-    if (!open_.empty()) {
+    if (!open_.empty() && prefix_cap_ == 0) {
       return refuse(fmt::format("{} {} never ends: the data stops inside it",
                                 open_.back().kind == Open::Kind::item ? "an item of sequence" : "sequence",
                                 open_.back().tag));
@@ -192,6 +197,22 @@ class Walker {
  private:
   Error refuse(std::string detail) const {
     return Error{Errc::dicom_refused, fmt::format("data set, byte {}", in_.position()), std::move(detail)};
+  }
+
+  // The bytes end here: for a whole data set an error, for a prefix where the walk stops.
+  Result<void> cut(std::string detail) {
+    if (prefix_cap_ == 0) return refuse(std::move(detail));
+    stopped_ = true;
+    return {};
+  }
+
+  // A value of `length` bytes from here that the bytes do not hold: cut, unless no continuation
+  // could hold it either.
+  Result<void> cut_value(std::uint64_t length, std::string detail) {
+    if (prefix_cap_ != 0 && in_.position() + length > prefix_cap_) {
+      return refuse(fmt::format("{} declares {} bytes; the whole may have at most {}", detail, length, prefix_cap_));
+    }
+    return cut(detail + " runs past the end");
   }
 
   // Pops every container of defined length that ends where the walk is.
@@ -213,7 +234,10 @@ class Walker {
     std::uint64_t end = kNoEnd;
     if (length != kUndefinedLength) {
       end = in_.position() + length;
-      if (end > in_.size()) return refuse(tag + " is longer than the data left");
+      if (prefix_cap_ != 0 && end > prefix_cap_) {
+        return refuse(fmt::format("{} declares {} bytes; the whole may have at most {}", tag, length, prefix_cap_));
+      }
+      if (prefix_cap_ == 0 && end > in_.size()) return refuse(tag + " is longer than the data left");
       for (const auto& outer : open_) {
         if (outer.end != kNoEnd && end > outer.end) return refuse(tag + " runs past the end of " + outer.tag);
       }
@@ -232,7 +256,7 @@ class Walker {
   Result<void> step() {
     const Encoding enc = open_.empty() ? top_ : open_.back().encoding;
     std::array<std::uint8_t, 8> head{};
-    if (!in_.read(head.data(), 4)) return refuse("the data ends inside an element tag");
+    if (!in_.read(head.data(), 4)) return cut("the data ends inside an element tag");
     const auto group = u16(head.data(), enc.big_endian);
     const auto element = u16(head.data() + 2, enc.big_endian);
     if (++shape_.elements > limits_.max_elements)
@@ -245,20 +269,20 @@ class Walker {
     std::uint32_t length = 0;
     std::array<char, 2> vr{};
     if (enc.explicit_vr) {
-      if (!in_.read(head.data(), 2)) return refuse("the data ends inside the header of " + tag);
+      if (!in_.read(head.data(), 2)) return cut("the data ends inside the header of " + tag);
       vr[0] = static_cast<char>(head[0]);
       vr[1] = static_cast<char>(head[1]);
       if (!is_vr(vr[0], vr[1]))
         return refuse(fmt::format("element {} has no standard VR (bytes {:02X} {:02X})", tag, head[0], head[1]));
       if (long_form(vr[0], vr[1])) {
-        if (!in_.read(head.data(), 6)) return refuse("the data ends inside the header of " + tag);
+        if (!in_.read(head.data(), 6)) return cut("the data ends inside the header of " + tag);
         length = u32(head.data() + 2, enc.big_endian);
       } else {
-        if (!in_.read(head.data(), 2)) return refuse("the data ends inside the header of " + tag);
+        if (!in_.read(head.data(), 2)) return cut("the data ends inside the header of " + tag);
         length = u16(head.data(), enc.big_endian);
       }
     } else {
-      if (!in_.read(head.data(), 4)) return refuse("the data ends inside the header of " + tag);
+      if (!in_.read(head.data(), 4)) return cut("the data ends inside the header of " + tag);
       length = u32(head.data(), enc.big_endian);
     }
 
@@ -277,7 +301,12 @@ class Walker {
     } else if (implicit_sequence(group, element, length)) {
       return push(Open::Kind::sequence, length, enc, tag);
     }
-    if (!in_.skip(length)) return refuse(fmt::format("the value of {} ({} bytes) runs past the end", tag, length));
+    const auto before = in_.position();
+    if (!in_.skip(length)) {
+      in_.seek(before);
+      if (prefix_cap_ != 0) return cut_value(length, "the value of " + tag);
+      return refuse(fmt::format("the value of {} ({} bytes) runs past the end", tag, length));
+    }
     return {};
   }
 
@@ -295,7 +324,7 @@ class Walker {
 
   Result<void> item_or_delimiter(std::uint16_t element, Encoding enc) {
     std::array<std::uint8_t, 4> raw{};
-    if (!in_.read(raw.data(), 4)) return refuse("the data ends inside an item header");
+    if (!in_.read(raw.data(), 4)) return cut("the data ends inside an item header");
     const auto length = u32(raw.data(), enc.big_endian);
     const bool in_item = !open_.empty() && open_.back().kind == Open::Kind::item;
     if (element == kItem) {
@@ -304,7 +333,12 @@ class Walker {
         // Encapsulated pixel data: a fragment's bytes are opaque.
         if (length == kUndefinedLength)
           return refuse("a pixel data fragment of undefined length in " + open_.back().tag);
-        if (!in_.skip(length)) return refuse("a pixel data fragment runs past the end in " + open_.back().tag);
+        const auto before = in_.position();
+        if (!in_.skip(length)) {
+          in_.seek(before);
+          if (prefix_cap_ != 0) return cut_value(length, "a pixel data fragment in " + open_.back().tag);
+          return refuse("a pixel data fragment runs past the end in " + open_.back().tag);
+        }
         return {};
       }
       return push(Open::Kind::item, length, open_.back().encoding, open_.back().tag);
@@ -330,6 +364,8 @@ class Walker {
   std::vector<Open> open_;
   unsigned depth_ = 0;
   DatasetShape shape_;
+  std::uint64_t prefix_cap_ = 0;
+  bool stopped_ = false;  // a prefix's bytes ended: nothing more to judge yet
 };
 
 Result<std::string> inflate_rest(std::string_view deflated, std::uint64_t cap) {
@@ -479,6 +515,12 @@ Result<DatasetShape> dataset_shape(std::string_view bytes, std::string_view tran
                                    const DatasetLimits& limits) {
   // Held in memory whole: inflated no larger than such a data set may be received.
   return walk_bytes(bytes, transfer_syntax_uid, limits, limits.max_in_memory_bytes);
+}
+
+Result<DatasetShape> dataset_prefix_shape(std::string_view bytes, std::string_view transfer_syntax_uid,
+                                          const DatasetLimits& limits, std::uint64_t total_bytes) {
+  MemorySource source(bytes);
+  return Walker(source, syntax_of(transfer_syntax_uid).encoding, limits, total_bytes).walk();
 }
 
 Result<DatasetShape> part10_shape(std::string_view bytes, const DatasetLimits& limits) {

@@ -23,6 +23,13 @@ struct DatasetShape {
 Result<DatasetShape> dataset_shape(std::string_view bytes, std::string_view transfer_syntax_uid,
                                    const DatasetLimits& limits);
 
+// The first bytes of a bare data set still arriving, which will have at most `total_bytes` in all
+// (deflated syntaxes are not read this way). Refused only for what no continuation could make
+// right: a value, item or sequence declared to end past total_bytes, nesting or elements over the
+// limits, structure already broken. Where the bytes end is no error.
+Result<DatasetShape> dataset_prefix_shape(std::string_view bytes, std::string_view transfer_syntax_uid,
+                                          const DatasetLimits& limits, std::uint64_t total_bytes);
+
 // A Part 10 file image: preamble, "DICM", the meta header (whose Transfer Syntax UID says how the
 // rest is encoded), then the data set. Without "DICM" the bytes are taken as a bare data set
 // and its encoding is guessed from the first element, as DCMTK does.

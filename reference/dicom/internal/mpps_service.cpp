@@ -101,7 +101,7 @@ OFCondition AssociationHandler::handle_mpps_create(T_DIMSE_N_CreateRQ& request, 
     } else {
       parsed.step.sop_instance_uid = uid;
       parsed.step.calling_ae = calling_ae_;
-      outcome = mpps_.create(std::move(parsed.step), parsed.requested_status);
+      outcome = mpps_.create(std::move(parsed.step), parsed.requested_status, config_.mpps_sink);
     }
   }
   if (outcome.status == 0) ++counters_.mpps_created;
@@ -131,7 +131,7 @@ OFCondition AssociationHandler::handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_
     outcome.status = STATUS_N_MissingAttribute;
     outcome.error_comment = "the N-SET carries no modification list";
   } else {
-    outcome = mpps_.set(uid, parse_mpps_set(*modifications.dataset));
+    outcome = mpps_.set(uid, parse_mpps_set(*modifications.dataset), config_.mpps_sink);
   }
   if (outcome.status == 0) ++counters_.mpps_updated;
   report_mpps("N-SET", uid, outcome);

@@ -142,6 +142,13 @@ Result<void> PduGuard::pdv_started() {
 Result<void> PduGuard::pdv_ended() {
   if (pdv_command_ && pdv_last_) {
     if (auto r = command_complete(); !r) return r;
+  } else if (pdv_command_) {
+    // DCMTK parses this fragment as soon as its PDU is whole, allocating each value at the length
+    // it declares: the command so far is judged before that (a 4 GiB length is refused here).
+    auto shape = dataset_prefix_shape(command_, kImplicitLittle, limits_.command, limits_.max_command_bytes);
+    if (!shape) {
+      return refuse(fmt::format("command set in PDU {}", pdus_), shape.error().where + ": " + shape.error().detail);
+    }
   }
   if (pdu_left_ == 0) {
     stage_ = Stage::pdu_header;

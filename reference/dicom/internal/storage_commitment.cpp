@@ -63,7 +63,8 @@ ParsedCommitmentRequest parse_commitment_request(DcmDataset* action_information)
   return parsed;
 }
 
-CommitmentReport judge_commitment(const ParsedCommitmentRequest& request, const InstanceCatalog& catalog) {
+CommitmentReport judge_commitment(const ParsedCommitmentRequest& request, const InstanceCatalog& catalog,
+                                  const IndexedInstance& indexed) {
   CommitmentReport report;
   report.transaction_uid = request.transaction_uid;
   for (const auto& ref : request.references) {
@@ -72,15 +73,34 @@ CommitmentReport judge_commitment(const ParsedCommitmentRequest& request, const 
       fail(commitment_failure::processing_failure);
       continue;
     }
-    const auto stored = catalog.find(ref.sop_instance_uid);
+    // The durable index is the authority when there is one: the catalog is rebuilt from whatever
+    // files are on disk at start, a file cut short included.
+    std::optional<InstanceRecord> stored;
+    if (indexed) {
+      auto row = indexed(ref.sop_instance_uid);
+      if (!row) {
+        fail(commitment_failure::processing_failure);  // the index could not say: no guess
+        continue;
+      }
+      stored = std::move(row).value();
+    } else {
+      stored = catalog.find(ref.sop_instance_uid);
+    }
     std::error_code ec;
     if (!stored || !std::filesystem::is_regular_file(stored->file_path, ec)) {
       fail(commitment_failure::no_such_object_instance);
-    } else if (stored->sop_class_uid != ref.sop_class_uid) {
-      fail(commitment_failure::class_instance_conflict);
-    } else {
-      report.committed.push_back(ref);
+      continue;
     }
+    if (stored->sop_class_uid != ref.sop_class_uid) {
+      fail(commitment_failure::class_instance_conflict);
+      continue;
+    }
+    // A file cut short since it was stored is not the instance that was committed to.
+    if (stored->size_bytes != 0 && std::filesystem::file_size(stored->file_path, ec) != stored->size_bytes) {
+      fail(commitment_failure::processing_failure);
+      continue;
+    }
+    report.committed.push_back(ref);
   }
   return report;
 }

@@ -28,9 +28,11 @@ struct ParsedCommitmentRequest {
 // data set (which may be absent: that is a failure, not a crash).
 ParsedCommitmentRequest parse_commitment_request(DcmDataset* action_information);
 
-// An instance is committed when it is in the catalog with the SOP class asked for and its file
-// is still on disk; otherwise it fails with the reason a PACS would give.
-CommitmentReport judge_commitment(const ParsedCommitmentRequest& request, const InstanceCatalog& catalog);
+// An instance is committed when the durable index (`indexed`, when given; else the catalog) holds
+// it with the SOP class asked for and its file is still on disk with the size indexed; otherwise
+// it fails with the reason a PACS would give.
+CommitmentReport judge_commitment(const ParsedCommitmentRequest& request, const InstanceCatalog& catalog,
+                                  const IndexedInstance& indexed = {});
 
 // The N-EVENT-REPORT data set: Transaction UID, Retrieve AE Title, Referenced SOP Sequence and,
 // when something failed, Failed SOP Sequence with Failure Reason.

@@ -418,7 +418,9 @@
       setStatus('info', `Nothing changed: review item ${id} was left as it is.`);
       return;
     }
-    const body = action === 'reject' ? { reason, actor: ACTOR } : { order_id: order, actor: ACTOR };
+    // With a token the portal audits its holder; the name is sent only when there is none.
+    const who = sessionStorage.getItem(TOKEN_KEY) ? {} : { actor: ACTOR };
+    const body = action === 'reject' ? { reason, ...who } : { order_id: order, ...who };
     setStatus('pending', `Sending: ${action} review item ${id}…`);
     let result;
     let message;

@@ -31,6 +31,8 @@ constexpr std::chrono::seconds kLinger{1};
 // How long after a read's deadline the stream closes the socket by itself, should the cancelled
 // read not come back in time.
 constexpr std::chrono::seconds kBackstop{5};
+// How often a passed deadline cancels again a read that had not begun when it first did.
+constexpr std::chrono::milliseconds kRecancel{50};
 
 // Beast in Boost 1.74 hands out boost::string_view.
 std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
@@ -71,13 +73,13 @@ std::string endpoint_text(const tcp::socket& socket) {
 
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
-  Session(ServerState& server, tcp::socket socket) : stream_(std::move(socket)), server_(server) {
+  Session(ServerState& server, tcp::socket socket, std::string address)
+      : stream_(std::move(socket)), server_(server), address_(std::move(address)) {
     boost::system::error_code ignored;
     stream_.socket().set_option(tcp::no_delay(true), ignored);
     request_.peer = endpoint_text(stream_.socket());
-    server_.session_started();
   }
-  ~Session() { server_.session_ended(); }
+  ~Session() override { server_.session_ended(address_); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   Session(Session&&) = delete;
@@ -88,10 +90,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   // Both post onto the session's strand and return at once.
-  void drain() {
+  void drain() override {
     asio::post(stream_.get_executor(), [self = shared_from_this()] { self->begin_drain(); });
   }
-  void close_now() {
+  void close_now() override {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       if (self->closed_) return;
       spdlog::warn("portal: cutting {}: still busy when the drain timeout passed", self->request_.peer);
@@ -130,12 +132,18 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     const auto read = ++reads_;
     stream_.expires_at(when + kBackstop);
     timer_.expires_at(when);
-    timer_.async_wait([self = shared_from_this(), read](beast::error_code ec) {
-      if (ec || self->closed_ || read != self->reads_) return;  // the read ended first
-      self->timed_out_ = true;
-      boost::system::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    });
+    timer_.async_wait([self = shared_from_this(), read](beast::error_code ec) { self->on_deadline(read, ec); });
+  }
+
+  // The read's deadline passed: cancel it. A header is read in several small reads, and one may
+  // begin after this ran; so the cancel is repeated, briefly, until the read comes back.
+  void on_deadline(std::uint64_t read, beast::error_code ec) {
+    if (ec || closed_ || read != reads_) return;  // the read ended first
+    timed_out_ = true;
+    boost::system::error_code ignored;
+    stream_.socket().cancel(ignored);
+    timer_.expires_after(kRecancel);
+    timer_.async_wait([self = shared_from_this(), read](beast::error_code again) { self->on_deadline(read, again); });
   }
 
   void disarm() {
@@ -189,6 +197,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return;
     }
     request_.credential = std::move(*holder);
+    request_.tokens_required = !server_.config.credentials.empty();
     // The handler has no use for the token, and a handler that logs headers must not leak it.
     request_.headers.erase("authorization");
 
@@ -265,7 +274,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return;
     }
     const bool nothing_received = phase_ == Phase::idle && !parser_->got_some() && buffer_.size() == 0;
-    const bool deadline_passed = timed_out_ && ec == asio::error::operation_aborted;
+    const bool deadline_passed = timed_out_ && ec != beast::error::timeout;
     if (ec == http::error::end_of_stream || (ec == asio::error::operation_aborted && !deadline_passed) ||
         ec == asio::error::connection_reset || ec == asio::error::eof || ec == http::error::partial_message ||
         (deadline_passed && nothing_received) || ec == beast::error::timeout) {
@@ -423,10 +432,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   beast::tcp_stream stream_;
+  ServerState& server_;
+  std::string address_;                               // the peer's, as admitted
   asio::steady_timer timer_{stream_.get_executor()};  // the current read's deadline (arm)
   std::uint64_t reads_ = 0;                           // reads armed; a timer for an older one is stale
   bool timed_out_ = false;                            // the current read was cancelled by its deadline
-  ServerState& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
@@ -443,9 +453,33 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 }  // namespace
 
 std::shared_ptr<Connection> serve(ServerState& server, tcp::socket socket) {
-  auto session = std::make_shared<Session>(server, std::move(socket));
-  session->start();
-  return session;
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) {
+    socket.close(ec);  // gone before it was served
+    return nullptr;
+  }
+  auto ip = remote.address();
+  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
+  auto address = ip.to_string();
+  if (!server.admit(address)) {
+    // One host trickling many connections must not take every place (slowloris). Logged at
+    // most every ten seconds: a flood must not flood the log as well.
+    if (const auto refused = server.count_refusal()) {
+      spdlog::warn("portal: refused {} connection(s) from addresses that already had {} open (the last: {})", refused,
+                   server.config.max_connections_per_peer, address);
+    }
+    socket.close(ec);
+    return nullptr;
+  }
+  try {
+    auto session = std::make_shared<Session>(server, std::move(socket), address);
+    session->start();
+    return session;
+  } catch (...) {
+    server.session_ended(address);  // what admit() counted
+    throw;
+  }
 }
 
 }  // namespace radloop::portal::internal

@@ -12,11 +12,16 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <utility>
 
 #include "reference/portal/http_server.hpp"
 
@@ -31,17 +36,35 @@ struct ServerState {
   HttpHandler handler;
   std::mutex mutex;
   std::condition_variable changed;
-  std::size_t live_sessions = 0;           // guarded by mutex
-  std::function<void()> on_session_ended;  // set before the first accept, never changed after
+  std::size_t live_sessions = 0;                // guarded by mutex
+  std::map<std::string, std::size_t> per_peer;  // open connections by address; guarded by mutex
+  std::function<void()> on_session_ended;       // set before the first accept, never changed after
+  std::uint64_t refusals_unlogged = 0;          // guarded by mutex
+  std::chrono::steady_clock::time_point last_refusal_log;
 
-  void session_started() {
+  // Counts a new connection from `address`; false, and nothing counted, past the per-peer cap.
+  bool admit(const std::string& address) {
     std::lock_guard lock(mutex);
+    auto& open = per_peer[address];
+    if (open >= config.max_connections_per_peer) return false;
+    ++open;
     ++live_sessions;
+    return true;
   }
-  void session_ended() {
+  // Counts a refusal; returns how many to log now (0: logged less than ten seconds ago).
+  std::uint64_t count_refusal() {
+    std::lock_guard lock(mutex);
+    ++refusals_unlogged;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log < std::chrono::seconds(10)) return 0;
+    last_refusal_log = now;
+    return std::exchange(refusals_unlogged, 0);
+  }
+  void session_ended(const std::string& address) {
     {
       std::lock_guard lock(mutex);
       --live_sessions;
+      if (--per_peer[address] == 0) per_peer.erase(address);
     }
     changed.notify_all();
     on_session_ended();
@@ -69,6 +92,7 @@ class Connection {
 };
 
 // Serves an accepted connection until it closes; the connection keeps itself alive meanwhile.
+// Null, and the socket closed, when its address already has max_connections_per_peer open.
 std::shared_ptr<Connection> serve(ServerState& server, boost::asio::ip::tcp::socket socket);
 
 }  // namespace radloop::portal::internal

@@ -94,6 +94,13 @@ const std::vector<const char*>& migrations() {
         accession TEXT NOT NULL, stage TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (accession, stage)
       );
     )sql",
+      // 3: performed procedure steps (MPPS), kept across restarts.
+      R"sql(
+      CREATE TABLE performed_step (
+        sop_uid TEXT PRIMARY KEY, status TEXT NOT NULL, accession TEXT NOT NULL, body TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    )sql",
   };
   return kMigrations;
 }

@@ -1,6 +1,7 @@
 // The store's queries over SQLite, and its schema migrations.
 #include "reference/store/internal/sqlite_tx.hpp"
 
+#include "reference/store/internal/query.hpp"
 #include "reference/store/internal/rows.hpp"
 
 #include <sqlite3.h>
@@ -8,65 +9,6 @@
 #include <variant>
 
 namespace radloop::store::internal {
-namespace {
-
-// A WHERE clause built from the filter fields that are set.
-class Where {
- public:
-  void eq(const char* column, const std::string& value) {
-    if (!value.empty()) add(column, " = ?", value);
-  }
-  void eq(const char* column, std::int64_t value) {
-    if (value != 0) add(column, " = ?", value);
-  }
-  void cmp(const char* column, const char* op, const std::string& value) {
-    if (!value.empty()) add(column, op, value);
-  }
-  void greater(const char* column, std::int64_t value) {
-    if (value != 0) add(column, " > ?", value);
-  }
-  void raw(const char* condition) {
-    sql_ += " AND ";
-    sql_ += condition;
-  }
-  // "<select> WHERE 1=1 <conditions> <tail>" prepared and bound.
-  Result<Stmt> prepare(Db& db, const std::string& select, const std::string& tail, int limit) const {
-    auto stmt = db.prepare(select + " WHERE 1=1" + sql_ + " " + tail + " LIMIT ?");
-    if (!stmt) return stmt;
-    int index = 0;
-    for (const auto& arg : args_) {
-      std::visit([&](const auto& v) { stmt->bind(++index, v); }, arg);
-    }
-    stmt->bind(++index, static_cast<std::int64_t>(limit > 0 ? limit : -1));
-    return stmt;
-  }
-
- private:
-  void add(const char* column, const char* op, std::variant<std::string, std::int64_t> value) {
-    sql_ += " AND ";
-    sql_ += column;
-    sql_ += op;
-    args_.push_back(std::move(value));
-  }
-  std::string sql_;
-  std::vector<std::variant<std::string, std::int64_t>> args_;
-};
-
-// Collects every row of a prepared query through `read`.
-template <typename T, typename F>
-Result<std::vector<T>> collect(Db& db, Result<Stmt> stmt, F read, const char* what) {
-  if (!stmt) return stmt.error();
-  std::vector<T> out;
-  for (;;) {
-    const int rc = stmt->step();
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return db.failure(what);
-    out.push_back(read(*stmt));
-  }
-}
-
-}  // namespace
-
 Result<void> SqliteTx::writable(const char* what) const {
   if (!read_only_) return {};
   return Error{Errc::store_failed, db_.path(), std::string(what) + " inside a read-only unit of work"};
@@ -270,36 +212,6 @@ Result<std::vector<OrderHistoryRecord>> SqliteTx::order_history(std::int64_t id)
     out.push_back({query->integer(0), query->text(1), query->text(2)});
   }
   return out;
-}
-
-Result<bool> SqliteTx::put_instance(const dicom::InstanceRecord& r) {
-  if (auto w = writable("indexing an instance"); !w) return w.error();
-  auto insert = db_.prepare(
-      "INSERT INTO instance (patient_id, issuer, patient_name, birth_date, sex, accession, study_uid, series_uid, "
-      "sop_uid, sop_class, modality, study_date, study_time, study_id, study_description, referring, series_number, "
-      "series_description, instance_number, transfer_syntax, file_path, size_bytes, digest, calling_ae) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sop_uid) DO NOTHING");
-  if (!insert) return insert.error();
-  insert->bind_all(r.patient_id, r.issuer_of_patient_id, r.patient_name, r.patient_birth_date, r.patient_sex,
-                   r.accession_number, r.study_instance_uid, r.series_instance_uid, r.sop_instance_uid, r.sop_class_uid,
-                   r.modality, r.study_date, r.study_time, r.study_id, r.study_description, r.referring_physician,
-                   r.series_number, r.series_description, r.instance_number, r.transfer_syntax_uid, r.file_path,
-                   static_cast<std::int64_t>(r.size_bytes), r.dataset_digest, r.calling_ae);
-  if (auto run = db_.run(*insert, "indexing an instance"); !run) return run.error();
-  return db_.changes() > 0;
-}
-
-Result<std::vector<dicom::InstanceRecord>> SqliteTx::instances(const std::string& study_uid,
-                                                               const std::string& series_uid,
-                                                               const std::string& sop_uid) {
-  Where where;
-  where.eq("study_uid", study_uid);
-  where.eq("series_uid", series_uid);
-  where.eq("sop_uid", sop_uid);
-  return collect<dicom::InstanceRecord>(
-      db_,
-      where.prepare(db_, kInstanceColumns, "ORDER BY series_uid, CAST(instance_number AS INTEGER), sop_uid", 100000),
-      instance_from, "listing instances");
 }
 
 Result<void> SqliteTx::put_study(const StudyRecord& s) {

@@ -31,6 +31,8 @@ class SqliteTx final : public Tx {
   Result<std::vector<dicom::InstanceRecord>> instances(const std::string& study_uid, const std::string& series_uid,
                                                        const std::string& sop_uid) override;
   Result<void> put_study(const StudyRecord& study) override;
+  Result<void> put_performed_step(const PerformedStepRecord& step) override;
+  Result<std::vector<PerformedStepRecord>> performed_steps() override;
   Result<std::vector<StudyRecord>> studies(const StudyFilter& filter) override;
 
   Result<void> put_report(ReportRecord& report) override;

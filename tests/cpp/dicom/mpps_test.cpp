@@ -108,5 +108,42 @@ TEST(MppsRegistry, RefusesUndefinedStatusesAndFixedAttributes) {
   EXPECT_EQ(registry.find("1.2.3")->status, Status::in_progress);
 }
 
+// Success only for what was kept: a sink that fails leaves the registry as it was, and the
+// request gets 0x0110 with the reason.
+TEST(MppsRegistry, AChangeTheSinkCouldNotKeepIsNotMade) {
+  MppsRegistry registry;
+  std::vector<PerformedProcedureStep> kept;
+  bool fail = true;
+  const MppsSink sink = [&](const PerformedProcedureStep& s) -> Result<void> {
+    if (fail) return Error{Errc::store_failed, "radloop.db", "disk full"};
+    kept.push_back(s);
+    return {};
+  };
+  auto created = registry.create(step(), "IN PROGRESS", sink);
+  EXPECT_EQ(created.status, 0x0110);
+  EXPECT_NE(created.error_comment.find("the step could not be kept"), std::string::npos) << created.error_comment;
+  EXPECT_FALSE(registry.find("1.2.3")) << "nothing was created";
+  fail = false;
+  EXPECT_EQ(registry.create(step(), "IN PROGRESS", sink).status, 0);
+  ASSERT_EQ(kept.size(), 1U);
+  EXPECT_EQ(kept[0].status, Status::in_progress);
+  fail = true;
+  EXPECT_EQ(registry.set("1.2.3", finish("COMPLETED"), sink).status, 0x0110);
+  EXPECT_EQ(registry.find("1.2.3")->status, Status::in_progress) << "still in progress, as kept";
+  fail = false;
+  EXPECT_EQ(registry.set("1.2.3", finish("COMPLETED"), sink).status, 0);
+  ASSERT_EQ(kept.size(), 2U);
+  EXPECT_EQ(kept[1].status, Status::completed);
+  EXPECT_EQ(kept[1].series.size(), 1U);
+}
+
+// A restart begins with the steps a store kept: one left in progress can still be completed.
+TEST(MppsRegistry, BeginsWithTheStepsAStoreKept) {
+  MppsRegistry registry({step("1.2.3"), step("1.2.4")});
+  EXPECT_EQ(registry.all().size(), 2U);
+  EXPECT_EQ(registry.set("1.2.3", finish("COMPLETED")).status, 0);
+  EXPECT_EQ(registry.create(step("1.2.4"), "IN PROGRESS").status, 0x0111) << "a duplicate of a kept step";
+}
+
 }  // namespace
 }  // namespace radloop::dicom

@@ -97,8 +97,10 @@ TEST(PduGuard, RefusesACommandSetLongerThanTheLimitBeforeItEnds) {
   PduLimits limits;
   limits.max_command_bytes = 100;
   PduGuard guard{limits};
-  EXPECT_TRUE(guard.feed(pdu(0x04, pdv(true, false, std::string(60, 'x')))));
-  const auto result = guard.feed(pdu(0x04, pdv(true, false, std::string(60, 'x'))));
+  std::string elements;  // ten small elements, 12 bytes each
+  for (std::uint16_t i = 0; i < 10; ++i) elements += element(0x0000, static_cast<std::uint16_t>(0x1000 + i), le32(i));
+  EXPECT_TRUE(guard.feed(pdu(0x04, pdv(true, false, elements.substr(0, 60)))));
+  const auto result = guard.feed(pdu(0x04, pdv(true, false, elements.substr(60))));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().detail, "the command set is longer than 100 bytes");
   // Once refused, always refused: nothing later is followed.
@@ -140,6 +142,23 @@ TEST(PduGuard, RefusesPresentationDataValueItemsThatDoNotFitTheirPdu) {
             "a presentation data value item of length 1 where 2 bytes remain");
   EXPECT_EQ(detail_of(pdu(0x04, pdv(false, true, "ab") + "xyz")), "3 bytes cannot hold a presentation data value item");
   EXPECT_EQ(detail_of(pdu(0x04, "abc")), "3 bytes cannot hold a presentation data value item");
+}
+
+// A fragment whose element declares more bytes than a whole command may have is refused when the
+// fragment is in, before its PDU is whole: DCMTK would allocate the declared length at once.
+TEST(PduGuard, RefusesACommandFragmentDeclaringAValueLongerThanAnyCommand) {
+  const auto huge = element(0x0000, 0x0002, "").substr(0, 4) + le32(0xFFFFFF00) + std::string(20, 'x');
+  PduGuard guard{PduLimits{}};
+  const auto result = guard.feed(pdu(0x04, pdv(true, false, huge)));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().where, "command set in PDU 1");
+  EXPECT_NE(result.error().detail.find("declares 4294967040 bytes; the whole may have at most 4096"), std::string::npos)
+      << result.error().detail;
+  // A value that merely continues in the next fragment is fine.
+  PduGuard split{PduLimits{}};
+  const auto command = echo_command();
+  EXPECT_TRUE(split.feed(pdu(0x04, pdv(true, false, command.substr(0, 30)))));
+  EXPECT_TRUE(split.feed(pdu(0x04, pdv(true, true, command.substr(30)))));
 }
 
 // The fragment that would take the command past the limit is refused on its header: DCMTK parses

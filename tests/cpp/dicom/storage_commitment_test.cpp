@@ -165,6 +165,54 @@ TEST_F(StorageCommitment, FailsAnInstanceWhoseFileIsGone) {
   EXPECT_EQ(exchange.report.failed[0].reason, commitment_failure::no_such_object_instance);
 }
 
+// Nor one whose file was cut short since: the bytes committed to are not there any more.
+TEST_F(StorageCommitment, FailsAnInstanceWhoseFileWasCutShort) {
+  const auto a = stored();
+  fs::resize_file(final_path(storage_.path, a), 100);
+  const auto exchange = request(server_->port(), asking_for({ct(a)}).get());
+  ASSERT_TRUE(exchange.reported) << exchange.error;
+  ASSERT_EQ(exchange.report.failed.size(), 1U);
+  EXPECT_EQ(exchange.report.failed[0].reason, commitment_failure::processing_failure);
+}
+
+// With a durable index behind the server, commitment asks it, not the catalog (which is rebuilt
+// from whatever is on disk at start): a file whose index row is missing (its C-STORE never
+// answered) is not committed, nor one shorter than indexed (cut short before a restart), and an
+// index that cannot answer fails the reference rather than guessing.
+TEST_F(StorageCommitment, CommitsOnlyWhatTheDurableIndexHoldsAsIndexed) {
+  const auto a = stored();
+  const auto b = stored();
+  const auto c = stored();
+  const auto d = stored();
+  server_->stop();
+  const auto row = [&](const Instance& i, std::int64_t size_change) {
+    InstanceRecord record;
+    record.sop_instance_uid = i.sop_uid;
+    record.sop_class_uid = UID_CTImageStorage;
+    record.file_path = final_path(storage_.path, i).string();
+    record.size_bytes =
+        static_cast<std::uint64_t>(static_cast<std::int64_t>(fs::file_size(record.file_path)) + size_change);
+    return record;
+  };
+  Recorder second;
+  auto config = storing_into(storage_.path);
+  config.indexed_instance = [&](const std::string& sop) -> Result<std::optional<InstanceRecord>> {
+    if (sop == a.sop_uid) return std::optional<InstanceRecord>(row(a, 0));
+    if (sop == c.sop_uid) return Error{Errc::store_failed, "radloop.db", "disk I/O error"};
+    if (sop == d.sop_uid) return std::optional<InstanceRecord>(row(d, 10));  // the file lost 10 bytes
+    return std::optional<InstanceRecord>();
+  };
+  auto restarted = start_server(second, config);
+  const auto exchange = request(restarted->port(), asking_for({ct(a), ct(b), ct(c), ct(d)}).get());
+  ASSERT_TRUE(exchange.reported) << exchange.error;
+  ASSERT_EQ(exchange.report.committed.size(), 1U);
+  EXPECT_EQ(exchange.report.committed[0].sop_instance_uid, a.sop_uid);
+  ASSERT_EQ(exchange.report.failed.size(), 3U);
+  EXPECT_EQ(exchange.report.failed[0].reason, commitment_failure::no_such_object_instance);
+  EXPECT_EQ(exchange.report.failed[1].reason, commitment_failure::processing_failure);
+  EXPECT_EQ(exchange.report.failed[2].reason, commitment_failure::processing_failure);
+}
+
 // What was stored before a restart is still committed: the catalog is rebuilt from disk.
 TEST_F(StorageCommitment, CommitsInstancesStoredBeforeARestart) {
   const auto a = stored();

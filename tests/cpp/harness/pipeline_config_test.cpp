@@ -15,7 +15,7 @@ TEST(PipelineConfig, ReadsEverySection) {
   const auto r = parse_daemon_config(R"yaml(
 store: /var/lib/radloop/radloop.db
 bind: 0.0.0.0
-mllp: {port: 2575, max_frame_bytes: 1048576}
+mllp: {port: 2575, max_frame_bytes: 1048576, allowed_peers: [10.0.0.5, 10.0.0.0/24]}
 dicom:
   port: 11112
   ae_title: ARCHIVE
@@ -41,6 +41,7 @@ delivery: {first_retry_ms: 500, backoff: 3, max_delay_ms: 30000, max_attempts: 7
   EXPECT_EQ(c.pipeline.dicom.bind_address, "0.0.0.0");
   EXPECT_EQ(c.portal.bind_address, "0.0.0.0");
   EXPECT_EQ(c.pipeline.mllp.port, 2575);
+  EXPECT_EQ(c.pipeline.mllp.allowed_peers, (std::vector<std::string>{"10.0.0.5", "10.0.0.0/24"}));
   EXPECT_EQ(c.pipeline.dicom.ae_title, "ARCHIVE");
   EXPECT_EQ(c.dicom_options.durability, "file");
   EXPECT_EQ(c.dicom_options.allowed_callers.size(), 2U);

@@ -55,6 +55,31 @@ TEST(MllpServerLimits, OnePeerAddressCannotTakeEveryConnection) {
   EXPECT_EQ(connect_to(*server)->exchange("other peer").value(), "ACK:other peer") << "127.0.0.1 still served";
 }
 
+// Only the senders named may connect: another address is closed at once, with nothing said (no
+// ACK tells a stranger anything), logged and counted.
+TEST(MllpServerLimits, OnlyAllowedPeersAreServed) {
+  LogCapture log;
+  ServerConfig config;
+  config.allowed_peers = {"127.0.0.0/31", "fd00::/8"};  // 127.0.0.0 and 127.0.0.1 only
+  auto server = start_echo_server(config);
+  RawPeer stranger(server->port(), "127.0.0.2");
+  EXPECT_EQ(stranger.read_until_closed(), "") << "closed at once, nothing said";
+  EXPECT_EQ(server->stats().connections_refused, 1U);
+  EXPECT_TRUE(log.contains("127.0.0.2 is not in allowed_peers"));
+  EXPECT_EQ(connect_to(*server)->exchange("ours").value(), "ACK:ours") << "127.0.0.1 is in 127.0.0.0/31";
+}
+
+TEST(MllpServerLimits, AnAllowedPeerThatIsNoAddressIsRefusedAtStart) {
+  for (const auto* entry : {"10.0.0.300", "10.0.0.0/33", "10.0.0.0/", "ris.example", "::1/129"}) {
+    ServerConfig config;
+    config.allowed_peers = {entry};
+    auto server = Server::start(config, [](const InboundMessage&) { return std::string(); });
+    ASSERT_FALSE(server.ok()) << entry;
+    EXPECT_EQ(server.error().code, Errc::invalid_config) << entry;
+    EXPECT_EQ(server.error().where, "allowed_peers") << entry;
+  }
+}
+
 // One byte of a frame every 50 ms: never idle, yet the message is not whole within 300 ms.
 TEST(MllpServerLimits, ATrickledMessageIsCutAtTheMessageDeadline) {
   LogCapture log;

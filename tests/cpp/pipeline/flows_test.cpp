@@ -268,6 +268,36 @@ TEST_F(FlowsTest, APerformedStepMovesTheOrderAndTellsTheRis) {
   EXPECT_EQ(field(to_ris[0], "OBR-18"), "ACC5");
 }
 
+// MPPS is kept in the store: a step created before the pipeline stops (or is killed) is known
+// after it starts again, and the modality's N-SET COMPLETED is taken and moves the order.
+TEST_F(FlowsTest, AStepCreatedBeforeARestartIsCompletedAfterIt) {
+  auto& first = start();
+  EXPECT_EQ(send(ris_order("R1", "P1", "ACC5")).code, "AA");
+  auto created = create_step(first, "MRN1", "ACC5", "PPS1");
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  ASSERT_EQ(created->status, 0x0000);
+  EXPECT_EQ(orders()[0].status, "IP") << "moved before the modality heard success";
+  pipeline_.reset();
+
+  auto& second = start();
+  dicom::PerformedProcedureStep done;
+  done.sop_instance_uid = created->sop_instance_uid;
+  done.status = dicom::PerformedProcedureStep::Status::completed;
+  done.end_date = "20261122";
+  done.end_time = "093000";
+  done.series = {{dt::new_uid(), "", "", {{"1.2.840.10008.5.1.4.1.1.2", dt::new_uid()}}}};
+  modality::Target target;
+  target.port = second.dicom_port();
+  auto set = modality::mpps_set(target, done);
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  EXPECT_EQ(set->status, 0x0000) << set->error_comment;
+  EXPECT_EQ(orders()[0].status, "CM");
+  const auto steps = second.performed_steps();
+  ASSERT_EQ(steps.size(), 1U);
+  EXPECT_EQ(steps[0].performed_procedure_step_id, "PPS1") << "the step came back whole";
+  EXPECT_EQ(steps[0].status, dicom::PerformedProcedureStep::Status::completed);
+}
+
 // A step naming this accession but another patient (a mistyped accession): the order stays as it
 // was, and above all does not take the step's Study Instance UID, which would link the images to
 // the order's patient.

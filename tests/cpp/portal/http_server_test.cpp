@@ -78,7 +78,8 @@ TEST(HttpServer, ReadsAChunkedBody) {
   ASSERT_NE(server, nullptr);
   RawClient client(server->port());
   client.write(
-      "POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+      "POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n "
+      "world\r\n0\r\n\r\n");
   auto response = client.read_response();
   ASSERT_TRUE(response);
   EXPECT_EQ(body_of(*response)["body"], "hello world");

@@ -68,7 +68,7 @@ TEST(StoreMigrations, AFileFromTheFirstSchemaIsMigratedAndKeepsItsMessages) {
     sqlite3_close(db);
   }
   auto store = SqliteStore::open(path).value();
-  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->schema_version(), 3);
   const auto kept = store->find_inbound("EHR^H", "C1").value();
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->raw, "MSH|...");
@@ -126,6 +126,25 @@ TEST(StoreImages, TheSameInstanceTwiceIsIndexedOnce) {
   ASSERT_EQ(all->size(), 1U);
   EXPECT_EQ((*all)[0].size_bytes, 1234U);
   EXPECT_EQ((*all)[0].dataset_digest, "00ff");
+}
+
+TEST(StorePerformedSteps, EachStepIsKeptOnceAsLastChanged) {
+  auto store = memory_store();
+  ASSERT_TRUE(store->write([](Tx& tx) { return tx.put_performed_step({"1.2.3", "IN PROGRESS", "ACC1", "{}", 1}); }));
+  ASSERT_TRUE(store->write([](Tx& tx) { return tx.put_performed_step({"1.2.4", "IN PROGRESS", "ACC2", "{}", 2}); }));
+  ASSERT_TRUE(store->write([](Tx& tx) {
+    return tx.put_performed_step({"1.2.3", "COMPLETED", "ACC1", R"({"series":[]})", 3});
+  }));
+  const auto steps =
+      store->read_value<std::vector<PerformedStepRecord>>([](Tx& tx) { return tx.performed_steps(); }).value();
+  ASSERT_EQ(steps.size(), 2U);
+  EXPECT_EQ(steps[0].sop_instance_uid, "1.2.4");  // oldest change first
+  EXPECT_EQ(steps[1].sop_instance_uid, "1.2.3");
+  EXPECT_EQ(steps[1].status, "COMPLETED");
+  EXPECT_EQ(steps[1].body, R"({"series":[]})");
+  EXPECT_FALSE(store->read([](Tx& tx) {
+    return tx.put_performed_step({"1.2.5", "IN PROGRESS", "", "{}", 4});
+  })) << "a read-only unit refuses it";
 }
 
 TEST(StoreImages, StudiesAreFoundByStateAndDate) {

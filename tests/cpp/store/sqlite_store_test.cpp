@@ -11,7 +11,7 @@ namespace radloop::store {
 namespace {
 
 InboundMessage message(const std::string& control_id) {
-  return InboundMessage{"EHR^GENERAL", control_id, "ADT^A04", "MSH|^~\\&|EHR|GENERAL|||||ADT^A04|" + control_id,
+  return InboundMessage{"EHR^GENERAL",    control_id, "ADT^A04", "MSH|^~\\&|EHR|GENERAL|||||ADT^A04|" + control_id,
                         "127.0.0.1:5000", ""};
 }
 
@@ -66,11 +66,11 @@ TEST_F(SqliteStoreFile, WhatWasLoggedSurvivesReopening) {
   const auto path = (dir_ / "radloop.db").string();
   {
     auto store = SqliteStore::open(path).value();
-    EXPECT_EQ(store->schema_version(), 2);
+    EXPECT_EQ(store->schema_version(), 3);
     ASSERT_TRUE(store->log_inbound(message("M1")).ok());
   }
   auto reopened = SqliteStore::open(path).value();
-  EXPECT_EQ(reopened->schema_version(), 2);
+  EXPECT_EQ(reopened->schema_version(), 3);
   EXPECT_TRUE(reopened->find_inbound("EHR^GENERAL", "M1").value().has_value());
 }
 
