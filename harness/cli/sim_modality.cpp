@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -121,9 +122,9 @@ SimModalityCommand::SimModalityCommand(CLI::App& sim) {
   mpps_->add_option("--patient-id", mpps_step_.patient_id, "Patient ID of the step (create)");
   mpps_->add_option("--patient-name", mpps_step_.patient_name, "Patient's name, FAMILY^GIVEN (create)");
   mpps_->add_option("--accession", mpps_step_.accession_number, "Accession number performed (create)");
+  mpps_step_.performed_procedure_step_id = "PPS1";
   mpps_->add_option("--pps-id", mpps_step_.performed_procedure_step_id, "Performed Procedure Step ID (create)")
       ->capture_default_str();
-  mpps_step_.performed_procedure_step_id = "PPS1";
   spec_.patient = {"MRN0001", "", "DOE^JANE", "19700101", "F"};
   spec_.order.accession_number = "ACC0001";
 }
@@ -259,8 +260,9 @@ int SimModalityCommand::mpps() {
     step.start_date = date;
     step.start_time = time;
     if (step.study_instance_uid.empty()) {
-      step.study_instance_uid = modality::derived_uid(
-          static_cast<std::uint64_t>(now) * 65536U + static_cast<std::uint64_t>(::getpid()), "study", 0);
+      // Seconds and process together, so two creates in one second from two processes differ.
+      const auto seed = (static_cast<std::uint64_t>(now) << 32U) ^ static_cast<std::uint64_t>(::getpid());
+      step.study_instance_uid = modality::derived_uid(seed, "study", 0);
     }
     answer = modality::mpps_create(target_, step);
   } else {

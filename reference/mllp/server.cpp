@@ -172,6 +172,7 @@ class Server::Impl {
   std::optional<std::string> over_limit(const tcp::socket& socket) {
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec).address();
+    if (ec) return fmt::format("the peer's address cannot be read ({})", ec.message());
     const auto address = remote.to_string();
     if (!peer_filter_.allows(remote)) return fmt::format("{} is not in allowed_peers", address);
     const auto& config = state_.config;

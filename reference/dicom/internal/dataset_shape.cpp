@@ -212,6 +212,11 @@ class Walker {
     if (prefix_cap_ != 0 && in_.position() + length > prefix_cap_) {
       return refuse(fmt::format("{} declares {} bytes; the whole may have at most {}", detail, length, prefix_cap_));
     }
+    for (const auto& outer : open_) {
+      if (outer.end != kNoEnd && in_.position() + length > outer.end) {
+        return refuse(detail + " runs past the end of " + outer.tag);
+      }
+    }
     return cut(detail + " runs past the end");
   }
 

@@ -16,6 +16,9 @@ constexpr std::uint8_t kPData = 0x04;
 constexpr std::size_t kPduHeader = 6;  // type, reserved, 32-bit length
 constexpr std::size_t kPdvHeader = 6;  // 32-bit item length, presentation context ID, control header
 constexpr const char* kImplicitLittle = "1.2.840.10008.1.2";  // every command set's encoding (PS3.7 6.3.1)
+// A command set of a few hundred bytes comes in one fragment, rarely a few: many more is a peer
+// making the guard walk the same bytes again and again.
+constexpr unsigned kMaxCommandFragments = 32;
 
 std::uint32_t big_endian32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24U) | (std::uint32_t{p[1]} << 16U) | (std::uint32_t{p[2]} << 8U) | p[3];
@@ -129,6 +132,11 @@ Result<void> PduGuard::pdv_started() {
   pdv_command_ = (control & 0x01U) != 0;
   pdv_last_ = (control & 0x02U) != 0;
   pdv_left_ = item_length - 2;
+  pdv_length_ = pdv_left_;
+  if (pdv_command_ && ++command_fragments_ > kMaxCommandFragments) {
+    return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_),
+                  fmt::format("the command set comes in more than {} fragments", kMaxCommandFragments));
+  }
   // Refused on the fragment's header, before any of its bytes reach DCMTK (which parses every
   // command fragment as soon as it has it).
   if (pdv_command_ && command_.size() + pdv_left_ > limits_.max_command_bytes) {
@@ -142,9 +150,10 @@ Result<void> PduGuard::pdv_started() {
 Result<void> PduGuard::pdv_ended() {
   if (pdv_command_ && pdv_last_) {
     if (auto r = command_complete(); !r) return r;
-  } else if (pdv_command_) {
+  } else if (pdv_command_ && pdv_length_ > 0) {
     // DCMTK parses this fragment as soon as its PDU is whole, allocating each value at the length
     // it declares: the command so far is judged before that (a 4 GiB length is refused here).
+    // Each walk reads the command from its start, so fragments are counted (pdv_started).
     auto shape = dataset_prefix_shape(command_, kImplicitLittle, limits_.command, limits_.max_command_bytes);
     if (!shape) {
       return refuse(fmt::format("command set in PDU {}", pdus_), shape.error().where + ": " + shape.error().detail);
@@ -165,6 +174,7 @@ Result<void> PduGuard::pdv_ended() {
 Result<void> PduGuard::command_complete() {
   auto shape = dataset_shape(command_, kImplicitLittle, limits_.command);
   command_.clear();
+  command_fragments_ = 0;
   if (!shape)
     return refuse(fmt::format("command set in PDU {}", pdus_), shape.error().where + ": " + shape.error().detail);
   return {};

@@ -59,8 +59,10 @@ class PduGuard {
   std::size_t header_have_ = 0;
   std::uint64_t pdus_ = 0;  // PDUs begun, for messages
   std::uint8_t pdu_type_ = 0;
-  std::uint32_t pdu_left_ = 0;  // body bytes of the current PDU not yet seen
-  std::uint32_t pdv_left_ = 0;  // fragment bytes of the current PDV not yet seen
+  std::uint32_t pdu_left_ = 0;      // body bytes of the current PDU not yet seen
+  std::uint32_t pdv_left_ = 0;      // fragment bytes of the current PDV not yet seen
+  std::uint32_t pdv_length_ = 0;    // the current PDV's fragment length
+  unsigned command_fragments_ = 0;  // fragments of the command set being collected
   bool pdv_command_ = false;
   bool pdv_last_ = false;
   std::string command_;  // the command set's fragments so far

@@ -39,9 +39,14 @@ Result<PeerFilter> PeerFilter::parse(const std::vector<std::string>& entries) {
       return Error{Errc::invalid_config, "allowed_peers", "\"" + entry + "\" " + why};
     };
     const auto slash = entry.find('/');
+    if (entry.find('%') != std::string::npos) return bad("names an interface (%): give the address alone");
     boost::system::error_code ec;
-    const auto base = unmapped(ip::make_address(entry.substr(0, slash), ec));
+    const auto parsed = ip::make_address(entry.substr(0, slash), ec);
     if (ec) return bad("is not an IP address or a network such as 10.0.0.0/24");
+    if (parsed.is_v6() && parsed.to_v6().is_v4_mapped()) {
+      return bad("is an IPv4-mapped IPv6 address: write the IPv4 address or network itself");
+    }
+    const auto base = parsed;
     const unsigned width = base.is_v4() ? 32 : 128;
     unsigned prefix = width;
     if (slash != std::string::npos) {

@@ -161,6 +161,18 @@ TEST(PduGuard, RefusesACommandFragmentDeclaringAValueLongerThanAnyCommand) {
   EXPECT_TRUE(split.feed(pdu(0x04, pdv(true, true, command.substr(30)))));
 }
 
+// Empty command fragments, or many small ones, would make the guard walk the command again and
+// again: past 32 fragments the command is refused.
+TEST(PduGuard, RefusesACommandInMoreThan32Fragments) {
+  PduGuard guard{PduLimits{}};
+  std::string stream;
+  for (int i = 0; i < 32; ++i) stream += pdu(0x04, pdv(true, false, ""));
+  EXPECT_TRUE(guard.feed(stream));
+  const auto result = guard.feed(pdu(0x04, pdv(true, false, "")));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().detail, "the command set comes in more than 32 fragments");
+}
+
 // The fragment that would take the command past the limit is refused on its header: DCMTK parses
 // each command fragment as soon as it has it, so none of its bytes may reach it.
 TEST(PduGuard, RefusesACommandFragmentOnItsHeader) {

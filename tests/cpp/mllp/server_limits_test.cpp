@@ -70,7 +70,8 @@ TEST(MllpServerLimits, OnlyAllowedPeersAreServed) {
 }
 
 TEST(MllpServerLimits, AnAllowedPeerThatIsNoAddressIsRefusedAtStart) {
-  for (const auto* entry : {"10.0.0.300", "10.0.0.0/33", "10.0.0.0/", "ris.example", "::1/129"}) {
+  for (const auto* entry :
+       {"10.0.0.300", "10.0.0.0/33", "10.0.0.0/", "ris.example", "::1/129", "fe80::1%eth0", "::ffff:10.0.0.0/104"}) {
     ServerConfig config;
     config.allowed_peers = {entry};
     auto server = Server::start(config, [](const InboundMessage&) { return std::string(); });
