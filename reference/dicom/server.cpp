@@ -35,6 +35,7 @@
 #include "reference/dicom/internal/guarded_connection.hpp"
 #include "reference/dicom/internal/instance_header.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
+#include "reference/dicom/internal/scp_config.hpp"
 
 namespace radloop::dicom {
 
@@ -81,43 +82,6 @@ std::vector<std::string> ServerConfig::default_transfer_syntaxes() {
 
 namespace {
 
-// The presentation contexts every association may propose, and what we answer with.
-DcmSharedSCPConfig make_scp_config(const ServerConfig& config) {
-  DcmSCPConfig scp;
-  scp.setAETitle(config.ae_title.c_str());
-  scp.setRespondWithCalledAETitle(OFFalse);
-  scp.setMaxReceivePDULength(config.max_pdu_bytes);
-  scp.setACSETimeout(static_cast<Uint32>(config.acse_timeout.count()));
-  // Blocking reads, each bounded by the socket's receive timeout (set on accept to the DIMSE
-  // timeout): the same limit as DCMTK's non-blocking mode without a poll() before every read.
-  scp.setDIMSEBlockingMode(DIMSE_BLOCKING);
-  scp.setDIMSETimeout(static_cast<Uint32>(config.dimse_timeout.count()));
-  scp.setHostLookupEnabled(OFFalse);
-  OFList<OFString> syntaxes;
-  syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
-  syntaxes.push_back(UID_BigEndianExplicitTransferSyntax);
-  syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
-  scp.addPresentationContext(UID_VerificationSOPClass, syntaxes);
-  if (config.order_source) scp.addPresentationContext(UID_FINDModalityWorklistInformationModel, syntaxes);
-  if (config.offer_mpps) scp.addPresentationContext(UID_ModalityPerformedProcedureStepSOPClass, syntaxes);
-  if (!config.storage_dir.empty()) {
-    scp.addPresentationContext(UID_StorageCommitmentPushModelSOPClass, syntaxes);
-    scp.addPresentationContext(UID_FINDPatientRootQueryRetrieveInformationModel, syntaxes);
-    scp.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, syntaxes);
-  }
-
-  // Storage contexts are negotiated by the association handler: a DCMTK profile holds at most
-  // 128 contexts, fewer than the storage classes it knows.
-  return DcmSharedSCPConfig(scp);
-}
-
-// The Maximum Length DCMTK announces for a configured one: even, and at least 4096 (as
-// ASC_createAssociationParameters makes it). P-DATA-TF PDUs are held to this, not to the setting.
-std::uint32_t announced_max_pdu(std::uint32_t configured) {
-  constexpr std::uint32_t kSmallest = 4096;
-  return std::max(kSmallest, configured - configured % 2);
-}
-
 // DcmTransportConnection keeps its descriptor protected; a derived class may name the member,
 // and the pointer to it then works on any connection. Used only to shutdown() on stop.
 struct SocketOf : DcmTransportConnection {
@@ -140,7 +104,7 @@ class Server::Impl {
   Impl(ServerConfig config, EventObserver observer, InstanceSink sink)
       : config_(std::move(config)),
         observer_(std::move(observer)),
-        scp_config_(make_scp_config(config_)),
+        scp_config_(internal::make_scp_config(config_)),
         store_(config_, std::move(sink)),
         reporter_(config_.ae_title, config_.dimse_timeout),
         mpps_(config_.performed_steps) {
@@ -149,7 +113,7 @@ class Server::Impl {
 
   Result<void> start() {
     internal::PduLimits pdu_limits;
-    pdu_limits.max_pdata_bytes = announced_max_pdu(config_.max_pdu_bytes);
+    pdu_limits.max_pdata_bytes = internal::announced_max_pdu(config_.max_pdu_bytes);
     pdu_limits.command = config_.dataset_limits;
     auto network = internal::AcceptorNetwork::open(config_.bind_address, config_.port, config_.acse_timeout, pdu_limits,
                                                    [this](int fd) { on_accepted(fd); });

@@ -1,7 +1,9 @@
-// The server's side of access: who holds the token a request came with, what a web page could
-// send refused before any handler runs, and a peer that trickles its request cut at the deadline.
+// The server's side of access: the bearer token and who holds it, the configurations refused at
+// start, what a web page could send refused before any handler runs, and a peer that trickles
+// its request cut at the deadline.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,15 +13,20 @@
 #include <vector>
 
 #include "reference/portal/http_server.hpp"
-#include "tests/cpp/portal/http_test_client.hpp"
+#include "tests/cpp/portal/http_server_fixture.hpp"
 
 namespace radloop::portal {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using testing::body_of;
+using testing::echo;
+using testing::expect_unauthorized;
 using testing::http_request;
 using testing::RawClient;
+using testing::start_server;
+using testing::with_token;
 
 // The holder the request was authenticated as, so a test reads it back.
 HttpResponse holder(const HttpRequest& request) {
@@ -84,6 +91,103 @@ TEST(HttpServerAccess, WithoutATokenARequestToAnotherNameOrFromAnotherSiteIsRefu
   // The console's own page, and a tool.
   EXPECT_EQ(status_of(http_request("POST", "/review/1/link", {{"Origin", "http://127.0.0.1"}}, "{}")).first, 200U);
   EXPECT_EQ(status_of(http_request("POST", "/review/1/link", {}, "{}")).first, 200U);
+}
+
+TEST(HttpServerAccess, RefusesARequestWithoutTheToken) {
+  std::atomic<int> calls{0};
+  auto server = start_server(with_token(), [&](const HttpRequest& r) {
+    ++calls;
+    return echo(r);
+  });
+  ASSERT_NE(server, nullptr);
+  RawClient client(server->port());
+  client.write(http_request("GET", "/fhir/Patient/1"));
+  expect_unauthorized(client.read_response());
+  // No body was coming, so the connection stays usable.
+  client.write(http_request("GET", "/fhir/Patient/1", {{"Authorization", "Basic czNjcmV0LXRva2Vu"}}));
+  expect_unauthorized(client.read_response());
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(HttpServerAccess, RefusesAWrongToken) {
+  auto server = start_server(with_token());
+  ASSERT_NE(server, nullptr);
+  for (const auto* presented : {"Bearer wrong", "Bearer s3cret-toke", "Bearer s3cret-token-of-162", "Bearer ",
+                                "Bearers3cret-token-of-16", "s3cret-token-of-16"}) {
+    RawClient client(server->port());
+    client.write(http_request("GET", "/fhir/Patient/1", {{"Authorization", presented}}));
+    expect_unauthorized(client.read_response());
+  }
+}
+
+TEST(HttpServerAccess, RefusesAnUnauthorizedUploadAndClosesInsteadOfReadingIt) {
+  auto server = start_server(with_token());
+  ASSERT_NE(server, nullptr);
+  RawClient client(server->port());
+  client.write(http_request("POST", "/studies", {{"Content-Length", "1000000"}}));
+  expect_unauthorized(client.read_response());
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST(HttpServerAccess, ServesARequestWithTheToken) {
+  auto server = start_server(with_token());
+  ASSERT_NE(server, nullptr);
+  RawClient client(server->port());
+  client.write(http_request("GET", "/fhir/Patient/1", {{"Authorization", "bearer  s3cret-token-of-16"}}));
+  auto response = client.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->result_int(), 200U);
+  // The token is checked by the server and kept from the handler.
+  EXPECT_FALSE(body_of(*response)["headers"].contains("authorization"));
+}
+
+TEST(HttpServerAccess, ServesPublicPathsWithoutAToken) {
+  auto server = start_server(with_token());
+  ASSERT_NE(server, nullptr);
+  RawClient client(server->port());
+  for (const auto* path : {"/", "/console/", "/console/app.js", "/console/css/site.css?v=2"}) {
+    client.write(http_request("GET", path));
+    auto response = client.read_response();
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->result_int(), 200U) << path;
+  }
+  // "/" is the root only, and "/console/" does not cover "/console" or a path climbing out of it.
+  for (const auto* path : {"/fhir/Patient", "/console", "/consoleX/a"}) {
+    client.write(http_request("GET", path));
+    expect_unauthorized(client.read_response());
+  }
+  for (const auto* path : {"/console/../fhir/Patient", "/console/%2e%2e/fhir/Patient", "/console/..%2Ffhir"}) {
+    client.write(http_request("GET", path));
+    auto response = client.read_response();
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->result_int(), 400U) << path;
+  }
+}
+
+TEST(HttpServerAccess, RefusesToListenBeyondLoopbackWithoutAToken) {
+  for (const auto* address : {"0.0.0.0", "::", "192.0.2.10"}) {
+    HttpServerConfig config;
+    config.bind_address = address;
+    auto server = HttpServer::start(config, echo);
+    ASSERT_FALSE(server.ok()) << address;
+    EXPECT_EQ(server.error().code, Errc::portal_token_required) << address;
+    EXPECT_NE(server.error().message().find("no token is set"), std::string::npos);
+  }
+  HttpServerConfig config;
+  config.bind_address = "0.0.0.0";
+  config.credentials = {{"ops", "0123456789abcdef"}};
+  auto server = HttpServer::start(config, echo);
+  EXPECT_TRUE(server.ok()) << server.error().message();
+}
+
+TEST(HttpServerAccess, RefusesABadConfiguration) {
+  HttpServerConfig config;
+  config.bind_address = "localhost";  // an address, not a name to resolve
+  EXPECT_EQ(HttpServer::start(config, echo).error().code, Errc::invalid_config);
+  config = {};
+  config.public_paths = {"console/"};
+  EXPECT_EQ(HttpServer::start(config, echo).error().code, Errc::invalid_config);
+  EXPECT_EQ(HttpServer::start({}, nullptr).error().code, Errc::invalid_config);
 }
 
 HttpServerConfig impatient() {

@@ -1,5 +1,6 @@
 // The portal's HTTP server over real loopback sockets on ephemeral ports: requests as the handler
-// sees them, keep-alive, the bearer token, hostile input, handler failures, and stop().
+// sees them, keep-alive, hostile input, handler failures, and stop(). Access (tokens, the
+// browser checks, deadlines) is in http_server_access_test.cpp.
 #include "reference/portal/http_server.hpp"
 
 #include <gtest/gtest.h>
@@ -13,7 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "tests/cpp/portal/http_test_client.hpp"
+#include "tests/cpp/portal/http_server_fixture.hpp"
 
 namespace radloop::portal {
 namespace {
@@ -22,25 +23,12 @@ using namespace std::chrono_literals;
 using namespace std::string_literals;
 namespace http = boost::beast::http;
 using nlohmann::json;
+using testing::body_of;
+using testing::echo;
 using testing::http_request;
 using testing::RawClient;
-
-// What the handler saw, as JSON, so a test reads it back from the response.
-HttpResponse echo(const HttpRequest& request) {
-  json query = json::array();
-  for (const auto& [key, value] : request.query) query.push_back({key, value});
-  const json seen = {{"method", request.method},   {"target", request.target}, {"path", request.path}, {"query", query},
-                     {"headers", request.headers}, {"body", request.body},     {"peer", request.peer}};
-  return json_response(200, seen.dump());
-}
-
-std::unique_ptr<HttpServer> start_server(HttpServerConfig config = {}, HttpHandler handler = echo) {
-  auto server = HttpServer::start(std::move(config), std::move(handler));
-  EXPECT_TRUE(server.ok()) << server.error().message();
-  return server.ok() ? std::move(server).value() : nullptr;
-}
-
-json body_of(const testing::Response& response) { return json::parse(response.body()); }
+using testing::start_server;
+using testing::with_token;
 
 TEST(HttpServer, GetHandsTheHandlerADecodedPathAndQuery) {
   auto server = start_server();
@@ -123,118 +111,6 @@ TEST(HttpServer, ClosesAfterAnHttp10Response) {
   EXPECT_EQ(response->version(), 10U);
   EXPECT_EQ(body_of(*response)["path"], "/old");
   EXPECT_TRUE(client.closed_by_server());
-}
-
-HttpServerConfig with_token() {
-  HttpServerConfig config;
-  config.credentials = {{"alice", "s3cret-token-of-16"}};
-  config.public_paths = {"/", "/console/"};
-  return config;
-}
-
-void expect_unauthorized(const std::optional<testing::Response>& response) {
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->result_int(), 401U);
-  EXPECT_EQ((*response)[http::field::www_authenticate], "Bearer");
-  const json expected = {{"error", {{"code", "http_unauthorized"}, {"where", ""}, {"detail", ""}}}};
-  EXPECT_EQ(body_of(*response), expected);
-}
-
-TEST(HttpServer, RefusesARequestWithoutTheToken) {
-  std::atomic<int> calls{0};
-  auto server = start_server(with_token(), [&](const HttpRequest& r) {
-    ++calls;
-    return echo(r);
-  });
-  ASSERT_NE(server, nullptr);
-  RawClient client(server->port());
-  client.write(http_request("GET", "/fhir/Patient/1"));
-  expect_unauthorized(client.read_response());
-  // No body was coming, so the connection stays usable.
-  client.write(http_request("GET", "/fhir/Patient/1", {{"Authorization", "Basic czNjcmV0LXRva2Vu"}}));
-  expect_unauthorized(client.read_response());
-  EXPECT_EQ(calls, 0);
-}
-
-TEST(HttpServer, RefusesAWrongToken) {
-  auto server = start_server(with_token());
-  ASSERT_NE(server, nullptr);
-  for (const auto* presented : {"Bearer wrong", "Bearer s3cret-toke", "Bearer s3cret-token-of-162", "Bearer ",
-                                "Bearers3cret-token-of-16", "s3cret-token-of-16"}) {
-    RawClient client(server->port());
-    client.write(http_request("GET", "/fhir/Patient/1", {{"Authorization", presented}}));
-    expect_unauthorized(client.read_response());
-  }
-}
-
-TEST(HttpServer, RefusesAnUnauthorizedUploadAndClosesInsteadOfReadingIt) {
-  auto server = start_server(with_token());
-  ASSERT_NE(server, nullptr);
-  RawClient client(server->port());
-  client.write(http_request("POST", "/studies", {{"Content-Length", "1000000"}}));
-  expect_unauthorized(client.read_response());
-  EXPECT_TRUE(client.closed_by_server());
-}
-
-TEST(HttpServer, ServesARequestWithTheToken) {
-  auto server = start_server(with_token());
-  ASSERT_NE(server, nullptr);
-  RawClient client(server->port());
-  client.write(http_request("GET", "/fhir/Patient/1", {{"Authorization", "bearer  s3cret-token-of-16"}}));
-  auto response = client.read_response();
-  ASSERT_TRUE(response);
-  EXPECT_EQ(response->result_int(), 200U);
-  // The token is checked by the server and kept from the handler.
-  EXPECT_FALSE(body_of(*response)["headers"].contains("authorization"));
-}
-
-TEST(HttpServer, ServesPublicPathsWithoutAToken) {
-  auto server = start_server(with_token());
-  ASSERT_NE(server, nullptr);
-  RawClient client(server->port());
-  for (const auto* path : {"/", "/console/", "/console/app.js", "/console/css/site.css?v=2"}) {
-    client.write(http_request("GET", path));
-    auto response = client.read_response();
-    ASSERT_TRUE(response) << path;
-    EXPECT_EQ(response->result_int(), 200U) << path;
-  }
-  // "/" is the root only, and "/console/" does not cover "/console" or a path climbing out of it.
-  for (const auto* path : {"/fhir/Patient", "/console", "/consoleX/a"}) {
-    client.write(http_request("GET", path));
-    expect_unauthorized(client.read_response());
-  }
-  for (const auto* path : {"/console/../fhir/Patient", "/console/%2e%2e/fhir/Patient", "/console/..%2Ffhir"}) {
-    client.write(http_request("GET", path));
-    auto response = client.read_response();
-    ASSERT_TRUE(response) << path;
-    EXPECT_EQ(response->result_int(), 400U) << path;
-  }
-}
-
-TEST(HttpServer, RefusesToListenBeyondLoopbackWithoutAToken) {
-  for (const auto* address : {"0.0.0.0", "::", "192.0.2.10"}) {
-    HttpServerConfig config;
-    config.bind_address = address;
-    auto server = HttpServer::start(config, echo);
-    ASSERT_FALSE(server.ok()) << address;
-    EXPECT_EQ(server.error().code, Errc::portal_token_required) << address;
-    EXPECT_NE(server.error().message().find("no token is set"), std::string::npos);
-  }
-  HttpServerConfig config;
-  config.bind_address = "0.0.0.0";
-  config.credentials = {{"ops", "0123456789abcdef"}};
-  auto server = HttpServer::start(config, echo);
-  EXPECT_TRUE(server.ok()) << server.error().message();
-}
-
-TEST(HttpServer, RefusesABadConfiguration) {
-  HttpServerConfig config;
-  config.bind_address = "localhost";  // an address, not a name to resolve
-  EXPECT_EQ(HttpServer::start(config, echo).error().code, Errc::invalid_config);
-  config = {};
-  config.public_paths = {"console/"};
-  EXPECT_EQ(HttpServer::start(config, echo).error().code, Errc::invalid_config);
-  EXPECT_EQ(HttpServer::start({}, nullptr).error().code, Errc::invalid_config);
 }
 
 TEST(HttpServer, AnswersAMalformedRequestLineWith400AndCloses) {
