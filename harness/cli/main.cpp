@@ -205,6 +205,10 @@ int main(int argc, char** argv) {
   pipe->add_option("--store", config.store_path,
                    "SQLite file; default radloop.db beside --config, else in the working directory; :memory: "
                    "keeps nothing and is for tests only");
+  pipe->add_option_function<std::uint64_t>(
+          "--store-max-mb", [&](std::uint64_t megabytes) { config.store.max_bytes = megabytes << 20; },
+          "Past this size (MiB) the store refuses writes and keeps what it has; 0 = only the disk's limit")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
   std::string ris_address;
   std::string ehr_address;
   pipe->add_option("--ris", ris_address, "Where orders and status updates go, host:port (MLLP)");

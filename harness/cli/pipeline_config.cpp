@@ -90,10 +90,18 @@ Result<void> read_destination(const YAML::Node& node, const std::string& path,
 }
 
 Result<void> read(const YAML::Node& root, DaemonConfig& c) {
-  Section top(root, "", {"store", "bind", "mllp", "dicom", "portal", "routing", "matching", "delivery"});
+  Section top(root, "",
+              {"store", "store_max_megabytes", "bind", "mllp", "dicom", "portal", "routing", "matching", "delivery"});
   RADLOOP_TRY(top.check());
   auto& p = c.pipeline;
   RADLOOP_TRY(top.get("store", p.store_path));
+  std::uint64_t megabytes = p.store.max_bytes >> 20;
+  RADLOOP_TRY(top.get("store_max_megabytes", megabytes));
+  if (megabytes > (std::uint64_t{1} << 40)) {
+    return Error{Errc::invalid_config, top.where("store_max_megabytes"),
+                 "between 0 and 1099511627776 MiB (0: no limit but the disk's)"};
+  }
+  p.store.max_bytes = megabytes << 20;
   std::string bind;
   RADLOOP_TRY(top.get("bind", bind));
   if (!bind.empty()) {
@@ -124,6 +132,7 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   Section dicom(top["dicom"], "dicom",
                 {"port", "ae_title", "storage", "durability", "max_associations", "max_pdu", "acse_timeout",
                  "dimse_timeout", "max_association_seconds", "allowed_callers", "commitment_reply", "commitment_peers",
+                 "commitment_retry_first_ms", "commitment_retry_max_ms", "commitment_give_up_hours",
                  "max_nesting_depth", "max_elements", "max_request_dataset_bytes"});
   RADLOOP_TRY(dicom.check());
   RADLOOP_TRY(read_port(dicom, "port", p.dicom.port));
@@ -144,6 +153,19 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   RADLOOP_TRY(dicom.get("allowed_callers", c.dicom_options.allowed_callers));
   RADLOOP_TRY(dicom.get("commitment_reply", c.dicom_options.commitment_reply));
   RADLOOP_TRY(dicom.get("commitment_peers", c.dicom_options.commitment_peers));
+  auto& retry = p.dicom.report_retry;
+  long retry_first = retry.first.count();
+  long retry_max = retry.max_delay.count();
+  long give_up = std::chrono::duration_cast<std::chrono::hours>(retry.give_up_after).count();
+  RADLOOP_TRY(dicom.get("commitment_retry_first_ms", retry_first));
+  RADLOOP_TRY(dicom.get("commitment_retry_max_ms", retry_max));
+  RADLOOP_TRY(dicom.get("commitment_give_up_hours", give_up));
+  if (retry_first <= 0 || retry_max < retry_first || give_up <= 0 || give_up > 24L * 365) {
+    return Error{Errc::invalid_config, "dicom.commitment_retry_first_ms",
+                 "commitment retries need 0 < commitment_retry_first_ms <= commitment_retry_max_ms and "
+                 "commitment_give_up_hours 1..8760"};
+  }
+  retry = {std::chrono::milliseconds(retry_first), std::chrono::milliseconds(retry_max), std::chrono::hours(give_up)};
   auto& limits = p.dicom.dataset_limits;
   RADLOOP_TRY(dicom.get("max_nesting_depth", limits.max_depth));
   RADLOOP_TRY(dicom.get("max_elements", limits.max_elements));

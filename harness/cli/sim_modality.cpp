@@ -125,6 +125,17 @@ SimModalityCommand::SimModalityCommand(CLI::App& sim) {
   mpps_step_.performed_procedure_step_id = "PPS1";
   mpps_->add_option("--pps-id", mpps_step_.performed_procedure_step_id, "Performed Procedure Step ID (create)")
       ->capture_default_str();
+  await_ = modality_->add_subcommand(
+      "await-report",
+      "Listen for a storage commitment report the archive owes us (asked for earlier, perhaps before it "
+      "restarted) and print it");
+  await_->add_option("--listen-port", wait_.port, "Where the archive calls back")->required();
+  wait_.ae_title = target_.calling_ae;
+  await_->add_option("--ae", wait_.ae_title, "Our AE title, as the archive calls it")->capture_default_str();
+  await_->add_option("--transaction", wait_.transaction_uid, "Only this Transaction UID (default: any)");
+  await_->add_option("--timeout", timeout_seconds_, "Seconds to wait for the report")
+      ->check(CLI::Range(1L, 86400L))
+      ->capture_default_str();
   spec_.patient = {"MRN0001", "", "DOE^JANE", "19700101", "F"};
   spec_.order.accession_number = "ACC0001";
 }
@@ -136,6 +147,7 @@ int SimModalityCommand::run() {
   if (echo_->parsed()) return echo();
   if (worklist_->parsed()) return worklist();
   if (mpps_->parsed()) return mpps();
+  if (await_->parsed()) return await_report();
   return send();
 }
 
@@ -284,6 +296,28 @@ int SimModalityCommand::mpps() {
   std::cout << fmt::format("{} {}: status {:#06x}{}\n", verb, answer->sop_instance_uid, answer->status,
                            answer->error_comment.empty() ? "" : " (" + answer->error_comment + ")");
   return answer->taken() ? kExitValid : kExitInvalid;
+}
+
+// Exit 0 with the report, or kExitInvalid when none came in time.
+int SimModalityCommand::await_report() {
+  wait_.timeout = std::chrono::seconds(timeout_seconds_);
+  auto got = modality::await_commitment_report(wait_);
+  if (!got) {
+    std::cerr << "radloop: " << got.error().message() << '\n';
+    return kExitError;
+  }
+  if (!*got) {
+    std::cout << fmt::format("commitment: no report within {} s\n", timeout_seconds_);
+    return kExitInvalid;
+  }
+  const auto& report = (*got)->report;
+  std::cout << fmt::format("commitment: transaction {}: {} committed, {} failed\n", report.transaction_uid,
+                           report.committed.size(), report.failed.size());
+  for (const auto& failure : report.failed) {
+    std::cout << fmt::format("failed: {} {}\n", failure.instance.sop_instance_uid,
+                             dicom::describe_commitment_failure(failure.reason));
+  }
+  return kExitValid;
 }
 
 }  // namespace radloop::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "reference/dicom/mpps.hpp"
+#include "simulators/modality/commitment_scu.hpp"
 #include "simulators/modality/exam.hpp"
 
 namespace radloop::cli {
@@ -24,12 +25,14 @@ class SimModalityCommand {
   int worklist();
   int send();
   int mpps();
+  int await_report();
 
   CLI::App* modality_ = nullptr;
   CLI::App* echo_ = nullptr;
   CLI::App* worklist_ = nullptr;
   CLI::App* send_ = nullptr;
   CLI::App* mpps_ = nullptr;
+  CLI::App* await_ = nullptr;
 
   modality::Target target_;
   long timeout_seconds_ = 30;
@@ -48,6 +51,7 @@ class SimModalityCommand {
   std::string work_dir_;
   std::string mpps_action_ = "create";
   dicom::PerformedProcedureStep mpps_step_;
+  modality::ReportWait wait_;
 };
 
 }  // namespace radloop::cli

@@ -2,6 +2,7 @@
 // committed and what the archive reports back. Shared by the SCP here and the simulator's SCU.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -56,6 +57,33 @@ struct CommitmentPeer {
   std::string ae_title;  // the requesting (calling) AE title this entry is for; also the called AE
   std::string host;
   std::uint16_t port = 0;
+};
+
+// A report owed to a requester on an association of its own. It is kept (commitment_sink) before
+// the N-ACTION is answered and settled once the requester has answered it or it was given up, so
+// that a restart, even a kill -9, does not lose it: the reports still owed come back at start.
+struct OwedReport {
+  std::int64_t id = 0;  // the keeper's key; 0 until kept
+  CommitmentPeer peer;
+  CommitmentReport report;
+  std::int64_t owed_since_ms = 0;  // wall clock, ms since the epoch: when the N-ACTION was answered
+};
+
+struct CommitmentSink {
+  // Keeps an owed report durably; returns its key. A failure refuses the N-ACTION (0x0110).
+  std::function<Result<std::int64_t>(const OwedReport&)> keep;
+  // The report is no longer owed: delivered (the requester answered it, whatever the status), or
+  // given up; `outcome` says which, in words.
+  std::function<Result<void>(std::int64_t id, bool delivered, const std::string& outcome)> settle;
+};
+
+// How a report that could not be delivered is tried again: after `first`, then twice as long each
+// time up to `max_delay`, for `give_up_after` from the N-ACTION (PS3.4 J.3.3: the archive keeps
+// trying within its own time limit).
+struct ReportRetry {
+  std::chrono::milliseconds first{2000};
+  std::chrono::milliseconds max_delay{std::chrono::minutes(5)};
+  std::chrono::milliseconds give_up_after{std::chrono::hours(24)};
 };
 
 }  // namespace radloop::dicom

@@ -36,6 +36,7 @@
 #include "reference/dicom/internal/instance_header.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
 #include "reference/dicom/internal/scp_config.hpp"
+#include "reference/dicom/internal/storage_commitment.hpp"
 
 namespace radloop::dicom {
 
@@ -106,7 +107,7 @@ class Server::Impl {
         observer_(std::move(observer)),
         scp_config_(internal::make_scp_config(config_)),
         store_(config_, std::move(sink)),
-        reporter_(config_.ae_title, config_.dimse_timeout),
+        reporter_(config_.ae_title, config_.dimse_timeout, config_.report_retry, config_.commitment_sink),
         mpps_(config_.performed_steps) {
     config_.performed_steps.clear();  // the registry has them now; one copy is enough
   }
@@ -123,6 +124,16 @@ class Server::Impl {
     if (::pipe2(wake_.data(), O_CLOEXEC) != 0) return Error{Errc::internal, "dicom server", "cannot create a pipe"};
     accept_thread_ = std::thread([this] { accept_loop(); });
     spdlog::info("dicom: {} listening on {}:{}", config_.ae_title, config_.bind_address, network_->port());
+    // Reports an earlier run answered for and could not deliver: owed still, sent now.
+    if (!config_.owed_reports.empty()) {
+      spdlog::info("dicom: {} storage commitment reports owed from before the start", config_.owed_reports.size());
+    }
+    for (auto& owed : config_.owed_reports) {
+      AssociationEvent event{AssociationEvent::Kind::storage_commitment, owed.peer.ae_title, config_.ae_title, "",
+                             "owed from before the start: " + internal::summarize(owed.report)};
+      reporter_.post(std::move(owed), internal::report_outcome(observer_, counters_, std::move(event)));
+    }
+    config_.owed_reports.clear();
     return {};
   }
 

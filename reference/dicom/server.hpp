@@ -71,6 +71,12 @@ struct ServerConfig {
   IndexedInstance indexed_instance;
   CommitmentReply commitment_reply = CommitmentReply::same_association;
   std::vector<CommitmentPeer> commitment_peers;
+  // Reports owed on a new association: kept by commitment_sink (if set) before the N-ACTION is
+  // answered, tried again per report_retry while the requester cannot be reached, and settled once
+  // answered or given up. owed_reports are those an earlier run still owed: sent at start.
+  CommitmentSink commitment_sink;
+  ReportRetry report_retry;
+  std::vector<OwedReport> owed_reports;
   // Modality Performed Procedure Step (N-CREATE, N-SET) is offered unless this is off. Each step
   // created or changed is kept by mpps_sink (if set) before it is answered: success only once it
   // is kept, 0x0110 with the reason otherwise. Then it is handed to mpps_observer (if set).

@@ -4,67 +4,39 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
-#include <string_view>
 
-#include "reference/hl7/encoding.hpp"
+#include "reference/pipeline/stored_json.hpp"
 
 namespace radloop::pipeline {
-namespace {
 
 using nlohmann::json;
-
-// MPPS text comes in the modality's character set, not always UTF-8 (ISO_IR 100 names). JSON holds
-// UTF-8 only, so other bytes are kept as {"bytes": "<hex>"} and come back exactly.
-json text(const std::string& value) {
-  if (hl7::is_valid_utf8(value)) return value;
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string hex;
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    hex += kHex[u >> 4U];
-    hex += kHex[u & 0xFU];
-  }
-  return json{{"bytes", hex}};
-}
-
-std::string text_of(const json& body, const char* key) {
-  const auto found = body.find(key);
-  if (found == body.end()) return {};
-  if (found->is_string()) return found->get<std::string>();
-  const auto hex = found->at("bytes").get<std::string>();
-  std::string bytes;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return bytes;
-}
-
-}  // namespace
 
 store::PerformedStepRecord performed_step_record(const dicom::PerformedProcedureStep& s, store::Millis now) {
   json series = json::array();
   for (const auto& one : s.series) {
     json instances = json::array();
-    for (const auto& i : one.instances) instances.push_back({text(i.sop_class_uid), text(i.sop_instance_uid)});
-    series.push_back({{"uid", text(one.series_instance_uid)},
-                      {"description", text(one.series_description)},
-                      {"performing_physician", text(one.performing_physician)},
+    for (const auto& i : one.instances)
+      instances.push_back({json_text(i.sop_class_uid), json_text(i.sop_instance_uid)});
+    series.push_back({{"uid", json_text(one.series_instance_uid)},
+                      {"description", json_text(one.series_description)},
+                      {"performing_physician", json_text(one.performing_physician)},
                       {"instances", instances}});
   }
-  const json body = {{"patient_id", text(s.patient_id)},
-                     {"patient_name", text(s.patient_name)},
-                     {"accession", text(s.accession_number)},
-                     {"study_uid", text(s.study_instance_uid)},
-                     {"requested_procedure_id", text(s.requested_procedure_id)},
-                     {"scheduled_step_id", text(s.scheduled_procedure_step_id)},
-                     {"performed_step_id", text(s.performed_procedure_step_id)},
-                     {"modality", text(s.modality)},
-                     {"station_ae", text(s.station_ae_title)},
-                     {"start_date", text(s.start_date)},
-                     {"start_time", text(s.start_time)},
-                     {"end_date", text(s.end_date)},
-                     {"end_time", text(s.end_time)},
-                     {"discontinuation_reason", text(s.discontinuation_reason)},
-                     {"calling_ae", text(s.calling_ae)},
+  const json body = {{"patient_id", json_text(s.patient_id)},
+                     {"patient_name", json_text(s.patient_name)},
+                     {"accession", json_text(s.accession_number)},
+                     {"study_uid", json_text(s.study_instance_uid)},
+                     {"requested_procedure_id", json_text(s.requested_procedure_id)},
+                     {"scheduled_step_id", json_text(s.scheduled_procedure_step_id)},
+                     {"performed_step_id", json_text(s.performed_procedure_step_id)},
+                     {"modality", json_text(s.modality)},
+                     {"station_ae", json_text(s.station_ae_title)},
+                     {"start_date", json_text(s.start_date)},
+                     {"start_time", json_text(s.start_time)},
+                     {"end_date", json_text(s.end_date)},
+                     {"end_time", json_text(s.end_time)},
+                     {"discontinuation_reason", json_text(s.discontinuation_reason)},
+                     {"calling_ae", json_text(s.calling_ae)},
                      {"series", series}};
   return {s.sop_instance_uid, std::string(dicom::to_string(s.status)), s.accession_number, body.dump(), now};
 }

@@ -16,6 +16,7 @@
 #include "reference/hl7/resend.hpp"
 #include "reference/hl7/segments.hpp"
 #include "reference/hl7/validate.hpp"
+#include "reference/pipeline/commitment_reports.hpp"
 #include "reference/pipeline/performed_steps.hpp"
 #include "reference/pipeline/store_worklist.hpp"
 #include "reference/report/dicom_report.hpp"
@@ -88,11 +89,29 @@ Result<std::vector<dicom::PerformedProcedureStep>> load_performed_steps(store::S
   return steps;
 }
 
+// The Storage Commitment reports the last run owed. One whose body no longer reads is left owed
+// with a warning (it is not sent: its content is unknown).
+Result<std::vector<dicom::OwedReport>> load_owed_reports(store::Store& store) {
+  auto records = store.read_value<std::vector<store::CommitmentReportRecord>>(
+      [](store::Tx& tx) { return tx.owed_commitment_reports(); });
+  if (!records) return records.error();
+  std::vector<dicom::OwedReport> owed;
+  for (const auto& record : *records) {
+    auto one = owed_report_from(record);
+    if (!one) {
+      spdlog::warn("pipeline: {}; not sent", one.error().message());
+      continue;
+    }
+    owed.push_back(std::move(one).value());
+  }
+  return owed;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(config)));
-  auto store = store::SqliteStore::open(p->config_.store_path);
+  auto store = store::SqliteStore::open(p->config_.store_path, p->config_.store);
   if (!store) return store.error();
   p->store_ = std::move(store).value();
 
@@ -112,6 +131,22 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   dicom_config.performed_steps = std::move(known).value();
   dicom_config.mpps_sink = [raw = p.get()](const dicom::PerformedProcedureStep& step) {
     return raw->on_performed_step(step);
+  };
+  // A commitment report owed on a new association is kept before the N-ACTION is answered and
+  // settled once the requester answered it; those still owed come back here.
+  auto owed = load_owed_reports(*p->store_);
+  if (!owed) return owed.error();
+  dicom_config.owed_reports = std::move(owed).value();
+  dicom_config.commitment_sink.keep = [raw = p.get()](const dicom::OwedReport& report) -> Result<std::int64_t> {
+    auto record = commitment_report_record(report);
+    if (auto kept = raw->store_->write([&](store::Tx& tx) { return tx.put_commitment_report(record); }); !kept)
+      return kept.error();
+    return record.id;
+  };
+  dicom_config.commitment_sink.settle = [raw = p.get()](std::int64_t id, bool answered, const std::string& outcome) {
+    return raw->store_->write([&](store::Tx& tx) {
+      return tx.settle_commitment_report(id, answered ? "answered" : "given_up", outcome, FlowContext::now());
+    });
   };
   // Storage Commitment commits to what the index holds, with its file as indexed.
   dicom_config.indexed_instance =

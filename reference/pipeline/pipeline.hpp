@@ -24,6 +24,7 @@ namespace radloop::pipeline {
 
 struct PipelineConfig {
   std::string store_path = ":memory:";
+  store::StoreOptions store;  // a size limit for the store file
   mllp::ServerConfig mllp;
   dicom::ServerConfig dicom;
   dicom::EventObserver dicom_observer;  // optional: who else wants the association events

@@ -96,6 +96,13 @@ std::vector<Sample> pipeline_samples(const pipeline::PipelineStats& s) {
        "counter",
        {},
        s.dicom.pdu_refusals},
+      {"radloop_store_commits_total", "Store transactions committed, each one flush", "counter", {}, s.store.commits},
+      {"radloop_store_transactions_lost_total",
+       "Store transactions SQLite rolled back by itself (store or disk full, I/O error, out of memory); every "
+       "unit in them was answered as failed",
+       "counter",
+       {},
+       s.store.transactions_lost},
       {"radloop_dicom_commitment_failed_references_total",
        "Storage commitment references reported as failed",
        "counter",

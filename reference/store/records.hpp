@@ -131,6 +131,22 @@ struct PerformedStepRecord {
   Millis updated_at = 0;
 };
 
+// A Storage Commitment report owed to a requester on an association of its own. The DICOM service
+// has it kept before it answers the N-ACTION, so a restart does not lose it; body is the report
+// as JSON, written by the pipeline.
+struct CommitmentReportRecord {
+  std::int64_t id = 0;  // set when first kept
+  std::string transaction_uid;
+  std::string peer_ae;
+  std::string peer_host;
+  int peer_port = 0;
+  std::string body;
+  Millis owed_since = 0;
+  std::string state = "owed";  // owed, answered (the requester answered it), given_up
+  std::string outcome;         // what became of it, in words
+  Millis settled_at = 0;
+};
+
 struct AuditRecord {
   Millis at = 0;
   std::string actor;

@@ -37,7 +37,8 @@ std::unique_ptr<DcmDataset> action_information(const std::string& transaction_ui
 }
 
 // Accepts the archive's association (it proposes the SCP role for Storage Commitment) and takes
-// the first N-EVENT-REPORT of our transaction; stops once it has one or the deadline passed.
+// the first N-EVENT-REPORT of our transaction (of any, when none is named); stops once it has one
+// or the deadline passed.
 class ReportListener : public DcmSCP {
  public:
   ReportListener(const std::string& ae_title, std::uint16_t port, std::string transaction_uid,
@@ -71,7 +72,7 @@ class ReportListener : public DcmSCP {
     const std::unique_ptr<DcmDataset> dataset(raw);
     if (cond.good() && dataset) {
       auto report = dicom::internal::read_report_dataset(*dataset);
-      if (report.ok() && report->transaction_uid == transaction_uid_) {
+      if (report.ok() && (transaction_uid_.empty() || report->transaction_uid == transaction_uid_)) {
         std::lock_guard lock(mutex_);
         result_.emplace(event_type, std::move(report).value());
         done_ = true;
@@ -93,6 +94,19 @@ class ReportListener : public DcmSCP {
 };
 
 }  // namespace
+
+Result<std::optional<ReceivedReport>> await_commitment_report(const ReportWait& wait) {
+  dicom::internal::ensure_dcmtk_ready();
+  ReportListener listener(wait.ae_title, wait.port, wait.transaction_uid,
+                          std::chrono::steady_clock::now() + wait.timeout);
+  if (auto cond = listener.openListenPort(); cond.bad()) {
+    return Error{Errc::bind_failed, fmt::format("port {}", wait.port), cond.text()};
+  }
+  (void)listener.acceptAssociations();
+  auto got = listener.take();
+  if (!got) return std::optional<ReceivedReport>();
+  return std::optional<ReceivedReport>(ReceivedReport{got->first, std::move(got->second)});
+}
 
 Result<CommitmentOutcome> request_commitment(const CommitmentRequest& request) {
   const auto& target = request.target;

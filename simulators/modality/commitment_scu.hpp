@@ -2,7 +2,9 @@
 // and wait for its report, on the same association or on one the archive opens back to us.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,24 @@ struct CommitmentOutcome {
   std::uint16_t event_type_id = 0;  // 1: all committed, 2: some failed
   dicom::CommitmentReport report;
 };
+
+// A modality that only listens: the archive owes it a report (from an earlier request, say one
+// made before the archive restarted) and calls back on `port`.
+struct ReportWait {
+  std::string ae_title;  // our AE title, as the archive calls it
+  std::uint16_t port = 0;
+  std::string transaction_uid;  // empty: the first report of any transaction
+  std::chrono::seconds timeout{30};
+};
+
+struct ReceivedReport {
+  std::uint16_t event_type_id = 0;
+  dicom::CommitmentReport report;
+};
+
+// Nothing (not an error) when no report came within the timeout; an error when the port cannot
+// be listened on.
+Result<std::optional<ReceivedReport>> await_commitment_report(const ReportWait& wait);
 
 // Association and DIMSE failures are errors; a refused N-ACTION or a report that never came are
 // outcomes (action_status, reported) a test can assert on.

@@ -98,6 +98,14 @@ class MllpReceiver:
         self._server.close()
 
 
+def free_port() -> int:
+    """A port nothing listens on now (bound and released; a race with other processes is possible
+    but harmless in tests)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def send_hl7(port: int, message: str) -> hl7.Message:
     """One message through python3-hl7's MLLP client; the parsed ACK."""
     with hl7.client.MLLPClient("127.0.0.1", port) as client:

@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import types
 import pytest
 
 from locations import BUILD_DIR
-from pipeline_peers import dcmtk_storescp
+from pipeline_peers import dcmtk_storescp, free_port
 
 
 def test_cli_runs_the_smoke_scenario(radloop_cli, root, tmp_path):
@@ -138,12 +137,6 @@ def test_python_dash_m_radloop_runs_the_smoke_scenario(root):
     assert "verdict: PASS" in result.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_cli_sim_modality_sends_an_exam_with_a_fault_and_logs_the_truth(radloop_cli, tmp_path):
     events = tmp_path / "events.jsonl"
     with cli_pipeline(radloop_cli, "--storage-dir", str(tmp_path / "storage")) as daemon:
@@ -257,7 +250,7 @@ def test_cli_sim_modality_queries_dcmtk_wlmscpfs(radloop_cli, tmp_path):
     assert made.returncode == 0, made.stderr
     (worklists / "order.dump").unlink()
     (worklists / "lockfile").write_text("")
-    port = _free_port()
+    port = free_port()
     scp = subprocess.Popen([peer("wlmscpfs"), "-dfp", str(tmp_path / "worklists"), str(port)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

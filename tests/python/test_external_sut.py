@@ -6,19 +6,12 @@ stores but reconciles nothing, the verdict is unknown or failed, with the reason
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import textwrap
 
 import pytest
 
-from pipeline_peers import Daemon, dcmtk_storescp
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from pipeline_peers import Daemon, dcmtk_storescp, free_port
 
 
 def endpoints(tmp_path, name, hl7_port, dicom_port, ae, ris_port, ehr_port, observe: str) -> str:

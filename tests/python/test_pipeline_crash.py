@@ -14,7 +14,7 @@ import pydicom
 from pydicom.uid import generate_uid
 
 from locations import peer
-from pipeline_peers import ack_code, ct_image, daemon_for, oru, ris_order, send_hl7, until
+from pipeline_peers import ack_code, ct_image, daemon_for, free_port, oru, ris_order, send_hl7, until
 
 
 def acknowledged_files(output: str) -> set[str]:
@@ -158,5 +158,38 @@ def test_kill_9_between_mpps_n_create_and_n_set_loses_no_step(radloop_cli, tmp_p
         assert bundle["entry"][0]["resource"]["status"] == "completed", bundle
         again = mpps("--action", "complete", "--uid", uid)
         assert again.returncode == 1 and "0x0110" in again.stdout, "a final step may no longer be updated"
+    finally:
+        daemon.stop()
+
+
+def test_kill_9_while_a_commitment_report_is_owed_sends_it_after_the_restart(radloop_cli, tmp_path, peers):
+    ris, ehr = peers
+    report_port = free_port()
+    daemon = daemon_for(radloop_cli, tmp_path, ris, ehr, "--commitment-reply", "new", "--commitment-peer",
+                        f"MODALITY@127.0.0.1:{report_port}").start()
+    # The modality asks for commitment but listens elsewhere: every call-back to report_port fails.
+    asked = subprocess.run([str(radloop_cli), "sim", "modality", "send", "--port", str(daemon.dicom),
+                            "--instances", "3", "--commit", "--commit-port", str(free_port()), "--timeout", "2"],
+                           capture_output=True, text=True, timeout=120)
+    assert "3 accepted" in asked.stdout, asked.stdout + asked.stderr
+    assert "commitment: no report" in asked.stdout, asked.stdout
+    daemon.kill9()
+
+    daemon.start()
+    try:
+        # Owed from before the kill: the restarted archive calls back.
+        got = subprocess.run([str(radloop_cli), "sim", "modality", "await-report", "--listen-port", str(report_port),
+                              "--ae", "MODALITY", "--timeout", "60"], capture_output=True, text=True, timeout=120)
+        assert got.returncode == 0, got.stdout + got.stderr
+        assert "3 committed, 0 failed" in got.stdout, got.stdout
+    finally:
+        daemon.stop()
+    # Answered once: a later start owes nothing.
+    daemon.start()
+    try:
+        again = subprocess.run([str(radloop_cli), "sim", "modality", "await-report", "--listen-port",
+                                str(report_port), "--ae", "MODALITY", "--timeout", "3"],
+                               capture_output=True, text=True, timeout=60)
+        assert "no report" in again.stdout, again.stdout + again.stderr
     finally:
         daemon.stop()

@@ -5,16 +5,9 @@ reports (refusing the first once, as scripted) and writes its event log with the
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 
-from pipeline_peers import Daemon, until
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from pipeline_peers import Daemon, free_port, until
 
 
 def test_ehr_and_ris_simulators_drive_an_order_to_two_reports(radloop_cli, tmp_path):

@@ -94,6 +94,8 @@ class AssociationHandler : public DcmThreadSCP {
                            const std::function<std::unique_ptr<DcmDataset>()>& next);
   OFCondition handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_commitment(T_DIMSE_N_ActionRQ& request, T_ASC_PresentationContextID context);
+  void count_commitment(const CommitmentReport& report);
+  void post_report(OwedReport owed);
   OFCondition handle_mpps_create(T_DIMSE_N_CreateRQ& request, T_ASC_PresentationContextID context);
   OFCondition handle_mpps_set(T_DIMSE_N_SetRQ& request, T_ASC_PresentationContextID context);
   // The data set announced with a request: none (null and not refused), parsed, or refused with
@@ -123,5 +125,10 @@ std::string uid_text(const char* uid);
 
 // Notifies an observer, logging (not propagating) what it throws.
 void notify(const EventObserver& observer, const AssociationEvent& event);
+
+// What becomes of a report handed to the reporter: counted when the requester answered success,
+// and told as `event` with the delivery's detail added.
+CommitmentReporter::Outcome report_outcome(const EventObserver& observer, ServiceCounters& counters,
+                                           AssociationEvent event);
 
 }  // namespace radloop::dicom::internal

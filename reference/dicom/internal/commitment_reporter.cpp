@@ -1,23 +1,34 @@
 // The delivery thread for Storage Commitment reports (see the header).
 #include "reference/dicom/internal/commitment_reporter.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "reference/dicom/internal/storage_commitment.hpp"
 
 namespace radloop::dicom::internal {
 
-CommitmentReporter::CommitmentReporter(std::string our_ae, std::chrono::seconds timeout)
-    : our_ae_(std::move(our_ae)), timeout_(timeout), thread_([this] { run(); }) {}
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+CommitmentReporter::CommitmentReporter(std::string our_ae, std::chrono::seconds timeout, ReportRetry retry,
+                                       CommitmentSink sink)
+    : our_ae_(std::move(our_ae)), timeout_(timeout), retry_(retry), sink_(std::move(sink)), thread_([this] {
+        run();
+      }) {}
 
 CommitmentReporter::~CommitmentReporter() { stop(); }
 
-void CommitmentReporter::post(const CommitmentPeer& peer, CommitmentReport report, Outcome outcome) {
+void CommitmentReporter::post(OwedReport owed, Outcome outcome) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      jobs_.push_back(Job{peer, std::move(report), std::move(outcome)});
+      jobs_.push_back(Job{std::move(owed), std::move(outcome), 0, std::chrono::steady_clock::now()});
       wake_.notify_one();
       return;
     }
@@ -36,34 +47,98 @@ void CommitmentReporter::stop() {
 
 void CommitmentReporter::run() {
   std::unique_lock lock(mutex_);
-  while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    if (jobs_.empty()) return;
-    Job job = std::move(jobs_.front());
-    jobs_.pop_front();
+  for (;;) {
+    if (jobs_.empty()) {
+      if (stopping_) return;
+      wake_.wait(lock);
+      continue;
+    }
+    const auto next =
+        std::min_element(jobs_.begin(), jobs_.end(), [](const Job& a, const Job& b) { return a.due < b.due; });
+    if (stopping_) {
+      // Reports never tried get their one try; the others stay owed.
+      Job job = std::move(*next);
+      jobs_.erase(next);
+      lock.unlock();
+      if (job.attempts == 0) {
+        (void)attempt(job, true);
+      } else {
+        finish(job, End::left_owed, false,
+               sink_.keep ? "report still owed at stop; it is sent again after the next start"
+                          : "report still owed at stop and not kept anywhere: lost");
+      }
+      lock.lock();
+      continue;
+    }
+    if (next->due > std::chrono::steady_clock::now()) {
+      wake_.wait_until(lock, next->due);
+      continue;
+    }
+    Job job = std::move(*next);
+    jobs_.erase(next);
     lock.unlock();
-    Result<std::uint16_t> sent = Error{Errc::internal, "storage commitment report", "not sent"};
-    try {
-      sent = send_report_on_new_association(job.peer, our_ae_, job.report, timeout_);
-    } catch (const std::exception& e) {
-      sent = Error{Errc::internal, "storage commitment report", e.what()};
-    }
-    bool delivered = false;
-    std::string detail;
-    if (!sent) {
-      detail = "report not delivered: " + sent.error().message();
-      spdlog::warn("dicom: storage commitment {}", detail);
-    } else {
-      delivered = *sent == 0;
-      detail = fmt::format("report sent on a new association to {} at {}:{}, answered {:#06x}", job.peer.ae_title,
-                           job.peer.host, job.peer.port, *sent);
-    }
-    try {
-      if (job.outcome) job.outcome(delivered, detail);
-    } catch (const std::exception& e) {
-      spdlog::error("dicom: a commitment outcome handler failed: {}", e.what());
-    }
+    const bool done = attempt(job, false);
     lock.lock();
+    if (!done) jobs_.push_back(std::move(job));
+  }
+}
+
+bool CommitmentReporter::attempt(Job& job, bool last_chance) {
+  const auto& peer = job.owed.peer;
+  ++job.attempts;
+  Result<std::uint16_t> sent = Error{Errc::internal, "storage commitment report", "not sent"};
+  try {
+    sent = send_report_on_new_association(peer, our_ae_, job.owed.report, timeout_);
+  } catch (const std::exception& e) {
+    sent = Error{Errc::internal, "storage commitment report", e.what()};
+  }
+  if (sent) {
+    // An answer, success or not, ends it: the requester has heard the report.
+    finish(job, End::answered, *sent == 0,
+           fmt::format("report sent on a new association to {} at {}:{} (attempt {}), answered {:#06x}", peer.ae_title,
+                       peer.host, peer.port, job.attempts, *sent));
+    return true;
+  }
+  const auto owed_for = std::chrono::milliseconds(wall_clock_ms() - job.owed.owed_since_ms);
+  if (owed_for >= retry_.give_up_after) {
+    finish(job, End::given_up, false,
+           fmt::format("report given up after {} attempts over {:%H:%M:%S}: {}", job.attempts,
+                       std::chrono::duration_cast<std::chrono::seconds>(owed_for), sent.error().message()));
+    return true;
+  }
+  if (last_chance) {
+    finish(job, End::left_owed, false,
+           fmt::format("report not delivered before stop ({}); {}", sent.error().message(),
+                       sink_.keep ? "it is sent again after the next start" : "not kept anywhere: lost"));
+    return true;
+  }
+  // first, 2×first, 4×first, … up to max_delay.
+  auto delay = retry_.first;
+  for (int i = 1; i < job.attempts && delay < retry_.max_delay; ++i) delay *= 2;
+  delay = std::min(delay, retry_.max_delay);
+  job.due = std::chrono::steady_clock::now() + delay;
+  spdlog::warn("dicom: storage commitment report for {} (transaction {}) not delivered, attempt {}: {}; next try in {}",
+               peer.ae_title, job.owed.report.transaction_uid, job.attempts, sent.error().message(), delay);
+  return false;
+}
+
+void CommitmentReporter::finish(Job& job, End end, bool delivered, const std::string& detail) {
+  if (!delivered) spdlog::warn("dicom: storage commitment {}", detail);
+  // A report left at stop stays owed; the others are settled: nothing more will be done for them.
+  if (end != End::left_owed && sink_.settle && job.owed.id != 0) {
+    try {
+      if (auto r = sink_.settle(job.owed.id, end == End::answered, detail); !r) {
+        spdlog::error("dicom: storage commitment report {} not settled (it will be sent again after a restart): {}",
+                      job.owed.id, r.error().message());
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("dicom: settling storage commitment report {} failed: {}", job.owed.id, e.what());
+    }
+  }
+  try {
+    if (job.outcome) job.outcome(delivered, detail);
+  } catch (const std::exception& e) {
+    spdlog::error("dicom: a commitment outcome handler failed: {}", e.what());
   }
 }
 

@@ -24,6 +24,27 @@ std::uint32_t big_endian32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24U) | (std::uint32_t{p[1]} << 16U) | (std::uint32_t{p[2]} << 8U) | p[3];
 }
 
+std::uint16_t little16(std::string_view s, std::size_t at) {
+  return static_cast<std::uint16_t>(static_cast<std::uint8_t>(s[at]) | (static_cast<std::uint8_t>(s[at + 1]) << 8U));
+}
+
+// Whether a command set announces a data set: Command Data Set Type (0000,0800) is anything but
+// 0x0101 (PS3.7 E.1). A command that does not say (absent, or behind an element of undefined
+// length, which no request command has) announces none.
+bool announces_data_set(std::string_view command) {
+  std::size_t at = 0;
+  while (at + 8 <= command.size()) {
+    const auto group = little16(command, at);
+    const auto element = little16(command, at + 2);
+    const std::uint32_t length = little16(command, at + 4) | (std::uint32_t{little16(command, at + 6)} << 16U);
+    at += 8;
+    if (length > command.size() - at) return false;  // undefined length included
+    if (group == 0x0000 && element == 0x0800) return length == 2 && little16(command, at) != 0x0101;
+    at += length;
+  }
+  return false;
+}
+
 std::string_view pdu_name(std::uint8_t type) {
   switch (type) {
     case 0x01: return "A-ASSOCIATE-RQ";
@@ -133,6 +154,17 @@ Result<void> PduGuard::pdv_started() {
   pdv_last_ = (control & 0x02U) != 0;
   pdv_left_ = item_length - 2;
   pdv_length_ = pdv_left_;
+  // A message is its command, then its data set when the command announced one (PS3.7 6.3.1).
+  // DCMTK reads whatever fragment comes where it awaits a command as a command, a data set's
+  // included, before it looks at the fragment's type: out of step, it would parse a data set's
+  // bytes under none of the command's limits.
+  if (!pdv_command_ && !data_set_due_) {
+    return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_),
+                  "a data set fragment where a command was due (the last command announced no data set)");
+  }
+  if (pdv_command_ && data_set_due_) {
+    return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_), "a command fragment where the rest of a data set was due");
+  }
   if (pdv_command_ && ++command_fragments_ > kMaxCommandFragments) {
     return refuse(fmt::format("PDU {} (P-DATA-TF)", pdus_),
                   fmt::format("the command set comes in more than {} fragments", kMaxCommandFragments));
@@ -148,6 +180,7 @@ Result<void> PduGuard::pdv_started() {
 }
 
 Result<void> PduGuard::pdv_ended() {
+  if (!pdv_command_ && pdv_last_) data_set_due_ = false;
   if (pdv_command_ && pdv_last_) {
     if (auto r = command_complete(); !r) return r;
   } else if (pdv_command_ && pdv_length_ > 0) {
@@ -173,6 +206,7 @@ Result<void> PduGuard::pdv_ended() {
 
 Result<void> PduGuard::command_complete() {
   auto shape = dataset_shape(command_, kImplicitLittle, limits_.command);
+  data_set_due_ = shape && announces_data_set(command_);
   command_.clear();
   command_fragments_ = 0;
   if (!shape)

@@ -6,7 +6,8 @@
 // and refuses the fragment that would pass it before DCMTK sees any of its bytes. A nesting level
 // takes at least 16 bytes (a sequence's header and an item's), so 4 KiB hold at most 256 levels,
 // far below what exhausts a stack. The whole command is then measured as every data set from a
-// peer is (dataset_shape.hpp). The guard also frames PDUs by the lengths DCMTK would accept.
+// peer is (dataset_shape.hpp). The guard also frames PDUs by the lengths DCMTK would accept, and
+// keeps commands and data sets in step: a data set fragment only after a command announcing one.
 #pragma once
 
 #include <array>
@@ -65,7 +66,8 @@ class PduGuard {
   unsigned command_fragments_ = 0;  // fragments of the command set being collected
   bool pdv_command_ = false;
   bool pdv_last_ = false;
-  std::string command_;  // the command set's fragments so far
+  bool data_set_due_ = false;  // the last command announced a data set, and it has not ended
+  std::string command_;        // the command set's fragments so far
 };
 
 }  // namespace radloop::dicom::internal

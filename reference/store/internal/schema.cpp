@@ -101,6 +101,15 @@ const std::vector<const char*>& migrations() {
         updated_at INTEGER NOT NULL
       );
     )sql",
+      // 4: Storage Commitment reports owed on new associations, kept across restarts.
+      R"sql(
+      CREATE TABLE commitment_report (
+        id INTEGER PRIMARY KEY, transaction_uid TEXT NOT NULL, peer_ae TEXT NOT NULL, peer_host TEXT NOT NULL,
+        peer_port INTEGER NOT NULL, body TEXT NOT NULL, owed_since INTEGER NOT NULL, state TEXT NOT NULL,
+        outcome TEXT NOT NULL, settled_at INTEGER NOT NULL
+      );
+      CREATE INDEX commitment_report_state ON commitment_report (state, id);
+    )sql",
   };
   return kMigrations;
 }

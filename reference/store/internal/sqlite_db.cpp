@@ -110,5 +110,6 @@ Error Db::failure(const std::string& what) const {
 
 std::int64_t Db::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Db::changes() const { return sqlite3_changes(db_); }
+bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 }  // namespace radloop::store::internal

@@ -62,6 +62,9 @@ class Db {
   [[nodiscard]] Error failure(const std::string& what) const;
   [[nodiscard]] std::int64_t last_insert_id() const;
   [[nodiscard]] int changes() const;
+  // False once SQLite has ended the transaction, which it does by itself after some failures
+  // (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM): statements would then each commit on their own.
+  [[nodiscard]] bool in_transaction() const;
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:

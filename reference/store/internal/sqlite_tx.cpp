@@ -10,8 +10,14 @@
 
 namespace radloop::store::internal {
 Result<void> SqliteTx::writable(const char* what) const {
-  if (!read_only_) return {};
-  return Error{Errc::store_failed, db_.path(), std::string(what) + " inside a read-only unit of work"};
+  if (read_only_) return Error{Errc::store_failed, db_.path(), std::string(what) + " inside a read-only unit of work"};
+  // A unit that carries on after SQLite rolled its transaction back would commit each statement
+  // on its own, outside the batch that reports it.
+  if (!db_.in_transaction()) {
+    return Error{Errc::store_failed, db_.path(),
+                 std::string(what) + " after SQLite rolled back the transaction of this unit of work"};
+  }
+  return {};
 }
 
 Result<LoggedMessage> SqliteTx::log_inbound(const InboundMessage& message) {

@@ -34,6 +34,10 @@ class SqliteTx final : public Tx {
   Result<void> put_performed_step(const PerformedStepRecord& step) override;
   Result<std::vector<PerformedStepRecord>> performed_steps() override;
   Result<std::vector<StudyRecord>> studies(const StudyFilter& filter) override;
+  Result<void> put_commitment_report(CommitmentReportRecord& report) override;
+  Result<void> settle_commitment_report(std::int64_t id, const std::string& state, const std::string& outcome,
+                                        Millis at) override;
+  Result<std::vector<CommitmentReportRecord>> owed_commitment_reports() override;
 
   Result<void> put_report(ReportRecord& report) override;
   Result<std::vector<ReportRecord>> reports(const ReportFilter& filter) override;

@@ -57,4 +57,42 @@ Result<std::vector<PerformedStepRecord>> SqliteTx::performed_steps() {
       "reading the performed procedure steps");
 }
 
+Result<void> SqliteTx::put_commitment_report(CommitmentReportRecord& report) {
+  if (auto w = writable("keeping a storage commitment report"); !w) return w;
+  auto insert = db_.prepare(
+      "INSERT INTO commitment_report (transaction_uid, peer_ae, peer_host, peer_port, body, owed_since, state, "
+      "outcome, settled_at) VALUES (?,?,?,?,?,?,?,?,?)");
+  if (!insert) return insert.error();
+  insert->bind_all(report.transaction_uid, report.peer_ae, report.peer_host, report.peer_port, report.body,
+                   report.owed_since, report.state, report.outcome, report.settled_at);
+  if (auto r = db_.run(*insert, "keeping a storage commitment report"); !r) return r;
+  report.id = db_.last_insert_id();
+  return {};
+}
+
+Result<void> SqliteTx::settle_commitment_report(std::int64_t id, const std::string& state, const std::string& outcome,
+                                                Millis at) {
+  if (auto w = writable("settling a storage commitment report"); !w) return w;
+  auto update = db_.prepare("UPDATE commitment_report SET state = ?, outcome = ?, settled_at = ? WHERE id = ?");
+  if (!update) return update.error();
+  update->bind_all(state, outcome, at, id);
+  if (auto r = db_.run(*update, "settling a storage commitment report"); !r) return r;
+  if (db_.changes() == 0) {
+    return Error{Errc::store_failed, db_.path(), "no storage commitment report #" + std::to_string(id)};
+  }
+  return {};
+}
+
+Result<std::vector<CommitmentReportRecord>> SqliteTx::owed_commitment_reports() {
+  return collect<CommitmentReportRecord>(
+      db_,
+      db_.prepare("SELECT id, transaction_uid, peer_ae, peer_host, peer_port, body, owed_since, state, outcome, "
+                  "settled_at FROM commitment_report WHERE state = 'owed' ORDER BY id"),
+      [](const Stmt& s) {
+        return CommitmentReportRecord{s.integer(0), s.text(1),    s.text(2), s.text(3), static_cast<int>(s.integer(4)),
+                                      s.text(5),    s.integer(6), s.text(7), s.text(8), s.integer(9)};
+      },
+      "reading the storage commitment reports owed");
+}
+
 }  // namespace radloop::store::internal

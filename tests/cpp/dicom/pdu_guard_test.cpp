@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "reference/dicom/echo_scu.hpp"
 #include "reference/dicom/server.hpp"
@@ -45,22 +46,23 @@ std::string element(std::uint16_t group, std::uint16_t number, const std::string
   return tag(group, number) + le32(static_cast<std::uint32_t>(value.size())) + value;
 }
 
-// A C-ECHO-RQ command set (implicit VR little endian), its sequences nested `levels` deep.
-std::string echo_command(unsigned levels = 0) {
+// A C-ECHO-RQ command set (implicit VR little endian), its sequences nested `levels` deep; one
+// that announces a data set when data_set_type is not 0x0101.
+std::string echo_command(unsigned levels = 0, std::uint16_t data_set_type = 0x0101) {
   std::string nested;
   for (unsigned i = 0; i < levels; ++i)
     nested += tag(0x0040, 0xA730) + le32(0xFFFFFFFF) + tag(0xFFFE, 0xE000) + le32(0xFFFFFFFF);
   for (unsigned i = 0; i < levels; ++i) nested += tag(0xFFFE, 0xE00D) + le32(0) + tag(0xFFFE, 0xE0DD) + le32(0);
   const auto fields = element(0x0000, 0x0002, std::string("1.2.840.10008.1.1") + '\0') +
                       element(0x0000, 0x0100, le16(0x0030)) + element(0x0000, 0x0110, le16(1)) +
-                      element(0x0000, 0x0800, le16(0x0101)) + nested;
+                      element(0x0000, 0x0800, le16(data_set_type)) + nested;
   return element(0x0000, 0x0000, le32(static_cast<std::uint32_t>(fields.size()))) + fields;
 }
 
 // A whole well-formed conversation as a requestor sends it: request, a command in two
 // fragments with a data set, release.
 std::string conversation() {
-  const auto command = echo_command();
+  const auto command = echo_command(0, 0x0000);
   return pdu(0x01, std::string(68, 'a')) + pdu(0x04, pdv(true, false, command.substr(0, 10))) +
          pdu(0x04, pdv(true, true, command.substr(10)) + pdv(false, true, std::string(40, 'd'))) +
          pdu(0x05, std::string(4, '\0'));
@@ -107,7 +109,38 @@ TEST(PduGuard, RefusesACommandSetLongerThanTheLimitBeforeItEnds) {
   EXPECT_FALSE(guard.feed(pdu(0x05, std::string(4, '\0'))));
   // Data set fragments are not collected: only the PDU length bounds them.
   PduGuard data{limits};
+  EXPECT_TRUE(data.feed(pdu(0x04, pdv(true, true, echo_command(0, 0x0000)))));
   EXPECT_TRUE(data.feed(pdu(0x04, pdv(false, false, std::string(1000, 'x')))));
+}
+
+// DCMTK reads any fragment where it awaits a command as a command: a data set out of step would
+// be parsed with none of a command's limits (the association fuzzer found a data fragment after
+// a complete data set making DCMTK allocate a value of 4 GiB).
+TEST(PduGuard, KeepsCommandsAndDataSetsInStep) {
+  const auto with_data = pdu(0x04, pdv(true, true, echo_command(0, 0x0000)));
+  const auto without = pdu(0x04, pdv(true, true, echo_command()));
+  const auto data = [](bool last) { return pdu(0x04, pdv(false, last, std::string(40, 'd'))); };
+  struct Case {
+    const char* what;
+    std::string bytes;
+    bool ok;
+  };
+  const std::vector<Case> cases{
+      {"a data set first", data(true), false},
+      {"a data set after a command announcing none", without + data(true), false},
+      {"a second data set after the announced one ended", with_data + data(true) + data(true), false},
+      {"a command inside a data set", with_data + data(false) + without, false},
+      {"command, data set in two fragments, command", with_data + data(false) + data(true) + without, true},
+      {"commands without data sets", without + without, true},
+  };
+  for (const auto& c : cases) {
+    PduGuard guard{PduLimits{}};
+    const auto result = guard.feed(c.bytes);
+    EXPECT_EQ(result.ok(), c.ok) << c.what;
+    if (!result) {
+      EXPECT_NE(result.error().detail.find("was due"), std::string::npos) << result.error().detail;
+    }
+  }
 }
 
 TEST(PduGuard, RefusesPdusLongerThanTheirTypeAllows) {
@@ -140,7 +173,8 @@ TEST(PduGuard, RefusesPresentationDataValueItemsThatDoNotFitTheirPdu) {
             "a presentation data value item of length 50 where 12 bytes remain");
   EXPECT_EQ(detail_of(pdu(0x04, be32(1) + std::string{1, 3})),
             "a presentation data value item of length 1 where 2 bytes remain");
-  EXPECT_EQ(detail_of(pdu(0x04, pdv(false, true, "ab") + "xyz")), "3 bytes cannot hold a presentation data value item");
+  EXPECT_EQ(detail_of(pdu(0x04, pdv(true, true, echo_command()) + "xyz")),
+            "3 bytes cannot hold a presentation data value item");
   EXPECT_EQ(detail_of(pdu(0x04, "abc")), "3 bytes cannot hold a presentation data value item");
 }
 

@@ -14,6 +14,7 @@ TEST(PipelineConfig, ReadsEverySection) {
   DaemonConfig c;
   const auto r = parse_daemon_config(R"yaml(
 store: /var/lib/radloop/radloop.db
+store_max_megabytes: 512
 bind: 0.0.0.0
 mllp: {port: 2575, max_frame_bytes: 1048576, allowed_peers: [10.0.0.5, 10.0.0.0/24]}
 dicom:
@@ -37,6 +38,7 @@ delivery: {first_retry_ms: 500, backoff: 3, max_delay_ms: 30000, max_attempts: 7
                                      "pipeline.yaml", c);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(c.pipeline.store_path, "/var/lib/radloop/radloop.db");
+  EXPECT_EQ(c.pipeline.store.max_bytes, 512ULL << 20);
   EXPECT_EQ(c.pipeline.mllp.bind_address, "0.0.0.0");
   EXPECT_EQ(c.pipeline.dicom.bind_address, "0.0.0.0");
   EXPECT_EQ(c.portal.bind_address, "0.0.0.0");
@@ -64,6 +66,16 @@ TEST(PipelineConfig, AnEmptyFileChangesNothing) {
   DaemonConfig c;
   ASSERT_TRUE(parse_daemon_config("", "empty.yaml", c).ok());
   EXPECT_EQ(c.pipeline.store_path, ":memory:");
+}
+
+TEST(PipelineConfig, AStoreSizeIsWholeMegabytesNotNegative) {
+  for (const char* text : {"store_max_megabytes: -1\n", "store_max_megabytes: 1.5\n", "store_max_megabytes: lots\n",
+                           "store_max_megabytes: 2000000000000\n"}) {
+    DaemonConfig c;
+    const auto r = parse_daemon_config(text, "p.yaml", c);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error().where.find("store_max_megabytes"), std::string::npos) << r.error().message();
+  }
 }
 
 TEST(PipelineConfig, ATypoIsAnErrorThatNamesTheKey) {

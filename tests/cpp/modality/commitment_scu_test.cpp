@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <tuple>
+
 #include "reference/dicom/server.hpp"
 #include "simulators/modality/study.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
@@ -112,6 +117,175 @@ TEST_F(CommitmentScu, GetsNoReportWhenTheArchiveAnswersOnAReleasedAssociation) {
   const auto events = recorder_.of(AssociationEvent::Kind::storage_commitment);
   ASSERT_EQ(events.size(), 1U);
   EXPECT_NE(events[0].reason.find("could not be sent"), std::string::npos) << events[0].reason;
+}
+
+// What the archive asked its keeper to do: reports kept, then settled.
+struct Keeper {
+  std::mutex mutex;
+  std::vector<dicom::OwedReport> kept;
+  std::vector<std::tuple<std::int64_t, bool, std::string>> settled;
+  bool refuse = false;
+
+  dicom::CommitmentSink sink() {
+    return {[this](const dicom::OwedReport& owed) -> Result<std::int64_t> {
+              std::lock_guard lock(mutex);
+              if (refuse) return Error{Errc::store_failed, "keeper", "the disk is full"};
+              kept.push_back(owed);
+              return static_cast<std::int64_t>(100 + kept.size());
+            },
+            [this](std::int64_t id, bool answered, const std::string& outcome) -> Result<void> {
+              std::lock_guard lock(mutex);
+              settled.emplace_back(id, answered, outcome);
+              return {};
+            }};
+  }
+  std::size_t settled_count() {
+    std::lock_guard lock(mutex);
+    return settled.size();
+  }
+};
+
+dicom::ReportRetry quick_retry() {
+  return {std::chrono::milliseconds(100), std::chrono::milliseconds(300), std::chrono::hours(1)};
+}
+
+// The requester is not listening when the archive first calls back: the report is kept before the
+// N-ACTION is answered, tried again with backoff, and delivered once the requester listens.
+TEST_F(CommitmentScu, TriesAReportAgainUntilTheRequesterListens) {
+  const auto listen_port = free_port();
+  Keeper keeper;
+  dicom::ServerConfig config;
+  config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
+  config.commitment_peers.push_back({"MODALITY", "127.0.0.1", listen_port});
+  config.commitment_sink = keeper.sink();
+  config.report_retry = quick_retry();
+  start(config);
+  const auto refs = store_study();
+  auto request = asking_for(refs);
+  request.listen_port = free_port();  // not where the archive calls: the first calls fail
+  request.target.timeout = std::chrono::seconds(1);
+  const auto asked = request_commitment(request);
+  ASSERT_TRUE(asked.ok()) << asked.error().message();
+  EXPECT_EQ(asked->action_status, 0);
+  EXPECT_FALSE(asked->reported);
+  {
+    std::lock_guard lock(keeper.mutex);
+    ASSERT_EQ(keeper.kept.size(), 1U) << "kept before the N-ACTION was answered";
+    EXPECT_EQ(keeper.kept[0].report.transaction_uid, request.transaction_uid);
+    EXPECT_EQ(keeper.kept[0].peer.port, listen_port);
+    EXPECT_TRUE(keeper.settled.empty()) << "not settled while the requester cannot be reached";
+  }
+  const auto got =
+      await_commitment_report({"MODALITY", listen_port, request.transaction_uid, std::chrono::seconds(20)});
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  ASSERT_TRUE(got->has_value()) << "the report never came";
+  EXPECT_EQ((*got)->report.committed.size(), refs.size());
+  for (int i = 0; i < 200 && keeper.settled_count() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  server_->stop();
+  {
+    std::lock_guard lock(keeper.mutex);
+    ASSERT_EQ(keeper.settled.size(), 1U);
+    EXPECT_EQ(std::get<0>(keeper.settled[0]), 101);
+    EXPECT_TRUE(std::get<1>(keeper.settled[0]));
+    EXPECT_NE(std::get<2>(keeper.settled[0]).find("answered 0x0000"), std::string::npos)
+        << std::get<2>(keeper.settled[0]);
+  }
+  EXPECT_EQ(server_->stats().commitment_reports_sent, 1U);
+  const auto events = recorder_.of(AssociationEvent::Kind::storage_commitment);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].reason.find("attempt 1)"), std::string::npos)
+      << "delivered on a later attempt: " << events[0].reason;
+}
+
+// A report the last run owed is sent at start and settled once answered.
+TEST_F(CommitmentScu, SendsAtStartTheReportsAnEarlierRunOwed) {
+  const auto listen_port = free_port();
+  Keeper keeper;
+  dicom::ServerConfig config;
+  config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
+  config.commitment_sink = keeper.sink();
+  dicom::OwedReport owed;
+  owed.id = 7;
+  owed.peer = {"MODALITY", "127.0.0.1", listen_port};
+  owed.report.transaction_uid = "1.2.826.0.1.3680043.9.7433.78";
+  owed.report.committed = {{"1.2.840.10008.5.1.4.1.1.2", "1.2.3.1"}};
+  owed.report.failed = {{{"1.2.840.10008.5.1.4.1.1.2", "1.2.3.2"}, dicom::commitment_failure::no_such_object_instance}};
+  owed.owed_since_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  config.owed_reports = {owed};
+  config.report_retry = quick_retry();
+  std::optional<Result<std::optional<ReceivedReport>>> got;
+  std::thread listening([&] {
+    got = await_commitment_report({"MODALITY", listen_port, owed.report.transaction_uid, std::chrono::seconds(20)});
+  });
+  start(config);
+  listening.join();
+  ASSERT_TRUE(got && got->ok());
+  ASSERT_TRUE((*got)->has_value());
+  EXPECT_EQ((**got)->event_type_id, 2);
+  EXPECT_EQ((**got)->report.failed.size(), 1U);
+  for (int i = 0; i < 200 && keeper.settled_count() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  server_->stop();
+  std::lock_guard lock(keeper.mutex);
+  ASSERT_EQ(keeper.settled.size(), 1U);
+  EXPECT_EQ(std::get<0>(keeper.settled[0]), 7);
+  EXPECT_TRUE(std::get<1>(keeper.settled[0]));
+}
+
+// Owed past give_up_after and still unreachable: given up, settled so, and said in an event.
+TEST_F(CommitmentScu, GivesUpAReportOwedLongerThanItsLimit) {
+  Keeper keeper;
+  dicom::ServerConfig config;
+  config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
+  config.commitment_sink = keeper.sink();
+  dicom::OwedReport owed;
+  owed.id = 9;
+  owed.peer = {"MODALITY", "127.0.0.1", free_port()};  // nobody listens
+  owed.report.transaction_uid = "1.2.826.0.1.3680043.9.7433.79";
+  owed.owed_since_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           (std::chrono::system_clock::now() - std::chrono::hours(2)).time_since_epoch())
+                           .count();
+  config.owed_reports = {owed};
+  config.report_retry = quick_retry();  // gives up after an hour
+  start(config);
+  for (int i = 0; i < 500 && keeper.settled_count() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  server_->stop();
+  std::lock_guard lock(keeper.mutex);
+  ASSERT_EQ(keeper.settled.size(), 1U);
+  EXPECT_EQ(std::get<0>(keeper.settled[0]), 9);
+  EXPECT_FALSE(std::get<1>(keeper.settled[0]));
+  EXPECT_NE(std::get<2>(keeper.settled[0]).find("given up"), std::string::npos) << std::get<2>(keeper.settled[0]);
+  const auto events = recorder_.of(AssociationEvent::Kind::storage_commitment);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_NE(events[0].reason.find("given up"), std::string::npos) << events[0].reason;
+  EXPECT_EQ(server_->stats().commitment_reports_sent, 0U);
+}
+
+// A report that cannot be kept is not promised: the N-ACTION is refused with 0x0110.
+TEST_F(CommitmentScu, RefusesTheRequestWhenItsReportCannotBeKept) {
+  Keeper keeper;
+  keeper.refuse = true;
+  dicom::ServerConfig config;
+  config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
+  config.commitment_peers.push_back({"MODALITY", "127.0.0.1", free_port()});
+  config.commitment_sink = keeper.sink();
+  start(config);
+  auto request = asking_for(store_study());
+  request.listen_port = free_port();
+  request.target.timeout = std::chrono::seconds(1);
+  const auto asked = request_commitment(request);
+  ASSERT_TRUE(asked.ok()) << asked.error().message();
+  EXPECT_EQ(asked->action_status, 0x0110);
+  EXPECT_FALSE(asked->reported);
+  server_->stop();
+  EXPECT_EQ(server_->stats().commitment_requests, 0U);
+  const auto events = recorder_.of(AssociationEvent::Kind::storage_commitment);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_NE(events[0].reason.find("could not be kept"), std::string::npos) << events[0].reason;
 }
 
 // An archive that offers nothing the association asks for rejects it outright.

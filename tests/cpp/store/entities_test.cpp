@@ -68,7 +68,7 @@ TEST(StoreMigrations, AFileFromTheFirstSchemaIsMigratedAndKeepsItsMessages) {
     sqlite3_close(db);
   }
   auto store = SqliteStore::open(path).value();
-  EXPECT_EQ(store->schema_version(), 3);
+  EXPECT_EQ(store->schema_version(), 4);
   const auto kept = store->find_inbound("EHR^H", "C1").value();
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->raw, "MSH|...");
@@ -145,6 +145,29 @@ TEST(StorePerformedSteps, EachStepIsKeptOnceAsLastChanged) {
   EXPECT_FALSE(store->read([](Tx& tx) {
     return tx.put_performed_step({"1.2.5", "IN PROGRESS", "", "{}", 4});
   })) << "a read-only unit refuses it";
+}
+
+TEST(StoreCommitmentReports, AReportIsOwedUntilSettled) {
+  auto store = memory_store();
+  CommitmentReportRecord first{0, "1.2.3", "CT1", "10.0.0.5", 11113, R"({"committed":[]})", 10, "owed", "", 0};
+  CommitmentReportRecord second{0, "1.2.4", "MR1", "10.0.0.6", 104, "{}", 11, "owed", "", 0};
+  ASSERT_TRUE(store->write([&](Tx& tx) { return tx.put_commitment_report(first); }));
+  ASSERT_TRUE(store->write([&](Tx& tx) { return tx.put_commitment_report(second); }));
+  EXPECT_GT(first.id, 0);
+  EXPECT_GT(second.id, first.id);
+  auto owed = [&] {
+    return store->read_value<std::vector<CommitmentReportRecord>>([](Tx& tx) { return tx.owed_commitment_reports(); })
+        .value();
+  };
+  ASSERT_EQ(owed().size(), 2U);
+  EXPECT_EQ(owed()[0].peer_port, 11113);
+  EXPECT_EQ(owed()[0].body, R"({"committed":[]})");
+  ASSERT_TRUE(
+      store->write([&](Tx& tx) { return tx.settle_commitment_report(first.id, "answered", "answered 0x0000", 20); }));
+  ASSERT_EQ(owed().size(), 1U);
+  EXPECT_EQ(owed()[0].transaction_uid, "1.2.4");
+  EXPECT_FALSE(store->write([](Tx& tx) { return tx.settle_commitment_report(999, "answered", "", 1); }))
+      << "settling a report never kept is an error";
 }
 
 TEST(StoreImages, StudiesAreFoundByStateAndDate) {

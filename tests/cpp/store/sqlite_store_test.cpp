@@ -4,7 +4,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <optional>
 #include <thread>
 
 namespace radloop::store {
@@ -66,11 +70,11 @@ TEST_F(SqliteStoreFile, WhatWasLoggedSurvivesReopening) {
   const auto path = (dir_ / "radloop.db").string();
   {
     auto store = SqliteStore::open(path).value();
-    EXPECT_EQ(store->schema_version(), 3);
+    EXPECT_EQ(store->schema_version(), 4);
     ASSERT_TRUE(store->log_inbound(message("M1")).ok());
   }
   auto reopened = SqliteStore::open(path).value();
-  EXPECT_EQ(reopened->schema_version(), 3);
+  EXPECT_EQ(reopened->schema_version(), 4);
   EXPECT_TRUE(reopened->find_inbound("EHR^GENERAL", "M1").value().has_value());
 }
 
@@ -106,6 +110,101 @@ TEST(SqliteStore, ManyThreadsLogConcurrently) {
   }
   for (auto& w : writers) w.join();
   EXPECT_EQ(store->count_inbound().value(), 200);
+}
+
+// A plain INSERT: when it meets a full store SQLite rolls back the whole transaction, not only
+// the statement (an INSERT ... RETURNING, like log_inbound, keeps a statement journal and loses
+// only itself).
+Result<void> note(Tx& tx, const std::string& subject, std::size_t bytes) {
+  return tx.add_audit(AuditRecord{1, "test", "note", subject, std::string(bytes, 'x')});
+}
+
+Result<void> note(Store& store, const std::string& subject, std::size_t bytes) {
+  return store.write([&](Tx& tx) { return note(tx, subject, bytes); });
+}
+
+bool noted(Store& store, const std::string& subject) {
+  return !store.read_value<std::vector<AuditRecord>>([&](Tx& tx) { return tx.audit(subject, 1); })->empty();
+}
+
+// The empty schema takes about 150 KiB: a limit of 256 KiB leaves room for small rows only.
+constexpr std::uint64_t kSmallStore = 256 * 1024;
+constexpr std::size_t kTooLarge = 1024 * 1024;
+
+// One batch meets the store's limit twice: SQLite rolls the whole transaction back by itself each
+// time. Every unit must be reported exactly as durable as it is: the small units before each loss
+// are undone with it, the ones after the last loss are kept.
+TEST_F(SqliteStoreFile, AFullStoreReportsExactlyWhatItKept) {
+  auto store = SqliteStore::open((dir_ / "full.db").string(), StoreOptions{kSmallStore}).value();
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
+  std::atomic<bool> holding{false};
+  // The first unit holds the writer while the others queue, in order, behind it: one batch.
+  std::thread holder([&] {
+    (void)store->write([&](Tx&) -> Result<void> {
+      holding = true;
+      opened.wait();
+      return {};
+    });
+  });
+  while (!holding) std::this_thread::yield();
+  const std::vector<std::size_t> sizes{16, 16, kTooLarge, 16, 16, kTooLarge, 16, 16};
+  std::vector<std::optional<bool>> reported(sizes.size());
+  std::vector<std::thread> writers;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    writers.emplace_back([&, i] { reported[i] = note(*store, std::to_string(i), sizes[i]).ok(); });
+    while (store->stats().queued < i + 1) std::this_thread::yield();
+  }
+  gate.set_value();
+  holder.join();
+  for (auto& w : writers) w.join();
+
+  const std::vector<bool> expected{false, false, false, false, false, false, true, true};
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    ASSERT_TRUE(reported[i].has_value());
+    EXPECT_EQ(*reported[i], expected[i]) << "unit " << i;
+    EXPECT_EQ(noted(*store, std::to_string(i)), *reported[i]) << "unit " << i << " reported " << *reported[i];
+  }
+  EXPECT_EQ(store->stats().transactions_lost, 2U);
+  EXPECT_EQ(store->stats().largest_batch, sizes.size());
+  // Reads go on, and a small write still fits.
+  EXPECT_TRUE(note(*store, "after", 16).ok());
+  EXPECT_TRUE(noted(*store, "after"));
+}
+
+TEST_F(SqliteStoreFile, AUnitCannotWriteOnceSQLiteHasRolledItsTransactionBack) {
+  auto store = SqliteStore::open((dir_ / "full.db").string(), StoreOptions{kSmallStore}).value();
+  auto r = store->write([](Tx& tx) -> Result<void> {
+    (void)note(tx, "big", kTooLarge);  // fails, and SQLite ends the transaction
+    return note(tx, "small", 16);      // would commit on its own
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().detail.find("rolled back"), std::string::npos) << r.error().detail;
+  EXPECT_FALSE(noted(*store, "small"));
+  EXPECT_FALSE(noted(*store, "big"));
+}
+
+TEST_F(SqliteStoreFile, RefusesAWriteThatWouldPassItsSize) {
+  auto store = SqliteStore::open((dir_ / "full.db").string(), StoreOptions{kSmallStore}).value();
+  EXPECT_TRUE(note(*store, "fits", 16).ok());
+  auto r = note(*store, "too-big", kTooLarge);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::store_failed);
+  EXPECT_NE(r.error().detail.find("full"), std::string::npos) << r.error().detail;
+  EXPECT_TRUE(noted(*store, "fits"));
+  EXPECT_FALSE(noted(*store, "too-big"));
+}
+
+TEST_F(SqliteStoreFile, AStoreAlreadyPastItsLimitDoesNotOpen) {
+  const auto path = (dir_ / "grown.db").string();
+  {
+    auto store = SqliteStore::open(path).value();
+    ASSERT_TRUE(note(*store, "large", 1024 * 1024).ok());
+  }
+  auto limited = SqliteStore::open(path, StoreOptions{kSmallStore});
+  ASSERT_FALSE(limited.ok());
+  EXPECT_NE(limited.error().detail.find("raise the limit"), std::string::npos) << limited.error().message();
+  EXPECT_TRUE(SqliteStore::open(path, StoreOptions{8 * 1024 * 1024}).ok());
 }
 
 }  // namespace
