@@ -71,10 +71,64 @@ Result<void> read_port(const Section& s, const std::string& key, std::uint16_t& 
   return {};
 }
 
-Result<void> read_destination(const YAML::Node& node, const std::string& path,
+// A file named in the configuration, relative to the configuration's folder, that must be readable
+// now: a missing key file is said at start, not at the first connection.
+Result<void> read_file_path(const Section& s, const std::string& key, const std::filesystem::path& base,
+                            std::string& out) {
+  RADLOOP_TRY(s.get(key, out));
+  if (out.empty()) return {};
+  if (std::filesystem::path(out).is_relative()) out = (base / out).string();
+  if (!std::ifstream(out)) return Error{Errc::invalid_config, s.where(key), "cannot read \"" + out + "\""};
+  return {};
+}
+
+// mllp.tls: MLLP over TLS on the listener (certificate and key; client certificates checked
+// against client_ca, required or not).
+Result<void> read_server_tls(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
+                             std::optional<mllp::ServerTls>& out) {
+  if (!node.IsDefined() || node.IsNull()) return {};
+  Section s(node, path, {"certificate", "key", "client_ca", "require_client_certificate"});
+  RADLOOP_TRY(s.check());
+  mllp::ServerTls tls;
+  RADLOOP_TRY(read_file_path(s, "certificate", base, tls.certificate_chain_file));
+  RADLOOP_TRY(read_file_path(s, "key", base, tls.private_key_file));
+  RADLOOP_TRY(read_file_path(s, "client_ca", base, tls.ca_file));
+  RADLOOP_TRY(s.get("require_client_certificate", tls.require_client_certificate));
+  if (tls.certificate_chain_file.empty() || tls.private_key_file.empty()) {
+    return Error{Errc::invalid_config, path, "TLS needs both certificate and key"};
+  }
+  if (tls.require_client_certificate && tls.ca_file.empty()) {
+    return Error{Errc::invalid_config, s.where("client_ca"),
+                 "require_client_certificate needs the CAs client certificates must chain to"};
+  }
+  out = tls;
+  return {};
+}
+
+// routing.<destination>.tls: the receiver is checked against ca (else the system's CAs) and
+// server_name (else its host); certificate and key, when given, are ours for it to check.
+Result<void> read_client_tls(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
+                             std::optional<mllp::ClientTls>& out) {
+  if (!node.IsDefined() || node.IsNull()) return {};
+  Section s(node, path, {"ca", "verify", "server_name", "certificate", "key"});
+  RADLOOP_TRY(s.check());
+  mllp::ClientTls tls;
+  RADLOOP_TRY(read_file_path(s, "ca", base, tls.ca_file));
+  RADLOOP_TRY(s.get("verify", tls.verify_peer));
+  RADLOOP_TRY(s.get("server_name", tls.server_name));
+  RADLOOP_TRY(read_file_path(s, "certificate", base, tls.certificate_chain_file));
+  RADLOOP_TRY(read_file_path(s, "key", base, tls.private_key_file));
+  if (tls.certificate_chain_file.empty() != tls.private_key_file.empty()) {
+    return Error{Errc::invalid_config, path, "a client certificate needs its key, and a key its certificate"};
+  }
+  out = tls;
+  return {};
+}
+
+Result<void> read_destination(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
                               std::optional<pipeline::Destination>& out) {
   if (!node.IsDefined() || node.IsNull()) return {};
-  Section s(node, path, {"host", "port", "application", "facility", "reply_timeout_ms"});
+  Section s(node, path, {"host", "port", "application", "facility", "reply_timeout_ms", "tls"});
   RADLOOP_TRY(s.check());
   pipeline::Destination d = out.value_or(pipeline::Destination{});
   RADLOOP_TRY(s.get("host", d.host));
@@ -84,12 +138,13 @@ Result<void> read_destination(const YAML::Node& node, const std::string& path,
   long timeout = d.reply_timeout.count();
   RADLOOP_TRY(s.get("reply_timeout_ms", timeout));
   d.reply_timeout = std::chrono::milliseconds(timeout);
+  RADLOOP_TRY(read_client_tls(s["tls"], path + ".tls", base, d.tls));
   if (d.port == 0) return Error{Errc::invalid_config, path + ".port", "a destination needs its port"};
   out = d;
   return {};
 }
 
-Result<void> read(const YAML::Node& root, DaemonConfig& c) {
+Result<void> read(const YAML::Node& root, const std::filesystem::path& base, DaemonConfig& c) {
   Section top(root, "",
               {"store", "store_max_megabytes", "bind", "mllp", "dicom", "portal", "routing", "matching", "delivery"});
   RADLOOP_TRY(top.check());
@@ -112,7 +167,7 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
 
   Section mllp(top["mllp"], "mllp",
                {"port", "max_frame_bytes", "idle_timeout_ms", "message_timeout_ms", "max_connections",
-                "max_connections_per_peer", "max_buffered_bytes", "allowed_peers"});
+                "max_connections_per_peer", "max_buffered_bytes", "allowed_peers", "tls"});
   RADLOOP_TRY(mllp.check());
   RADLOOP_TRY(read_port(mllp, "port", p.mllp.port));
   RADLOOP_TRY(mllp.get("max_frame_bytes", p.mllp.max_frame_bytes));
@@ -126,6 +181,7 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   RADLOOP_TRY(mllp.get("max_connections_per_peer", p.mllp.max_connections_per_peer));
   RADLOOP_TRY(mllp.get("max_buffered_bytes", p.mllp.max_buffered_bytes));
   RADLOOP_TRY(mllp.get("allowed_peers", p.mllp.allowed_peers));
+  RADLOOP_TRY(read_server_tls(mllp["tls"], "mllp.tls", base, p.mllp.tls));
   if (p.mllp.max_connections == 0 || p.mllp.max_connections_per_peer == 0 || idle <= 0 || whole <= 0)
     return Error{Errc::invalid_config, "mllp", "connection limits and timeouts must be positive"};
 
@@ -207,8 +263,8 @@ Result<void> read(const YAML::Node& root, DaemonConfig& c) {
   RADLOOP_TRY(routing.get("application", p.flows.application));
   RADLOOP_TRY(routing.get("facility", p.flows.facility));
   RADLOOP_TRY(routing.get("ris_applications", p.flows.ris_applications));
-  RADLOOP_TRY(read_destination(routing["ris"], "routing.ris", p.flows.ris));
-  RADLOOP_TRY(read_destination(routing["ehr"], "routing.ehr", p.flows.ehr));
+  RADLOOP_TRY(read_destination(routing["ris"], "routing.ris", base, p.flows.ris));
+  RADLOOP_TRY(read_destination(routing["ehr"], "routing.ehr", base, p.flows.ehr));
 
   Section matching(top["matching"], "matching", {"candidate_window_days", "pending_window_seconds", "id_rules"});
   RADLOOP_TRY(matching.check());
@@ -269,7 +325,7 @@ Result<void> parse_daemon_config(const std::string& text, const std::string& ori
     return Error{Errc::invalid_config, origin + ":" + std::to_string(e.mark.line + 1), e.msg};
   }
   if (root.IsNull()) return {};
-  auto r = read(root, config);
+  auto r = read(root, std::filesystem::path(origin).parent_path(), config);
   if (!r) {
     auto e = r.error();
     e.where = origin + ": " + e.where;

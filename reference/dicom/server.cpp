@@ -446,9 +446,9 @@ class Server::Impl {
   std::optional<internal::AcceptorNetwork> network_;
   DcmSharedSCPConfig scp_config_;
   internal::InstanceStore store_;
+  internal::ServiceCounters counters_;  // before reporter_: its outcomes count into it until it stops
   internal::CommitmentReporter reporter_;
   MppsRegistry mpps_;
-  internal::ServiceCounters counters_;
   std::array<int, 2> wake_{-1, -1};
   std::thread accept_thread_;
   std::mutex mutex_;

@@ -52,7 +52,7 @@ Result<dicom::OwedReport> owed_report_from(const store::CommitmentReportRecord& 
       owed.report.failed.push_back({reference(one), one.at(2).get<std::uint16_t>()});
     }
     return owed;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {  // json::exception, or hex that is not
     return bad(std::string("the stored body does not read as a report: ") + e.what());
   }
 }

@@ -109,6 +109,7 @@ Result<std::string> Delivery::exchange(const std::string& payload) {
     config.host = destination_.host;
     config.port = destination_.port;
     config.reply_timeout = destination_.reply_timeout;
+    config.tls = destination_.tls;
     auto connected = mllp::Client::connect(config);
     if (!connected) return connected.error();
     client_ = std::move(connected).value();

@@ -18,6 +18,7 @@
 #include "reference/hl7/message.hpp"
 #include "reference/match/review_queue.hpp"
 #include "reference/match/rules.hpp"
+#include "reference/mllp/tls.hpp"
 #include "reference/pipeline/outbound_messages.hpp"
 #include "reference/pipeline/sabotage.hpp"
 #include "reference/report/report.hpp"
@@ -32,6 +33,7 @@ struct Destination {
   std::string application;  // MSH-5 of what goes there
   std::string facility;     // MSH-6
   std::chrono::milliseconds reply_timeout{10'000};
+  std::optional<mllp::ClientTls> tls = std::nullopt;  // absent: plain TCP
 };
 
 inline constexpr const char* kRis = "ris";

@@ -79,7 +79,7 @@ Result<dicom::PerformedProcedureStep> performed_step_from(const store::Performed
       s.series.push_back(std::move(series));
     }
     return s;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {  // json::exception, or hex that is not
     return bad(std::string("the stored body does not read as a step: ") + e.what());
   }
 }

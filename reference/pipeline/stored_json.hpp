@@ -10,8 +10,8 @@
 namespace radloop::pipeline {
 
 nlohmann::json json_text(const std::string& value);
-// The text under `key` as json_text wrote it; empty when absent. Throws json::exception when it
-// is neither form.
+// The text under `key` as json_text wrote it; empty when absent. Throws (json::exception, or
+// std::invalid_argument for hex that is not) when it is neither form.
 std::string text_of(const nlohmann::json& body, const char* key);
 
 }  // namespace radloop::pipeline

@@ -36,6 +36,12 @@ std::vector<Sample> pipeline_samples(const pipeline::PipelineStats& s) {
       {hl7, hl7_help, "counter", {{"outcome", "invalid"}}, s.hl7_invalid},
       {hl7, hl7_help, "counter", {{"outcome", "control_id_reused"}}, s.hl7_control_id_reused},
       {"radloop_mllp_connections_total", "MLLP connections accepted", "counter", {}, s.mllp.connections_accepted},
+      {"radloop_mllp_tls_handshakes_failed_total",
+       "MLLP connections whose TLS handshake failed: a plain-TCP sender, an untrusted or missing client "
+       "certificate",
+       "counter",
+       {},
+       s.mllp.tls_handshakes_failed},
       {"radloop_mllp_connections_refused_total",
        "MLLP connections closed at once: over max_connections or max_connections_per_peer",
        "counter",

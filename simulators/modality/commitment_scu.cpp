@@ -48,6 +48,12 @@ class ReportListener : public DcmSCP {
     setPort(port);
     setConnectionBlockingMode(DUL_NOBLOCK);
     setConnectionTimeout(1);  // wake each second to look at the deadline
+    // A caller that goes silent must not hold the listener past its deadline.
+    const auto seconds = static_cast<Uint32>(std::max<long>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count()));
+    setACSETimeout(seconds);
+    setDIMSETimeout(seconds);
+    setDIMSEBlockingMode(DIMSE_NONBLOCKING);
     setHostLookupEnabled(OFFalse);
     setRespondWithCalledAETitle(OFFalse);
     OFList<OFString> syntaxes;
@@ -80,7 +86,21 @@ class ReportListener : public DcmSCP {
     }
     return cond;
   }
-  OFBool stopAfterCurrentAssociation() override { return done_ ? OFTrue : OFFalse; }
+  // The answer the archive hears: success only for a report taken. One of another transaction
+  // is not ours to take: 0x0110 (processing failure) leaves it owed, so the archive tries again;
+  // one that does not read is refused as an invalid argument value (0x0115).
+  Uint16 checkEVENTREPORTRequest(T_DIMSE_N_EventReportRQ& /*request*/, DcmDataset* dataset) override {
+    if (dataset == nullptr) return STATUS_N_InvalidArgumentValue;
+    auto report = dicom::internal::read_report_dataset(*dataset);
+    if (!report.ok()) return STATUS_N_InvalidArgumentValue;
+    if (!transaction_uid_.empty() && report->transaction_uid != transaction_uid_) return STATUS_N_ProcessingFailure;
+    return STATUS_Success;
+  }
+  // The deadline is looked at after each association too: an archive calling again and again
+  // would otherwise keep the listener from ever idling long enough to look.
+  OFBool stopAfterCurrentAssociation() override {
+    return done_ || std::chrono::steady_clock::now() >= deadline_ ? OFTrue : OFFalse;
+  }
   OFBool stopAfterConnectionTimeout() override {
     return done_ || std::chrono::steady_clock::now() >= deadline_ ? OFTrue : OFFalse;
   }

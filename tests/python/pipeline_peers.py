@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -28,9 +29,10 @@ START, END = b"\x0b", b"\x1c\x0d"
 
 class MllpReceiver:
     """A threaded MLLP server: records every message and answers AA (AE while `refuse` > 0; with
-    an MSA-2 naming another message while `misaddress` > 0)."""
+    an MSA-2 naming another message while `misaddress` > 0); over TLS when given a server context."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self._tls = tls
         self.messages: list[str] = []
         self.refuse = 0
         self.misaddress = 0
@@ -52,6 +54,12 @@ class MllpReceiver:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        if self._tls is not None:
+            try:
+                conn = self._tls.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError):
+                conn.close()  # the sender did not trust us, or spoke no TLS
+                return
         buffer = b""
         with conn:
             while True:

@@ -56,22 +56,24 @@ void CommitmentReporter::run() {
     const auto next =
         std::min_element(jobs_.begin(), jobs_.end(), [](const Job& a, const Job& b) { return a.due < b.due; });
     if (stopping_) {
-      // Reports never tried get their one try; the others stay owed.
+      // A report the sink keeps is sent after the next start: stopping does not wait on peers for
+      // it. One kept nowhere gets one try if it has had none.
       Job job = std::move(*next);
       jobs_.erase(next);
       lock.unlock();
-      if (job.attempts == 0) {
+      if (job.attempts == 0 && !kept(job)) {
         (void)attempt(job, true);
       } else {
         finish(job, End::left_owed, false,
-               sink_.keep ? "report still owed at stop; it is sent again after the next start"
-                          : "report still owed at stop and not kept anywhere: lost");
+               kept(job) ? "report still owed at stop; it is sent again after the next start"
+                         : "report still owed at stop and not kept anywhere: lost");
       }
       lock.lock();
       continue;
     }
     if (next->due > std::chrono::steady_clock::now()) {
-      wake_.wait_until(lock, next->due);
+      const auto due = next->due;  // a copy: a post() during the wait may move the jobs
+      wake_.wait_until(lock, due);
       continue;
     }
     Job job = std::move(*next);
@@ -92,24 +94,29 @@ bool CommitmentReporter::attempt(Job& job, bool last_chance) {
   } catch (const std::exception& e) {
     sent = Error{Errc::internal, "storage commitment report", e.what()};
   }
-  if (sent) {
-    // An answer, success or not, ends it: the requester has heard the report.
+  // The requester's answer ends it (it has heard the report), unless it says it could not take
+  // it now: processing failure (0x0110) or resource limitation (0x0213), tried again.
+  const bool transient = sent && (*sent == 0x0110 || *sent == 0x0213);
+  if (sent && !transient) {
     finish(job, End::answered, *sent == 0,
            fmt::format("report sent on a new association to {} at {}:{} (attempt {}), answered {:#06x}", peer.ae_title,
                        peer.host, peer.port, job.attempts, *sent));
     return true;
   }
-  const auto owed_for = std::chrono::milliseconds(wall_clock_ms() - job.owed.owed_since_ms);
-  if (owed_for >= retry_.give_up_after) {
+  const std::string why = sent ? fmt::format("the requester answered {:#06x}", *sent) : sent.error().message();
+  // Wall clock, as owed_since is: a clock set back does not make the time negative, and a clock
+  // set forward does not give up a report on its first try in this run.
+  const auto owed_for = std::chrono::milliseconds(std::max<std::int64_t>(0, wall_clock_ms() - job.owed.owed_since_ms));
+  if (owed_for >= retry_.give_up_after && job.attempts >= 2) {
     finish(job, End::given_up, false,
-           fmt::format("report given up after {} attempts over {:%H:%M:%S}: {}", job.attempts,
-                       std::chrono::duration_cast<std::chrono::seconds>(owed_for), sent.error().message()));
+           fmt::format("report given up after {} attempts over {} minutes: {}", job.attempts,
+                       std::chrono::duration_cast<std::chrono::minutes>(owed_for).count(), why));
     return true;
   }
   if (last_chance) {
     finish(job, End::left_owed, false,
-           fmt::format("report not delivered before stop ({}); {}", sent.error().message(),
-                       sink_.keep ? "it is sent again after the next start" : "not kept anywhere: lost"));
+           fmt::format("report not delivered before stop ({}); {}", why,
+                       kept(job) ? "it is sent again after the next start" : "not kept anywhere: lost"));
     return true;
   }
   // first, 2×first, 4×first, … up to max_delay.
@@ -118,7 +125,7 @@ bool CommitmentReporter::attempt(Job& job, bool last_chance) {
   delay = std::min(delay, retry_.max_delay);
   job.due = std::chrono::steady_clock::now() + delay;
   spdlog::warn("dicom: storage commitment report for {} (transaction {}) not delivered, attempt {}: {}; next try in {}",
-               peer.ae_title, job.owed.report.transaction_uid, job.attempts, sent.error().message(), delay);
+               peer.ae_title, job.owed.report.transaction_uid, job.attempts, why, delay);
   return false;
 }
 

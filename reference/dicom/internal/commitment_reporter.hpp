@@ -32,9 +32,9 @@ class CommitmentReporter {
   CommitmentReporter& operator=(const CommitmentReporter&) = delete;
 
   void post(OwedReport owed, Outcome outcome);
-  // Tries once each report not tried yet, then ends the thread. A report waiting for its next
-  // try stays owed with the sink (and is sent after the next start), or is lost with a warning
-  // when there is none. Later posts get an outcome saying they were not sent.
+  // Ends the thread without waiting on peers for reports the sink keeps: they stay owed and are
+  // sent after the next start. A report kept nowhere gets one try if it has had none, else it is
+  // lost with a warning. Later posts get an outcome saying they were not sent.
   void stop();
 
  private:
@@ -50,6 +50,7 @@ class CommitmentReporter {
   // chance (at stop) is never tried again.
   bool attempt(Job& job, bool last_chance);
   void finish(Job& job, End end, bool delivered, const std::string& detail);
+  [[nodiscard]] bool kept(const Job& job) const { return sink_.keep && job.owed.id != 0; }
 
   std::string our_ae_;
   std::chrono::seconds timeout_;

@@ -132,6 +132,13 @@ TEST(PduGuard, KeepsCommandsAndDataSetsInStep) {
       {"a command inside a data set", with_data + data(false) + without, false},
       {"command, data set in two fragments, command", with_data + data(false) + data(true) + without, true},
       {"commands without data sets", without + without, true},
+      {"a data set announced as 0x0102", pdu(0x04, pdv(true, true, echo_command(0, 0x0102))) + data(true) + without,
+       true},
+      {"a data set announced as 0xFEFE", pdu(0x04, pdv(true, true, echo_command(0, 0xFEFE))) + data(true) + without,
+       true},
+      {"a data set of one empty last fragment", with_data + pdu(0x04, pdv(false, true, "")) + without, true},
+      {"a data set after a command that does not say",
+       pdu(0x04, pdv(true, true, element(0x0000, 0x0100, le16(0x0001)))) + data(true), false},
   };
   for (const auto& c : cases) {
     PduGuard guard{PduLimits{}};

@@ -116,6 +116,51 @@ TEST(PipelineConfig, TheExampleInTheRepositoryIsValid) {
   EXPECT_EQ(c.pipeline.flows.ris->port, 2576);
 }
 
+// MLLP over TLS: the listener's certificate and key, and a destination's CA, found relative to
+// pipeline.yaml and read at start, so a missing file is said before anything listens.
+TEST(PipelineConfig, MllpTlsFilesAreFoundBesideTheConfiguration) {
+  const auto dir = std::filesystem::temp_directory_path() / ("radloop-tls-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"server.pem", "server.key", "ca.pem", "me.pem", "me.key"}) std::ofstream(dir / name) << "x";
+  const auto load = [&](const std::string& yaml) {
+    std::ofstream(dir / "pipeline.yaml") << yaml;
+    DaemonConfig c;
+    auto r = load_daemon_config((dir / "pipeline.yaml").string(), c);
+    return std::make_pair(r, c);
+  };
+  auto [ok, c] = load(
+      "mllp: {tls: {certificate: server.pem, key: server.key, client_ca: ca.pem, require_client_certificate: true}}\n"
+      "routing:\n  ehr: {host: 10.0.0.8, port: 2577, tls: {ca: ca.pem, server_name: ehr.example.org, "
+      "certificate: me.pem, key: me.key}}\n");
+  ASSERT_TRUE(ok) << ok.error().message();
+  ASSERT_TRUE(c.pipeline.mllp.tls.has_value());
+  EXPECT_EQ(c.pipeline.mllp.tls->certificate_chain_file, (dir / "server.pem").string());
+  EXPECT_EQ(c.pipeline.mllp.tls->ca_file, (dir / "ca.pem").string());
+  EXPECT_TRUE(c.pipeline.mllp.tls->require_client_certificate);
+  ASSERT_TRUE(c.pipeline.flows.ehr && c.pipeline.flows.ehr->tls);
+  EXPECT_EQ(c.pipeline.flows.ehr->tls->ca_file, (dir / "ca.pem").string());
+  EXPECT_EQ(c.pipeline.flows.ehr->tls->server_name, "ehr.example.org");
+  EXPECT_TRUE(c.pipeline.flows.ehr->tls->verify_peer);
+  EXPECT_EQ(c.pipeline.flows.ehr->tls->private_key_file, (dir / "me.key").string());
+
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"mllp: {tls: {certificate: server.pem, key: missing.key}}\n", "mllp.tls.key"},
+      {"mllp: {tls: {certificate: server.pem}}\n", "mllp.tls"},
+      {"mllp: {tls: {certificate: server.pem, key: server.key, require_client_certificate: true}}\n",
+       "mllp.tls.client_ca"},
+      {"mllp: {tls: {certificate: server.pem, key: server.key, ciphers: all}}\n", "mllp.tls.ciphers"},
+      {"routing: {ehr: {port: 1, tls: {certificate: me.pem}}}\n", "routing.ehr.tls"},
+      {"routing: {ehr: {port: 1, tls: {ca: nowhere.pem}}}\n", "routing.ehr.tls.ca"},
+  };
+  for (const auto& [yaml, where] : refused) {
+    auto [r, ignored] = load(yaml);
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_EQ(r.error().code, Errc::invalid_config);
+    EXPECT_NE(r.error().where.find(where), std::string::npos) << yaml << ": " << r.error().message();
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // Portal tokens: a file of holders (relative to pipeline.yaml), one token, or the environment.
 TEST(PipelineConfig, PortalTokensComeFromAFileATokenOrTheEnvironment) {
   const auto dir = std::filesystem::temp_directory_path() / ("radloop-tokens-" + std::to_string(::getpid()));

@@ -145,6 +145,19 @@ struct Keeper {
   }
 };
 
+// A report an earlier run owed `peer_port`, owed since `ago`.
+dicom::OwedReport owed_report(std::int64_t id, std::uint16_t peer_port, const std::string& transaction,
+                              std::chrono::hours ago = std::chrono::hours(0)) {
+  dicom::OwedReport owed;
+  owed.id = id;
+  owed.peer = {"MODALITY", "127.0.0.1", peer_port};
+  owed.report.transaction_uid = transaction;
+  owed.owed_since_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>((std::chrono::system_clock::now() - ago).time_since_epoch())
+          .count();
+  return owed;
+}
+
 dicom::ReportRetry quick_retry() {
   return {std::chrono::milliseconds(100), std::chrono::milliseconds(300), std::chrono::hours(1)};
 }
@@ -205,15 +218,9 @@ TEST_F(CommitmentScu, SendsAtStartTheReportsAnEarlierRunOwed) {
   dicom::ServerConfig config;
   config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
   config.commitment_sink = keeper.sink();
-  dicom::OwedReport owed;
-  owed.id = 7;
-  owed.peer = {"MODALITY", "127.0.0.1", listen_port};
-  owed.report.transaction_uid = "1.2.826.0.1.3680043.9.7433.78";
+  auto owed = owed_report(7, listen_port, "1.2.826.0.1.3680043.9.7433.78");
   owed.report.committed = {{"1.2.840.10008.5.1.4.1.1.2", "1.2.3.1"}};
   owed.report.failed = {{{"1.2.840.10008.5.1.4.1.1.2", "1.2.3.2"}, dicom::commitment_failure::no_such_object_instance}};
-  owed.owed_since_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
   config.owed_reports = {owed};
   config.report_retry = quick_retry();
   std::optional<Result<std::optional<ReceivedReport>>> got;
@@ -241,13 +248,7 @@ TEST_F(CommitmentScu, GivesUpAReportOwedLongerThanItsLimit) {
   dicom::ServerConfig config;
   config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
   config.commitment_sink = keeper.sink();
-  dicom::OwedReport owed;
-  owed.id = 9;
-  owed.peer = {"MODALITY", "127.0.0.1", free_port()};  // nobody listens
-  owed.report.transaction_uid = "1.2.826.0.1.3680043.9.7433.79";
-  owed.owed_since_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           (std::chrono::system_clock::now() - std::chrono::hours(2)).time_since_epoch())
-                           .count();
+  auto owed = owed_report(9, free_port(), "1.2.826.0.1.3680043.9.7433.79", std::chrono::hours(2));  // nobody listens
   config.owed_reports = {owed};
   config.report_retry = quick_retry();  // gives up after an hour
   start(config);
@@ -263,6 +264,59 @@ TEST_F(CommitmentScu, GivesUpAReportOwedLongerThanItsLimit) {
   ASSERT_EQ(events.size(), 1U);
   EXPECT_NE(events[0].reason.find("given up"), std::string::npos) << events[0].reason;
   EXPECT_EQ(server_->stats().commitment_reports_sent, 0U);
+}
+
+// A requester that answers "processing failure" (here: a listener waiting for another
+// transaction) has not taken the report: it is tried again, and settled once taken.
+TEST_F(CommitmentScu, TriesAgainAReportTheRequesterCouldNotTake) {
+  const auto listen_port = free_port();
+  Keeper keeper;
+  dicom::ServerConfig config;
+  config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
+  config.commitment_sink = keeper.sink();
+  auto owed = owed_report(11, listen_port, "1.2.826.0.1.3680043.9.7433.80");
+  config.owed_reports = {owed};
+  config.report_retry = quick_retry();
+  std::optional<Result<std::optional<ReceivedReport>>> other;
+  std::thread waiting_for_another([&] {
+    other = await_commitment_report({"MODALITY", listen_port, "1.2.3.4.5.6", std::chrono::seconds(2)});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // listening before the first call
+  start(config);
+  waiting_for_another.join();
+  ASSERT_TRUE(other && other->ok());
+  EXPECT_FALSE((*other)->has_value()) << "not the transaction it waited for";
+  EXPECT_EQ(keeper.settled_count(), 0U) << "answered 0x0110: still owed";
+  const auto got =
+      await_commitment_report({"MODALITY", listen_port, owed.report.transaction_uid, std::chrono::seconds(20)});
+  ASSERT_TRUE(got.ok() && got->has_value());
+  for (int i = 0; i < 200 && keeper.settled_count() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  server_->stop();
+  std::lock_guard lock(keeper.mutex);
+  ASSERT_EQ(keeper.settled.size(), 1U);
+  EXPECT_TRUE(std::get<1>(keeper.settled[0]));
+  EXPECT_NE(std::get<2>(keeper.settled[0]).find("answered 0x0000"), std::string::npos)
+      << std::get<2>(keeper.settled[0]);
+}
+
+// Stopping does not wait on an unreachable requester for a report that is kept: it stays owed
+// (nothing settled) for the next start, and the event says so.
+TEST_F(CommitmentScu, LeavesAKeptReportOwedAtStop) {
+  Keeper keeper;
+  dicom::ServerConfig config;
+  config.commitment_reply = dicom::ServerConfig::CommitmentReply::new_association;
+  config.commitment_sink = keeper.sink();
+  auto owed = owed_report(13, free_port(), "1.2.826.0.1.3680043.9.7433.81");  // nobody listens
+  config.owed_reports = {owed};
+  config.report_retry = quick_retry();
+  start(config);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a few failed tries
+  server_->stop();
+  EXPECT_EQ(keeper.settled_count(), 0U);
+  const auto events = recorder_.of(AssociationEvent::Kind::storage_commitment);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_NE(events[0].reason.find("still owed at stop"), std::string::npos) << events[0].reason;
 }
 
 // A report that cannot be kept is not promised: the N-ACTION is refused with 0x0110.
