@@ -14,6 +14,7 @@ packages=(
   python3-pytest python3-pytest-xdist python3-yaml python3-pydicom python3-hl7 python3-jsonschema
   # independent peers used in tests
   libgdcm-tools dicom3tools xxhash
+  openssl  # the TLS peer (s_client) and the test CA
   # benchmark peer (bench_dicom_store runs its own Orthanc process; the system service is not used)
   orthanc
 )

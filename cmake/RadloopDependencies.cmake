@@ -34,4 +34,4 @@ endif()
 
 # The DCMTK parts radloop uses, named once; only reference/dicom and simulators/modality link it.
 add_library(radloop_dcmtk INTERFACE)
-target_link_libraries(radloop_dcmtk INTERFACE DCMTK::dcmnet DCMTK::dcmdata DCMTK::oflog DCMTK::ofstd)
+target_link_libraries(radloop_dcmtk INTERFACE DCMTK::dcmtls DCMTK::dcmnet DCMTK::dcmdata DCMTK::oflog DCMTK::ofstd)

@@ -281,7 +281,23 @@ int main(int argc, char** argv) {
         std::cerr << "radloop: " << d.error().message() << '\n';
         return kExitError;
       }
-      *target = *d;
+      if (*target) {
+        // The command line moves a destination pipeline.yaml describes; its TLS, application,
+        // facility and timeout stay as written there.
+        (*target)->host = d->host;
+        (*target)->port = d->port;
+        if ((*target)->application.empty()) (*target)->application = d->application;
+      } else {
+        *target = *d;
+      }
+    }
+    for (const auto& [name, destination] : {std::pair{"ris", config.flows.ris}, {"ehr", config.flows.ehr}}) {
+      if (destination && destination->tls && !destination->tls->verify_peer) {
+        spdlog::warn(
+            "pipeline: routing.{}.tls.verify is false: {}:{} is not checked to be who it says (any certificate, "
+            "no name); for tests only",
+            name, destination->host, destination->port);
+      }
     }
     if (auto applied = cli::apply(daemon.dicom_options, config.dicom); !applied) {
       std::cerr << "radloop: " << applied.error().message() << '\n';

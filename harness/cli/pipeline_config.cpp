@@ -21,8 +21,12 @@ class Section {
   Result<void> check() const {
     if (!node_.IsDefined() || node_.IsNull()) return {};
     if (!node_.IsMap()) return Error{Errc::invalid_config, path_, "expected a mapping of keys to values"};
+    std::set<std::string> seen;
     for (const auto& entry : node_) {
+      if (!entry.first.IsScalar()) return Error{Errc::invalid_config, path_, "a key that is not a plain name"};
       const auto key = entry.first.as<std::string>();
+      // YAML reads the first of two equal keys: a second one, written later, would be ignored.
+      if (!seen.insert(key).second) return Error{Errc::invalid_config, where(key), "given twice"};
       if (!keys_.contains(key)) {
         std::string known;
         for (const auto& k : keys_) known += (known.empty() ? "" : ", ") + k;
@@ -77,8 +81,20 @@ Result<void> read_file_path(const Section& s, const std::string& key, const std:
                             std::string& out) {
   RADLOOP_TRY(s.get(key, out));
   if (out.empty()) return {};
-  if (std::filesystem::path(out).is_relative()) out = (base / out).string();
-  if (!std::ifstream(out)) return Error{Errc::invalid_config, s.where(key), "cannot read \"" + out + "\""};
+  std::error_code ec;
+  // Absolute, so that a file read again later (a client's at each connection) is the same one.
+  out = std::filesystem::absolute(base / out, ec).string();
+  if (ec || !std::filesystem::is_regular_file(out, ec) || !std::ifstream(out)) {
+    return Error{Errc::invalid_config, s.where(key), "cannot read \"" + out + "\" as a file"};
+  }
+  return {};
+}
+
+// A `tls:` left empty (its keys commented out) would silently mean plain TCP.
+Result<void> present_tls(const YAML::Node& node, const std::string& path) {
+  if (node.IsDefined() && node.IsNull()) {
+    return Error{Errc::invalid_config, path, "is empty: give its keys, or leave it out for plain TCP"};
+  }
   return {};
 }
 
@@ -86,7 +102,8 @@ Result<void> read_file_path(const Section& s, const std::string& key, const std:
 // against client_ca, required or not).
 Result<void> read_server_tls(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
                              std::optional<mllp::ServerTls>& out) {
-  if (!node.IsDefined() || node.IsNull()) return {};
+  RADLOOP_TRY(present_tls(node, path));
+  if (!node.IsDefined()) return {};
   Section s(node, path, {"certificate", "key", "client_ca", "require_client_certificate"});
   RADLOOP_TRY(s.check());
   mllp::ServerTls tls;
@@ -109,7 +126,8 @@ Result<void> read_server_tls(const YAML::Node& node, const std::string& path, co
 // server_name (else its host); certificate and key, when given, are ours for it to check.
 Result<void> read_client_tls(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
                              std::optional<mllp::ClientTls>& out) {
-  if (!node.IsDefined() || node.IsNull()) return {};
+  RADLOOP_TRY(present_tls(node, path));
+  if (!node.IsDefined()) return {};
   Section s(node, path, {"ca", "verify", "server_name", "certificate", "key"});
   RADLOOP_TRY(s.check());
   mllp::ClientTls tls;
@@ -188,10 +206,11 @@ Result<void> read(const YAML::Node& root, const std::filesystem::path& base, Dae
   Section dicom(top["dicom"], "dicom",
                 {"port", "ae_title", "storage", "durability", "max_associations", "max_pdu", "acse_timeout",
                  "dimse_timeout", "max_association_seconds", "allowed_callers", "commitment_reply", "commitment_peers",
-                 "commitment_retry_first_ms", "commitment_retry_max_ms", "commitment_give_up_hours",
+                 "commitment_retry_first_ms", "commitment_retry_max_ms", "commitment_give_up_hours", "tls",
                  "max_nesting_depth", "max_elements", "max_request_dataset_bytes"});
   RADLOOP_TRY(dicom.check());
   RADLOOP_TRY(read_port(dicom, "port", p.dicom.port));
+  RADLOOP_TRY(read_server_tls(dicom["tls"], "dicom.tls", base, p.dicom.tls));
   RADLOOP_TRY(dicom.get("ae_title", p.dicom.ae_title));
   RADLOOP_TRY(dicom.get("storage", p.dicom.storage_dir));
   RADLOOP_TRY(dicom.get("durability", c.dicom_options.durability));

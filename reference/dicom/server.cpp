@@ -117,7 +117,7 @@ class Server::Impl {
     pdu_limits.max_pdata_bytes = internal::announced_max_pdu(config_.max_pdu_bytes);
     pdu_limits.command = config_.dataset_limits;
     auto network = internal::AcceptorNetwork::open(config_.bind_address, config_.port, config_.acse_timeout, pdu_limits,
-                                                   [this](int fd) { on_accepted(fd); });
+                                                   config_.tls, [this](int fd) { on_accepted(fd); });
     if (!network) return network.error();
     network_.emplace(std::move(network).value());
     if (auto prepared = store_.prepare(); !prepared) return prepared.error();
@@ -336,11 +336,23 @@ class Server::Impl {
   // An association may not last longer than max_association_duration, however busy it is: its
   // socket is shut down, DCMTK's next read fails and the association ends (aborted). Otherwise a
   // peer that sends a C-ECHO every 29 s would hold a place for ever.
+  // Nor may a connection take longer than acse_timeout (and a second's grace) to ask: DCMTK bounds
+  // each read of the request, not the whole, and runs a TLS handshake on a blocking socket whose
+  // timeout each byte renews, so a peer trickling its handshake would otherwise hold a thread.
   void cut_overlong() {
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);
     for (const auto& [fd, since] : active_sockets_) {
-      if (now - since < config_.max_association_duration || cut_sockets_.contains(fd)) continue;
+      if (cut_sockets_.contains(fd)) continue;
+      const bool asking = !asked_.contains(fd);
+      if (asking && now - since >= config_.acse_timeout + std::chrono::seconds(1)) {
+        cut_sockets_.insert(fd);
+        ::shutdown(fd, SHUT_RDWR);
+        spdlog::warn("dicom: ended a connection that had not asked for an association within {} s (acse_timeout{})",
+                     config_.acse_timeout.count(), config_.tls ? ", TLS handshake included" : "");
+        continue;
+      }
+      if (now - since < config_.max_association_duration) continue;
       cut_sockets_.insert(fd);
       ++counters_.associations_cut;  // before the shutdown: whoever sees the end sees it counted
       ::shutdown(fd, SHUT_RDWR);
@@ -349,12 +361,20 @@ class Server::Impl {
     }
   }
 
+  // The connection's request has been read (or its reading failed): acse_timeout no longer applies.
+  void asked(int fd) {
+    if (fd < 0) return;
+    std::lock_guard lock(mutex_);
+    asked_.insert(fd);
+  }
+
   // The connection ended: our descriptor for it (on_accepted) is dropped and closed.
   void forget(int fd) {
     if (fd < 0) return;
     std::lock_guard lock(mutex_);
     active_sockets_.erase(fd);
     cut_sockets_.erase(fd);
+    asked_.erase(fd);
     ::close(fd);  // our own descriptor (on_accepted); DCMTK closes its own
   }
 
@@ -366,8 +386,9 @@ class Server::Impl {
     // thread took it first, there is nothing to do). Reading the A-ASSOCIATE-RQ is bounded by
     // the ACSE timeout given to the network.
     const auto cond = ASC_receiveAssociation(network_->get(), &assoc, static_cast<long>(config_.max_pdu_bytes), nullptr,
-                                             nullptr, OFFalse, DUL_NOBLOCK, 0);
+                                             nullptr, config_.tls ? OFTrue : OFFalse, DUL_NOBLOCK, 0);
     const int fd = accepted_fd;
+    asked(fd);
     if (cond == DUL_NOASSOCIATIONREQUEST) {
       forget(fd);  // nothing, unless a connection was taken and then said nothing
       ASC_destroyAssociation(&assoc);
@@ -379,8 +400,10 @@ class Server::Impl {
       if (refused) ++counters_.pdu_refusals;
       const auto why = refused ? "refused: " + refused->where + ": " + refused->detail
                                : "unreadable association request: " + internal::describe(cond);
-      spdlog::warn("dicom: {}", why);
-      internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "", "", why});
+      const std::string peer =
+          assoc != nullptr && assoc->params != nullptr ? assoc->params->DULparams.callingPresentationAddress : "";
+      spdlog::warn("dicom: {}{}", peer.empty() ? "" : "from " + peer + ": ", why);
+      internal::notify(observer_, AssociationEvent{AssociationEvent::Kind::rejected, "", "", peer, why});
       if (fd >= 0) forget(fd);
       drop(assoc);
       return;
@@ -460,6 +483,7 @@ class Server::Impl {
   std::list<Worker> workers_;
   // Each connection's descriptor and when it was accepted, for stop() and the duration limit.
   std::map<int, std::chrono::steady_clock::time_point> active_sockets_;
+  std::set<int> asked_;        // connections whose association request has been read
   std::set<int> cut_sockets_;  // shut down for lasting too long, reported once
 };
 

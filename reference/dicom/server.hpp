@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "reference/core/result.hpp"
+#include "reference/core/tls.hpp"
 #include "reference/dicom/commitment.hpp"
 #include "reference/dicom/events.hpp"
 #include "reference/dicom/instance.hpp"
@@ -36,7 +38,10 @@ struct ServerConfig {
   // rejected as "calling host not allowed", an unknown AE as "calling AE title not recognized".
   std::vector<AllowedCaller> allowed_callers;
   std::uint32_t max_pdu_bytes = 65536;
-  std::chrono::seconds acse_timeout{30};   // ARTIM: a peer that connects must ask within this
+  std::chrono::seconds acse_timeout{30};  // ARTIM: a peer that connects must ask within this
+  // DICOM over TLS (PS3.15 B.1, BCP 195 ciphers): every association on the port, the handshake
+  // bounded by acse_timeout. Absent: plain TCP.
+  std::optional<radloop::ServerTls> tls = std::nullopt;
   std::chrono::seconds dimse_timeout{30};  // an idle association is aborted after this
   // Nor may a busy one last for ever: it is ended after this, whatever it is doing (a study of
   // thousands of instances takes minutes on a LAN).

@@ -228,4 +228,10 @@ Result<std::string> Client::receive() { return impl_->receive(); }
 bool Client::peer_has_closed() const { return impl_->peer_has_closed(); }
 bool Client::has_unread_input() const { return impl_->has_unread_input(); }
 
+Result<void> check_client_tls(const ClientTls& tls) {
+  auto context = internal::make_client_context(tls);
+  if (!context) return context.error();
+  return {};
+}
+
 }  // namespace radloop::mllp

@@ -24,6 +24,10 @@ struct ClientConfig {
   std::optional<ClientTls> tls = std::nullopt;  // absent: plain TCP
 };
 
+// Builds the TLS context a client with these settings would use, so that a file that cannot be
+// used (not PEM, a key that is not the certificate's) is said before anything is sent.
+Result<void> check_client_tls(const ClientTls& tls);
+
 class Client {
  public:
   // Errors: connect_failed (nothing listening, or no answer within connect_timeout),

@@ -4,14 +4,11 @@
 
 #include <string>
 
+#include "reference/core/tls.hpp"
+
 namespace radloop::mllp {
 
-struct ServerTls {
-  std::string certificate_chain_file{};     // PEM: the server certificate first, then intermediates
-  std::string private_key_file{};           // PEM
-  std::string ca_file{};                    // PEM: the CAs that client certificates must chain to
-  bool require_client_certificate = false;  // needs ca_file
-};
+using ServerTls = radloop::ServerTls;  // the same files as every other listener
 
 struct ClientTls {
   std::string ca_file{};                 // PEM: the CAs the server must chain to; empty = the system's store

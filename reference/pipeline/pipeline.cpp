@@ -16,6 +16,7 @@
 #include "reference/hl7/resend.hpp"
 #include "reference/hl7/segments.hpp"
 #include "reference/hl7/validate.hpp"
+#include "reference/mllp/client.hpp"
 #include "reference/pipeline/commitment_reports.hpp"
 #include "reference/pipeline/performed_steps.hpp"
 #include "reference/pipeline/store_worklist.hpp"
@@ -92,6 +93,13 @@ Result<std::vector<dicom::PerformedProcedureStep>> load_performed_steps(store::S
 // The Storage Commitment reports the last run owed. One whose body no longer reads is left owed
 // with a warning (it is not sent: its content is unknown).
 Result<std::vector<dicom::OwedReport>> load_owed_reports(store::Store& store) {
+  // Settled reports stay a month for whoever looks into a transaction, not for ever.
+  constexpr store::Millis kKeepSettled = 30LL * 24 * 3600 * 1000;
+  if (auto forgotten = store.write(
+          [](store::Tx& tx) { return tx.forget_settled_commitment_reports(FlowContext::now() - kKeepSettled); });
+      !forgotten) {
+    spdlog::warn("pipeline: old storage commitment reports not forgotten: {}", forgotten.error().message());
+  }
   auto records = store.read_value<std::vector<store::CommitmentReportRecord>>(
       [](store::Tx& tx) { return tx.owed_commitment_reports(); });
   if (!records) return records.error();
@@ -115,6 +123,15 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   if (!store) return store.error();
   p->store_ = std::move(store).value();
 
+  // Every destination's TLS files are usable before any delivery starts.
+  for (const auto& [name, destination] : {std::pair{kRis, p->config_.flows.ris}, {kEhr, p->config_.flows.ehr}}) {
+    if (!destination || !destination->tls) continue;
+    if (auto usable = mllp::check_client_tls(*destination->tls); !usable) {
+      auto error = usable.error();
+      error.where = std::string("routing.") + name + "." + error.where;
+      return error;
+    }
+  }
   for (const auto& [name, destination] : {std::pair{kRis, p->config_.flows.ris}, {kEhr, p->config_.flows.ehr}}) {
     if (!destination) continue;
     p->deliveries_.push_back(std::make_unique<Delivery>(*p->store_, name, *destination, p->config_.outbox, nullptr));

@@ -61,12 +61,13 @@ class Tx {
   virtual Result<std::vector<PerformedStepRecord>> performed_steps() = 0;
   virtual Result<std::vector<StudyRecord>> studies(const StudyFilter& filter) = 0;
   // Storage Commitment reports owed on new associations: kept (id 0: inserted, id set), settled
-  // once answered or given up (settled ones are forgotten after 30 days), and those still owed
-  // read back at start.
+  // once answered or given up, and those still owed read back at start; settled ones are
+  // forgotten once settled before `before`.
   virtual Result<void> put_commitment_report(CommitmentReportRecord& report) = 0;
   virtual Result<void> settle_commitment_report(std::int64_t id, const std::string& state, const std::string& outcome,
                                                 Millis at) = 0;
   virtual Result<std::vector<CommitmentReportRecord>> owed_commitment_reports() = 0;
+  virtual Result<void> forget_settled_commitment_reports(Millis before) = 0;
 
   // Reports, one row per version. put_report inserts (id 0: ID and version are set) or updates.
   virtual Result<void> put_report(ReportRecord& report) = 0;

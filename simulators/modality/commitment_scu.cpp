@@ -36,6 +36,8 @@ std::unique_ptr<DcmDataset> action_information(const std::string& transaction_ui
   return dataset;
 }
 
+constexpr Uint32 kSilentCaller = 5;  // seconds
+
 // Accepts the archive's association (it proposes the SCP role for Storage Commitment) and takes
 // the first N-EVENT-REPORT of our transaction (of any, when none is named); stops once it has one
 // or the deadline passed.
@@ -48,11 +50,10 @@ class ReportListener : public DcmSCP {
     setPort(port);
     setConnectionBlockingMode(DUL_NOBLOCK);
     setConnectionTimeout(1);  // wake each second to look at the deadline
-    // A caller that goes silent must not hold the listener past its deadline.
-    const auto seconds = static_cast<Uint32>(std::max<long>(
-        1, std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count()));
-    setACSETimeout(seconds);
-    setDIMSETimeout(seconds);
+    // A caller that goes silent is dropped after a few seconds (a report is a few hundred bytes),
+    // so it cannot hold the listener much past its deadline.
+    setACSETimeout(kSilentCaller);
+    setDIMSETimeout(kSilentCaller);
     setDIMSEBlockingMode(DIMSE_NONBLOCKING);
     setHostLookupEnabled(OFFalse);
     setRespondWithCalledAETitle(OFFalse);

@@ -9,6 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <dcmtk/dcmtls/tlslayer.h>
+
+#include <utility>
+
 #include "reference/dicom/internal/dcmtk_runtime.hpp"
 #include "reference/dicom/internal/guarded_connection.hpp"
 
@@ -45,13 +49,16 @@ Result<int> listen_socket(const std::string& address, std::uint16_t port, std::u
   return fd;
 }
 
-// Plain TCP, as DCMTK's own layer, read through the PDU guard, plus the hook.
-class HookedLayer : public DcmTransportLayer {
+// DCMTK's own layer (plain TCP, or TLS), each connection read through the PDU guard, plus the hook.
+template <typename Layer>
+class HookedLayer : public Layer {
  public:
-  HookedLayer(AcceptHook hook, const PduLimits& limits) : hook_(std::move(hook)), limits_(limits) {}
+  template <typename... LayerArguments>
+  HookedLayer(AcceptHook hook, const PduLimits& limits, LayerArguments&&... arguments)
+      : Layer(std::forward<LayerArguments>(arguments)...), hook_(std::move(hook)), limits_(limits) {}
   DcmTransportConnection* createConnection(DcmNativeSocketType socket, OFBool secure) override {
     if (hook_) hook_(socket);
-    DcmTransportConnection* inner = DcmTransportLayer::createConnection(socket, secure);
+    DcmTransportConnection* inner = Layer::createConnection(socket, secure);
     if (inner == nullptr) return nullptr;
     return new GuardedConnection(inner, socket, limits_);  // DCMTK owns and deletes it
   }
@@ -61,11 +68,56 @@ class HookedLayer : public DcmTransportLayer {
   PduLimits limits_;
 };
 
+Error tls_error(const char* key, const std::string& file, const OFCondition& cond) {
+  return Error{Errc::invalid_config, std::string("dicom.tls.") + key, file + ": " + describe(cond)};
+}
+
+// TLS as PS3.15 B.9 (BCP 195, the profile without downgrade: TLS 1.2 or later, no 3DES, no RSA
+// key transport) asks, with our certificate; a requester's certificate is checked against
+// ca_file when it sends one, and required when so configured.
+Result<std::unique_ptr<DcmTransportLayer>> tls_layer(const radloop::ServerTls& tls, AcceptHook hook,
+                                                     const PduLimits& limits) {
+  if (tls.certificate_chain_file.empty() || tls.private_key_file.empty()) {
+    return Error{Errc::invalid_config, "dicom.tls", "TLS needs both certificate and key"};
+  }
+  if (tls.require_client_certificate && tls.ca_file.empty()) {
+    return Error{Errc::invalid_config, "dicom.tls.client_ca",
+                 "require_client_certificate needs the CAs client certificates must chain to"};
+  }
+  auto layer =
+      std::make_unique<HookedLayer<DcmTLSTransportLayer>>(std::move(hook), limits, NET_ACCEPTOR, nullptr, OFTrue);
+  if (auto cond = layer->setTLSProfile(TSP_Profile_BCP195_ND); cond.bad()) {
+    return tls_error("profile", "BCP 195", cond);
+  }
+  if (auto cond = layer->activateCipherSuites(); cond.bad()) return tls_error("profile", "BCP 195", cond);
+  // A key that needs a passphrase fails here instead of asking for one on the terminal.
+  layer->setPrivateKeyPasswd("");
+  if (auto cond = layer->setPrivateKeyFile(tls.private_key_file.c_str(), DCF_Filetype_PEM); cond.bad()) {
+    return tls_error("key", tls.private_key_file, cond);
+  }
+  if (auto cond = layer->setCertificateFile(tls.certificate_chain_file.c_str(), DCF_Filetype_PEM); cond.bad()) {
+    return tls_error("certificate", tls.certificate_chain_file, cond);
+  }
+  if (!layer->checkPrivateKeyMatchesCertificate()) {
+    return Error{Errc::invalid_config, "dicom.tls.key",
+                 tls.private_key_file + " is not the key of " + tls.certificate_chain_file};
+  }
+  if (!tls.ca_file.empty()) {
+    if (auto cond = layer->addTrustedCertificateFile(tls.ca_file.c_str(), DCF_Filetype_PEM); cond.bad()) {
+      return tls_error("client_ca", tls.ca_file, cond);
+    }
+  }
+  layer->setCertificateVerification(tls.require_client_certificate ? DCV_requireCertificate
+                                    : tls.ca_file.empty()          ? DCV_ignoreCertificate
+                                                                   : DCV_checkCertificate);
+  return std::unique_ptr<DcmTransportLayer>(std::move(layer));
+}
+
 }  // namespace
 
 Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, std::uint16_t port,
                                               std::chrono::seconds acse_timeout, const PduLimits& limits,
-                                              AcceptHook on_accept) {
+                                              const std::optional<radloop::ServerTls>& tls, AcceptHook on_accept) {
   ensure_dcmtk_ready();
   std::uint16_t bound_port = 0;
   auto ours = listen_socket(bind_address, port, bound_port);
@@ -86,7 +138,17 @@ Result<AcceptorNetwork> AcceptorNetwork::open(const std::string& bind_address, s
     return error;
   }
   ::close(*ours);
-  auto layer = std::make_unique<HookedLayer>(std::move(on_accept), limits);
+  std::unique_ptr<DcmTransportLayer> layer;
+  if (tls) {
+    auto made = tls_layer(*tls, std::move(on_accept), limits);
+    if (!made) {
+      ASC_dropNetwork(&network);
+      return made.error();
+    }
+    layer = std::move(made).value();
+  } else {
+    layer = std::make_unique<HookedLayer<DcmTransportLayer>>(std::move(on_accept), limits);
+  }
   ASC_setTransportLayer(network, layer.get(), 0);
   return AcceptorNetwork(network, dcmtk_fd, bound_port, std::move(layer));
 }

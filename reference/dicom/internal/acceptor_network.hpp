@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "reference/core/result.hpp"
+#include "reference/core/tls.hpp"
 #include "reference/dicom/internal/pdu_guard.hpp"
 
 namespace radloop::dicom::internal {
@@ -27,8 +29,11 @@ using AcceptHook = std::function<void(int fd)>;
 
 class AcceptorNetwork {
  public:
+  // With tls, every connection is TLS; a certificate or key that cannot be used is an
+  // invalid_config error naming it.
   static Result<AcceptorNetwork> open(const std::string& bind_address, std::uint16_t port,
-                                      std::chrono::seconds acse_timeout, const PduLimits& limits, AcceptHook on_accept);
+                                      std::chrono::seconds acse_timeout, const PduLimits& limits,
+                                      const std::optional<radloop::ServerTls>& tls, AcceptHook on_accept);
   AcceptorNetwork(AcceptorNetwork&& other) noexcept;
   AcceptorNetwork& operator=(AcceptorNetwork&&) = delete;
   AcceptorNetwork(const AcceptorNetwork&) = delete;

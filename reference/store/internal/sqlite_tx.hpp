@@ -38,6 +38,7 @@ class SqliteTx final : public Tx {
   Result<void> settle_commitment_report(std::int64_t id, const std::string& state, const std::string& outcome,
                                         Millis at) override;
   Result<std::vector<CommitmentReportRecord>> owed_commitment_reports() override;
+  Result<void> forget_settled_commitment_reports(Millis before) override;
 
   Result<void> put_report(ReportRecord& report) override;
   Result<std::vector<ReportRecord>> reports(const ReportFilter& filter) override;

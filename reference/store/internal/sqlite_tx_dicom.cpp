@@ -80,12 +80,15 @@ Result<void> SqliteTx::settle_commitment_report(std::int64_t id, const std::stri
   if (db_.changes() == 0) {
     return Error{Errc::store_failed, db_.path(), "no storage commitment report #" + std::to_string(id)};
   }
-  // Settled reports are kept a while for whoever looks into a transaction, not for ever.
-  constexpr Millis kKeepSettled = 30LL * 24 * 3600 * 1000;
-  auto prune = db_.prepare("DELETE FROM commitment_report WHERE state != 'owed' AND settled_at < ?");
+  return {};
+}
+
+Result<void> SqliteTx::forget_settled_commitment_reports(Millis before) {
+  if (auto w = writable("forgetting storage commitment reports"); !w) return w;
+  auto prune = db_.prepare("DELETE FROM commitment_report WHERE state IN ('answered', 'given_up') AND settled_at < ?");
   if (!prune) return prune.error();
-  prune->bind_all(at - kKeepSettled);
-  return db_.run(*prune, "forgetting old storage commitment reports");
+  prune->bind_all(before);
+  return db_.run(*prune, "forgetting storage commitment reports");
 }
 
 Result<std::vector<CommitmentReportRecord>> SqliteTx::owed_commitment_reports() {

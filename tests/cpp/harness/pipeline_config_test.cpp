@@ -151,6 +151,11 @@ TEST(PipelineConfig, MllpTlsFilesAreFoundBesideTheConfiguration) {
       {"mllp: {tls: {certificate: server.pem, key: server.key, ciphers: all}}\n", "mllp.tls.ciphers"},
       {"routing: {ehr: {port: 1, tls: {certificate: me.pem}}}\n", "routing.ehr.tls"},
       {"routing: {ehr: {port: 1, tls: {ca: nowhere.pem}}}\n", "routing.ehr.tls.ca"},
+      {"routing: {ehr: {port: 1, tls: {ca: .}}}\n", "routing.ehr.tls.ca"},
+      {"mllp:\n  tls:\n", "mllp.tls"},
+      {"routing:\n  ehr: {port: 1, tls: ~}\n", "routing.ehr.tls"},
+      {"mllp: {port: 1, port: 2}\n", "mllp.port"},
+      {"mllp: {[a]: 1}\n", "mllp"},
   };
   for (const auto& [yaml, where] : refused) {
     auto [r, ignored] = load(yaml);

@@ -1,4 +1,5 @@
-// Self-signed EC P-256 certificates written as PEM files, one key and one certificate per name.
+// Self-signed certificates (EC P-256, or RSA 2048) written as PEM files, one key and one
+// certificate per name.
 #include "tests/cpp/mllp/test_certificates.hpp"
 
 #include <openssl/evp.h>
@@ -37,9 +38,10 @@ void add_extension(X509* certificate, int nid, const char* value) {
   check(X509_add_ext(certificate, extension.get(), -1) == 1, "X509_add_ext");
 }
 
-CertificateFiles make(const std::filesystem::path& dir, const std::string& name, long serial) {
-  Key key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-  check(key != nullptr, "EC key generation");
+CertificateFiles make(const std::filesystem::path& dir, const std::string& name, long serial, KeyType type) {
+  Key key(type == KeyType::rsa_2048 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048})
+                                    : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  check(key != nullptr, "key generation");
 
   Certificate certificate(X509_new());
   check(certificate != nullptr, "X509_new");
@@ -72,13 +74,13 @@ CertificateFiles make(const std::filesystem::path& dir, const std::string& name,
 
 }  // namespace
 
-TestCertificates::TestCertificates() {
+TestCertificates::TestCertificates(KeyType type) {
   std::string pattern = (std::filesystem::temp_directory_path() / "radloop-mllp-tls-XXXXXX").string();
   check(mkdtemp(pattern.data()) != nullptr, "mkdtemp");
   dir_ = pattern;
-  server_ = make(dir_, "server", 1);
-  client_ = make(dir_, "client", 2);
-  stranger_ = make(dir_, "stranger", 3);
+  server_ = make(dir_, "server", 1, type);
+  client_ = make(dir_, "client", 2, type);
+  stranger_ = make(dir_, "stranger", 3, type);
 }
 
 TestCertificates::~TestCertificates() {

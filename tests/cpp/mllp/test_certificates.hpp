@@ -12,9 +12,11 @@ struct CertificateFiles {
   std::string private_key;  // PEM
 };
 
+enum class KeyType { ec_p256, rsa_2048 };
+
 class TestCertificates {
  public:
-  TestCertificates();
+  explicit TestCertificates(KeyType type = KeyType::ec_p256);
   ~TestCertificates();
   TestCertificates(const TestCertificates&) = delete;
   TestCertificates& operator=(const TestCertificates&) = delete;

@@ -195,6 +195,35 @@ TEST_F(SqliteStoreFile, RefusesAWriteThatWouldPassItsSize) {
   EXPECT_FALSE(noted(*store, "too-big"));
 }
 
+// Settled commitment reports are forgotten once settled before the cut; later ones and owed ones stay.
+TEST_F(SqliteStoreFile, ForgetsOnlyCommitmentReportsSettledBeforeTheCut) {
+  const auto path = (dir_ / "commitment.db").string();
+  {
+    auto store = SqliteStore::open(path).value();
+    for (const auto& [uid, settled_at] : {std::pair{"1.1", 10}, {"1.2", 50}, {"1.3", 0}}) {
+      CommitmentReportRecord r{0, uid, "CT1", "10.0.0.5", 104, "{}", 1, "owed", "", 0};
+      ASSERT_TRUE(store->write([&](Tx& tx) { return tx.put_commitment_report(r); }));
+      if (settled_at > 0) {
+        ASSERT_TRUE(
+            store->write([&](Tx& tx) { return tx.settle_commitment_report(r.id, "answered", "ok", settled_at); }));
+      }
+    }
+    ASSERT_TRUE(store->write([](Tx& tx) { return tx.forget_settled_commitment_reports(30); }));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::vector<std::string> left;
+  sqlite3_exec(
+      db, "SELECT transaction_uid FROM commitment_report ORDER BY transaction_uid",
+      [](void* out, int, char** values, char**) {
+        static_cast<std::vector<std::string>*>(out)->emplace_back(values[0]);
+        return 0;
+      },
+      &left, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(left, (std::vector<std::string>{"1.2", "1.3"}));
+}
+
 TEST_F(SqliteStoreFile, AStoreAlreadyPastItsLimitDoesNotOpen) {
   const auto path = (dir_ / "grown.db").string();
   {

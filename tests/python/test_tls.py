@@ -1,22 +1,28 @@
-"""MLLP over TLS on the daemon, configured in pipeline.yaml: DCMTK-free peers we did not write
-(the openssl CLI as the sender, Python's ssl as the EHR) on both sides of the pipeline. A sender
+"""TLS on the daemon, configured in pipeline.yaml, against peers we did not write. MLLP: the
+openssl CLI as the sender, Python's ssl as the EHR, on both sides of the pipeline; a sender
 without TLS, or without a client certificate where one is required, is refused and the daemon
-goes on serving; reports go out to the EHR over TLS, its certificate checked."""
+goes on serving; reports go out to the EHR over TLS, its certificate checked. DICOM: DCMTK's
+storescu and echoscu with +tls."""
 
 from __future__ import annotations
 
 import re
+import selectors
 import socket
 import ssl
 import subprocess
+import time
 
+import pydicom
 import pytest
+from pydicom.uid import generate_uid
 
-from pipeline_peers import END, START, Daemon, MllpReceiver, msh, oru, pid, ris_order, segment, until
+from locations import peer
+from pipeline_peers import END, START, Daemon, MllpReceiver, ct_image, msh, oru, pid, ris_order, segment, until
 
 
 def openssl(*args: str, cwd) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+    subprocess.run([peer("openssl"), *args], cwd=cwd, check=True, capture_output=True)
 
 
 @pytest.fixture()
@@ -39,11 +45,14 @@ def certificates(tmp_path):
 def tls_daemon(radloop_cli, tmp_path, pki, ehr_port: int, require_client: bool = False) -> Daemon:
     (tmp_path / "images").mkdir(exist_ok=True)
     config = tmp_path / "pipeline.yaml"
+    tls = f"""{{certificate: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem,
+         require_client_certificate: {str(require_client).lower()}}}"""
     config.write_text(f"""
 mllp:
   port: 0
-  tls: {{certificate: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem,
-         require_client_certificate: {str(require_client).lower()}}}
+  tls: {tls}
+dicom:
+  tls: {tls}
 routing:
   ehr: {{host: 127.0.0.1, port: {ehr_port}, application: EHR, facility: GENERAL, tls: {{ca: pki/ca.pem}}}}
 """)
@@ -53,20 +62,23 @@ routing:
 
 def send_with_openssl(port: int, message: str, pki, client_certificate: bool = False) -> str:
     """One message through `openssl s_client`; the ACK it printed (empty when none came)."""
-    args = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", str(pki / "ca.pem"),
+    args = [peer("openssl"), "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", str(pki / "ca.pem"),
             "-verify_return_error", "-quiet"]
     if client_certificate:
         args += ["-cert", str(pki / "client.pem"), "-key", str(pki / "client.key")]
     client = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
     try:
         client.stdin.write(START + message.encode() + END)
         client.stdin.flush()
         reply = b""
-        while END not in reply:
-            chunk = client.stdout.read1(65536)
-            if not chunk:
-                break
-            reply += chunk
+        with selectors.DefaultSelector() as waiting:
+            waiting.register(client.stdout, selectors.EVENT_READ)
+            while END not in reply and waiting.select(timeout=max(0.0, deadline - time.monotonic())):
+                chunk = client.stdout.read1(65536)
+                if not chunk:
+                    break
+                reply += chunk
     finally:
         client.kill()
         client.communicate()
@@ -110,6 +122,10 @@ def test_a_required_client_certificate_is_checked(radloop_cli, tmp_path, certifi
     daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, require_client=True).start()
     try:
         assert "MSA|AA" not in send_with_openssl(daemon.mllp, adt("ANON1"), certificates)
+        status, body = daemon.get("/inbound?sender=EHR%5EGENERAL&control_id=ANON1")
+        assert status == 200 and body["kept"] is False, body
+        assert until(lambda: re.search(r"^radloop_mllp_tls_handshakes_failed_total [1-9]",
+                                       daemon.get("/metrics")[1].decode(), re.M)), "the refusal is counted"
         assert "MSA|AA|CERT1" in send_with_openssl(daemon.mllp, adt("CERT1"), certificates, client_certificate=True)
     finally:
         daemon.stop()
@@ -161,3 +177,29 @@ def test_reports_go_to_the_ehr_over_tls_and_only_to_a_certificate_it_trusts(radl
     finally:
         daemon.stop()
         impostor.close()
+
+
+def test_storescu_stores_over_tls_and_a_required_certificate_is_enforced(radloop_cli, tmp_path, certificates):
+    ehr = MllpReceiver()
+    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, require_client=True).start()
+    try:
+        study_uid = generate_uid()
+        image = ct_image(tmp_path / "ct.dcm", "MRN1", "GENERAL", "ACC1", study_uid)
+        trust = ["+cf", str(certificates / "ca.pem")]
+        mine = ["+tls", str(certificates / "client.key"), str(certificates / "client.pem")]
+        target = ["-aec", "RADLOOP", "127.0.0.1", str(daemon.dicom)]
+        stored = subprocess.run([peer("storescu"), *mine, *trust, *target, str(image)], capture_output=True,
+                                text=True, timeout=60)
+        assert stored.returncode == 0, stored.stdout + stored.stderr
+        status, instances = daemon.get(f"/dicomweb/studies/{study_uid}/instances")
+        assert status == 200 and instances[0]["00080018"]["Value"] == [pydicom.dcmread(image).SOPInstanceUID]
+        plain = subprocess.run([peer("echoscu"), *target], capture_output=True, text=True, timeout=60)
+        assert plain.returncode != 0, "plain DICOM on the TLS port"
+        anonymous = subprocess.run([peer("echoscu"), "+tla", *trust, *target], capture_output=True, text=True,
+                                   timeout=60)
+        assert anonymous.returncode != 0, "no client certificate where one is required"
+        again = subprocess.run([peer("echoscu"), *mine, *trust, *target], capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stdout + again.stderr
+    finally:
+        daemon.stop()
+        ehr.close()
