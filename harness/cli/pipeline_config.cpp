@@ -225,6 +225,12 @@ Result<void> read(const YAML::Node& root, const std::filesystem::path& base, Dae
   }
   RADLOOP_TRY(dicom.get("acse_timeout", c.dicom_options.acse_seconds));
   RADLOOP_TRY(dicom.get("dimse_timeout", c.dicom_options.dimse_seconds));
+  // As on the command line: 0 would mean no limit to DCMTK, and a connection must ask in time.
+  for (const auto& [key, seconds] :
+       {std::pair{"acse_timeout", c.dicom_options.acse_seconds}, {"dimse_timeout", c.dicom_options.dimse_seconds}}) {
+    if (seconds < 1 || seconds > 3600)
+      return Error{Errc::invalid_config, dicom.where(key), "between 1 and 3600 seconds"};
+  }
   RADLOOP_TRY(dicom.get("allowed_callers", c.dicom_options.allowed_callers));
   RADLOOP_TRY(dicom.get("commitment_reply", c.dicom_options.commitment_reply));
   RADLOOP_TRY(dicom.get("commitment_peers", c.dicom_options.commitment_peers));

@@ -129,7 +129,7 @@ bool CommitmentReporter::attempt(Job& job, bool last_chance) {
   return false;
 }
 
-void CommitmentReporter::finish(Job& job, End end, bool delivered, const std::string& detail) {
+void CommitmentReporter::finish(Job& job, End end, bool delivered, const std::string& detail) const {
   if (!delivered) spdlog::warn("dicom: storage commitment {}", detail);
   // A report left at stop stays owed; the others are settled: nothing more will be done for them.
   if (end != End::left_owed && sink_.settle && job.owed.id != 0) {

@@ -49,7 +49,7 @@ class CommitmentReporter {
   // One attempt; false when the job is to be tried again (its `due` then says when). The last
   // chance (at stop) is never tried again.
   bool attempt(Job& job, bool last_chance);
-  void finish(Job& job, End end, bool delivered, const std::string& detail);
+  void finish(Job& job, End end, bool delivered, const std::string& detail) const;
   [[nodiscard]] bool kept(const Job& job) const { return sink_.keep && job.owed.id != 0; }
 
   std::string our_ae_;

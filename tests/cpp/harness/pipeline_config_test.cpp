@@ -156,6 +156,8 @@ TEST(PipelineConfig, MllpTlsFilesAreFoundBesideTheConfiguration) {
       {"routing:\n  ehr: {port: 1, tls: ~}\n", "routing.ehr.tls"},
       {"mllp: {port: 1, port: 2}\n", "mllp.port"},
       {"mllp: {[a]: 1}\n", "mllp"},
+      {"dicom: {acse_timeout: 0}\n", "dicom.acse_timeout"},
+      {"dicom: {dimse_timeout: 100000}\n", "dicom.dimse_timeout"},
   };
   for (const auto& [yaml, where] : refused) {
     auto [r, ignored] = load(yaml);
