@@ -320,7 +320,11 @@ class Server::Impl {
     // before forget() runs, and the next accept may get that number back; ours stays open (so
     // its number cannot be reused) until forget() closes it. shutdown() on either ends the socket.
     const int watch = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (watch < 0) spdlog::warn("dicom: cannot watch a connection ({}); it is not cut at stop", std::strerror(errno));
+    if (watch < 0) {
+      // Out of descriptors, say: a connection nothing could bound (deadlines, stop) is not served.
+      spdlog::warn("dicom: cannot watch a connection ({}); closed at once", std::strerror(errno));
+      ::shutdown(fd, SHUT_RDWR);
+    }
     accepted_fd = watch;
     {
       std::lock_guard lock(mutex_);
