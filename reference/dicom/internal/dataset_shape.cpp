@@ -4,6 +4,8 @@
 // have a 4-byte length. A sequence or item of undefined length (FFFFFFFF) ends at its delimiter.
 #include "reference/dicom/internal/dataset_shape.hpp"
 
+#include "reference/dicom/internal/dataset_walk.hpp"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctag.h>
 #include <dcmtk/dcmdata/dcxfer.h>
@@ -25,32 +27,6 @@
 #include <vector>
 
 namespace radloop::dicom::internal {
-namespace {
-
-constexpr std::uint32_t kUndefinedLength = 0xFFFFFFFF;
-constexpr std::uint64_t kNoEnd = ~std::uint64_t{0};
-constexpr std::uint16_t kItemGroup = 0xFFFE;
-constexpr std::uint16_t kItem = 0xE000;
-constexpr std::uint16_t kItemEnd = 0xE00D;
-constexpr std::uint16_t kSequenceEnd = 0xE0DD;
-// A deflated data set is inflated into memory to be walked; beyond this it is refused.
-constexpr std::uint64_t kMaxInflatedBytes = 256ULL << 20;
-constexpr std::size_t kPreamble = 128;
-
-struct Encoding {
-  bool explicit_vr = true;
-  bool big_endian = false;
-};
-
-// A transfer syntax as DCMTK takes it: the value up to its first NUL, whitespace dropped, and
-// its encoding from DCMTK's own table (so a private syntax DCMTK reads as implicit VR is walked
-// as implicit VR, and one it inflates is inflated).
-struct Syntax {
-  bool known = false;
-  Encoding encoding;
-  bool deflated = false;
-  std::string uid;
-};
 
 Syntax syntax_of(std::string_view value) {
   Syntax s;
@@ -94,74 +70,17 @@ bool is_vr(char a, char b) {
   return std::find(kKnown.begin(), kKnown.end(), std::string_view(vr.data(), vr.size())) != kKnown.end();
 }
 
+namespace {
+
+constexpr std::uint64_t kNoEnd = ~std::uint64_t{0};
+constexpr std::uint16_t kItemGroup = 0xFFFE;
+constexpr std::uint16_t kItem = 0xE000;
+constexpr std::uint16_t kItemEnd = 0xE00D;
+constexpr std::uint16_t kSequenceEnd = 0xE0DD;
+
 std::string tag_text(std::uint16_t group, std::uint16_t element) {
   return fmt::format("({:04X},{:04X})", group, element);
 }
-
-// Bytes to walk: a view in memory, or a file read a buffer at a time (values are skipped, so a
-// large pixel data element is never read).
-class Source {
- public:
-  virtual ~Source() = default;
-  // Exactly n bytes, or false when fewer remain.
-  virtual bool read(std::uint8_t* out, std::size_t n) = 0;
-  bool peek(std::uint8_t* out, std::size_t n) {
-    const auto at = pos_;
-    const bool got = read(out, n);
-    pos_ = at;
-    return got;
-  }
-  void seek(std::uint64_t to) { pos_ = std::min(to, size_); }
-  bool skip(std::uint64_t n) {
-    if (n > size_ - pos_) return false;
-    pos_ += n;
-    return true;
-  }
-  [[nodiscard]] std::uint64_t position() const { return pos_; }
-  [[nodiscard]] std::uint64_t size() const { return size_; }
-  [[nodiscard]] bool at_end() const { return pos_ >= size_; }
-
- protected:
-  std::uint64_t pos_ = 0;
-  std::uint64_t size_ = 0;
-};
-
-class MemorySource final : public Source {
- public:
-  explicit MemorySource(std::string_view bytes) : bytes_(bytes) { size_ = bytes.size(); }
-  bool read(std::uint8_t* out, std::size_t n) override {
-    if (n > size_ - pos_) return false;
-    std::memcpy(out, bytes_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-
- private:
-  std::string_view bytes_;
-};
-
-class FileSource final : public Source {
- public:
-  FileSource(std::FILE* file, std::uint64_t size) : file_(file) { size_ = size; }
-  bool read(std::uint8_t* out, std::size_t n) override {
-    if (n > size_ - pos_) return false;
-    if (pos_ < start_ || pos_ + n > start_ + filled_) {
-      if (::fseeko(file_, static_cast<off_t>(pos_), SEEK_SET) != 0) return false;
-      start_ = pos_;
-      filled_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
-      if (filled_ < n) return false;
-    }
-    std::memcpy(out, buffer_.data() + (pos_ - start_), n);
-    pos_ += n;
-    return true;
-  }
-
- private:
-  std::FILE* file_;
-  std::array<std::uint8_t, 65536> buffer_{};
-  std::uint64_t start_ = 0;
-  std::size_t filled_ = 0;
-};
 
 struct Open {
   enum class Kind { sequence, item, fragments };
@@ -395,7 +314,12 @@ Result<std::string> inflate_rest(std::string_view deflated, std::uint64_t cap) {
   return out;
 }
 
-// `inflated_cap`: how large a deflated data set may become once inflated.
+}  // namespace
+
+Result<DatasetShape> walk_source(Source& in, Encoding top, const DatasetLimits& limits, std::uint64_t prefix_cap) {
+  return Walker(in, top, limits, prefix_cap).walk();
+}
+
 Result<DatasetShape> walk_bytes(std::string_view bytes, std::string_view transfer_syntax_uid,
                                 const DatasetLimits& limits, std::uint64_t inflated_cap) {
   const auto syntax = syntax_of(transfer_syntax_uid);
@@ -403,118 +327,11 @@ Result<DatasetShape> walk_bytes(std::string_view bytes, std::string_view transfe
     auto inflated = inflate_rest(bytes, inflated_cap);
     if (!inflated) return inflated.error();
     MemorySource source(*inflated);
-    return Walker(source, syntax.encoding, limits).walk();
+    return walk_source(source, syntax.encoding, limits);
   }
   MemorySource source(bytes);
-  return Walker(source, syntax.encoding, limits).walk();
+  return walk_source(source, syntax.encoding, limits);
 }
-
-// Leaves `in` at the start of the data set. With a meta header: its Transfer Syntax UID (explicit
-// VR little endian, group 0002 only, PS3.10 7.1); without one: nothing, and `in` back at byte 0,
-// where a bare data set starts. DCMTK also takes a meta header without the preamble and "DICM"
-// when the first tag is in group 0002, and parses a sequence in it: the walk finds the same
-// header, and refuses one that is not flat or whose group length (0002,0000) disagrees with where
-// the group ends, where the two readers could part ways.
-Result<std::optional<std::string>> read_meta(Source& in) {
-  std::array<std::uint8_t, 8> head{};
-  const bool dicm = in.skip(kPreamble) && in.read(head.data(), 4) && std::memcmp(head.data(), "DICM", 4) == 0;
-  if (!dicm) {
-    in.seek(0);
-    if (!in.peek(head.data(), 2)) return std::optional<std::string>();
-    // DCMTK takes bytes 00 02 for a meta header too, read big endian: not a reading to share.
-    if (head[0] == 0x00 && head[1] == 0x02) return Error{Errc::dicom_refused, "file meta header", "it is big endian"};
-    if (u16(head.data(), false) != 0x0002) return std::optional<std::string>();
-  }
-  const auto refuse = [](std::string detail) {
-    return Error{Errc::dicom_refused, "file meta header", std::move(detail)};
-  };
-  std::string transfer_syntax;
-  bool seen_syntax = false;
-  std::optional<std::uint64_t> declared_end;
-  std::uint64_t group_end = in.position();
-  while (!in.at_end()) {
-    const auto at = in.position();
-    if (!in.read(head.data(), 4)) return refuse("the data ends inside the meta header");
-    if (u16(head.data(), false) != 0x0002) {
-      // DCMTK goes on with the meta header while the next tag starts 02 00 or 00 02.
-      if (head[0] == 0x00 && head[1] == 0x02)
-        return refuse("a tag of group 0200 follows it, which DCMTK would read as part of it");
-      in.seek(at);
-      break;
-    }
-    const auto element = u16(head.data() + 2, false);
-    if (!in.read(head.data(), 2)) return refuse("the data ends inside the meta header");
-    const auto a = static_cast<char>(head[0]);
-    const auto b = static_cast<char>(head[1]);
-    if (!is_vr(a, b)) return refuse(fmt::format("element (0002,{:04X}) has no standard VR", element));
-    if (a == 'S' && b == 'Q')
-      return refuse(fmt::format("element (0002,{:04X}) is a sequence; a meta header is flat", element));
-    std::uint32_t length = 0;
-    if (long_form(a, b)) {
-      if (!in.read(head.data(), 6)) return refuse("the data ends inside the meta header");
-      length = u32(head.data() + 2, false);
-    } else {
-      if (!in.read(head.data(), 2)) return refuse("the data ends inside the meta header");
-      length = u16(head.data(), false);
-    }
-    if (length == kUndefinedLength)
-      return refuse(fmt::format("element (0002,{:04X}) has an undefined length", element));
-    if (element == 0x0000 && length == 4) {
-      if (!in.read(head.data(), 4)) return refuse("the data ends inside the meta header");
-      declared_end = in.position() + u32(head.data(), false);
-    } else if (element == 0x0010) {
-      // DCMTK keeps the first and ignores a second: one, of at most 64 bytes, or refused.
-      if (seen_syntax || length > 64) return refuse("its Transfer Syntax UID is repeated or longer than 64 bytes");
-      seen_syntax = true;
-      std::array<std::uint8_t, 64> value{};
-      if (!in.read(value.data(), length)) return refuse("the data ends inside the meta header");
-      transfer_syntax.assign(reinterpret_cast<const char*>(value.data()), length);
-    } else if (!in.skip(length)) {
-      return refuse(fmt::format("the value of (0002,{:04X}) runs past the end", element));
-    }
-    group_end = in.position();
-  }
-  if (declared_end && *declared_end != group_end) {
-    return refuse(fmt::format("its group length says it ends at byte {}, but group 0002 ends at byte {}", *declared_end,
-                              group_end));
-  }
-  return std::optional<std::string>(std::move(transfer_syntax));
-}
-
-// A bare data set, as DCMTK's auto-detection reads one: explicit VR when VR letters follow the
-// first tag, big endian when its group only makes sense byte-swapped.
-Encoding guess_encoding(Source& in) {
-  std::array<std::uint8_t, 6> first{};
-  if (!in.peek(first.data(), first.size())) return {true, false};
-  const bool big = u16(first.data(), false) > 0x00FF && u16(first.data(), true) <= 0x00FF;
-  return {is_vr(static_cast<char>(first[4]), static_cast<char>(first[5])), big};
-}
-
-// `rest` gives the bytes from the data set's start to the end, for a deflated one.
-Result<DatasetShape> walk_part10(Source& in, const std::function<Result<std::string>()>& rest,
-                                 const DatasetLimits& limits) {
-  auto meta = read_meta(in);
-  if (!meta) return meta.error();
-  // No meta header, or one that does not say: the encoding is guessed, as DCMTK does.
-  if (!*meta || syntax_of(**meta).uid.empty()) {
-    const auto guessed = guess_encoding(in);
-    return Walker(in, guessed, limits).walk();
-  }
-  // A transfer syntax DCMTK does not know, it reads by guessing: refused rather than guessed twice.
-  const auto syntax = syntax_of(**meta);
-  if (!syntax.known) {
-    return Error{Errc::dicom_refused, "file meta header",
-                 "transfer syntax \"" + syntax.uid + "\" is not one DCMTK knows"};
-  }
-  if (syntax.deflated) {
-    auto deflated = rest();
-    if (!deflated) return deflated.error();
-    return walk_bytes(*deflated, syntax.uid, limits, kMaxInflatedBytes);
-  }
-  return Walker(in, syntax.encoding, limits).walk();
-}
-
-}  // namespace
 
 Result<DatasetShape> dataset_shape(std::string_view bytes, std::string_view transfer_syntax_uid,
                                    const DatasetLimits& limits) {
@@ -525,39 +342,7 @@ Result<DatasetShape> dataset_shape(std::string_view bytes, std::string_view tran
 Result<DatasetShape> dataset_prefix_shape(std::string_view bytes, std::string_view transfer_syntax_uid,
                                           const DatasetLimits& limits, std::uint64_t total_bytes) {
   MemorySource source(bytes);
-  return Walker(source, syntax_of(transfer_syntax_uid).encoding, limits, total_bytes).walk();
-}
-
-Result<DatasetShape> part10_shape(std::string_view bytes, const DatasetLimits& limits) {
-  MemorySource source(bytes);
-  return walk_part10(
-      source, [&]() -> Result<std::string> { return std::string(bytes.substr(source.position())); }, limits);
-}
-
-Result<DatasetShape> part10_file_shape(const std::string& path, const DatasetLimits& limits) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!file)
-    return Error{Errc::io_failed, path, "cannot open: " + std::error_code(errno, std::generic_category()).message()};
-  struct stat info {};
-  if (::fstat(::fileno(file.get()), &info) != 0)
-    return Error{Errc::io_failed, path,
-                 "cannot read its size: " + std::error_code(errno, std::generic_category()).message()};
-  FileSource source(file.get(), static_cast<std::uint64_t>(info.st_size));
-  auto shape = walk_part10(
-      source,
-      [&]() -> Result<std::string> {
-        const auto left = source.size() - source.position();
-        if (left > kMaxInflatedBytes)
-          return Error{Errc::dicom_refused, path, "a deflated data set larger than 256 MiB"};
-        std::string bytes(left, '\0');
-        if (::fseeko(file.get(), static_cast<off_t>(source.position()), SEEK_SET) != 0 ||
-            std::fread(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
-          return Error{Errc::io_failed, path, "cannot read the deflated data set"};
-        return bytes;
-      },
-      limits);
-  if (!shape) return Error{shape.error().code, path + ", " + shape.error().where, shape.error().detail};
-  return shape;
+  return walk_source(source, syntax_of(transfer_syntax_uid).encoding, limits, total_bytes);
 }
 
 }  // namespace radloop::dicom::internal
