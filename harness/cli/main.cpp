@@ -104,6 +104,7 @@ int pipeline_command(cli::DaemonConfig config) {
     http_config.read_timeout = config.portal.read_timeout;
     http_config.request_timeout = config.portal.request_timeout;
     http_config.max_connections_per_peer = config.portal.max_connections_per_address;
+    http_config.tls = config.portal.tls;
     auto read = cli::portal_credentials(config.portal, std::getenv("RADLOOP_PORTAL_TOKEN"));
     if (!read) {
       std::cerr << "radloop: " << read.error().message() << '\n';

@@ -98,15 +98,15 @@ Result<void> present_tls(const YAML::Node& node, const std::string& path) {
   return {};
 }
 
-// mllp.tls: MLLP over TLS on the listener (certificate and key; client certificates checked
-// against client_ca, required or not).
+// mllp.tls, dicom.tls, portal.tls: a listener over TLS (certificate and key; client certificates
+// checked against client_ca, required or not).
 Result<void> read_server_tls(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
-                             std::optional<mllp::ServerTls>& out) {
+                             std::optional<ServerTls>& out) {
   RADLOOP_TRY(present_tls(node, path));
   if (!node.IsDefined()) return {};
   Section s(node, path, {"certificate", "key", "client_ca", "require_client_certificate"});
   RADLOOP_TRY(s.check());
-  mllp::ServerTls tls;
+  ServerTls tls;
   RADLOOP_TRY(read_file_path(s, "certificate", base, tls.certificate_chain_file));
   RADLOOP_TRY(read_file_path(s, "key", base, tls.private_key_file));
   RADLOOP_TRY(read_file_path(s, "client_ca", base, tls.ca_file));
@@ -261,7 +261,7 @@ Result<void> read(const YAML::Node& root, const std::filesystem::path& base, Dae
 
   Section portal(top["portal"], "portal",
                  {"enabled", "port", "token", "token_file", "read_timeout_seconds", "request_timeout_seconds",
-                  "max_connections_per_address"});
+                  "max_connections_per_address", "tls"});
   RADLOOP_TRY(portal.check());
   RADLOOP_TRY(portal.get("enabled", c.portal.enabled));
   RADLOOP_TRY(read_port(portal, "port", c.portal.port));
@@ -282,6 +282,7 @@ Result<void> read(const YAML::Node& root, const std::filesystem::path& base, Dae
   }
   c.portal.read_timeout = std::chrono::seconds(read_timeout);
   c.portal.request_timeout = std::chrono::seconds(request_timeout);
+  RADLOOP_TRY(read_server_tls(portal["tls"], "portal.tls", base, c.portal.tls));
 
   Section routing(top["routing"], "routing", {"application", "facility", "ris_applications", "ris", "ehr"});
   RADLOOP_TRY(routing.check());

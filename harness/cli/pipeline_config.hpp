@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/cli/dicom_options.hpp"
 #include "reference/core/result.hpp"
+#include "reference/core/tls.hpp"
 #include "reference/pipeline/pipeline.hpp"
 #include "reference/portal/access.hpp"
 
@@ -27,6 +29,7 @@ struct PortalSettings {
   std::chrono::seconds read_timeout{30};      // request line and headers; a stalled body
   std::chrono::seconds request_timeout{300};  // a whole body
   unsigned max_connections_per_address = 16;  // raise behind a proxy: its clients share its address
+  std::optional<ServerTls> tls;               // HTTPS; unset: plain HTTP
 };
 
 struct DaemonConfig {

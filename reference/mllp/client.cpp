@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "reference/mllp/internal/stream.hpp"
-#include "reference/mllp/internal/tls_context.hpp"
+#include "reference/tls/context.hpp"
 
 namespace radloop::mllp {
 
@@ -154,7 +154,7 @@ class Connection final : public Client::Impl {
     const auto& tls = *config_.tls;
     if (tls.verify_peer) {
       const auto& name = tls.server_name.empty() ? config_.host : tls.server_name;
-      if (auto named = internal::expect_server_name(stream_.native_handle(), name); !named) return named.error();
+      if (auto named = tls::expect_server_name(stream_.native_handle(), name); !named) return named.error();
     }
     boost::system::error_code result = asio::error::would_block;
     stream_.async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { result = e; });
@@ -162,7 +162,7 @@ class Connection final : public Client::Impl {
       return Error{Errc::tls_handshake_failed, where(), "no handshake within the connect timeout"};
     }
     if (result) {
-      auto detail = internal::describe_handshake_failure(result, stream_.native_handle());
+      auto detail = tls::describe_handshake_failure(result, stream_.native_handle());
       close();
       return Error{Errc::tls_handshake_failed, where(), std::move(detail)};
     }
@@ -211,7 +211,7 @@ Result<std::unique_ptr<Client::Impl>> open(const ClientConfig& config, std::opti
 Result<std::unique_ptr<Client>> Client::connect(const ClientConfig& config) {
   auto impl = [&]() -> Result<std::unique_ptr<Impl>> {
     if (!config.tls) return open<internal::PlainStream>(config, std::nullopt);
-    auto context = internal::make_client_context(*config.tls);
+    auto context = tls::make_client_context(*config.tls);
     if (!context) return context.error();
     return open<internal::TlsStream>(config, std::move(context).value());
   }();
@@ -229,7 +229,7 @@ bool Client::peer_has_closed() const { return impl_->peer_has_closed(); }
 bool Client::has_unread_input() const { return impl_->has_unread_input(); }
 
 Result<void> check_client_tls(const ClientTls& tls) {
-  auto context = internal::make_client_context(tls);
+  auto context = tls::make_client_context(tls);
   if (!context) return context.error();
   return {};
 }

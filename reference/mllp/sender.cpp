@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "reference/mllp/client.hpp"
-#include "reference/mllp/internal/tls_context.hpp"
+#include "reference/tls/context.hpp"
 
 namespace radloop::mllp {
 
@@ -59,7 +59,7 @@ Result<void> check(const SenderConfig& config) {
   }
   if (config.tls) {
     // Loads the files once now, so a wrong path fails here rather than at the first message.
-    if (auto context = internal::make_client_context(*config.tls); !context) return context.error();
+    if (auto context = tls::make_client_context(*config.tls); !context) return context.error();
   }
   return {};
 }

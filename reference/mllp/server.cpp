@@ -11,7 +11,7 @@
 
 #include "reference/mllp/internal/peer_filter.hpp"
 #include "reference/mllp/internal/session.hpp"
-#include "reference/mllp/internal/tls_context.hpp"
+#include "reference/tls/context.hpp"
 
 namespace radloop::mllp {
 
@@ -33,7 +33,7 @@ class Server::Impl {
     if (!filter) return filter.error();
     peer_filter_ = std::move(filter).value();
     if (config.tls) {
-      auto context = internal::make_server_context(*config.tls);
+      auto context = tls::make_server_context(*config.tls);
       if (!context) return context.error();
       tls_context_.emplace(std::move(context).value());
     }

@@ -13,6 +13,7 @@
 
 #include "reference/portal/access.hpp"
 #include "reference/portal/internal/http_session.hpp"
+#include "reference/tls/context.hpp"
 
 namespace radloop::portal {
 
@@ -73,6 +74,9 @@ Result<void> check_config(const HttpServerConfig& config) {
       config.read_timeout > std::chrono::hours(24) || config.request_timeout > std::chrono::hours(24)) {
     return Error{Errc::invalid_config, "read_timeout, request_timeout", "between 1 second and a day"};
   }
+  if (config.tls) {
+    if (auto context = tls::make_server_context(*config.tls); !context) return context.error();
+  }
   return {};
 }
 
@@ -102,6 +106,11 @@ class HttpServer::Impl {
   Result<void> listen() {
     const auto& config = state_.config;
     if (auto checked = check_config(config); !checked) return checked;
+    if (config.tls) {
+      auto context = tls::make_server_context(*config.tls);
+      if (!context) return context.error();
+      state_.tls.emplace(std::move(context).value());
+    }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(config.bind_address, ec);
     const tcp::endpoint endpoint(address, config.port);
@@ -131,7 +140,7 @@ class HttpServer::Impl {
         }
       });
     }
-    spdlog::info("portal: listening on {}:{} ({})", config.bind_address, port_,
+    spdlog::info("portal: listening on {}:{}{} ({})", config.bind_address, port_, config.tls ? " (HTTPS)" : "",
                  config.credentials.empty()
                      ? std::string("no token: loopback only, requests to localhost only")
                      : "bearer token required, " + std::to_string(config.credentials.size()) + " holder(s)");

@@ -9,12 +9,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "reference/core/result.hpp"
+#include "reference/core/tls.hpp"
 #include "reference/portal/access.hpp"
 
 namespace radloop::portal {
@@ -81,13 +83,18 @@ struct HttpServerConfig {
   // every path under it ("/console/"); any other entry matches exactly.
   std::vector<std::string> public_paths;
   unsigned threads = 2;
+  // HTTPS: every connection is TLS 1.2 or later with this certificate and key; with ca_file,
+  // client certificates are asked for and checked (required with require_client_certificate).
+  // The handshake must finish within read_timeout. Unset: plain HTTP.
+  std::optional<ServerTls> tls;
   // How long stop() lets requests in flight finish before it cuts their connections.
   std::chrono::milliseconds drain_timeout{10'000};
 };
 
 // What start() refuses before it binds anything: a bad address, no token off loopback, a short
 // or ownerless token, a public path not starting with '/', a limit of 0, a timeout outside 1 s to
-// a day. A daemon checks this before it starts anything else.
+// a day, TLS files that cannot be read or do not belong together. A daemon checks this before it
+// starts anything else.
 Result<void> check_config(const HttpServerConfig& config);
 
 class HttpServer {

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from locations import peer_env
+
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "tests" / "console" / "drive.js"
 
@@ -18,9 +20,7 @@ def drive(base_url: str, token: str, action: dict) -> tuple[int, dict, str]:
     node = shutil.which("node")
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     assert node and chromium, "node and chromium are missing; run ci/setup.sh"
-    env = dict(os.environ, CHROMIUM=chromium)
-    # ci/test.sh preloads ASan for the instrumented extension; node and Chromium are not ours to instrument.
-    env.pop("LD_PRELOAD", None)
+    env = peer_env(CHROMIUM=chromium)
     done = subprocess.run(
         [node, str(DRIVER), base_url, token, json.dumps(action)],
         capture_output=True, text=True, timeout=90, env=env, cwd=ROOT,

@@ -18,3 +18,11 @@ def peer(name: str) -> str:
     path = shutil.which(name)
     assert path, f"{name} is not installed; run ci/setup.sh"
     return path
+
+
+def peer_env(**extra: str) -> dict[str, str]:
+    """The environment for a peer program: ci/test.sh preloads ASan for the instrumented extension,
+    and a peer is not ours to instrument (an ASan-preloaded curl can hang in setlocale at start)."""
+    env = dict(os.environ, **extra)
+    env.pop("LD_PRELOAD", None)
+    return env

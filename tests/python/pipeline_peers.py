@@ -135,6 +135,8 @@ class Daemon:
         self.args = list(args)
         self.proc: subprocess.Popen | None = None
         self.ports: dict[str, str] = {}
+        # Set when the portal serves HTTPS: get() and post() then go over TLS, checked with it.
+        self.https: ssl.SSLContext | None = None
         # A portal token in the caller's environment would make every token-less test a 401.
         self.env = {k: v for k, v in os.environ.items() if k != "RADLOOP_PORTAL_TOKEN"}
 
@@ -171,22 +173,26 @@ class Daemon:
 
     def get(self, path: str, token: str | None = None):
         """(status, parsed JSON or text) of a portal GET."""
-        request = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}")
+        request = urllib.request.Request(f"{self.portal_url}{path}")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
-        return _open(request)
+        return _open(request, self.https)
+
+    @property
+    def portal_url(self) -> str:
+        return f"{'https' if self.https else 'http'}://127.0.0.1:{self.http}"
 
     def post(self, path: str, body: dict, token: str | None = None):
-        request = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}", data=json.dumps(body).encode(),
+        request = urllib.request.Request(f"{self.portal_url}{path}", data=json.dumps(body).encode(),
                                          method="POST", headers={"Content-Type": "application/json"})
         if token:
             request.add_header("Authorization", f"Bearer {token}")
-        return _open(request)
+        return _open(request, self.https)
 
 
-def _open(request: urllib.request.Request):
+def _open(request: urllib.request.Request, context: ssl.SSLContext | None = None):
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30, context=context) as response:
             status, body, kind = response.status, response.read(), response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as error:
         status, body, kind = error.code, error.read(), error.headers.get("Content-Type", "")

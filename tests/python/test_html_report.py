@@ -11,6 +11,8 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from locations import peer_env
+
 ROOT = Path(__file__).resolve().parents[2]
 OPEN_REPORT = ROOT / "tests" / "report" / "open_report.js"
 TEACHES = "an A-ABORT in the middle of a study"
@@ -21,9 +23,7 @@ def open_report(page: Path) -> dict:
     node = shutil.which("node")
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     assert node and chromium, "node and chromium are missing; run ci/setup.sh"
-    env = dict(os.environ, CHROMIUM=chromium)
-    # ci/test.sh preloads ASan for the instrumented extension; node and Chromium are not ours to instrument.
-    env.pop("LD_PRELOAD", None)
+    env = peer_env(CHROMIUM=chromium)
     done = subprocess.run([node, str(OPEN_REPORT), str(page)], capture_output=True, text=True, timeout=90, env=env,
                           cwd=ROOT)
     lines = done.stdout.strip().splitlines()

@@ -7,14 +7,13 @@ RIS ORU -> EHR; then what the portal says about it (FHIR, QIDO-RS, landing)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import hl7
 import pydicom
 from pydicom.uid import generate_uid
 
-from locations import peer
+from locations import peer, peer_env
 from pipeline_peers import ack_code, ct_image, daemon_for, ehr_order, msh, oru, pid, ris_order, segment, send_hl7, until
 
 def test_an_order_goes_from_the_ehr_through_the_ris_modality_and_report_back_to_the_chart(
@@ -83,8 +82,7 @@ def test_an_order_goes_from_the_ehr_through_the_ris_modality_and_report_back_to_
         for n, resource in enumerate(resources):
             paths.append(tmp_path / f"resource{n}.json")
             paths[-1].write_text(json.dumps(resource))
-        env = dict(os.environ, NODE_PATH=str(root / "build" / "npm" / "node_modules"))
-        env.pop("LD_PRELOAD", None)
+        env = peer_env(NODE_PATH=str(root / "build" / "npm" / "node_modules"))
         checked = subprocess.run(["node", str(root / "tests" / "fhir" / "validate.js"), *map(str, paths)],
                                  capture_output=True, text=True, timeout=120, env=env)
         assert checked.returncode == 0 and "INVALID" not in checked.stdout, checked.stdout + checked.stderr

@@ -2,7 +2,7 @@
 openssl CLI as the sender, Python's ssl as the EHR, on both sides of the pipeline; a sender
 without TLS, or without a client certificate where one is required, is refused and the daemon
 goes on serving; reports go out to the EHR over TLS, its certificate checked. DICOM: DCMTK's
-storescu and echoscu with +tls."""
+storescu and echoscu with +tls. The portal: curl and Python's ssl over HTTPS."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pydicom
 import pytest
 from pydicom.uid import generate_uid
 
-from locations import peer
+from locations import peer, peer_env
 from pipeline_peers import END, START, Daemon, MllpReceiver, ct_image, msh, oru, pid, ris_order, segment, until
 
 
@@ -42,7 +42,8 @@ def certificates(tmp_path):
     return d
 
 
-def tls_daemon(radloop_cli, tmp_path, pki, ehr_port: int, require_client: bool = False) -> Daemon:
+def tls_daemon(radloop_cli, tmp_path, pki, ehr_port: int, require_client: bool = False,
+               portal_tls: str | None = None) -> Daemon:
     (tmp_path / "images").mkdir(exist_ok=True)
     config = tmp_path / "pipeline.yaml"
     tls = f"""{{certificate: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem,
@@ -53,6 +54,7 @@ mllp:
   tls: {tls}
 dicom:
   tls: {tls}
+{f"portal: {{tls: {portal_tls}}}" if portal_tls else ""}
 routing:
   ehr: {{host: 127.0.0.1, port: {ehr_port}, application: EHR, facility: GENERAL, tls: {{ca: pki/ca.pem}}}}
 """)
@@ -200,6 +202,53 @@ def test_storescu_stores_over_tls_and_a_required_certificate_is_enforced(radloop
         assert anonymous.returncode != 0, "no client certificate where one is required"
         again = subprocess.run([peer("echoscu"), *mine, *trust, *target], capture_output=True, text=True, timeout=60)
         assert again.returncode == 0, again.stdout + again.stderr
+    finally:
+        daemon.stop()
+        ehr.close()
+
+
+def curl(daemon: Daemon, pki, path: str, *extra: str, scheme: str = "https") -> subprocess.CompletedProcess:
+    return subprocess.run([peer("curl"), "-sS", "--max-time", "30", "--cacert", str(pki / "ca.pem"), *extra,
+                           f"{scheme}://127.0.0.1:{daemon.http}{path}"], capture_output=True, text=True, env=peer_env())
+
+
+def test_the_portal_serves_https_and_refuses_plain_http(radloop_cli, tmp_path, certificates):
+    ehr = MllpReceiver()
+    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port,
+                        portal_tls="{certificate: pki/server.pem, key: pki/server.key}").start()
+    try:
+        health = curl(daemon, certificates, "/health")
+        assert health.returncode == 0 and '"patients"' in health.stdout, health
+        # Plain HTTP on the HTTPS port is closed without an answer, and nothing is served in clear.
+        plain = curl(daemon, certificates, "/health", scheme="http")
+        assert plain.returncode != 0 and '"patients"' not in plain.stdout, plain
+        # Python's ssl checks the daemon's certificate and reads what MLLP over TLS took.
+        daemon.https = ssl.create_default_context(cafile=str(certificates / "ca.pem"))
+        assert "MSA|AA|HTTPS1" in send_with_openssl(daemon.mllp, adt("HTTPS1"), certificates)
+        status, body = daemon.get("/inbound?sender=EHR%5EGENERAL&control_id=HTTPS1")
+        assert status == 200 and body["kept"] is True, body
+        # A client that does not trust the daemon's certificate gets nothing.
+        stranger = ssl.create_default_context()
+        with pytest.raises(ssl.SSLCertVerificationError):
+            ssl_socket = stranger.wrap_socket(socket.create_connection(("127.0.0.1", daemon.http), timeout=10),
+                                              server_hostname="127.0.0.1")
+            ssl_socket.close()
+    finally:
+        daemon.stop()
+        ehr.close()
+
+
+def test_the_portal_can_require_a_client_certificate(radloop_cli, tmp_path, certificates):
+    ehr = MllpReceiver()
+    portal_tls = """{certificate: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem,
+                     require_client_certificate: true}"""
+    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, portal_tls=portal_tls).start()
+    try:
+        anonymous = curl(daemon, certificates, "/health")
+        assert anonymous.returncode != 0 and '"patients"' not in anonymous.stdout, anonymous
+        known = curl(daemon, certificates, "/health", "--cert", str(certificates / "client.pem"), "--key",
+                     str(certificates / "client.key"))
+        assert known.returncode == 0 and '"patients"' in known.stdout, known
     finally:
         daemon.stop()
         ehr.close()

@@ -346,8 +346,8 @@ AssociationHandler::FindOutcome AssociationHandler::send_matches(
   return outcome;
 }
 
-// Answers from the catalog, so a tester can ask in DICOM whether a study landed. The replies are
-// built first, then sent as the worklist's are.
+// Answers from the catalog, so a tester can ask in DICOM whether a study landed. Each reply is
+// built as it is sent, as the worklist's are.
 OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID context) {
   ReceivedDataset received;
   if (auto cond = receive_dataset(request.DataSetType, context, received); cond.bad()) return cond;
@@ -372,10 +372,7 @@ OFCondition AssociationHandler::handle_stored_query(T_DIMSE_C_FindRQ& request, T
     const auto detail = error_comment(answer.error);
     return sendFINDResponse(context, request.MessageID, sop_class, nullptr, answer.status, detail.get());
   }
-  std::size_t index = 0;
-  const auto found = send_matches(request, context, [&]() -> std::unique_ptr<DcmDataset> {
-    return index < answer.replies.size() ? std::move(answer.replies[index++]) : nullptr;
-  });
+  const auto found = send_matches(request, context, answer.next);
   emit(AssociationEvent::Kind::query,
        fmt::format("{} level, keys {}: {} match{}{}", answer.level,
                    answer.keys.empty() ? "none (universal)" : answer.keys, found.sent, found.sent == 1 ? "" : "es",

@@ -146,6 +146,29 @@ struct Key {
   std::string value;
 };
 
+// The query with every key filled from the entity (empty where the catalog has nothing), declared
+// ISO_IR 192 when a value is not ASCII.
+std::unique_ptr<DcmDataset> reply_for(const DcmDataset& query, const Row& row) {
+  auto reply = std::make_unique<DcmDataset>(query);
+  delete reply->remove(DCM_SpecificCharacterSet);  // NOLINT(cppcoreguidelines-owning-memory): owned here
+  bool non_ascii = false;
+  for (unsigned long i = 0; i < reply->card(); ++i) {
+    DcmElement* element = reply->getElement(i);
+    const DcmTagKey tag = element->getTag().getXTag();
+    if (tag == DCM_QueryRetrieveLevel) continue;
+    const auto found = row.find(tag);
+    if (found == row.end()) {
+      element->clear();
+      continue;
+    }
+    element->putString(found->second.c_str());
+    non_ascii = non_ascii || std::any_of(found->second.begin(), found->second.end(),
+                                         [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  }
+  if (non_ascii) reply->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  return reply;
+}
+
 }  // namespace
 
 StoredQueryAnswer answer_stored_query(const DcmDataset& identifier, InformationModel model,
@@ -195,32 +218,35 @@ StoredQueryAnswer answer_stored_query(const DcmDataset& identifier, InformationM
     keys.push_back(Key{tag, vr, value});
   }
 
-  for (auto& row : rows_at(answer.level, records)) {
-    row[DCM_RetrieveAETitle] = retrieve_ae;
-    const bool match = std::all_of(keys.begin(), keys.end(), [&](const Key& k) {
-      const auto found = row.find(k.tag);
-      return found == row.end() || key_matches(k.vr, k.tag, k.value, found->second);
-    });
-    if (!match) continue;
-    auto reply = std::make_unique<DcmDataset>(query);
-    delete reply->remove(DCM_SpecificCharacterSet);  // NOLINT(cppcoreguidelines-owning-memory): owned here
-    bool non_ascii = false;
-    for (unsigned long i = 0; i < reply->card(); ++i) {
-      DcmElement* element = reply->getElement(i);
-      const DcmTagKey tag = element->getTag().getXTag();
-      if (tag == DCM_QueryRetrieveLevel) continue;
-      const auto found = row.find(tag);
-      if (found == row.end()) {
-        element->clear();
-        continue;
+  // What next() needs outlives this call; the catalog's records are summed up into rows now (the
+  // counts need every record), the replies are built one per call.
+  struct Pending {
+    DcmDataset query;
+    std::vector<Key> keys;
+    std::vector<Row> rows;
+    std::size_t row = 0;
+    std::string retrieve_ae;
+  };
+  auto pending = std::make_shared<Pending>(
+      Pending{std::move(query), std::move(keys), rows_at(answer.level, records), 0, retrieve_ae});
+  answer.next = [pending]() -> std::unique_ptr<DcmDataset> {
+    auto& p = *pending;
+    while (p.row < p.rows.size()) {
+      auto& row = p.rows[p.row++];
+      row[DCM_RetrieveAETitle] = p.retrieve_ae;
+      const bool match = std::all_of(p.keys.begin(), p.keys.end(), [&](const Key& k) {
+        const auto found = row.find(k.tag);
+        return found == row.end() || key_matches(k.vr, k.tag, k.value, found->second);
+      });
+      if (match) {
+        auto reply = reply_for(p.query, row);
+        Row().swap(row);  // answered: its memory goes now, not with the query's end
+        return reply;
       }
-      element->putString(found->second.c_str());
-      non_ascii = non_ascii || std::any_of(found->second.begin(), found->second.end(),
-                                           [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+      Row().swap(row);
     }
-    if (non_ascii) reply->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
-    answer.replies.push_back(std::move(reply));
-  }
+    return nullptr;
+  };
   return answer;
 }
 

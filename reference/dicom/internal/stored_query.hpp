@@ -1,11 +1,14 @@
 // Patient Root and Study Root C-FIND over the stored instances: the identifier read, matched
-// against the catalog at its Query/Retrieve Level, and one reply built per matching entity.
+// against the catalog at its Query/Retrieve Level, and one reply per matching entity, built only
+// when the one before it has gone out (a query that matches a whole archive holds one reply at a
+// time, and a C-CANCEL stops the building too).
 #pragma once
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdatset.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,7 +24,8 @@ struct StoredQueryAnswer {
   std::string error;
   std::string level;  // PATIENT, STUDY, SERIES or IMAGE
   std::string keys;   // the non-empty matching keys, for events
-  std::vector<std::unique_ptr<DcmDataset>> replies;
+  // The next matching entity's reply, built when called; null after the last. Unset on failure.
+  std::function<std::unique_ptr<DcmDataset>()> next;
 };
 
 // Keys the catalog does not know are returned empty and do not restrict the match. Matching is

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "reference/mllp/internal/stream.hpp"
-#include "reference/mllp/internal/tls_context.hpp"
 #include "reference/mllp/server.hpp"
+#include "reference/tls/context.hpp"
 
 namespace radloop::mllp::internal {
 
@@ -178,7 +178,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
                                 if (ec) {
                                   ++self->server_.counters.tls_handshakes_failed;
                                   spdlog::warn("mllp: closing {}: TLS handshake failed: {}", self->message_.peer,
-                                               describe_handshake_failure(ec, self->stream_.native_handle()));
+                                               tls::describe_handshake_failure(ec, self->stream_.native_handle()));
                                   self->close();
                                   return;
                                 }

@@ -7,13 +7,16 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "reference/portal/access.hpp"
 #include "reference/portal/internal/ascii.hpp"
 #include "reference/portal/target.hpp"
+#include "reference/tls/context.hpp"
 
 namespace radloop::portal::internal {
 namespace {
@@ -22,6 +25,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Beast's default is 8 KiB; DICOMweb clients send long Accept headers and tokens.
 constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
@@ -71,13 +77,19 @@ std::string endpoint_text(const tcp::socket& socket) {
   return text;
 }
 
-class Session final : public Connection, public std::enable_shared_from_this<Session> {
+// A connection over plain TCP or over TLS: the same code, the stream a template parameter, so the
+// plain path pays nothing for TLS being possible.
+template <typename Stream>
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
   Session(ServerState& server, tcp::socket socket, std::string address)
-      : stream_(std::move(socket)), server_(server), address_(std::move(address)) {
+      : stream_(make_stream(server, std::move(socket))), server_(server), address_(std::move(address)) {
     boost::system::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
-    request_.peer = endpoint_text(stream_.socket());
+    lowest().socket().set_option(tcp::no_delay(true), ignored);
+    request_.peer = endpoint_text(lowest().socket());
   }
   ~Session() override { server_.session_ended(address_); }
   Session(const Session&) = delete;
@@ -86,7 +98,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   Session& operator=(Session&&) = delete;
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kTls) {
+        self->handshake();
+      } else {
+        self->read_header();
+      }
+    });
   }
 
   // Both post onto the session's strand and return at once.
@@ -106,6 +124,38 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // its way; closing: lingering before the close. The handler runs synchronously on the strand,
   // so nothing else of this session runs meanwhile.
   enum class Phase { idle, reading, writing, closing };
+
+  static Stream make_stream(ServerState& server, tcp::socket socket) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *server.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // The handshake is held to the header's deadline: a peer that opens a connection and trickles
+  // (or sends nothing, or speaks plain HTTP to the TLS port) is cut like any slow request.
+  void handshake() {
+    phase_ = Phase::idle;
+    arm(std::chrono::steady_clock::now() + server_.config.read_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+      if (self->closed_) return;
+      self->disarm();
+      if (ec) {
+        if (const auto failed = self->server_.handshakes_failed.count()) {
+          spdlog::warn("portal: {} TLS handshake(s) failed or took longer than {} s (the last from {}: {})", failed,
+                       self->server_.config.read_timeout.count(), self->request_.peer,
+                       self->timed_out_ ? std::string("too slow")
+                                        : tls::describe_handshake_failure(ec, self->stream_.native_handle()));
+        }
+        self->close();
+        return;
+      }
+      self->read_header();
+    });
+  }
 
   void read_header() {
     if (draining_) {
@@ -130,7 +180,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void arm(std::chrono::steady_clock::time_point when) {
     timed_out_ = false;
     const auto read = ++reads_;
-    stream_.expires_at(when + kBackstop);
+    lowest().expires_at(when + kBackstop);
     timer_.expires_at(when);
     timer_.async_wait([self = shared_from_this(), read](beast::error_code ec) { self->on_deadline(read, ec); });
   }
@@ -141,7 +191,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (ec || closed_ || read != reads_) return;  // the read ended first
     timed_out_ = true;
     boost::system::error_code ignored;
-    stream_.socket().cancel(ignored);
+    lowest().socket().cancel(ignored);
     timer_.expires_after(kRecancel);
     timer_.async_wait([self = shared_from_this(), read](beast::error_code again) { self->on_deadline(read, again); });
   }
@@ -227,7 +277,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (version_ == 11 && expect != request_.headers.end() && ascii_lowercase(expect->second) == "100-continue") {
       // The client waits for this before it sends the body (curl does for bodies over 1 KiB).
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      stream_.expires_after(server_.config.read_timeout);
+      lowest().expires_after(server_.config.read_timeout);
       asio::async_write(stream_, asio::buffer(kContinue),
                         [self = shared_from_this()](beast::error_code written, std::size_t) {
                           if (self->closed_) return;
@@ -271,6 +321,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     if (ec == http::error::header_limit) {
       reject(error_response(Error{Errc::http_headers_too_large, "request header", limit_text(kMaxHeaderBytes)}), true);
+      return;
+    }
+    if (ec == asio::ssl::error::stream_truncated || ec.category() == asio::error::get_ssl_category()) {
+      // A TLS peer that left without close_notify, or whose records do not decrypt: nothing
+      // more can be written to it.
+      close();
       return;
     }
     const bool nothing_received = phase_ == Phase::idle && !parser_->got_some() && buffer_.size() == 0;
@@ -353,7 +409,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     phase_ = Phase::writing;
     keep_alive_ = keep_alive;
-    stream_.expires_after(server_.config.read_timeout);  // a peer that does not take the response
+    lowest().expires_after(server_.config.read_timeout);  // a peer that does not take the response
     http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (self->closed_) return;
       if (ec) {
@@ -399,23 +455,30 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     draining_ = true;
     if (phase_ != Phase::idle) return;
     boost::system::error_code ec;
-    const bool bytes_waiting = stream_.socket().available(ec) > 0 && !ec;
+    const bool bytes_waiting = lowest().socket().available(ec) > 0 && !ec;
     const bool request_begun = parser_ && parser_->got_some();
     if (!request_begun && buffer_.size() == 0 && !bytes_waiting) close();
   }
 
-  // Stop sending (FIN after the response), read and drop what the peer still sends, close at its
-  // end of stream or after kLinger.
+  // Stop sending (FIN after the response; over TLS, close_notify first), read and drop what the
+  // peer still sends, close at its end of stream or after kLinger.
   void linger_then_close() {
     phase_ = Phase::closing;
-    boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLinger);
-    discard_until_closed();
+    lowest().expires_after(kLinger);
+    if constexpr (kTls) {
+      // Waits for the peer's close_notify (or its end of stream, or kLinger).
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        if (!self->closed_) self->close();
+      });
+    } else {
+      boost::system::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      discard_until_closed();
+    }
   }
 
   void discard_until_closed() {
-    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    lowest().async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (self->closed_) return;
       if (ec) {
         self->close();
@@ -428,10 +491,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void close() {
     closed_ = true;
     timer_.cancel();  // a pending deadline would keep the server's threads running until it passed
-    stream_.close();
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   ServerState& server_;
   std::string address_;                               // the peer's, as admitted
   asio::steady_timer timer_{stream_.get_executor()};  // the current read's deadline (arm)
@@ -465,7 +528,7 @@ std::shared_ptr<Connection> serve(ServerState& server, tcp::socket socket) {
   if (!server.admit(address)) {
     // One host trickling many connections must not take every place (slowloris). Logged at
     // most every ten seconds: a flood must not flood the log as well.
-    if (const auto refused = server.count_refusal()) {
+    if (const auto refused = server.refusals.count()) {
       spdlog::warn("portal: refused {} connection(s) from addresses that already had {} open (the last: {})", refused,
                    server.config.max_connections_per_peer, address);
     }
@@ -473,7 +536,12 @@ std::shared_ptr<Connection> serve(ServerState& server, tcp::socket socket) {
     return nullptr;
   }
   try {
-    auto session = std::make_shared<Session>(server, std::move(socket), address);
+    if (server.tls) {
+      auto session = std::make_shared<Session<TlsStream>>(server, std::move(socket), address);
+      session->start();
+      return session;
+    }
+    auto session = std::make_shared<Session<PlainStream>>(server, std::move(socket), address);
     session->start();
     return session;
   } catch (...) {

@@ -1,5 +1,7 @@
 // One connection of the portal's HTTP server, on its own strand:
 //
+//   [TLS handshake --fails or too slow--> close]
+//       |
 //   read header --bad--> 4xx, close          (400 malformed, 408 too slow, 413 too large, 431 headers)
 //       | ok
 //   browser check --refused--> 403            (another site's page, or a Host not this machine)
@@ -12,6 +14,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -20,12 +23,34 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "reference/portal/http_server.hpp"
 
 namespace radloop::portal::internal {
+
+// Counts events that are logged at most every ten seconds: a flood must not flood the log too.
+class LogThrottle {
+ public:
+  // Counts one; returns how many to log now (0: logged less than ten seconds ago).
+  std::uint64_t count() {
+    std::lock_guard lock(mutex_);
+    ++unlogged_;
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < std::chrono::seconds(10)) return 0;
+    logged_ = true;
+    last_ = now;
+    return std::exchange(unlogged_, 0);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::uint64_t unlogged_ = 0;
+  bool logged_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
 
 // What every session of one server shares. The live count lets stop() wait for the last session
 // and lets the acceptor resume once a connection below the limit frees up.
@@ -36,11 +61,12 @@ struct ServerState {
   HttpHandler handler;
   std::mutex mutex;
   std::condition_variable changed;
-  std::size_t live_sessions = 0;                // guarded by mutex
-  std::map<std::string, std::size_t> per_peer;  // open connections by address; guarded by mutex
-  std::function<void()> on_session_ended;       // set before the first accept, never changed after
-  std::uint64_t refusals_unlogged = 0;          // guarded by mutex
-  std::chrono::steady_clock::time_point last_refusal_log;
+  std::size_t live_sessions = 0;                 // guarded by mutex
+  std::map<std::string, std::size_t> per_peer;   // open connections by address; guarded by mutex
+  std::function<void()> on_session_ended;        // set before the first accept, never changed after
+  std::optional<boost::asio::ssl::context> tls;  // likewise; set: every connection is TLS
+  LogThrottle refusals;                          // connections past the per-address cap
+  LogThrottle handshakes_failed;                 // TLS handshakes that failed or took too long
 
   // Counts a new connection from `address`; false, and nothing counted, past the per-peer cap.
   bool admit(const std::string& address) {
@@ -50,15 +76,6 @@ struct ServerState {
     ++open;
     ++live_sessions;
     return true;
-  }
-  // Counts a refusal; returns how many to log now (0: logged less than ten seconds ago).
-  std::uint64_t count_refusal() {
-    std::lock_guard lock(mutex);
-    ++refusals_unlogged;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_refusal_log < std::chrono::seconds(10)) return 0;
-    last_refusal_log = now;
-    return std::exchange(refusals_unlogged, 0);
   }
   void session_ended(const std::string& address) {
     {
@@ -91,8 +108,9 @@ class Connection {
   virtual void close_now() = 0;
 };
 
-// Serves an accepted connection until it closes; the connection keeps itself alive meanwhile.
-// Null, and the socket closed, when its address already has max_connections_per_peer open.
+// Serves an accepted connection until it closes, over TLS when server.tls is set; the connection
+// keeps itself alive meanwhile. Null, and the socket closed, when its address already has
+// max_connections_per_peer open.
 std::shared_ptr<Connection> serve(ServerState& server, boost::asio::ip::tcp::socket socket);
 
 }  // namespace radloop::portal::internal

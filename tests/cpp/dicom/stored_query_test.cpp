@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "reference/dicom/internal/stored_query.hpp"
 #include "reference/dicom/server.hpp"
 #include "tests/cpp/dicom/store_fixture.hpp"
 #include "tests/cpp/dicom/temp_dir.hpp"
@@ -196,6 +197,39 @@ TEST_F(StoredQuery, RefusesALevelTheModelDoesNotHaveAndMalformedRanges) {
   EXPECT_NE(events[0].reason.find("refused with 0xa900"), std::string::npos) << events[0].reason;
   EXPECT_NE(events[2].reason.find("neither a value nor a range"), std::string::npos) << events[2].reason;
   EXPECT_EQ(server_->stats().queries, 4U);
+}
+
+// Replies are built one at a time as they are sent: answering gives a generator, not a list, and
+// each call yields the next match in the catalog's order until there is none.
+TEST(StoredQueryReplies, AreBuiltOneAtATimeInTheCatalogsOrder) {
+  std::vector<InstanceRecord> records(5);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto& r = records[i];
+    r.patient_id = i % 2 == 0 ? "EVEN" : "ODD";
+    r.study_instance_uid = "1.2.3." + std::to_string(i);
+    r.series_instance_uid = r.study_instance_uid + ".1";
+    r.sop_instance_uid = r.series_instance_uid + ".1";
+  }
+  DcmDataset identifier;
+  identifier.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
+  identifier.putAndInsertString(DCM_PatientID, "EVEN");
+  identifier.putAndInsertString(DCM_StudyInstanceUID, "");
+  auto answer = internal::answer_stored_query(identifier, internal::InformationModel::study_root, records, "AE");
+  ASSERT_EQ(answer.status, 0) << answer.error;
+  ASSERT_TRUE(answer.next);
+  std::vector<std::string> studies;
+  while (auto reply = answer.next()) {
+    OFString uid;
+    reply->findAndGetOFString(DCM_StudyInstanceUID, uid);
+    studies.emplace_back(uid.c_str());
+  }
+  EXPECT_EQ(studies, (std::vector<std::string>{"1.2.3.0", "1.2.3.2", "1.2.3.4"}));
+  EXPECT_EQ(answer.next(), nullptr);  // and stays done
+
+  identifier.putAndInsertString(DCM_QueryRetrieveLevel, "WARD");
+  const auto refused = internal::answer_stored_query(identifier, internal::InformationModel::study_root, records, "AE");
+  EXPECT_EQ(refused.status, 0xA900);
+  EXPECT_FALSE(refused.next);
 }
 
 }  // namespace

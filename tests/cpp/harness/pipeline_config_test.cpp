@@ -131,8 +131,12 @@ TEST(PipelineConfig, MllpTlsFilesAreFoundBesideTheConfiguration) {
   auto [ok, c] = load(
       "mllp: {tls: {certificate: server.pem, key: server.key, client_ca: ca.pem, require_client_certificate: true}}\n"
       "routing:\n  ehr: {host: 10.0.0.8, port: 2577, tls: {ca: ca.pem, server_name: ehr.example.org, "
-      "certificate: me.pem, key: me.key}}\n");
+      "certificate: me.pem, key: me.key}}\n"
+      "portal: {tls: {certificate: server.pem, key: server.key}}\n");
   ASSERT_TRUE(ok) << ok.error().message();
+  ASSERT_TRUE(c.portal.tls.has_value());
+  EXPECT_EQ(c.portal.tls->private_key_file, (dir / "server.key").string());
+  EXPECT_TRUE(c.portal.tls->ca_file.empty());
   ASSERT_TRUE(c.pipeline.mllp.tls.has_value());
   EXPECT_EQ(c.pipeline.mllp.tls->certificate_chain_file, (dir / "server.pem").string());
   EXPECT_EQ(c.pipeline.mllp.tls->ca_file, (dir / "ca.pem").string());
@@ -153,6 +157,8 @@ TEST(PipelineConfig, MllpTlsFilesAreFoundBesideTheConfiguration) {
       {"routing: {ehr: {port: 1, tls: {ca: nowhere.pem}}}\n", "routing.ehr.tls.ca"},
       {"routing: {ehr: {port: 1, tls: {ca: .}}}\n", "routing.ehr.tls.ca"},
       {"mllp:\n  tls:\n", "mllp.tls"},
+      {"portal:\n  tls:\n", "portal.tls"},
+      {"portal: {tls: {certificate: server.pem, key: nowhere.key}}\n", "portal.tls.key"},
       {"routing:\n  ehr: {port: 1, tls: ~}\n", "routing.ehr.tls"},
       {"mllp: {port: 1, port: 2}\n", "mllp.port"},
       {"mllp: {[a]: 1}\n", "mllp"},

@@ -1,12 +1,12 @@
 // OpenSSL contexts from the TLS blocks. A server loads its files once at start; a client at
 // each connect, so a renewed certificate is picked up without a restart.
-#include "reference/mllp/internal/tls_context.hpp"
+#include "reference/tls/context.hpp"
 
 #include <openssl/x509v3.h>
 
 #include <boost/asio/ip/address.hpp>
 
-namespace radloop::mllp::internal {
+namespace radloop::tls {
 
 namespace ssl = boost::asio::ssl;
 
@@ -110,4 +110,4 @@ std::string describe_handshake_failure(const boost::system::error_code& ec, SSL*
   return text;
 }
 
-}  // namespace radloop::mllp::internal
+}  // namespace radloop::tls
