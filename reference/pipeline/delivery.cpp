@@ -53,6 +53,7 @@ void Delivery::requeue(const std::vector<store::OutboxRecord>& rows) {
       m.destination = row.destination;
       m.control_id = row.control_id;
       m.payload = row.payload;
+      m.key = ordering_key(m.payload);
       m.queued_at = Clock::now();  // sent again: its age counts from now, not from when it died
       m.next_attempt = at(row.next_attempt);
       m.attempts = 0;
@@ -93,6 +94,7 @@ Result<void> Delivery::load() {
     m.destination = row.destination;
     m.control_id = row.control_id;
     m.payload = std::move(row.payload);
+    m.key = ordering_key(m.payload);
     m.queued_at = at(row.queued_at);
     m.next_attempt = at(row.next_attempt);
     m.attempts = static_cast<unsigned>(row.attempts);
@@ -119,7 +121,7 @@ Result<std::string> Delivery::exchange(const std::string& payload) {
   return reply;
 }
 
-void Delivery::attempt(const OutboundMessage& message) {
+bool Delivery::attempt(const OutboundMessage& message) {
   auto payload = message.payload;
   if (fresh_control_id_on_retry_ && message.attempts > 0) {
     // Appended piecewise: GCC 12 at -O3 warns (-Wrestrict) on "literal" + std::string.
@@ -133,14 +135,14 @@ void Delivery::attempt(const OutboundMessage& message) {
   }
   const auto reply = exchange(payload);
   std::string error;
-  bool refused = false;
+  auto failure = Failure::unreachable;
   if (reply) {
     const auto verdict = classify_hl7_reply(*reply);
     if (!verdict.accepted) {
       error = "answered " + (verdict.code.empty() ? std::string("unreadably") : verdict.code);
       // AR/CR: the receiver rejected it and would again. AE/CE is often a receiver in trouble for
-      // a moment (its database restarting): retried on time, like no answer.
-      refused = verdict.code == "AR" || verdict.code == "CR";
+      // a moment (its database restarting): retried on time. Either holds only this patient.
+      failure = verdict.code == "AR" || verdict.code == "CR" ? Failure::refused : Failure::error;
     }
     // An ACK answers the message its MSA-2 names. One naming another (a late answer to an
     // earlier attempt, a receiver that echoes a fixed ID) is no answer to this one: not taken as
@@ -152,7 +154,7 @@ void Delivery::attempt(const OutboundMessage& message) {
         sent = hl7::Msh(*header, 0).control_id();
       if (auto why = hl7::not_an_answer_to(*ack, sent)) {
         error = "no answer to " + sent + ": " + *why;
-        refused = false;
+        failure = Failure::unreachable;
         client_.reset();
       }
     }
@@ -169,7 +171,7 @@ void Delivery::attempt(const OutboundMessage& message) {
     row.attempts = static_cast<int>(message.attempts) + 1;
     row.delivered_at = millis(now);
   } else {
-    alert = outbox_.failed(message.sequence, error, now, refused);
+    alert = outbox_.failed(message.sequence, error, now, failure);
     row.attempts = static_cast<int>(message.attempts) + 1;
     row.last_error = error;
     row.state = alert ? store::OutboxRecord::State::dead : store::OutboxRecord::State::queued;
@@ -207,6 +209,7 @@ void Delivery::attempt(const OutboundMessage& message) {
     spdlog::error("delivery {}: dead letter {}: {}", name_, alert->control_id, alert->reason);
     if (on_alert_) on_alert_(*alert);
   }
+  return error.empty() || failure != Failure::unreachable;
 }
 
 void Delivery::run() {
@@ -228,7 +231,8 @@ void Delivery::run() {
       }
       // Nothing may end the delivery thread: a failure is this attempt's, retried on schedule.
       try {
-        attempt(message);
+        // An unreachable receiver holds every message behind this one (Outbox::due).
+        if (!attempt(message)) break;
       } catch (const std::exception& e) {
         spdlog::error("delivery {}: an attempt failed: {}; delivery keeps running", name_, e.what());
       }

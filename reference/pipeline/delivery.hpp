@@ -1,5 +1,6 @@
-// Delivery to one destination from the durable outbox: messages go in sequence order, one at a
-// time over one MLLP connection; an accepted ACK marks the message delivered in the store, a
+// Delivery to one destination from the durable outbox: messages go in sequence order (per
+// patient: one patient's rejected message does not hold another's; outbox.hpp), one at a time
+// over one MLLP connection; an accepted ACK marks the message delivered in the store, a
 // failure schedules a retry (same bytes, same control ID) or dead-letters it with an alert.
 // After a restart, whatever is still queued in the store is sent again.
 #pragma once
@@ -46,7 +47,9 @@ class Delivery {
  private:
   void run();
   Result<void> load();
-  void attempt(const OutboundMessage& message);
+  // Sends one message and records the outcome; false when the receiver could not be reached (or
+  // answered out of step), so nothing else should be tried before the retry.
+  bool attempt(const OutboundMessage& message);
   Result<std::string> exchange(const std::string& payload);
 
   store::Store& store_;

@@ -1,8 +1,12 @@
-// The delivery rules of the outbox, apart from where it is kept: per destination, messages go
-// out in the order they were queued; a failure is retried with backoff under the same control
-// ID. A receiver that cannot be reached, or answers AE/CE (an error on its side, often passing), is
-// retried for as long as an interface engine's downtime window (max_age, hours); a message the
-// receiver rejects (AR, CR) would be rejected again, so after max_refusals of those it is
+// The delivery rules of the outbox, apart from where it is kept. Per destination and ordering key
+// (the patient: PID-3), messages go out in the order they were queued; a failure is retried with
+// backoff under the same control ID. What a failure holds depends on whose it is:
+//  - the receiver cannot be reached, does not answer, or answers another message: the whole
+//    destination waits for this message's retry (everything else would fail the same way);
+//  - the receiver answers AE/CE (an error on its side, often passing) or AR/CR (it rejects this
+//    message): only this patient's later messages wait; other patients' go on.
+// Either is retried for as long as an interface engine's downtime window (max_age, hours), except
+// that a message the receiver rejects would be rejected again: after max_refusals of those it is
 // dead-lettered at once with an alert, and the next one behind it may go. The store keeps the
 // same fields durably.
 #pragma once
@@ -13,6 +17,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace radloop::pipeline {
@@ -35,6 +41,9 @@ struct OutboundMessage {
   enum class State : std::uint8_t { queued, delivered, dead };
   std::uint64_t sequence = 0;  // the order of queueing, across destinations
   std::string destination;
+  // Messages with the same key go in order; with different keys, one may pass another that waits
+  // on its retry. The patient (ordering_key()); "" for messages about no one.
+  std::string key;
   std::string control_id;  // kept on every retry: the receiver can tell a retry from a new message
   std::string payload;
   Clock::time_point queued_at;
@@ -53,26 +62,38 @@ struct OutboxAlert {
   std::string reason;
 };
 
+// Why an attempt failed, which decides what waits for its retry (see the top of this file).
+enum class Failure : std::uint8_t {
+  unreachable,  // no connection, no answer, or an answer to another message: the destination waits
+  error,        // AE/CE: this key waits
+  refused,      // AR/CR: this key waits; dead-lettered after max_refusals
+};
+
+// The ordering key of an HL7 message: its patient, PID-3's first identifier with its assigning
+// authority ("" when it has no PID).
+std::string ordering_key(std::string_view er7);
+
 class Outbox {
  public:
   explicit Outbox(OutboxPolicy policy = {}) : policy_(policy) {}
 
   std::uint64_t enqueue(const std::string& destination, const std::string& control_id, std::string payload,
-                        Clock::time_point now);
+                        Clock::time_point now, std::string key = {});
   // Puts back a message kept elsewhere (the store) with its sequence, attempts and next attempt;
   // messages must be restored in sequence order.
   void restore(OutboundMessage message);
   // Puts back a dead letter a person sent again, in its place by sequence among what is still
   // queued for its destination; nothing happens if it is already queued.
   void requeue(OutboundMessage message);
-  // The message to send now for each destination: the head of its queue, if its time has come.
+  // The messages to send now, in sequence order: the head of each queue whose time has come, of
+  // destinations not waiting on an unreachable receiver. After an attempt fails `unreachable`,
+  // the rest of this list should wait: its destination is held from then on.
   [[nodiscard]] std::vector<OutboundMessage> due(Clock::time_point now) const;
   // The receiver acknowledged it (AA, or CA in enhanced mode).
   void delivered(std::uint64_t sequence);
-  // It failed: no answer, a closed connection, AE/CE, or (`refused`) AR/CR. Retried later, or
-  // dead-lettered.
+  // It failed. Retried later, or dead-lettered.
   std::optional<OutboxAlert> failed(std::uint64_t sequence, const std::string& error, Clock::time_point now,
-                                    bool refused = false);
+                                    Failure why = Failure::unreachable);
 
   [[nodiscard]] std::size_t queued(const std::string& destination) const;
   [[nodiscard]] const std::vector<OutboundMessage>& dead_letters() const { return dead_; }
@@ -80,11 +101,14 @@ class Outbox {
   [[nodiscard]] std::chrono::milliseconds delay_before(unsigned attempt) const;
 
  private:
-  OutboundMessage* head_with(std::uint64_t sequence);
+  using QueueKey = std::pair<std::string, std::string>;  // destination, ordering key
+  std::deque<OutboundMessage>* queue_with_head(std::uint64_t sequence);
+  void pop(std::deque<OutboundMessage>& queue, const OutboundMessage& head);
 
   OutboxPolicy policy_;
   std::uint64_t next_sequence_ = 1;
-  std::map<std::string, std::deque<OutboundMessage>> queues_;  // by destination, in order
+  std::map<QueueKey, std::deque<OutboundMessage>> queues_;  // each in order; never empty
+  std::map<std::string, Clock::time_point> held_until_;     // destinations whose receiver is down
   std::vector<OutboundMessage> dead_;
 };
 

@@ -205,11 +205,17 @@ class HttpServer::Impl {
         });
         return;
       }
-      auto session = internal::serve(state_, std::move(socket));
-      if (session) {
-        std::lock_guard lock(state_.mutex);
-        std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
-        sessions_.push_back(session);
+      // A connection that cannot be set up (no memory for its TLS state) is dropped; the
+      // listener goes on either way.
+      try {
+        auto session = internal::serve(state_, std::move(socket));
+        if (session) {
+          std::lock_guard lock(state_.mutex);
+          std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+          sessions_.push_back(session);
+        }
+      } catch (const std::exception& e) {
+        spdlog::error("portal: a connection on port {} could not be served: {}", port_, e.what());
       }
       accept();
     });

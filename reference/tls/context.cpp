@@ -49,6 +49,10 @@ Result<ssl::context> make_server_context(const ServerTls& tls) {
   if (auto used = use_certificate(context, tls.certificate_chain_file, tls.private_key_file); !used) {
     return used.error();
   }
+  // Without a session ID context, OpenSSL refuses every resumed session once client certificates
+  // are checked (a browser's second connection would fail); any fixed value will do.
+  static constexpr unsigned char kSessionContext[] = "radloop";
+  SSL_CTX_set_session_id_context(context.native_handle(), kSessionContext, sizeof kSessionContext - 1);
   if (!tls.ca_file.empty()) {
     boost::system::error_code ec;
     if (context.load_verify_file(tls.ca_file, ec); ec) return file_error("tls.ca_file", tls.ca_file, ec);

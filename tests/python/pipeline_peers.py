@@ -28,14 +28,16 @@ START, END = b"\x0b", b"\x1c\x0d"
 
 
 class MllpReceiver:
-    """A threaded MLLP server: records every message and answers AA (AE while `refuse` > 0; with
-    an MSA-2 naming another message while `misaddress` > 0); over TLS when given a server context."""
+    """A threaded MLLP server: records every message and answers AA (AE while `refuse` > 0, and to
+    every message about a patient ID in `error_for`; with an MSA-2 naming another message while
+    `misaddress` > 0); over TLS when given a server context."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._tls = tls
         self.messages: list[str] = []
         self.refuse = 0
         self.misaddress = 0
+        self.error_for: set[str] = set()
         self._lock = threading.Lock()
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -78,7 +80,7 @@ class MllpReceiver:
                     message = hl7.parse(payload)
                     with self._lock:
                         self.messages.append(payload)
-                        code = "AE" if self.refuse > 0 else "AA"
+                        code = "AE" if self.refuse > 0 or _patient_id(message) in self.error_for else "AA"
                         self.refuse = max(0, self.refuse - 1)
                         misaddressed = self.misaddress > 0
                         self.misaddress = max(0, self.misaddress - 1)
@@ -188,6 +190,13 @@ class Daemon:
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         return _open(request, self.https)
+
+
+def _patient_id(message: hl7.Message) -> str:
+    try:
+        return str(message.segment("PID")[3]).split("~")[0].split("^")[0]
+    except (KeyError, IndexError):
+        return ""
 
 
 def _open(request: urllib.request.Request, context: ssl.SSLContext | None = None):

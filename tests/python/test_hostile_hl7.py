@@ -2,7 +2,9 @@
 sends a new patient under a control ID it used before: the second message must be refused (AR,
 ERR-3 205 duplicate key identifier) and kept as refused, the first kept as it was, and an identical
 resend (MSH-7 restamped) still answered AA and applied once. A thousand connections trickling
-bytes must neither exhaust the daemon nor keep a normal sender out."""
+bytes must neither exhaust the daemon nor keep a normal sender out. An EHR that answers with
+another message's control ID, or with errors about one patient, must not make the daemon lose a
+report, send one patient's reports out of order, or hold every other patient's."""
 
 from __future__ import annotations
 
@@ -136,5 +138,36 @@ def test_an_ehr_ack_naming_another_message_is_no_ack_and_the_report_goes_again(r
         assert len(controls) == 1, f"a retry must keep its control ID: {controls}"
         delivered = until(lambda: daemon.get("/outbox?state=delivered&destination=ehr")[1]["messages"], timeout=30)
         assert delivered and delivered[0]["attempts"] == 2, delivered
+    finally:
+        daemon.stop()
+
+
+def test_an_ehr_error_about_one_patient_holds_only_that_patients_reports(radloop_cli, tmp_path, peers):
+    """The EHR answers AE to every report about one patient (its chart locked, say): that patient's
+    reports wait on their retries, in order; another patient's report goes at once."""
+    ris, ehr = peers
+    ehr.error_for = {"MRNA"}
+    daemon = daemon_for(radloop_cli, tmp_path, ris, ehr).start()
+    try:
+        for message in (ris_order("RA", "PA", "ACCA", mrn="MRNA"), ris_order("RB", "PB", "ACCB", mrn="MRNB"),
+                        oru("UA1", "PA", "ACCA", "P", "Preliminary.", mrn="MRNA"),
+                        oru("UA2", "PA", "ACCA", "F", "Final.", mrn="MRNA"),
+                        oru("UB1", "PB", "ACCB", "F", "Other patient.", mrn="MRNB")):
+            assert ack_code(send_hl7(daemon.mllp, message)) == "AA"
+
+        def about(mrn: str) -> list[str]:
+            return [str(hl7.parse(m).segment("MSH")[10]) for m in ehr.received() if f"|{mrn}^" in m]
+
+        assert until(lambda: about("MRNB"), timeout=30), "another patient's report waited behind MRNA's"
+        held = about("MRNA")
+        assert held and len(set(held)) == 1, f"MRNA's second report went before its first was taken: {held}"
+        queued = daemon.get("/outbox?state=queued&destination=ehr")[1]["messages"]
+        assert any(m["attempts"] >= 1 and "AE" in m["last_error"] for m in queued), queued
+
+        ehr.error_for.clear()  # the chart is unlocked: both go, the first first
+        assert until(lambda: len(set(about("MRNA"))) == 2, timeout=60), about("MRNA")
+        firsts = list(dict.fromkeys(about("MRNA")))
+        assert firsts[0] == held[0], firsts
+        assert until(lambda: not daemon.get("/outbox?state=queued&destination=ehr")[1]["messages"], timeout=30)
     finally:
         daemon.stop()

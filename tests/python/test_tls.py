@@ -229,10 +229,9 @@ def test_the_portal_serves_https_and_refuses_plain_http(radloop_cli, tmp_path, c
         assert status == 200 and body["kept"] is True, body
         # A client that does not trust the daemon's certificate gets nothing.
         stranger = ssl.create_default_context()
-        with pytest.raises(ssl.SSLCertVerificationError):
-            ssl_socket = stranger.wrap_socket(socket.create_connection(("127.0.0.1", daemon.http), timeout=10),
-                                              server_hostname="127.0.0.1")
-            ssl_socket.close()
+        with socket.create_connection(("127.0.0.1", daemon.http), timeout=10) as raw:
+            with pytest.raises(ssl.SSLCertVerificationError):
+                stranger.wrap_socket(raw, server_hostname="127.0.0.1").close()
     finally:
         daemon.stop()
         ehr.close()

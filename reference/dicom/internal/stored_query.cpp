@@ -227,8 +227,11 @@ StoredQueryAnswer answer_stored_query(const DcmDataset& identifier, InformationM
     std::size_t row = 0;
     std::string retrieve_ae;
   };
-  auto pending = std::make_shared<Pending>(
-      Pending{std::move(query), std::move(keys), rows_at(answer.level, records), 0, retrieve_ae});
+  auto pending = std::make_shared<Pending>();  // DcmDataset has no move: filled in place, not copied
+  pending->query = identifier;
+  pending->keys = std::move(keys);
+  pending->rows = rows_at(answer.level, records);
+  pending->retrieve_ae = retrieve_ae;
   answer.next = [pending]() -> std::unique_ptr<DcmDataset> {
     auto& p = *pending;
     while (p.row < p.rows.size()) {

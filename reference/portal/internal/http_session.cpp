@@ -123,7 +123,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // idle: waiting for a request line; reading: a request has begun; writing: the response is on
   // its way; closing: lingering before the close. The handler runs synchronously on the strand,
   // so nothing else of this session runs meanwhile.
-  enum class Phase { idle, reading, writing, closing };
+  enum class Phase { handshake, idle, reading, writing, closing };
 
   static Stream make_stream(ServerState& server, tcp::socket socket) {
     if constexpr (kTls) {
@@ -138,12 +138,18 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // The handshake is held to the header's deadline: a peer that opens a connection and trickles
   // (or sends nothing, or speaks plain HTTP to the TLS port) is cut like any slow request.
   void handshake() {
-    phase_ = Phase::idle;
+    phase_ = Phase::handshake;
     arm(std::chrono::steady_clock::now() + server_.config.read_timeout);
     stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
       if (self->closed_) return;
       self->disarm();
       if (ec) {
+        // A peer that connects and leaves without a word (a health check, a port scan) failed
+        // nothing worth a warning.
+        if (ec == asio::error::eof && !self->timed_out_) {
+          self->close();
+          return;
+        }
         if (const auto failed = self->server_.handshakes_failed.count()) {
           spdlog::warn("portal: {} TLS handshake(s) failed or took longer than {} s (the last from {}: {})", failed,
                        self->server_.config.read_timeout.count(), self->request_.peer,
@@ -453,9 +459,17 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void begin_drain() {
     if (closed_ || draining_) return;
     draining_ = true;
+    if (phase_ == Phase::handshake) {
+      close();  // no request can have begun yet
+      return;
+    }
     if (phase_ != Phase::idle) return;
     boost::system::error_code ec;
-    const bool bytes_waiting = lowest().socket().available(ec) > 0 && !ec;
+    bool bytes_waiting = lowest().socket().available(ec) > 0 && !ec;
+    if constexpr (kTls) {
+      // Bytes of a record OpenSSL has taken in are no longer in the socket.
+      bytes_waiting = bytes_waiting || SSL_has_pending(stream_.native_handle()) == 1;
+    }
     const bool request_begun = parser_ && parser_->got_some();
     if (!request_begun && buffer_.size() == 0 && !bytes_waiting) close();
   }
@@ -466,9 +480,18 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     phase_ = Phase::closing;
     lowest().expires_after(kLinger);
     if constexpr (kTls) {
-      // Waits for the peer's close_notify (or its end of stream, or kLinger).
-      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
-        if (!self->closed_) self->close();
+      // Waits for the peer's close_notify (or its end of stream, or kLinger). A peer still sending
+      // (a body that was refused, its next request) fails the shutdown: its bytes are then read
+      // and dropped as over plain TCP, or the reset they would cause could destroy the response.
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code ec) {
+        if (self->closed_) return;
+        if (!ec || ec == asio::error::eof) {
+          self->close();
+          return;
+        }
+        boost::system::error_code ignored;
+        self->lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        self->discard_until_closed();
       });
     } else {
       boost::system::error_code ignored;

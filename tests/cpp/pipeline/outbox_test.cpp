@@ -1,5 +1,5 @@
-// The outbox's delivery rules: order per destination, backoff under one control ID, dead letters
-// with an alert, and the queue moving on after one.
+// The outbox's delivery rules: order per destination and patient, backoff under one control ID,
+// dead letters with an alert, the queue moving on after one, and what a failure holds.
 #include "reference/pipeline/outbox.hpp"
 
 #include <gtest/gtest.h>
@@ -52,9 +52,9 @@ TEST(Outbox, DeadLettersAfterTheAttemptsAndLetsTheNextGo) {
   const auto stuck = box.enqueue("EHR", "C1", "report", t0);
   const auto next = box.enqueue("EHR", "C2", "next", t0);
   auto now = t0;
-  EXPECT_FALSE(box.failed(stuck, "AE", now));
-  EXPECT_FALSE(box.failed(stuck, "AE", now += 1s));
-  const auto alert = box.failed(stuck, "AR: unknown patient", now += 1s);
+  EXPECT_FALSE(box.failed(stuck, "AE", now, Failure::error));
+  EXPECT_FALSE(box.failed(stuck, "AE", now += 1s, Failure::error));
+  const auto alert = box.failed(stuck, "AR: unknown patient", now += 1s, Failure::error);
   ASSERT_TRUE(alert);
   EXPECT_EQ(alert->control_id, "C1");
   EXPECT_EQ(alert->reason, "gave up after 3 attempts; last error: AR: unknown patient");
@@ -77,10 +77,10 @@ TEST(Outbox, RetriesAnUnreachableReceiverUntilTheMaximumAgeButNotARefusingOne) {
   EXPECT_EQ(late->reason, "older than the maximum age after 101 attempts; last error: connection refused");
 
   const auto refused = box.enqueue("EHR", "C2", "report", now);
-  EXPECT_FALSE(box.failed(refused, "answered AR", now, true));
-  EXPECT_FALSE(box.failed(refused, "no ACK within 30 s", now, false));
-  EXPECT_FALSE(box.failed(refused, "answered AR", now, true));
-  const auto alert = box.failed(refused, "answered AE", now, true);
+  EXPECT_FALSE(box.failed(refused, "answered AR", now, Failure::refused));
+  EXPECT_FALSE(box.failed(refused, "no ACK within 30 s", now, Failure::unreachable));
+  EXPECT_FALSE(box.failed(refused, "answered AR", now, Failure::refused));
+  const auto alert = box.failed(refused, "answered AE", now, Failure::refused);
   ASSERT_TRUE(alert);
   EXPECT_EQ(alert->reason, "refused by the receiver, given up after 4 attempts; last error: answered AE");
 }
@@ -102,6 +102,70 @@ TEST(Outbox, IgnoresAnAnswerForAMessageThatIsNotAtTheHead) {
   box.delivered(second);  // not sent yet: a stray answer changes nothing
   EXPECT_FALSE(box.failed(second, "AE", t0));
   EXPECT_EQ(box.queued("EHR"), 2U);
+}
+
+// An answer about one message (AE, AR) holds that patient's later messages only; the others go.
+TEST(Outbox, AMessageTheReceiverAnswersWithAnErrorHoldsOnlyItsPatient) {
+  Outbox box({1000ms, 2.0, 60'000ms, 0, 24h});
+  const auto a1 = box.enqueue("EHR", "A1", "a", t0, "alice");
+  const auto a2 = box.enqueue("EHR", "A2", "a", t0, "alice");
+  const auto b1 = box.enqueue("EHR", "B1", "b", t0, "bob");
+  auto due = box.due(t0);
+  ASSERT_EQ(due.size(), 2U);  // each patient's head
+  EXPECT_EQ(due[0].sequence, a1);
+  EXPECT_EQ(due[1].sequence, b1);
+  EXPECT_FALSE(box.failed(a1, "answered AE", t0, Failure::error));
+  due = box.due(t0);
+  ASSERT_EQ(due.size(), 1U);  // bob goes on; alice's second waits behind her first
+  EXPECT_EQ(due[0].sequence, b1);
+  box.delivered(b1);
+  EXPECT_TRUE(box.due(t0 + 999ms).empty());
+  due = box.due(t0 + 1s);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].sequence, a1);  // in order: never a2 before a1
+  box.delivered(a1);
+  due = box.due(t0 + 1s);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].sequence, a2);
+  EXPECT_EQ(box.queued("EHR"), 1U);
+}
+
+// A receiver that cannot be reached fails every message alike: the whole destination waits, and
+// another destination does not.
+TEST(Outbox, AnUnreachableReceiverHoldsItsWholeDestination) {
+  Outbox box({1000ms, 2.0, 60'000ms, 0, 24h});
+  const auto a1 = box.enqueue("EHR", "A1", "a", t0, "alice");
+  const auto b1 = box.enqueue("EHR", "B1", "b", t0, "bob");
+  const auto r1 = box.enqueue("RIS", "R1", "r", t0, "bob");
+  EXPECT_FALSE(box.failed(a1, "connection refused", t0, Failure::unreachable));
+  auto due = box.due(t0 + 500ms);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].sequence, r1);
+  due = box.due(t0 + 1s);
+  ASSERT_EQ(due.size(), 3U);  // the hold is over: the oldest is tried first
+  EXPECT_EQ(due[0].sequence, a1);
+  EXPECT_EQ(due[1].sequence, b1);
+  // Still unreachable at the retry: held again, for longer.
+  EXPECT_FALSE(box.failed(a1, "connection refused", t0 + 1s, Failure::unreachable));
+  due = box.due(t0 + 2s);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].sequence, r1);
+  // Any answer from the receiver, an error included, ends the hold: bob goes while alice waits.
+  EXPECT_FALSE(box.failed(a1, "answered AE", t0 + 3s, Failure::error));
+  due = box.due(t0 + 3s);
+  ASSERT_EQ(due.size(), 2U);
+  EXPECT_EQ(due[0].sequence, b1);
+  EXPECT_EQ(due[1].sequence, r1);
+}
+
+TEST(Outbox, OrdersByThePatientOfTheMessage) {
+  EXPECT_EQ(ordering_key("MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5\rPID|1||MRN1^^^HOSP^MR~X9^^^OTHER||DOE"),
+            std::string("MRN1\x1fHOSP\x1f"));
+  EXPECT_EQ(ordering_key("MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5\rPID|1||MRN1^^^CLINIC"),
+            std::string("MRN1\x1f"
+                        "CLINIC\x1f"));
+  EXPECT_EQ(ordering_key("MSH|^~\\&|A|B|C|D|20260101||ACK|1|P|2.5\rMSA|AA|1"), "");
+  EXPECT_EQ(ordering_key("not HL7"), "");
 }
 
 }  // namespace
