@@ -53,7 +53,7 @@ void Delivery::requeue(const std::vector<store::OutboxRecord>& rows) {
       m.destination = row.destination;
       m.control_id = row.control_id;
       m.payload = row.payload;
-      m.key = ordering_key(m.payload);
+      m.key = ordering_key(row.subject, m.payload);
       m.queued_at = Clock::now();  // sent again: its age counts from now, not from when it died
       m.next_attempt = at(row.next_attempt);
       m.attempts = 0;
@@ -94,7 +94,7 @@ Result<void> Delivery::load() {
     m.destination = row.destination;
     m.control_id = row.control_id;
     m.payload = std::move(row.payload);
-    m.key = ordering_key(m.payload);
+    m.key = ordering_key(row.subject, m.payload);
     m.queued_at = at(row.queued_at);
     m.next_attempt = at(row.next_attempt);
     m.attempts = static_cast<unsigned>(row.attempts);
@@ -141,8 +141,12 @@ bool Delivery::attempt(const OutboundMessage& message) {
     if (!verdict.accepted) {
       error = "answered " + (verdict.code.empty() ? std::string("unreadably") : verdict.code);
       // AR/CR: the receiver rejected it and would again. AE/CE is often a receiver in trouble for
-      // a moment (its database restarting): retried on time. Either holds only this patient.
-      failure = verdict.code == "AR" || verdict.code == "CR" ? Failure::refused : Failure::error;
+      // a moment (its database restarting): retried on time. Either holds only this order. An
+      // answer that is no ACK at all says the receiver is out of step: the destination waits.
+      failure = verdict.code == "AR" || verdict.code == "CR" ? Failure::refused
+                : verdict.code.empty()                       ? Failure::unreachable
+                                                             : Failure::error;
+      if (failure == Failure::unreachable) client_.reset();
     }
     // An ACK answers the message its MSA-2 names. One naming another (a late answer to an
     // earlier attempt, a receiver that echoes a fixed ID) is no answer to this one: not taken as
@@ -235,6 +239,7 @@ void Delivery::run() {
         if (!attempt(message)) break;
       } catch (const std::exception& e) {
         spdlog::error("delivery {}: an attempt failed: {}; delivery keeps running", name_, e.what());
+        break;  // what it left held or not is the next round's to see
       }
     }
     std::unique_lock lock(mutex_);

@@ -1,5 +1,5 @@
-// Delivery to one destination from the durable outbox: messages go in sequence order (per
-// patient: one patient's rejected message does not hold another's; outbox.hpp), one at a time
+// Delivery to one destination from the durable outbox: messages go in sequence order (per order:
+// one order's rejected message does not hold another's; outbox.hpp), one at a time
 // over one MLLP connection; an accepted ACK marks the message delivered in the store, a
 // failure schedules a retry (same bytes, same control ID) or dead-letters it with an alert.
 // After a restart, whatever is still queued in the store is sent again.

@@ -9,7 +9,8 @@
 
 namespace radloop::pipeline {
 
-std::string ordering_key(std::string_view er7) {
+std::string ordering_key(std::string_view accession, std::string_view er7) {
+  if (!accession.empty()) return "order " + std::string(accession);
   const auto message = hl7::parse(er7);
   if (!message) return {};
   const auto pid = message->find("PID");
@@ -17,7 +18,7 @@ std::string ordering_key(std::string_view er7) {
   const auto ids = hl7::Pid(*message, *pid).identifiers();
   if (ids.empty()) return {};
   // The unit separator cannot occur in a decoded HL7 value sent by us.
-  return ids.front().id + '\x1f' + ids.front().authority + '\x1f' + ids.front().authority_universal_id;
+  return "patient " + ids.front().id + '\x1f' + ids.front().authority + '\x1f' + ids.front().authority_universal_id;
 }
 
 std::uint64_t Outbox::enqueue(const std::string& destination, const std::string& control_id, std::string payload,
@@ -36,7 +37,10 @@ std::uint64_t Outbox::enqueue(const std::string& destination, const std::string&
 
 void Outbox::restore(OutboundMessage message) {
   next_sequence_ = std::max(next_sequence_, message.sequence + 1);
-  queues_[{message.destination, message.key}].push_back(std::move(message));
+  auto& queue = queues_[{message.destination, message.key}];
+  const auto seq = message.sequence;
+  if (std::any_of(queue.begin(), queue.end(), [&](const OutboundMessage& m) { return m.sequence == seq; })) return;
+  queue.push_back(std::move(message));
 }
 
 void Outbox::requeue(OutboundMessage message) {

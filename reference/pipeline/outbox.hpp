@@ -1,10 +1,10 @@
 // The delivery rules of the outbox, apart from where it is kept. Per destination and ordering key
-// (the patient: PID-3), messages go out in the order they were queued; a failure is retried with
+// (the order: its accession), messages go out in the order they were queued; a failure is retried with
 // backoff under the same control ID. What a failure holds depends on whose it is:
 //  - the receiver cannot be reached, does not answer, or answers another message: the whole
 //    destination waits for this message's retry (everything else would fail the same way);
 //  - the receiver answers AE/CE (an error on its side, often passing) or AR/CR (it rejects this
-//    message): only this patient's later messages wait; other patients' go on.
+//    message): only this order's later messages wait; other orders' go on.
 // Either is retried for as long as an interface engine's downtime window (max_age, hours), except
 // that a message the receiver rejects would be rejected again: after max_refusals of those it is
 // dead-lettered at once with an alert, and the next one behind it may go. The store keeps the
@@ -42,7 +42,7 @@ struct OutboundMessage {
   std::uint64_t sequence = 0;  // the order of queueing, across destinations
   std::string destination;
   // Messages with the same key go in order; with different keys, one may pass another that waits
-  // on its retry. The patient (ordering_key()); "" for messages about no one.
+  // on its retry (ordering_key()).
   std::string key;
   std::string control_id;  // kept on every retry: the receiver can tell a retry from a new message
   std::string payload;
@@ -65,13 +65,14 @@ struct OutboxAlert {
 // Why an attempt failed, which decides what waits for its retry (see the top of this file).
 enum class Failure : std::uint8_t {
   unreachable,  // no connection, no answer, or an answer to another message: the destination waits
-  error,        // AE/CE: this key waits
+  error,        // AE/CE, or an answer that is not an ACK: this key waits
   refused,      // AR/CR: this key waits; dead-lettered after max_refusals
 };
 
-// The ordering key of an HL7 message: its patient, PID-3's first identifier with its assigning
-// authority ("" when it has no PID).
-std::string ordering_key(std::string_view er7);
+// The ordering key of an outbound message: the order it is about (its accession, which neither a
+// merge of patients nor a receiver's formatting changes), else its patient (PID-3's first
+// identifier with its assigning authority), else "".
+std::string ordering_key(std::string_view accession, std::string_view er7);
 
 class Outbox {
  public:
@@ -80,7 +81,8 @@ class Outbox {
   std::uint64_t enqueue(const std::string& destination, const std::string& control_id, std::string payload,
                         Clock::time_point now, std::string key = {});
   // Puts back a message kept elsewhere (the store) with its sequence, attempts and next attempt;
-  // messages must be restored in sequence order.
+  // messages must be restored in sequence order. One already queued (re-driven in the meantime)
+  // is not queued twice.
   void restore(OutboundMessage message);
   // Puts back a dead letter a person sent again, in its place by sequence among what is still
   // queued for its destination; nothing happens if it is already queued.

@@ -120,24 +120,25 @@ HttpResponse retrieve(pipeline::Pipeline& p, const std::string& study, const std
   auto found = instances_of(p, study, series, sop);
   if (!found) return error_response(found.error());
   if (found->empty()) return error_response(Error{Errc::not_found, "/dicomweb/studies/" + study, "no such instances"});
-  std::vector<Part> parts;
-  for (const auto& i : *found) {
-    std::ifstream in(i.file_path, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    if (!in) return error_response(Error{Errc::io_failed, i.file_path, "the stored instance cannot be read"});
-    parts.push_back({{{"Content-Type", "application/dicom; transfer-syntax=" + i.transfer_syntax_uid}}, bytes.str()});
-  }
-  const std::string boundary = "radloop-" + study.substr(0, 16) + "-" + std::to_string(parts.size());
+  // Sent from the files as they are read: a study of any size takes one chunk of memory. The
+  // boundary is random, so no file can contain it by chance.
+  const auto boundary = random_boundary();
   HttpResponse r;
-  r.content_type = "multipart/related; type=\"application/dicom\"; boundary=" + boundary;
-  r.body = build_multipart(parts, boundary);
+  r.content_type = multipart_related_content_type(boundary);
+  for (const auto& i : *found) {
+    std::string opening = r.pieces.empty() ? std::string() : std::string("\r\n");
+    opening +=
+        part_opening({{"Content-Type", "application/dicom; transfer-syntax=" + i.transfer_syntax_uid}}, boundary);
+    r.pieces.push_back({std::move(opening), ""});
+    r.pieces.push_back({"", i.file_path});
+  }
+  r.pieces.push_back({"\r\n" + closing_delimiter(boundary), ""});
   return r;
 }
 
 HttpResponse store(pipeline::Pipeline& p, const HttpRequest& request) {
   const auto type = request.headers.contains("content-type") ? request.headers.at("content-type") : std::string();
-  auto parts = parse_multipart(type, request.body);
+  auto parts = parse_multipart(type, request.body_bytes());
   if (!parts) return error_response(parts.error());
   json stored = json::array();
   json failed = json::array();

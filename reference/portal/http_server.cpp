@@ -3,6 +3,11 @@
 #include "reference/portal/http_server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -34,6 +39,22 @@ HttpResponse error_response(const Error& error) {
   // replace: a detail quoting the request's bytes may not be UTF-8; that must not throw.
   return json_response(static_cast<unsigned>(row.http_status),
                        body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+Result<std::shared_ptr<const SpooledBody>> SpooledBody::map(int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return Error{Errc::io_failed, "request body", std::strerror(errno)};
+  const auto size = static_cast<std::size_t>(info.st_size);
+  void* data = nullptr;
+  if (size > 0) {
+    data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED) return Error{Errc::io_failed, "request body", std::strerror(errno)};
+  }
+  return std::shared_ptr<const SpooledBody>(new SpooledBody(data, size));
+}
+
+SpooledBody::~SpooledBody() {
+  if (data_ != nullptr) ::munmap(data_, size_);
 }
 
 namespace {

@@ -21,6 +21,27 @@
 
 namespace radloop::portal {
 
+// A request body the server kept in a file instead of memory (HttpServerConfig::spool), mapped
+// read-only for the handler. The file was unlinked when it was made: it goes when the last
+// reference does, and a crash leaves nothing behind.
+class SpooledBody {
+ public:
+  // Maps what was written to `fd` (which stays the caller's to close).
+  static Result<std::shared_ptr<const SpooledBody>> map(int fd);
+  ~SpooledBody();
+  SpooledBody(const SpooledBody&) = delete;
+  SpooledBody& operator=(const SpooledBody&) = delete;
+  SpooledBody(SpooledBody&&) = delete;
+  SpooledBody& operator=(SpooledBody&&) = delete;
+
+  [[nodiscard]] std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+
+ private:
+  SpooledBody(void* data, std::size_t size) : data_(data), size_(size) {}
+  void* data_;
+  std::size_t size_;
+};
+
 struct HttpRequest {
   std::string method;                             // "GET", as sent (methods are case-sensitive)
   std::string target;                             // as sent: "/fhir/Patient?name=a%20b"
@@ -28,11 +49,21 @@ struct HttpRequest {
   std::multimap<std::string, std::string> query;  // decoded, '+' read as a space
   std::map<std::string, std::string> headers;     // lowercase names; repeated fields joined with ", "
   std::string body;
-  std::string peer;  // "address:port"
+  std::shared_ptr<const SpooledBody> spooled;  // set: the body is here, and `body` is empty
+  std::string peer;                            // "address:port"
   // The holder of the token the request came with (HttpServerConfig::credentials); empty when
   // the portal takes no tokens, or on a public path without one. Audits name this holder.
   std::string credential;
   bool tokens_required = false;  // the portal takes tokens (a public path may come without one)
+
+  // The body, wherever the server kept it.
+  [[nodiscard]] std::string_view body_bytes() const { return spooled ? spooled->bytes() : std::string_view(body); }
+};
+
+// One piece of a body sent as it is read: bytes, or a whole file.
+struct BodyPiece {
+  std::string bytes;
+  std::string file;  // set: this file's contents, read as they are sent, instead of `bytes`
 };
 
 struct HttpResponse {
@@ -42,6 +73,11 @@ struct HttpResponse {
   // Extra fields (Location, Allow, ETag...). Content-Length, Transfer-Encoding and Connection
   // belong to the server and are ignored here.
   std::vector<std::pair<std::string, std::string>> headers;
+  // A body too large to hold (WADO-RS: a study's files), sent piece by piece as it is read, with
+  // a Content-Length from the files' sizes when the response goes out; `body` must then be empty.
+  // A file that cannot be read then is a 500; one that ends early while it is sent cuts the
+  // connection (its length has been announced).
+  std::vector<BodyPiece> pieces;
 };
 
 HttpResponse json_response(unsigned status, std::string body);
@@ -67,6 +103,11 @@ struct HttpServerConfig {
   // public path nor a route with no use for one can be made to buffer an upload. Unset: every
   // request may send up to max_body_bytes.
   std::function<std::size_t(std::string_view method, std::string_view path)> body_limit;
+  // Which bodies go to a file instead of memory (large uploads: STOW-RS), so that connections
+  // sending max_body_bytes at once hold disk, not memory. The file is made in spool_directory
+  // (empty: the system's temporary directory) and unlinked at once. Unset: every body in memory.
+  std::function<bool(std::string_view method, std::string_view path)> spool;
+  std::string spool_directory;
   // Past this many open connections the server stops accepting (the kernel queues the rest)
   // until one closes.
   unsigned max_connections = 64;

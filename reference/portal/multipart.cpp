@@ -216,20 +216,30 @@ std::string build_multipart(const std::vector<Part>& parts, const std::string& b
   std::string out;
   out.reserve(size);
   for (const auto& part : parts) {
-    out += "--";
-    out += boundary;
-    out += kCrlf;
-    for (const auto& [name, value] : part.headers) {
-      out += name;
-      out += ": ";
-      out += value;
-      out += kCrlf;
-    }
-    out += kCrlf;
+    out += part_opening(part.headers, boundary);
     out += part.body;
     out += kCrlf;
   }
-  out += "--";
+  out += closing_delimiter(boundary);
+  return out;
+}
+
+std::string part_opening(const std::map<std::string, std::string>& headers, std::string_view boundary) {
+  std::string out = "--";
+  out += boundary;
+  out += kCrlf;
+  for (const auto& [name, value] : headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += kCrlf;
+  }
+  out += kCrlf;
+  return out;
+}
+
+std::string closing_delimiter(std::string_view boundary) {
+  std::string out = "--";
   out += boundary;
   out += "--";
   out += kCrlf;

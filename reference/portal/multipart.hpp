@@ -55,6 +55,11 @@ Result<std::vector<PartView>> parse_multipart(std::string_view content_type_head
 // boundary must occur in no part's body: random_boundary() makes one that will not.
 std::string build_multipart(const std::vector<Part>& parts, const std::string& boundary);
 
+// The pieces of that body for one built as it is sent (WADO-RS from files): a part is
+// part_opening(), its body, CRLF; the body ends with closing_delimiter().
+std::string part_opening(const std::map<std::string, std::string>& headers, std::string_view boundary);
+std::string closing_delimiter(std::string_view boundary);
+
 // 32 random hex digits.
 std::string random_boundary();
 

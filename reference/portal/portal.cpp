@@ -19,6 +19,12 @@ Result<std::unique_ptr<Portal>> Portal::start(pipeline::Pipeline& pipeline, Http
     if (path.starts_with("/review/") || path.starts_with("/outbox/")) return std::size_t{64} * 1024;
     return 0;
   };
+  // A STOW-RS body (up to max_body_bytes on each of up to max_connections connections) goes to a
+  // file beside the instances it will become, not to memory.
+  config.spool = [](std::string_view method, std::string_view path) {
+    return method == "POST" && path == "/dicomweb/studies";
+  };
+  if (config.spool_directory.empty()) config.spool_directory = pipeline.config().dicom.storage_dir;
   auto http = HttpServer::start(config, [raw = portal.get()](const HttpRequest& r) { return raw->handle(r); });
   if (!http) return http.error();
   portal->http_ = std::move(http).value();

@@ -227,7 +227,7 @@ StoredQueryAnswer answer_stored_query(const DcmDataset& identifier, InformationM
     std::size_t row = 0;
     std::string retrieve_ae;
   };
-  auto pending = std::make_shared<Pending>();  // DcmDataset has no move: filled in place, not copied
+  auto pending = std::make_shared<Pending>();  // DcmDataset has no move: filled in place, copied once
   pending->query = identifier;
   pending->keys = std::move(keys);
   pending->rows = rows_at(answer.level, records);

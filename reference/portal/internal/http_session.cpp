@@ -3,15 +3,25 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "reference/portal/access.hpp"
 #include "reference/portal/internal/ascii.hpp"
@@ -91,13 +101,16 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     lowest().socket().set_option(tcp::no_delay(true), ignored);
     request_.peer = endpoint_text(lowest().socket());
   }
-  ~Session() override { server_.session_ended(address_); }
+  ~Session() override {
+    close_file();
+    server_.session_ended(address_);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   Session(Session&&) = delete;
   Session& operator=(Session&&) = delete;
 
-  void start() {
+  void start() override {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if constexpr (kTls) {
         self->handshake();
@@ -145,8 +158,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       self->disarm();
       if (ec) {
         // A peer that connects and leaves without a word (a health check, a port scan) failed
-        // nothing worth a warning.
-        if (ec == asio::error::eof && !self->timed_out_) {
+        // nothing worth a warning. (Asio reports that end as a truncated stream.)
+        const bool silent = BIO_number_read(SSL_get_rbio(self->stream_.native_handle())) == 0;
+        if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) && silent && !self->timed_out_) {
           self->close();
           return;
         }
@@ -171,8 +185,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     phase_ = Phase::idle;
     version_ = 11;
     parser_.emplace();
+    file_parser_.reset();
+    request_.spooled.reset();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(server_.config.max_body_bytes);
+    body_allowed_ = server_.config.max_body_bytes;
     // One deadline for the whole header, so a peer trickling a byte at a time cannot hold the
     // connection open forever.
     arm(std::chrono::steady_clock::now() + server_.config.read_timeout);
@@ -273,11 +290,20 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         return;
       }
       parser_->body_limit(allowed);
+      body_allowed_ = allowed;
     }
 
     if (parser_->is_done()) {
       handle();
       return;
+    }
+    if (server_.config.spool && server_.config.spool(request_.method, request_.path)) {
+      if (auto why = spool_body()) {
+        spdlog::error("portal: cannot keep the body of {} {} from {} in a file: {}", request_.method, request_.path,
+                      request_.peer, *why);
+        reject(error_response(Error{Errc::io_failed, "request body", "the server cannot take a body now"}));
+        return;
+      }
     }
     const auto expect = request_.headers.find("expect");
     if (version_ == 11 && expect != request_.headers.end() && ascii_lowercase(expect->second) == "100-continue") {
@@ -298,24 +324,74 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     read_body();
   }
 
+  // The body goes to a file of its own, made and unlinked in the spool directory; the parser
+  // changes to one that writes there (the header is read, the body not begun).
+  std::optional<std::string> spool_body() {
+    std::error_code ignored;
+    const auto directory = server_.config.spool_directory.empty()
+                               ? std::filesystem::temp_directory_path(ignored)
+                               : std::filesystem::path(server_.config.spool_directory);
+    auto path = (directory / "radloop-body-XXXXXX").string();
+    const int fd = ::mkstemp(path.data());
+    if (fd < 0) return std::string(std::strerror(errno)) + " in " + directory.string();
+    ::unlink(path.c_str());
+    beast::file file;
+    file.native_handle(fd);
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(body_allowed_);
+    beast::error_code ec;
+    file_parser_->get().body().reset(std::move(file), ec);
+    if (ec) return ec.message();
+    return std::nullopt;
+  }
+
+  void read_body() {
+    if (file_parser_) {
+      read_body(*file_parser_);
+    } else {
+      read_body(*parser_);
+    }
+  }
+
   // A body is read piece by piece, each within read_timeout: a large upload on a slow link may
   // take longer than read_timeout in all, as long as it keeps moving, up to request_timeout.
-  void read_body() {
+  template <typename Parser>
+  void read_body(Parser& parser) {
     arm(std::min(std::chrono::steady_clock::now() + server_.config.read_timeout, deadline_));
-    http::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (self->closed_) return;
-      self->disarm();
-      if (ec) {
-        self->on_read_failed(ec);
-        return;
-      }
-      if (!self->parser_->is_done()) {
-        self->read_body();
-        return;
-      }
-      self->request_.body = std::move(self->parser_->get().body());
-      self->handle();
-    });
+    http::async_read_some(stream_, buffer_, parser,
+                          [self = shared_from_this(), &parser](beast::error_code ec, std::size_t) {
+                            if (self->closed_) return;
+                            self->disarm();
+                            if (ec) {
+                              self->on_read_failed(ec);
+                              return;
+                            }
+                            if (!parser.is_done()) {
+                              self->read_body(parser);
+                              return;
+                            }
+                            self->body_read(parser);
+                          });
+  }
+
+  void body_read(http::request_parser<http::string_body>& parser) {
+    request_.body = std::move(parser.get().body());
+    handle();
+  }
+
+  void body_read(http::request_parser<http::file_body>& parser) {
+    auto mapped = SpooledBody::map(parser.get().body().file().native_handle());
+    if (!mapped) {
+      spdlog::error("portal: cannot read back the body of {} {}: {}", request_.method, request_.path,
+                    mapped.error().message());
+      respond(error_response(Error{Errc::io_failed, "request body", "the server cannot take a body now"}), false);
+      return;
+    }
+    request_.spooled = std::move(mapped).value();
+    file_parser_.reset();  // the file's descriptor closes; the mapping stays until the request is done
+    handle();
+    request_.spooled.reset();
   }
 
   void on_read_failed(const beast::error_code& ec) {
@@ -402,11 +478,15 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Answers before the body was read (or when the bytes cannot be trusted any further). The
   // connection stays open only when no body was coming and the request was otherwise sound.
   void reject(HttpResponse response, bool unreadable = false) {
-    const bool body_pending = parser_ && !parser_->is_done();
+    const bool body_pending = (parser_ && !parser_->is_done()) || (file_parser_ && !file_parser_->is_done());
     respond(std::move(response), keep_alive_ && !unreadable && !body_pending && !draining_);
   }
 
   void respond(HttpResponse response, bool keep_alive) {
+    if (!response.pieces.empty() && response.body.empty() && valid_record(response)) {
+      stream(std::move(response), keep_alive);
+      return;
+    }
     if (!build_response(response, keep_alive)) {
       spdlog::error("portal: the handler's response to {} {} is not valid HTTP (status {}); sent 500 instead",
                     request_.method, request_.target, response.status);
@@ -416,42 +496,160 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     phase_ = Phase::writing;
     keep_alive_ = keep_alive;
     lowest().expires_after(server_.config.read_timeout);  // a peer that does not take the response
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->after_response(ec); });
+  }
+
+  void after_response(beast::error_code ec) {
+    if (closed_) return;
+    if (ec) {
+      close();
+      return;
+    }
+    if (keep_alive_ && !draining_) {
+      read_header();
+    } else {
+      linger_then_close();
+    }
+  }
+
+  // False when it cannot be written as HTTP: a status outside 200-599, a header that would split
+  // the response, a body on a 204 or 304.
+  static bool valid_record(const HttpResponse& record) {
+    if (record.status < 200 || record.status > 599) return false;
+    const bool bodiless = record.status == 204 || record.status == 304;
+    if (bodiless && (!record.body.empty() || !record.pieces.empty())) return false;
+    if (!record.content_type.empty() && !valid_header("Content-Type", record.content_type)) return false;
+    return std::all_of(record.headers.begin(), record.headers.end(),
+                       [](const auto& field) { return valid_header(field.first, field.second); });
+  }
+
+  // The status line and fields of `record` on `message`.
+  template <typename Body>
+  void set_header(http::response<Body>& message, const HttpResponse& record, bool keep_alive) const {
+    message.version(version_ == 10 ? 10 : 11);
+    message.result(record.status);
+    const bool bodiless = record.status == 204 || record.status == 304;
+    if (!record.content_type.empty() && !bodiless) message.set(http::field::content_type, record.content_type);
+    for (const auto& [name, value] : record.headers) {
+      if (!owned_by_server(name)) message.insert(name, value);
+    }
+    message.keep_alive(keep_alive);
+  }
+
+  // False (and the record untouched) when it cannot be written as HTTP (valid_record).
+  bool build_response(HttpResponse& record, bool keep_alive) {
+    if (!valid_record(record) || !record.pieces.empty()) return false;
+    response_ = {};
+    set_header(response_, record, keep_alive);
+    response_.body() = std::move(record.body);
+    // A 204 or 304 carries no Content-Length (RFC 9110 8.6); its end is known without one.
+    if (record.status != 204 && record.status != 304) response_.prepare_payload();
+    return true;
+  }
+
+  // A body sent as it is read (HttpResponse::pieces): the files' sizes make the Content-Length,
+  // then each piece goes out a chunk at a time, a file opened only when its turn comes (a study
+  // of thousands of instances holds one descriptor).
+  void stream(HttpResponse record, bool keep_alive) {
+    std::uint64_t length = 0;
+    sizes_.clear();
+    for (const auto& piece : record.pieces) {
+      std::uint64_t size = piece.bytes.size();
+      if (!piece.file.empty()) {
+        struct stat info {};
+        if (::stat(piece.file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+          spdlog::error("portal: {} {}: {} cannot be read", request_.method, request_.target, piece.file);
+          respond(error_response(Error{Errc::io_failed, request_.path, "a stored file cannot be read"}), keep_alive);
+          return;
+        }
+        size = static_cast<std::uint64_t>(info.st_size);
+      }
+      sizes_.push_back(size);
+      length += size;
+    }
+    pieces_ = std::move(record.pieces);
+    piece_ = 0;
+    offset_ = 0;
+    streamed_ = {};
+    set_header(streamed_, record, keep_alive);
+    streamed_.content_length(length);
+    streamed_.body().data = nullptr;
+    streamed_.body().more = true;
+    serializer_.emplace(streamed_);
+    phase_ = Phase::writing;
+    keep_alive_ = keep_alive;
+    lowest().expires_after(server_.config.read_timeout);
+    http::async_write_header(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (self->closed_) return;
       if (ec) {
         self->close();
         return;
       }
-      if (self->keep_alive_ && !self->draining_) {
-        self->read_header();
-      } else {
-        self->linger_then_close();
-      }
+      self->write_piece();
     });
   }
 
-  // False (and the record untouched) when it cannot be written as HTTP: a status outside 200-599,
-  // a header that would split the response, a body on a 204 or 304.
-  bool build_response(HttpResponse& record, bool keep_alive) {
-    if (record.status < 200 || record.status > 599) return false;
-    const bool bodiless = record.status == 204 || record.status == 304;
-    if (bodiless && !record.body.empty()) return false;
-    if (!record.content_type.empty() && !valid_header("Content-Type", record.content_type)) return false;
-    for (const auto& [name, value] : record.headers) {
-      if (!valid_header(name, value)) return false;
+  // The next chunk of the streamed body, or its end.
+  void write_piece() {
+    auto& body = streamed_.body();
+    while (piece_ < pieces_.size() && offset_ == sizes_[piece_]) next_piece();
+    if (piece_ == pieces_.size()) {
+      body.data = nullptr;
+      body.more = false;
+      http::async_write(stream_, *serializer_,
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->finish_stream(ec); });
+      return;
     }
-    response_ = {};
-    response_.version(version_ == 10 ? 10 : 11);
-    response_.result(record.status);
-    if (!record.content_type.empty() && !bodiless) response_.set(http::field::content_type, record.content_type);
-    for (const auto& [name, value] : record.headers) {
-      if (!owned_by_server(name)) response_.insert(name, value);
+    const auto& piece = pieces_[piece_];
+    const auto left = sizes_[piece_] - offset_;
+    if (piece.file.empty()) {
+      body.data = const_cast<char*>(piece.bytes.data() + offset_);  // NOLINT: Beast only reads it
+      body.size = static_cast<std::size_t>(left);
+    } else {
+      if (file_ < 0) file_ = ::open(piece.file.c_str(), O_RDONLY | O_CLOEXEC);
+      const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk_.size()));
+      const auto got = file_ < 0 ? -1 : ::read(file_, chunk_.data(), wanted);
+      if (got <= 0) {
+        // The length has gone out: a file that vanished or shrank can only cut the connection.
+        spdlog::error("portal: {} {}: {} ended {} bytes early; closing the connection", request_.method,
+                      request_.target, piece.file, left);
+        close();
+        return;
+      }
+      body.data = chunk_.data();
+      body.size = static_cast<std::size_t>(got);
     }
-    response_.body() = std::move(record.body);  // a WADO-RS body can be large: moved, not copied
-    response_.keep_alive(keep_alive);
-    // A 204 or 304 carries no Content-Length (RFC 9110 8.6); its end is known without one.
-    if (!bodiless) response_.prepare_payload();
-    return true;
+    offset_ += body.size;
+    body.more = true;
+    lowest().expires_after(server_.config.read_timeout);  // a peer that stops taking the body
+    http::async_write(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (self->closed_) return;
+      if (ec && ec != http::error::need_buffer) {
+        self->close();
+        return;
+      }
+      self->write_piece();
+    });
+  }
+
+  void next_piece() {
+    close_file();
+    ++piece_;
+    offset_ = 0;
+  }
+
+  void finish_stream(beast::error_code ec) {
+    close_file();
+    pieces_.clear();
+    serializer_.reset();
+    streamed_ = {};
+    after_response(ec == http::error::need_buffer ? beast::error_code{} : ec);
+  }
+
+  void close_file() {
+    if (file_ >= 0) ::close(file_);
+    file_ = -1;
   }
 
   // stop() asked: an idle connection closes now; one with a request under way finishes it first
@@ -513,6 +711,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void close() {
     closed_ = true;
+    close_file();
     timer_.cancel();  // a pending deadline would keep the server's threads running until it passed
     lowest().close();
   }
@@ -525,11 +724,23 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool timed_out_ = false;                            // the current read was cancelled by its deadline
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;  // a body spooled to a file (spool_body)
+  std::uint64_t body_allowed_ = 0;                                    // the body limit of the request being read
   http::response<http::string_body> response_;
+  // A streamed response (stream()): the message, its serializer, the pieces with their sizes,
+  // where the writing is, and the file being read.
+  http::response<http::buffer_body> streamed_;
+  std::optional<http::response_serializer<http::buffer_body>> serializer_;
+  std::vector<BodyPiece> pieces_;
+  std::vector<std::uint64_t> sizes_;
+  std::size_t piece_ = 0;
+  std::uint64_t offset_ = 0;
+  int file_ = -1;
+  std::array<char, std::size_t{64} * 1024> chunk_{};
   HttpRequest request_;  // reused: the peer is set once
   std::array<char, std::size_t{16} * 1024> scratch_{};
   unsigned version_ = 11;
-  Phase phase_ = Phase::idle;
+  Phase phase_ = kTls ? Phase::handshake : Phase::idle;
   std::chrono::steady_clock::time_point deadline_;  // the whole request's, from its header on
   bool keep_alive_ = true;
   bool draining_ = false;
@@ -558,19 +769,20 @@ std::shared_ptr<Connection> serve(ServerState& server, tcp::socket socket) {
     socket.close(ec);
     return nullptr;
   }
+  // Until a session exists this gives back what admit() counted; from then on its destructor does.
+  std::shared_ptr<Connection> session;
   try {
     if (server.tls) {
-      auto session = std::make_shared<Session<TlsStream>>(server, std::move(socket), address);
-      session->start();
-      return session;
+      session = std::make_shared<Session<TlsStream>>(server, std::move(socket), address);
+    } else {
+      session = std::make_shared<Session<PlainStream>>(server, std::move(socket), address);
     }
-    auto session = std::make_shared<Session<PlainStream>>(server, std::move(socket), address);
-    session->start();
-    return session;
   } catch (...) {
-    server.session_ended(address);  // what admit() counted
+    server.session_ended(address);
     throw;
   }
+  session->start();
+  return session;
 }
 
 }  // namespace radloop::portal::internal

@@ -92,8 +92,8 @@ struct ServerState {
   }
 };
 
-// What the listener may ask of a live connection. Both post onto the connection's strand and
-// return at once.
+// What the listener may ask of a live connection. Each posts onto the connection's strand and
+// returns at once.
 class Connection {
  public:
   Connection() = default;
@@ -102,6 +102,8 @@ class Connection {
   Connection(Connection&&) = delete;
   Connection& operator=(Connection&&) = delete;
   virtual ~Connection() = default;
+  // Begins serving: the TLS handshake or the first request.
+  virtual void start() = 0;
   // stop() asked: close when idle, else after answering the request under way.
   virtual void drain() = 0;
   // The drain timeout passed: close now.

@@ -1,4 +1,4 @@
-// The outbox's delivery rules: order per destination and patient, backoff under one control ID,
+// The outbox's delivery rules: order per destination and order (accession), backoff under one control ID,
 // dead letters with an alert, the queue moving on after one, and what a failure holds.
 #include "reference/pipeline/outbox.hpp"
 
@@ -104,14 +104,14 @@ TEST(Outbox, IgnoresAnAnswerForAMessageThatIsNotAtTheHead) {
   EXPECT_EQ(box.queued("EHR"), 2U);
 }
 
-// An answer about one message (AE, AR) holds that patient's later messages only; the others go.
+// An answer about one message (AE, AR) holds that order's later messages only; the others go.
 TEST(Outbox, AMessageTheReceiverAnswersWithAnErrorHoldsOnlyItsPatient) {
   Outbox box({1000ms, 2.0, 60'000ms, 0, 24h});
   const auto a1 = box.enqueue("EHR", "A1", "a", t0, "alice");
   const auto a2 = box.enqueue("EHR", "A2", "a", t0, "alice");
   const auto b1 = box.enqueue("EHR", "B1", "b", t0, "bob");
   auto due = box.due(t0);
-  ASSERT_EQ(due.size(), 2U);  // each patient's head
+  ASSERT_EQ(due.size(), 2U);  // each order's head
   EXPECT_EQ(due[0].sequence, a1);
   EXPECT_EQ(due[1].sequence, b1);
   EXPECT_FALSE(box.failed(a1, "answered AE", t0, Failure::error));
@@ -158,14 +158,30 @@ TEST(Outbox, AnUnreachableReceiverHoldsItsWholeDestination) {
   EXPECT_EQ(due[1].sequence, r1);
 }
 
-TEST(Outbox, OrdersByThePatientOfTheMessage) {
-  EXPECT_EQ(ordering_key("MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5\rPID|1||MRN1^^^HOSP^MR~X9^^^OTHER||DOE"),
-            std::string("MRN1\x1fHOSP\x1f"));
-  EXPECT_EQ(ordering_key("MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5\rPID|1||MRN1^^^CLINIC"),
-            std::string("MRN1\x1f"
-                        "CLINIC\x1f"));
-  EXPECT_EQ(ordering_key("MSH|^~\\&|A|B|C|D|20260101||ACK|1|P|2.5\rMSA|AA|1"), "");
-  EXPECT_EQ(ordering_key("not HL7"), "");
+// The order when there is one (a merge of patients, or a receiver's way of writing PID-3, does
+// not move a message to another queue); else the patient; else nothing.
+TEST(Outbox, KeysAMessageByItsOrderElseItsPatient) {
+  const std::string oru = "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5\rPID|1||MRN1^^^HOSP^MR~X9^^^OTHER||DOE";
+  EXPECT_EQ(ordering_key("ACC1", oru), "order ACC1");
+  EXPECT_EQ(ordering_key("", oru), std::string("patient MRN1\x1fHOSP\x1f"));
+  EXPECT_NE(ordering_key("", "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5\rPID|1||MRN1^^^CLINIC"),
+            ordering_key("", oru));
+  EXPECT_EQ(ordering_key("", "MSH|^~\\&|A|B|C|D|20260101||ACK|1|P|2.5\rMSA|AA|1"), "");
+  EXPECT_EQ(ordering_key("", "not HL7"), "");
+}
+
+TEST(Outbox, RestoresAMessageOnceThoughItWasAlsoRequeued) {
+  Outbox box;
+  OutboundMessage m;
+  m.sequence = 7;
+  m.destination = "EHR";
+  m.control_id = "C7";
+  m.next_attempt = t0;
+  box.requeue(m);
+  box.restore(m);  // the store's next read finds the re-driven row again
+  EXPECT_EQ(box.queued("EHR"), 1U);
+  box.delivered(7);
+  EXPECT_TRUE(box.due(t0).empty());
 }
 
 }  // namespace

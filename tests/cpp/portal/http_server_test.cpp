@@ -226,7 +226,7 @@ TEST(HttpServer, ReplacesAResponseThatIsNotValidHttpWith500) {
     if (request.path == "/split") response.headers.emplace_back("X-Echo", "a\r\nSet-Cookie: evil=1");
     if (request.path == "/status") response.status = 1000;
     if (request.path == "/nocontent") {
-      response = HttpResponse{.status = 204, .content_type = "", .body = "x", .headers = {}};
+      response = HttpResponse{.status = 204, .content_type = "", .body = "x", .headers = {}, .pieces = {}};
     }
     return response;
   });
@@ -243,8 +243,9 @@ TEST(HttpServer, ReplacesAResponseThatIsNotValidHttpWith500) {
 
 TEST(HttpServer, SendsTheHandlersStatusHeadersAndContentType) {
   auto server = start_server({}, [](const HttpRequest& request) {
-    if (request.path == "/empty") return HttpResponse{.status = 204, .content_type = "", .body = "", .headers = {}};
-    HttpResponse response{.status = 201, .content_type = "text/plain", .body = "made", .headers = {}};
+    if (request.path == "/empty")
+      return HttpResponse{.status = 204, .content_type = "", .body = "", .headers = {}, .pieces = {}};
+    HttpResponse response{.status = 201, .content_type = "text/plain", .body = "made", .headers = {}, .pieces = {}};
     response.headers.emplace_back("Location", "/review/9");
     response.headers.emplace_back("Content-Length", "999");  // the server's to set
     return response;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,7 +68,9 @@ class RawClient {
   // complete came within patience.
   std::optional<Response> read_response(std::chrono::milliseconds patience = kPatience) {
     http::response_parser<http::string_body> parser;
-    parser.body_limit(boost::none);
+    // Not boost::none: Beast 1.74 then refuses every Content-Length (it compares the length with
+    // an empty optional).
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     boost::system::error_code result = boost::asio::error::timed_out;
     bool done = false;
     http::async_read(socket_, buffer_, parser, [&](boost::system::error_code ec, std::size_t) {
