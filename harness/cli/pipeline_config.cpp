@@ -203,11 +203,14 @@ Result<void> read(const YAML::Node& root, const std::filesystem::path& base, Dae
   if (p.mllp.max_connections == 0 || p.mllp.max_connections_per_peer == 0 || idle <= 0 || whole <= 0)
     return Error{Errc::invalid_config, "mllp", "connection limits and timeouts must be positive"};
 
+  // One key per line would take twenty lines.
+  // clang-format off
   Section dicom(top["dicom"], "dicom",
                 {"port", "ae_title", "storage", "durability", "max_associations", "max_pdu", "acse_timeout",
                  "dimse_timeout", "max_association_seconds", "allowed_callers", "commitment_reply", "commitment_peers",
                  "commitment_retry_first_ms", "commitment_retry_max_ms", "commitment_give_up_hours", "tls",
-                 "max_nesting_depth", "max_elements", "max_request_dataset_bytes"});
+                 "max_nesting_depth", "max_elements", "max_request_dataset_bytes", "max_conflict_copies"});
+  // clang-format on
   RADLOOP_TRY(dicom.check());
   RADLOOP_TRY(read_port(dicom, "port", p.dicom.port));
   RADLOOP_TRY(read_server_tls(dicom["tls"], "dicom.tls", base, p.dicom.tls));
@@ -251,6 +254,10 @@ Result<void> read(const YAML::Node& root, const std::filesystem::path& base, Dae
   RADLOOP_TRY(dicom.get("max_nesting_depth", limits.max_depth));
   RADLOOP_TRY(dicom.get("max_elements", limits.max_elements));
   RADLOOP_TRY(dicom.get("max_request_dataset_bytes", limits.max_in_memory_bytes));
+  RADLOOP_TRY(dicom.get("max_conflict_copies", p.dicom.max_conflict_copies));
+  if (p.dicom.max_conflict_copies < 1 || p.dicom.max_conflict_copies > 1000) {
+    return Error{Errc::invalid_config, "dicom.max_conflict_copies", "between 1 and 1000 (default 10)"};
+  }
   // Above a few thousand levels DCMTK's parser exhausts a thread's stack: the limit cannot go there.
   if (limits.max_depth < 1 || limits.max_depth > 1000)
     return Error{Errc::invalid_config, "dicom.max_nesting_depth", "between 1 and 1000 (default 128)"};

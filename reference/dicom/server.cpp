@@ -174,6 +174,7 @@ class Server::Impl {
     stats.instances_stored = store_.stored;
     stats.duplicates = store_.duplicates;
     stats.conflicts = store_.conflicts;
+    stats.conflicts_refused = store_.conflicts_refused;
     stats.store_failures = store_.failures;
     stats.contexts_rejected = counters_.contexts_rejected;
     stats.worklist_queries = counters_.worklist_queries;

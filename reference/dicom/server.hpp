@@ -63,6 +63,11 @@ struct ServerConfig {
   // A defect, never on in a real configuration: an instance sent again with another data set
   // silently replaces the stored one and is answered with success.
   bool overwrite_conflicts = false;
+  // Conflicting copies kept per SOP Instance UID (.conflicts/<uid>.<n>.dcm). A peer that resends
+  // one UID with ever other contents would otherwise fill the disk: past this the C-STORE is
+  // refused with 0xA700 and an Error Comment, logged and counted. The same conflicting data set
+  // again is answered as before without another copy.
+  unsigned max_conflict_copies = 10;
   // A defect too: the called AE title is compared without regard to case.
   bool called_ae_any_case = false;
   // With storage on, Storage Commitment (push model) and Patient/Study Root C-FIND over what is
@@ -102,8 +107,9 @@ struct ServerStats {
   std::uint64_t associations_cut = 0;  // ended for lasting longer than max_association_duration
   std::uint64_t echoes_answered = 0;
   std::uint64_t instances_stored = 0;
-  std::uint64_t duplicates = 0;  // same SOP Instance UID, same bytes: answered success, not kept twice
-  std::uint64_t conflicts = 0;   // same SOP Instance UID, other bytes: kept aside, answered 0xB000
+  std::uint64_t duplicates = 0;         // same SOP Instance UID, same bytes: answered success, not kept twice
+  std::uint64_t conflicts = 0;          // same SOP Instance UID, other bytes: kept aside, answered 0xB000
+  std::uint64_t conflicts_refused = 0;  // past max_conflict_copies: refused 0xA700, nothing kept
   std::uint64_t store_failures = 0;
   std::uint64_t contexts_rejected = 0;
   std::uint64_t worklist_queries = 0;         // C-FIND requests received, answered or refused

@@ -143,9 +143,9 @@ bool Delivery::attempt(const OutboundMessage& message) {
       // AR/CR: the receiver rejected it and would again. AE/CE is often a receiver in trouble for
       // a moment (its database restarting): retried on time. Either holds only this order. An
       // answer that is no ACK at all says the receiver is out of step: the destination waits.
-      failure = verdict.code == "AR" || verdict.code == "CR" ? Failure::refused
-                : verdict.code.empty()                       ? Failure::unreachable
-                                                             : Failure::error;
+      failure = verdict.code == "AR" || verdict.code == "CR"           ? Failure::refused
+                : verdict.code == "unreadable" || verdict.code.empty() ? Failure::unreachable
+                                                                       : Failure::error;
       if (failure == Failure::unreachable) client_.reset();
     }
     // An ACK answers the message its MSA-2 names. One naming another (a late answer to an
@@ -239,7 +239,8 @@ void Delivery::run() {
         if (!attempt(message)) break;
       } catch (const std::exception& e) {
         spdlog::error("delivery {}: an attempt failed: {}; delivery keeps running", name_, e.what());
-        break;  // what it left held or not is the next round's to see
+        // Retried on its schedule like any failure, so it cannot spin or hold up the others.
+        outbox_.failed(message.sequence, e.what(), Clock::now(), Failure::error);
       }
     }
     std::unique_lock lock(mutex_);

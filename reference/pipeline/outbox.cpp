@@ -37,20 +37,21 @@ std::uint64_t Outbox::enqueue(const std::string& destination, const std::string&
 
 void Outbox::restore(OutboundMessage message) {
   next_sequence_ = std::max(next_sequence_, message.sequence + 1);
-  auto& queue = queues_[{message.destination, message.key}];
-  const auto seq = message.sequence;
-  if (std::any_of(queue.begin(), queue.end(), [&](const OutboundMessage& m) { return m.sequence == seq; })) return;
-  queue.push_back(std::move(message));
+  requeue_in_place(std::move(message), false);
 }
 
-void Outbox::requeue(OutboundMessage message) {
+void Outbox::requeue(OutboundMessage message) { requeue_in_place(std::move(message), true); }
+
+void Outbox::requeue_in_place(OutboundMessage message, bool fresh) {
   auto& queue = queues_[{message.destination, message.key}];
   const auto seq = message.sequence;
   if (std::any_of(queue.begin(), queue.end(), [&](const OutboundMessage& m) { return m.sequence == seq; })) return;
   const auto behind =
       std::find_if(queue.begin(), queue.end(), [&](const OutboundMessage& m) { return m.sequence > seq; });
-  message.state = OutboundMessage::State::queued;
-  message.refusals = 0;
+  if (fresh) {
+    message.state = OutboundMessage::State::queued;
+    message.refusals = 0;
+  }
   queue.insert(behind, std::move(message));
 }
 

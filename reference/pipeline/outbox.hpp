@@ -65,7 +65,7 @@ struct OutboxAlert {
 // Why an attempt failed, which decides what waits for its retry (see the top of this file).
 enum class Failure : std::uint8_t {
   unreachable,  // no connection, no answer, or an answer to another message: the destination waits
-  error,        // AE/CE, or an answer that is not an ACK: this key waits
+  error,        // AE/CE: this key waits
   refused,      // AR/CR: this key waits; dead-lettered after max_refusals
 };
 
@@ -104,6 +104,8 @@ class Outbox {
 
  private:
   using QueueKey = std::pair<std::string, std::string>;  // destination, ordering key
+  // Into its queue by sequence, unless it is there already; `fresh`: its refusals start again.
+  void requeue_in_place(OutboundMessage message, bool fresh);
   std::deque<OutboundMessage>* queue_with_head(std::uint64_t sequence);
   void pop(std::deque<OutboundMessage>& queue, const OutboundMessage& head);
 

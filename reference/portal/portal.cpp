@@ -24,7 +24,10 @@ Result<std::unique_ptr<Portal>> Portal::start(pipeline::Pipeline& pipeline, Http
   config.spool = [](std::string_view method, std::string_view path) {
     return method == "POST" && path == "/dicomweb/studies";
   };
-  if (config.spool_directory.empty()) config.spool_directory = pipeline.config().dicom.storage_dir;
+  // .incoming is where C-STOREs are received too, and it is emptied at start.
+  if (config.spool_directory.empty() && !pipeline.config().dicom.storage_dir.empty()) {
+    config.spool_directory = pipeline.config().dicom.storage_dir + "/.incoming";
+  }
   auto http = HttpServer::start(config, [raw = portal.get()](const HttpRequest& r) { return raw->handle(r); });
   if (!http) return http.error();
   portal->http_ = std::move(http).value();

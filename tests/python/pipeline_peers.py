@@ -30,13 +30,15 @@ START, END = b"\x0b", b"\x1c\x0d"
 class MllpReceiver:
     """A threaded MLLP server: records every message and answers AA (AE while `refuse` > 0, and to
     every message about a patient ID in `error_for`; with an MSA-2 naming another message while
-    `misaddress` > 0); over TLS when given a server context."""
+    `misaddress` > 0; with bytes that are no ACK while `garbage` > 0); over TLS when given a server
+    context."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._tls = tls
         self.messages: list[str] = []
         self.refuse = 0
         self.misaddress = 0
+        self.garbage = 0
         self.error_for: set[str] = set()
         self._lock = threading.Lock()
         self._server = socket.socket()
@@ -84,10 +86,15 @@ class MllpReceiver:
                         self.refuse = max(0, self.refuse - 1)
                         misaddressed = self.misaddress > 0
                         self.misaddress = max(0, self.misaddress - 1)
+                        garbled = self.garbage > 0
+                        self.garbage = max(0, self.garbage - 1)
                     ack = str(message.create_ack(ack_code=code, message_id=f"ACK{len(self.messages)}"))
                     if misaddressed:
                         control = str(message.segment("MSH")[10])
                         ack = ack.replace(f"MSA|{code}|{control}", f"MSA|{code}|SOMEONE-ELSE")
+                    if garbled:
+                        ack = "THIS IS NOT AN ACK"
+
                     conn.sendall(START + ack.encode("utf-8") + END)
 
     def received(self) -> list[str]:

@@ -13,6 +13,7 @@ import socket
 import time
 
 import hl7
+import pytest
 
 from pipeline_peers import ack_code, daemon_for, msh, oru, ris_order, segment, send_hl7, until
 
@@ -123,11 +124,13 @@ def test_a_thousand_trickling_connections_are_bounded_and_a_normal_sender_is_ser
         daemon.stop()
 
 
-def test_an_ehr_ack_naming_another_message_is_no_ack_and_the_report_goes_again(radloop_cli, tmp_path, peers):
-    """The EHR answers AA, but its MSA-2 names another message: the report is not taken as
-    delivered, and goes again under its own control ID until an ACK for it comes."""
+@pytest.mark.parametrize("fault", ["misaddress", "garbage"])
+def test_an_ehr_answer_that_is_no_ack_for_the_report_makes_it_go_again(radloop_cli, tmp_path, peers, fault):
+    """The EHR answers AA naming another message in MSA-2, or answers bytes that are no ACK at
+    all: the report is not taken as delivered, and goes again under its own control ID until an
+    ACK for it comes."""
     ris, ehr = peers
-    ehr.misaddress = 1
+    setattr(ehr, fault, 1)
     daemon = daemon_for(radloop_cli, tmp_path, ris, ehr).start()
     try:
         assert ack_code(send_hl7(daemon.mllp, ris_order("R100", "P100", "ACC100"))) == "AA"

@@ -38,6 +38,7 @@ InstanceStore::InstanceStore(const ServerConfig& config, InstanceSink sink)
     : root_(config.storage_dir),
       durability_(config.durability),
       overwrite_conflicts_(config.overwrite_conflicts),
+      max_conflict_copies_(config.max_conflict_copies),
       limits_(config.dataset_limits),
       sink_(std::move(sink)),
       pid_(::getpid()) {}
@@ -210,10 +211,32 @@ StoreReply InstanceStore::keep_or_set_aside(const std::string& temp, const fs::p
     record.file_path = final_path.string();
     return StoreReply{kSuccess, {}, false};
   }
+  // The first free place among max_conflict_copies; a copy already kept with this data set is
+  // the answer again (a resend), not another copy.
   fs::path aside;
-  for (int n = 1;; ++n) {
-    aside = root / ".conflicts" / (record.sop_instance_uid + "." + std::to_string(n) + ".dcm");
-    if (!fs::exists(aside, ec)) break;
+  for (unsigned n = 1; n <= max_conflict_copies_ && aside.empty(); ++n) {
+    auto place = root / ".conflicts" / (record.sop_instance_uid + "." + std::to_string(n) + ".dcm");
+    if (!fs::exists(place, ec)) {
+      aside = std::move(place);
+      break;
+    }
+    if (auto kept = digest_file(place.string(), false); kept && kept->dataset_digest == record.dataset_digest) {
+      remove_quietly(temp);
+      record.outcome = InstanceRecord::Outcome::conflict;
+      record.file_path = place.string();
+      return StoreReply{kCoercedOrConflict,
+                        "SOP Instance UID " + record.sop_instance_uid +
+                            " already stored with another data set; this one (digest " + record.dataset_digest +
+                            ") was kept before at " + place.string(),
+                        true};
+    }
+  }
+  if (aside.empty()) {
+    ++conflicts_refused;
+    remove_quietly(temp);
+    return fail(kOutOfResources,
+                "SOP Instance UID " + record.sop_instance_uid + " already has " + std::to_string(max_conflict_copies_) +
+                    " conflicting copies kept (dicom.max_conflict_copies); this one is refused, not stored");
   }
   fs::rename(temp, aside, ec);
   if (ec) return fail(kOutOfResources, "cannot keep the conflicting copy: " + ec.message());

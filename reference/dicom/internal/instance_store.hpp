@@ -52,6 +52,7 @@ class InstanceStore {
   std::atomic<std::uint64_t> stored{0};
   std::atomic<std::uint64_t> duplicates{0};
   std::atomic<std::uint64_t> conflicts{0};
+  std::atomic<std::uint64_t> conflicts_refused{0};
   std::atomic<std::uint64_t> failures{0};
 
  private:
@@ -63,6 +64,7 @@ class InstanceStore {
   std::string root_;
   ServerConfig::Durability durability_;
   bool overwrite_conflicts_;  // the defect (server.hpp)
+  unsigned max_conflict_copies_;
   DatasetLimits limits_;
   InstanceSink sink_;
   InstanceCatalog catalog_;

@@ -332,7 +332,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                                ? std::filesystem::temp_directory_path(ignored)
                                : std::filesystem::path(server_.config.spool_directory);
     auto path = (directory / "radloop-body-XXXXXX").string();
-    const int fd = ::mkstemp(path.data());
+    const int fd = ::mkostemp(path.data(), O_CLOEXEC);  // a child process must not keep it
     if (fd < 0) return std::string(std::strerror(errno)) + " in " + directory.string();
     ::unlink(path.c_str());
     beast::file file;
@@ -396,9 +396,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void on_read_failed(const beast::error_code& ec) {
     if (ec == http::error::body_limit) {
-      reject(
-          error_response(Error{Errc::http_body_too_large, "request body", limit_text(server_.config.max_body_bytes)}),
-          true);
+      reject(error_response(Error{Errc::http_body_too_large, "request body", limit_text(body_allowed_)}), true);
       return;
     }
     if (ec == http::error::header_limit) {
@@ -411,7 +409,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       close();
       return;
     }
-    const bool nothing_received = phase_ == Phase::idle && !parser_->got_some() && buffer_.size() == 0;
+    const bool nothing_received = phase_ == Phase::idle && parser_ && !parser_->got_some() && buffer_.size() == 0;
     const bool deadline_passed = timed_out_ && ec != beast::error::timeout;
     if (ec == http::error::end_of_stream || (ec == asio::error::operation_aborted && !deadline_passed) ||
         ec == asio::error::connection_reset || ec == asio::error::eof || ec == http::error::partial_message ||
@@ -435,6 +433,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       }
       spdlog::warn("portal: closing {}: {}", request_.peer, detail);
       reject(error_response(Error{Errc::http_request_timeout, "request", detail}), true);
+      return;
+    }
+    if (file_parser_ && ec.category() != http::make_error_code(http::error::body_limit).category()) {
+      // Writing the spooled body failed (a full disk): the server's trouble, not the request's.
+      spdlog::error("portal: cannot keep the body of {} {} from {}: {}", request_.method, request_.path, request_.peer,
+                    ec.message());
+      reject(error_response(Error{Errc::io_failed, "request body", "the server cannot take a body now"}), true);
       return;
     }
     // What remains is the parser refusing the bytes: a bad request line, field or chunk.
@@ -554,10 +559,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void stream(HttpResponse record, bool keep_alive) {
     std::uint64_t length = 0;
     sizes_.clear();
+    identities_.clear();
     for (const auto& piece : record.pieces) {
       std::uint64_t size = piece.bytes.size();
+      struct stat info {};
       if (!piece.file.empty()) {
-        struct stat info {};
         if (::stat(piece.file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
           spdlog::error("portal: {} {}: {} cannot be read", request_.method, request_.target, piece.file);
           respond(error_response(Error{Errc::io_failed, request_.path, "a stored file cannot be read"}), keep_alive);
@@ -566,8 +572,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         size = static_cast<std::uint64_t>(info.st_size);
       }
       sizes_.push_back(size);
+      identities_.emplace_back(info.st_dev, info.st_ino);
       length += size;
     }
+    // However slowly a reader takes it, the response is done within request_timeout plus a
+    // second per MiB: one that takes less holds a connection and a descriptor no longer.
+    response_deadline_ = std::chrono::steady_clock::now() + server_.config.request_timeout +
+                         std::chrono::seconds(length / (std::uint64_t{1} << 20));
     pieces_ = std::move(record.pieces);
     piece_ = 0;
     offset_ = 0;
@@ -607,9 +618,17 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       body.data = const_cast<char*>(piece.bytes.data() + offset_);  // NOLINT: Beast only reads it
       body.size = static_cast<std::size_t>(left);
     } else {
-      if (file_ < 0) file_ = ::open(piece.file.c_str(), O_RDONLY | O_CLOEXEC);
+      if (file_ < 0 && !open_piece()) {
+        spdlog::error("portal: {} {}: {} changed after its length was sent; closing the connection", request_.method,
+                      request_.target, piece.file);
+        close();
+        return;
+      }
       const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk_.size()));
-      const auto got = file_ < 0 ? -1 : ::read(file_, chunk_.data(), wanted);
+      ssize_t got = 0;
+      do {
+        got = ::read(file_, chunk_.data(), wanted);
+      } while (got < 0 && errno == EINTR);
       if (got <= 0) {
         // The length has gone out: a file that vanished or shrank can only cut the connection.
         spdlog::error("portal: {} {}: {} ended {} bytes early; closing the connection", request_.method,
@@ -622,7 +641,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
     offset_ += body.size;
     body.more = true;
-    lowest().expires_after(server_.config.read_timeout);  // a peer that stops taking the body
+    // A peer that stops taking the body, or takes it too slowly.
+    lowest().expires_at(std::min(std::chrono::steady_clock::now() + server_.config.read_timeout, response_deadline_));
     http::async_write(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (self->closed_) return;
       if (ec && ec != http::error::need_buffer) {
@@ -631,6 +651,19 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       }
       self->write_piece();
     });
+  }
+
+  // Opens the current piece's file: the one that was measured, or nothing (replaced meanwhile).
+  bool open_piece() {
+    file_ = ::open(pieces_[piece_].file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (file_ < 0) return false;
+    struct stat info {};
+    if (::fstat(file_, &info) != 0 || info.st_dev != identities_[piece_].first ||
+        info.st_ino != identities_[piece_].second || static_cast<std::uint64_t>(info.st_size) != sizes_[piece_]) {
+      close_file();
+      return false;
+    }
+    return true;
   }
 
   void next_piece() {
@@ -733,6 +766,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::optional<http::response_serializer<http::buffer_body>> serializer_;
   std::vector<BodyPiece> pieces_;
   std::vector<std::uint64_t> sizes_;
+  std::vector<std::pair<dev_t, ino_t>> identities_;  // of each file as measured
+  std::chrono::steady_clock::time_point response_deadline_;
   std::size_t piece_ = 0;
   std::uint64_t offset_ = 0;
   int file_ = -1;

@@ -142,6 +142,35 @@ TEST(DicomStore, KeepsOtherContentUnderAReusedUidAsideWithAWarning) {
   EXPECT_EQ(server->stats().conflicts, 1U);
 }
 
+// A peer resending one UID with ever other contents cannot fill the disk: past
+// max_conflict_copies the C-STORE is refused 0xA700, and the same conflicting data set again is
+// answered as before without another copy.
+TEST(DicomStore, KeepsAtMostMaxConflictCopiesPerUid) {
+  TempDir storage, work;
+  Recorder recorder;
+  auto config = storing_into(storage.path);
+  config.max_conflict_copies = 2;
+  auto server = start_server(recorder, config);
+  const auto original = make_instance(work.path, {}, 64, 7);
+  ASSERT_EQ(send(server->port(), original.path).status, 0x0000);
+  const auto first = make_instance(work.path, original, 64, 9);
+  EXPECT_EQ(send(server->port(), first.path).status, 0xB000);
+  EXPECT_EQ(send(server->port(), first.path).status, 0xB000);  // a resend: no second copy
+  EXPECT_EQ(send(server->port(), make_instance(work.path, original, 64, 11).path).status, 0xB000);
+  const auto refused = send(server->port(), make_instance(work.path, original, 64, 13).path);
+  ASSERT_TRUE(refused.sent) << refused.error;
+  EXPECT_EQ(refused.status, 0xA700);
+  EXPECT_EQ(send(server->port(), first.path).status, 0xB000);  // still answered as before
+  server->stop();
+  std::size_t kept = 0;
+  for (const auto& entry : fs::directory_iterator(storage.path / ".conflicts")) kept += entry.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(kept, 2U);
+  EXPECT_EQ(server->stats().conflicts_refused, 1U);
+  const auto failed = recorder.of(AssociationEvent::Kind::store_failed);
+  ASSERT_EQ(failed.size(), 1U);
+  EXPECT_NE(failed[0].reason.find("conflicting copies kept"), std::string::npos) << failed[0].reason;
+}
+
 TEST(DicomStore, ReportsAContextRejectedForItsTransferSyntaxAndStoresNothing) {
   TempDir storage, work;
   Recorder recorder;

@@ -164,6 +164,7 @@ TEST(PipelineConfig, MllpTlsFilesAreFoundBesideTheConfiguration) {
       {"mllp: {[a]: 1}\n", "mllp"},
       {"dicom: {acse_timeout: 0}\n", "dicom.acse_timeout"},
       {"dicom: {dimse_timeout: 100000}\n", "dicom.dimse_timeout"},
+      {"dicom: {max_conflict_copies: 0}\n", "dicom.max_conflict_copies"},
   };
   for (const auto& [yaml, where] : refused) {
     auto [r, ignored] = load(yaml);

@@ -180,6 +180,14 @@ TEST(Outbox, RestoresAMessageOnceThoughItWasAlsoRequeued) {
   box.requeue(m);
   box.restore(m);  // the store's next read finds the re-driven row again
   EXPECT_EQ(box.queued("EHR"), 1U);
+  // And a message restored after a later one of its order was requeued still goes first.
+  OutboundMessage earlier = m;
+  earlier.sequence = 5;
+  box.restore(earlier);
+  auto due = box.due(t0);
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].sequence, 5U);
+  box.delivered(5);
   box.delivered(7);
   EXPECT_TRUE(box.due(t0).empty());
 }
