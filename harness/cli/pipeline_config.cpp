@@ -255,8 +255,9 @@ Result<void> read(const YAML::Node& root, const std::filesystem::path& base, Dae
   RADLOOP_TRY(dicom.get("max_elements", limits.max_elements));
   RADLOOP_TRY(dicom.get("max_request_dataset_bytes", limits.max_in_memory_bytes));
   RADLOOP_TRY(dicom.get("max_conflict_copies", p.dicom.max_conflict_copies));
-  if (p.dicom.max_conflict_copies < 1 || p.dicom.max_conflict_copies > 1000) {
-    return Error{Errc::invalid_config, "dicom.max_conflict_copies", "between 1 and 1000 (default 10)"};
+  // Each conflicting store reads the copies kept: the cap bounds that too.
+  if (p.dicom.max_conflict_copies < 1 || p.dicom.max_conflict_copies > 100) {
+    return Error{Errc::invalid_config, "dicom.max_conflict_copies", "between 1 and 100 (default 10)"};
   }
   // Above a few thousand levels DCMTK's parser exhausts a thread's stack: the limit cannot go there.
   if (limits.max_depth < 1 || limits.max_depth > 1000)

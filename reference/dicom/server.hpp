@@ -108,8 +108,8 @@ struct ServerStats {
   std::uint64_t echoes_answered = 0;
   std::uint64_t instances_stored = 0;
   std::uint64_t duplicates = 0;         // same SOP Instance UID, same bytes: answered success, not kept twice
-  std::uint64_t conflicts = 0;          // same SOP Instance UID, other bytes: kept aside, answered 0xB000
-  std::uint64_t conflicts_refused = 0;  // past max_conflict_copies: refused 0xA700, nothing kept
+  std::uint64_t conflicts = 0;          // same SOP Instance UID, other bytes: kept aside (or sent again), 0xB000
+  std::uint64_t conflicts_refused = 0;  // past max_conflict_copies: 0xA700, also in store_failures
   std::uint64_t store_failures = 0;
   std::uint64_t contexts_rejected = 0;
   std::uint64_t worklist_queries = 0;         // C-FIND requests received, answered or refused

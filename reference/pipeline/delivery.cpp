@@ -133,7 +133,14 @@ bool Delivery::attempt(const OutboundMessage& message) {
     const auto at = payload.rfind(field, payload.find('\r'));
     if (at != std::string::npos) payload.insert(at + 1 + message.control_id.size(), suffix);
   }
-  const auto reply = exchange(payload);
+  // Whatever the exchange throws is this attempt's failure, recorded like any other below.
+  Result<std::string> reply = Error{Errc::internal, "delivery", "not sent"};
+  try {
+    reply = exchange(payload);
+  } catch (const std::exception& e) {
+    client_.reset();
+    reply = Error{Errc::internal, "delivery", e.what()};
+  }
   std::string error;
   auto failure = Failure::unreachable;
   if (reply) {
@@ -239,8 +246,6 @@ void Delivery::run() {
         if (!attempt(message)) break;
       } catch (const std::exception& e) {
         spdlog::error("delivery {}: an attempt failed: {}; delivery keeps running", name_, e.what());
-        // Retried on its schedule like any failure, so it cannot spin or hold up the others.
-        outbox_.failed(message.sequence, e.what(), Clock::now(), Failure::error);
       }
     }
     std::unique_lock lock(mutex_);

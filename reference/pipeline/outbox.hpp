@@ -1,7 +1,8 @@
 // The delivery rules of the outbox, apart from where it is kept. Per destination and ordering key
 // (the order: its accession), messages go out in the order they were queued; a failure is retried with
 // backoff under the same control ID. What a failure holds depends on whose it is:
-//  - the receiver cannot be reached, does not answer, or answers another message: the whole
+//  - the receiver cannot be reached, does not answer, answers with no ACK or with another
+//    message's: the whole
 //    destination waits for this message's retry (everything else would fail the same way);
 //  - the receiver answers AE/CE (an error on its side, often passing) or AR/CR (it rejects this
 //    message): only this order's later messages wait; other orders' go on.
@@ -64,7 +65,7 @@ struct OutboxAlert {
 
 // Why an attempt failed, which decides what waits for its retry (see the top of this file).
 enum class Failure : std::uint8_t {
-  unreachable,  // no connection, no answer, or an answer to another message: the destination waits
+  unreachable,  // no connection, no answer, no ACK, or an ACK for another message: the destination waits
   error,        // AE/CE: this key waits
   refused,      // AR/CR: this key waits; dead-lettered after max_refusals
 };

@@ -125,7 +125,8 @@ StoreReply InstanceStore::commit(const std::string& temp, const std::string& req
     sunk = Error{Errc::internal, "instance sink", e.what()};
   }
   if (!sunk) {
-    if (record.outcome != InstanceRecord::Outcome::duplicate) remove_quietly(record.file_path);
+    // What this store put on disk goes; a copy kept before (a resend of a conflict) stays.
+    if (record.outcome != InstanceRecord::Outcome::duplicate && !reply.kept_before) remove_quietly(record.file_path);
     spdlog::error("dicom: instance {} not indexed: {}", record.sop_instance_uid, sunk.error().message());
     return fail(sunk.error().code == Errc::internal ? kProcessingFailure : kOutOfResources,
                 "not indexed: " + sunk.error().message());
@@ -211,24 +212,31 @@ StoreReply InstanceStore::keep_or_set_aside(const std::string& temp, const fs::p
     record.file_path = final_path.string();
     return StoreReply{kSuccess, {}, false};
   }
-  // The first free place among max_conflict_copies; a copy already kept with this data set is
-  // the answer again (a resend), not another copy.
+  // Every place up to max_conflict_copies is looked at: a copy already kept with this data set is
+  // the answer again (a resend), not another copy; else the first free place takes it.
   fs::path aside;
-  for (unsigned n = 1; n <= max_conflict_copies_ && aside.empty(); ++n) {
-    auto place = root / ".conflicts" / (record.sop_instance_uid + "." + std::to_string(n) + ".dcm");
-    if (!fs::exists(place, ec)) {
-      aside = std::move(place);
-      break;
+  for (unsigned n = 1; n <= max_conflict_copies_; ++n) {
+    auto slot = root / ".conflicts" / (record.sop_instance_uid + "." + std::to_string(n) + ".dcm");
+    if (!fs::exists(slot, ec)) {
+      if (aside.empty()) aside = std::move(slot);
+      continue;
     }
-    if (auto kept = digest_file(place.string(), false); kept && kept->dataset_digest == record.dataset_digest) {
+    auto kept = digest_file(slot.string(), false);
+    if (!kept) {
+      spdlog::warn("dicom: the conflicting copy {} cannot be read: {}", slot.string(), kept.error().message());
+      continue;
+    }
+    if (kept->dataset_digest == record.dataset_digest) {
       remove_quietly(temp);
       record.outcome = InstanceRecord::Outcome::conflict;
-      record.file_path = place.string();
-      return StoreReply{kCoercedOrConflict,
-                        "SOP Instance UID " + record.sop_instance_uid +
-                            " already stored with another data set; this one (digest " + record.dataset_digest +
-                            ") was kept before at " + place.string(),
-                        true};
+      record.file_path = slot.string();
+      StoreReply reply{kCoercedOrConflict,
+                       "SOP Instance UID " + record.sop_instance_uid +
+                           " already stored with another data set; this one (digest " + record.dataset_digest +
+                           ") was kept before at " + slot.string(),
+                       true};
+      reply.kept_before = true;
+      return reply;
     }
   }
   if (aside.empty()) {

@@ -26,8 +26,9 @@ namespace radloop::dicom::internal {
 
 struct StoreReply {
   std::uint16_t status = 0;
-  std::string detail;     // for a failure or a conflict, in words
-  bool conflict = false;  // kept aside under .conflicts
+  std::string detail;        // for a failure or a conflict, in words
+  bool conflict = false;     // kept aside under .conflicts
+  bool kept_before = false;  // a conflict sent again: the copy kept earlier answers, nothing new on disk
 };
 
 class InstanceStore {

@@ -166,6 +166,7 @@ TEST(DicomStore, KeepsAtMostMaxConflictCopiesPerUid) {
   for (const auto& entry : fs::directory_iterator(storage.path / ".conflicts")) kept += entry.is_regular_file() ? 1 : 0;
   EXPECT_EQ(kept, 2U);
   EXPECT_EQ(server->stats().conflicts_refused, 1U);
+  EXPECT_EQ(server->stats().conflicts, 4U);  // two kept, two sent again
   const auto failed = recorder.of(AssociationEvent::Kind::store_failed);
   ASSERT_EQ(failed.size(), 1U);
   EXPECT_NE(failed[0].reason.find("conflicting copies kept"), std::string::npos) << failed[0].reason;
