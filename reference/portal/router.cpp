@@ -103,10 +103,15 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   }
   const Route* best = nullptr;
   std::set<std::string> allowed;
+  // A GET route answers HEAD too (RFC 9110 9.3.2); the server sends its length and no body.
+  const auto serves = [&](const Route& route) {
+    return route.method == request.method || (request.method == "HEAD" && route.method == "GET");
+  };
   for (const auto& route : routes_) {
     if (!matches(route, *segments)) continue;
     allowed.insert(route.method);
-    if (route.method == request.method && (best == nullptr || more_specific(route, *best))) best = &route;
+    if (route.method == "GET") allowed.insert("HEAD");
+    if (serves(route) && (best == nullptr || more_specific(route, *best))) best = &route;
   }
   if (best != nullptr) {
     PathParams params;

@@ -550,6 +550,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     response_.body() = std::move(record.body);
     // A 204 or 304 carries no Content-Length (RFC 9110 8.6); its end is known without one.
     if (record.status != 204 && record.status != 304) response_.prepare_payload();
+    if (request_.method == "HEAD") {
+      // The length a GET would send, and no body (RFC 9110 9.3.2): a body here would be read as
+      // the start of the next response on a kept-alive connection.
+      response_.body().clear();
+    }
     return true;
   }
 
@@ -595,6 +600,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       if (self->closed_) return;
       if (ec) {
         self->close();
+        return;
+      }
+      if (self->request_.method == "HEAD") {
+        self->finish_stream({});  // the length, and no body (see build_response)
         return;
       }
       self->write_piece();

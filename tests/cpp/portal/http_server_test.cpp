@@ -365,6 +365,40 @@ TEST(HttpServer, WaitsAtMaxConnectionsUntilOneCloses) {
   EXPECT_EQ(body_of(*response)["path"], "/second");
 }
 
+// A HEAD is answered with the length a GET would get and no body, streamed or not: a body would
+// be read as the start of the next response on a kept-alive connection.
+TEST(HttpServer, AnswersHeadWithTheLengthAndNoBody) {
+  auto server = start_server({}, [](const HttpRequest& request) {
+    HttpResponse r;
+    r.content_type = "text/plain";
+    if (request.path == "/streamed") {
+      r.pieces = {{"hello", ""}, {" world", ""}};
+    } else {
+      r.body = "hello";
+    }
+    return r;
+  });
+  ASSERT_NE(server, nullptr);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server->port()});
+  boost::asio::write(socket, boost::asio::buffer(http_request("HEAD", "/plain") + http_request("HEAD", "/streamed") +
+                                                 http_request("GET", "/plain", {{"Connection", "close"}})));
+  std::string received;
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(received), ec);
+  // Three responses back to back: two headers alone, then the GET's header and its body.
+  const auto first = received.find("\r\n\r\n");
+  ASSERT_NE(first, std::string::npos) << received;
+  EXPECT_NE(received.substr(0, first).find("Content-Length: 5"), std::string::npos) << received;
+  EXPECT_TRUE(received.compare(first + 4, 9, "HTTP/1.1 ") == 0) << received;
+  const auto second = received.find("\r\n\r\n", first + 4);
+  ASSERT_NE(second, std::string::npos) << received;
+  EXPECT_NE(received.substr(first, second - first).find("Content-Length: 11"), std::string::npos) << received;
+  EXPECT_TRUE(received.compare(second + 4, 9, "HTTP/1.1 ") == 0) << received;
+  EXPECT_TRUE(received.ends_with("\r\n\r\nhello")) << received;
+}
+
 TEST(HttpServer, ServesCurlAsAnIndependentClient) {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing else in this process calls system() meanwhile
   ASSERT_EQ(std::system("command -v curl >/dev/null 2>&1"), 0) << "curl is missing; ci/setup.sh installs it";

@@ -85,6 +85,18 @@ TEST(Router, AnswersAnUnknownPathWith404) {
   }
 }
 
+TEST(Router, AnswersHeadWithTheGetRoute) {
+  Router router;
+  router.add("GET", "/studies/{id}", [](const HttpRequest&, const PathParams& params) {
+    return json_response(200, "{\"id\":\"" + params.at("id") + "\"}");
+  });
+  router.add("POST", "/studies", [](const HttpRequest&, const PathParams&) { return json_response(201, "{}"); });
+  const auto head = router.dispatch(request("HEAD", "/studies/7"));
+  EXPECT_EQ(head.status, 200U);
+  EXPECT_EQ(head.body, "{\"id\":\"7\"}");  // the server, not the router, leaves the body out
+  EXPECT_EQ(router.dispatch(request("HEAD", "/studies")).status, 405U);  // no GET route there
+}
+
 TEST(Router, AnswersAnotherMethodWith405AndAllow) {
   const auto router = fhir_router();
   const auto response = router.dispatch(request("DELETE", "/fhir/Patient/7"));
@@ -92,7 +104,7 @@ TEST(Router, AnswersAnotherMethodWith405AndAllow) {
   EXPECT_EQ(body(response)["error"]["code"], "http_method_not_allowed");
   ASSERT_EQ(response.headers.size(), 1U);
   EXPECT_EQ(response.headers[0].first, "Allow");
-  EXPECT_EQ(response.headers[0].second, "GET, PUT");
+  EXPECT_EQ(response.headers[0].second, "GET, HEAD, PUT");
   const auto post_only = router.dispatch(request("GET", "/review/1/link"));
   EXPECT_EQ(post_only.status, 405U);
   EXPECT_EQ(post_only.headers[0].second, "POST");
