@@ -37,6 +37,7 @@
 #include "reference/dicom/internal/instance_store.hpp"
 #include "reference/dicom/internal/scp_config.hpp"
 #include "reference/dicom/internal/storage_commitment.hpp"
+#include "reference/dicom/internal/storage_contexts.hpp"
 
 namespace radloop::dicom {
 
@@ -106,6 +107,7 @@ class Server::Impl {
       : config_(std::move(config)),
         observer_(std::move(observer)),
         scp_config_(internal::make_scp_config(config_)),
+        storage_contexts_(config_.storage_sop_classes, config_.transfer_syntaxes),
         store_(config_, std::move(sink)),
         reporter_(config_.ae_title, config_.dimse_timeout, config_.report_retry, config_.commitment_sink),
         mpps_(config_.performed_steps) {
@@ -444,7 +446,8 @@ class Server::Impl {
     // reads are blocking, so this is what ends one that goes quiet.
     const timeval idle{static_cast<time_t>(config_.dimse_timeout.count()), 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
-    internal::AssociationHandler handler(config_, observer_, counters_, store_, reporter_, mpps_, assoc);
+    internal::AssociationHandler handler(config_, storage_contexts_, observer_, counters_, store_, reporter_, mpps_,
+                                         assoc);
     handler.setSharedConfig(scp_config_);
     handler.run(assoc);
     forget(fd);  // the handler's destructor closes it
@@ -473,6 +476,7 @@ class Server::Impl {
   EventObserver observer_;
   std::optional<internal::AcceptorNetwork> network_;
   DcmSharedSCPConfig scp_config_;
+  internal::StorageContexts storage_contexts_;
   internal::InstanceStore store_;
   internal::ServiceCounters counters_;  // before reporter_: its outcomes count into it until it stops
   internal::CommitmentReporter reporter_;

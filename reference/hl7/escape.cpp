@@ -106,7 +106,20 @@ Result<std::string> escape(std::string_view value, const Delimiters& d, Charset 
   const std::string& bytes = converted.value();
   std::string out;
   out.reserve(bytes.size() + 8);
+  const auto plain = [&](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != '\x7f' && c != d.escape && c != d.field && c != d.component &&
+           c != d.repetition && (d.subcomponent == '\0' || c != d.subcomponent) &&
+           (d.truncation == '\0' || c != d.truncation);
+  };
   for (std::size_t i = 0; i < bytes.size(); ++i) {
+    // A run of characters that need nothing goes in whole: most values are one such run.
+    std::size_t run = i;
+    while (run < bytes.size() && plain(bytes[run])) ++run;
+    if (run > i) {
+      out.append(bytes, i, run - i);
+      i = run - 1;
+      continue;
+    }
     const char c = bytes[i];
     if (c == d.escape) {
       const auto close = bytes.find(d.escape, i + 1);

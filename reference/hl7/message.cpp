@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "reference/hl7/escape.hpp"
@@ -280,8 +281,10 @@ Message Message::slice(std::size_t begin, std::size_t end) const {
 std::size_t Message::append_segment(std::string_view id) { return insert_segment(segments_.size(), id); }
 
 Result<std::size_t> Message::append_segment(std::string_view id, const std::vector<std::string>& fields) {
+  const std::array<char, 3> breaks{'\r', '\n', delimiters_.field};
+  const std::string_view forbidden(breaks.data(), breaks.size());
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].find_first_of(std::string{'\r', '\n', delimiters_.field}) != std::string::npos) {
+    if (fields[i].find_first_of(forbidden) != std::string::npos) {
       return Error{Errc::hl7_bad_path, std::string(id) + "-" + std::to_string(i + (is_header_id(id) ? 3 : 1)),
                    "raw text for one field cannot hold a field separator or a line break"};
     }

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "reference/hl7/segments.hpp"
 
@@ -293,13 +296,31 @@ bool is_timestamp(std::string_view v) {
   return i == v.size();
 }
 
+// Each segment's rules, found with one lookup instead of comparing the segment with every rule.
+const std::vector<const FieldRule*>& rules_of(std::string_view segment) {
+  static const auto index = [] {
+    std::unordered_map<std::string_view, std::vector<const FieldRule*>> by_segment;
+    for (const auto& rule : field_rules()) by_segment[rule.segment].push_back(&rule);
+    return by_segment;
+  }();
+  static const std::vector<const FieldRule*> none;
+  const auto it = index.find(segment);
+  return it == index.end() ? none : it->second;
+}
+
 void check_fields(const Message& m, std::vector<Issue>& issues) {
   const bool is_ack = message_type(m).code == "ACK";
   for (std::size_t s = 0; s < m.size(); ++s) {
     const auto sid = m.segment_id(s);
-    for (const auto& r : field_rules()) {
-      if (r.segment != sid) continue;
-      const auto v = m.value(s, r.field, 1, r.component, 0);
+    // Rules on the same field follow each other: its value is decoded once for them.
+    const FieldRule* decoded_for = nullptr;
+    std::string v;
+    for (const auto* rule : rules_of(sid)) {
+      const auto& r = *rule;
+      if (decoded_for == nullptr || decoded_for->field != r.field || decoded_for->component != r.component) {
+        v = m.value(s, r.field, 1, r.component, 0);
+        decoded_for = rule;
+      }
       const bool empty = v.empty() || v == "\"\"";
       if (r.rule == Rule::required
               ? !empty

@@ -18,6 +18,8 @@
 #include <memory>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "reference/dicom/server.hpp"
 #include "reference/dicom/worklist.hpp"
 
@@ -65,7 +67,14 @@ int connect_to(std::uint16_t port) {
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   ::setenv("RADLOOP_DCMTK_LOG", "off", 1);
-  storage = std::filesystem::temp_directory_path() / ("radloop-fuzz-association-" + std::to_string(::getpid()));
+  // A refusal is logged for nearly every input: writing those lines cost more than the rest.
+  spdlog::set_level(spdlog::level::off);
+  // In memory where the machine has it: creating and removing files on a disk cost as much as the
+  // rest of an input that stores an instance.
+  std::error_code ec;
+  const auto root = std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
+                                                                  : std::filesystem::temp_directory_path();
+  storage = root / ("radloop-fuzz-association-" + std::to_string(::getpid()));
   std::atexit([] {
     std::error_code ignored;
     std::filesystem::remove_all(storage, ignored);

@@ -190,20 +190,12 @@ OFCondition AssociationHandler::handleECHORequest(T_DIMSE_C_EchoRQ& request, T_A
   return result;
 }
 
-// Verification comes from the shared configuration; storage is accepted here, as storescp does,
-// because a DCMTK profile holds at most 128 contexts. A context accepted before stays accepted.
+// Verification and the other services come from the shared configuration; storage is negotiated
+// here, as storescp does, because a DCMTK profile holds at most 128 contexts.
 OFCondition AssociationHandler::negotiateAssociation() {
   auto cond = DcmThreadSCP::negotiateAssociation();
   if (cond.bad() || assoc_ == nullptr) return cond;
-  std::vector<const char*> classes;
-  for (const auto& uid : config_.storage_sop_classes) classes.push_back(uid.c_str());
-  if (classes.empty())
-    classes.assign(dcmAllStorageSOPClassUIDs, dcmAllStorageSOPClassUIDs + numberOfDcmAllStorageSOPClassUIDs);
-  std::vector<const char*> syntaxes;
-  for (const auto& uid : config_.transfer_syntaxes) syntaxes.push_back(uid.c_str());
-  return ASC_acceptContextsWithPreferredTransferSyntaxes(assoc_->params, classes.data(),
-                                                         static_cast<int>(classes.size()), syntaxes.data(),
-                                                         static_cast<int>(syntaxes.size()));
+  return storage_contexts_.negotiate(*assoc_->params);
 }
 
 // Nothing a request does may end the process: what escapes a handler is logged and the association

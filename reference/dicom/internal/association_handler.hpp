@@ -17,6 +17,7 @@
 #include "reference/dicom/internal/bounded_receive.hpp"
 #include "reference/dicom/internal/commitment_reporter.hpp"
 #include "reference/dicom/internal/instance_store.hpp"
+#include "reference/dicom/internal/storage_contexts.hpp"
 #include "reference/dicom/mpps.hpp"
 #include "reference/dicom/server.hpp"
 
@@ -48,9 +49,11 @@ std::unique_ptr<DcmDataset> error_comment(const std::string& text, Uint16 error_
 
 class AssociationHandler : public DcmThreadSCP {
  public:
-  AssociationHandler(const ServerConfig& config, const EventObserver& observer, ServiceCounters& counters,
-                     InstanceStore& store, CommitmentReporter& reporter, MppsRegistry& mpps, T_ASC_Association* assoc)
+  AssociationHandler(const ServerConfig& config, const StorageContexts& storage_contexts, const EventObserver& observer,
+                     ServiceCounters& counters, InstanceStore& store, CommitmentReporter& reporter, MppsRegistry& mpps,
+                     T_ASC_Association* assoc)
       : config_(config),
+        storage_contexts_(storage_contexts),
         ae_title_(config.ae_title),
         allowed_(config.allowed_callers),
         observer_(observer),
@@ -106,6 +109,7 @@ class AssociationHandler : public DcmThreadSCP {
   void report_mpps(const char* verb, const std::string& uid, const MppsOutcome& outcome);
 
   const ServerConfig& config_;
+  const StorageContexts& storage_contexts_;
   std::string ae_title_;
   const std::vector<AllowedCaller>& allowed_;
   const EventObserver& observer_;
