@@ -34,7 +34,8 @@ max_len_for() {
 
 # Each target's own libFuzzer flags. The association target's server answers on its own threads,
 # whose allocations never balance within one input: libFuzzer would then search the whole heap for
-# leaks after every input (four fifths of the run). LeakSanitizer still checks at exit.
+# leaks after every input (four fifths of the run). LeakSanitizer still checks at exit, though a
+# leak found then comes without the input that caused it.
 flags_for() {
   case "$1" in
     association) echo -detect_leaks=0 ;;
@@ -80,8 +81,12 @@ total=0
 for target in "${targets[@]}"; do
   log="build/fuzz/${target}.log"
   rc=$(cat "build/fuzz/${target}.rc" 2>/dev/null || echo "?")
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "${log}")
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "${log}")
+  # libFuzzer prints its statistics again after a report made at exit (a leak found then, say):
+  # the last of each, and nothing that is not a number reaches the arithmetic.
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "${log}" | tail -n 1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "${log}" | tail -n 1)
+  [[ ${runs} =~ ^[0-9]+$ ]] || runs=""
+  [[ ${rate} =~ ^[0-9]+$ ]] || rate=""
   total=$((total + ${runs:-0}))
   summary+=("$(printf '%-22s %12s executions %8s exec/s  %s' "${target}" "${runs:-?}" "${rate:-?}" \
     "$([[ ${rc} == 0 ]] && echo ok || echo "FAILED (exit ${rc}, see ${log})")")")

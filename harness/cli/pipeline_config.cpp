@@ -75,6 +75,17 @@ Result<void> read_port(const Section& s, const std::string& key, std::uint16_t& 
   return {};
 }
 
+// A size given in whole MiB, up to 2^40; `zero` says what 0 means.
+Result<void> read_megabytes(const Section& s, const std::string& key, const std::string& zero, std::uint64_t& bytes) {
+  std::uint64_t megabytes = bytes >> 20;
+  RADLOOP_TRY(s.get(key, megabytes));
+  if (megabytes > (std::uint64_t{1} << 40)) {
+    return Error{Errc::invalid_config, s.where(key), "between 0 and 1099511627776 MiB (0: " + zero + ")"};
+  }
+  bytes = megabytes << 20;
+  return {};
+}
+
 // A file named in the configuration, relative to the configuration's folder, that must be readable
 // now: a missing key file is said at start, not at the first connection.
 Result<void> read_file_path(const Section& s, const std::string& key, const std::filesystem::path& base,
@@ -164,17 +175,20 @@ Result<void> read_destination(const YAML::Node& node, const std::string& path, c
 
 Result<void> read(const YAML::Node& root, const std::filesystem::path& base, DaemonConfig& c) {
   Section top(root, "",
-              {"store", "store_max_megabytes", "bind", "mllp", "dicom", "portal", "routing", "matching", "delivery"});
+              {"store", "store_max_megabytes", "raw_retention_days", "raw_max_megabytes", "bind", "mllp", "dicom",
+               "portal", "routing", "matching", "delivery"});
   RADLOOP_TRY(top.check());
   auto& p = c.pipeline;
   RADLOOP_TRY(top.get("store", p.store_path));
-  std::uint64_t megabytes = p.store.max_bytes >> 20;
-  RADLOOP_TRY(top.get("store_max_megabytes", megabytes));
-  if (megabytes > (std::uint64_t{1} << 40)) {
-    return Error{Errc::invalid_config, top.where("store_max_megabytes"),
-                 "between 0 and 1099511627776 MiB (0: no limit but the disk's)"};
+  RADLOOP_TRY(read_megabytes(top, "store_max_megabytes", "no limit but the disk's", p.store.max_bytes));
+  long days = p.raw_retention.max_age.count() / 24;
+  RADLOOP_TRY(top.get("raw_retention_days", days));
+  if (days < 0 || days > 36'500) {
+    return Error{Errc::invalid_config, top.where("raw_retention_days"),
+                 "between 0 and 36500 days (0: raw payloads are not dropped for their age)"};
   }
-  p.store.max_bytes = megabytes << 20;
+  p.raw_retention.max_age = std::chrono::hours(24 * days);
+  RADLOOP_TRY(read_megabytes(top, "raw_max_megabytes", "no cap on the raw payloads kept", p.raw_retention.max_bytes));
   std::string bind;
   RADLOOP_TRY(top.get("bind", bind));
   if (!bind.empty()) {

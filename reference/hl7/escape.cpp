@@ -141,10 +141,8 @@ Result<std::string> escape(std::string_view value, const Delimiters& d, Charset 
       out += d.escape, out += 'P', out += d.escape;
     } else if (c == '\n') {
       out += d.escape, out += ".br", out += d.escape;
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') {
+    } else {  // a control character or DEL: not plain
       out += fmt::format("{}X{:02X}{}", d.escape, static_cast<unsigned char>(c), d.escape);
-    } else {
-      out += c;
     }
   }
   return out;

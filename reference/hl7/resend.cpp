@@ -1,8 +1,12 @@
 // The resend test (see resend.hpp).
 #include "reference/hl7/resend.hpp"
 
+#include <openssl/evp.h>
+
+#include <array>
 #include <string>
 
+#include "reference/core/hex.hpp"
 #include "reference/hl7/parser.hpp"
 
 namespace radloop::hl7 {
@@ -27,6 +31,14 @@ std::string canonical(std::string_view raw) {
 
 bool same_message(std::string_view first, std::string_view again) {
   return first == again || canonical(first) == canonical(again);
+}
+
+std::string resend_digest(std::string_view raw) {
+  const auto text = canonical(raw);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) return {};
+  return to_hex(digest.data(), length);
 }
 
 }  // namespace radloop::hl7

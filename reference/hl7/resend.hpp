@@ -3,6 +3,7 @@
 // answering it AA and applying nothing loses it with a positive acknowledgement.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace radloop::hl7 {
@@ -14,5 +15,10 @@ namespace radloop::hl7 {
 // Everything else, MSH-9, MSH-10 and every segment after MSH included, must be the same. Bytes
 // that do not parse as a message are compared as they are, line breaks aside.
 bool same_message(std::string_view first, std::string_view again);
+
+// SHA-256 (lowercase hex) of what same_message compares: payloads with the same digest are the same
+// message in its sense. Kept beside the inbound log, it tells a resend once the payload is gone.
+// Empty only if the digest cannot be computed.
+std::string resend_digest(std::string_view raw);
 
 }  // namespace radloop::hl7

@@ -312,7 +312,7 @@ void check_fields(const Message& m, std::vector<Issue>& issues) {
   const bool is_ack = message_type(m).code == "ACK";
   for (std::size_t s = 0; s < m.size(); ++s) {
     const auto sid = m.segment_id(s);
-    // Rules on the same field follow each other: its value is decoded once for them.
+    // A field's value is decoded once for the rules on it that follow each other.
     const FieldRule* decoded_for = nullptr;
     std::string v;
     for (const auto* rule : rules_of(sid)) {

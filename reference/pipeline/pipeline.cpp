@@ -42,6 +42,14 @@ bool has_stray_lines(const std::string& er7) {
   return false;
 }
 
+// Whether `payload` is the logged message sent again: by the payload while the log keeps it, by its
+// digest once retention dropped it. A record with neither is not taken for a resend: refusing a
+// resend costs its sender a retry, taking another message for one would lose it.
+bool is_resend(const store::InboundMessage& earlier, std::string_view payload, const std::string& digest) {
+  if (!earlier.raw.empty()) return hl7::same_message(earlier.raw, payload);
+  return !earlier.digest.empty() && earlier.digest == digest;
+}
+
 std::string hl7_timestamp() {
   return fmt::format("{:%Y%m%d%H%M%S}",
                      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
@@ -122,6 +130,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::start(PipelineConfig config) {
   auto store = store::SqliteStore::open(p->config_.store_path, p->config_.store);
   if (!store) return store.error();
   p->store_ = std::move(store).value();
+  const auto& raw = p->config_.raw_retention;
+  if (raw.max_bytes > 0 && p->config_.store.max_bytes > 0 && raw.max_bytes >= p->config_.store.max_bytes) {
+    spdlog::warn(
+        "pipeline: raw_max_megabytes ({} MiB) is not below store_max_megabytes ({} MiB): the store fills "
+        "before raw payloads are dropped for room",
+        raw.max_bytes >> 20, p->config_.store.max_bytes >> 20);
+  }
 
   // Every destination's TLS files are usable before any delivery starts.
   for (const auto& [name, destination] : {std::pair{kRis, p->config_.flows.ris}, {kEhr, p->config_.flows.ehr}}) {
@@ -211,6 +226,9 @@ PipelineStats Pipeline::stats() const {
   s.hl7_invalid = invalid_;
   s.hl7_refused = refused_;
   s.hl7_control_id_reused = reused_;
+  s.raw_pruned_by_age = raw_pruned_by_age_;
+  s.raw_pruned_by_size = raw_pruned_by_size_;
+  s.raw_retained_bytes = raw_retained_bytes_;
   s.instances_indexed = indexed_;
   s.index_failures = index_failures_;
   s.mllp = mllp_->stats();
@@ -269,22 +287,23 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
   std::optional<Error> reused;
   std::string refused_before;  // a resend of a message kept but refused: answered as it was
   Applied applied;
+  const auto digest = hl7::resend_digest(message.payload);
   auto kept = store_->write([&](store::Tx& tx) -> Result<void> {
     const auto sender = msh.sending_application() + "^" + msh.sending_facility();
-    auto logged =
-        tx.log_inbound(store::InboundMessage{sender, msh.control_id(), type.name(), message.payload, message.peer, ""});
+    auto logged = tx.log_inbound(
+        store::InboundMessage{sender, msh.control_id(), type.name(), message.payload, message.peer, "", digest, ""});
     if (!logged) return logged.error();
     if (logged->duplicate && !sabotage.keep_duplicates) {
       auto earlier = tx.find_inbound(sender, msh.control_id());
       if (!earlier) return earlier.error();
-      if (*earlier && !hl7::same_message((*earlier)->raw, message.payload)) {
+      if (*earlier && !is_resend(**earlier, message.payload, digest)) {
         reused = Error{Errc::hl7_duplicate_control_id, "MSH-10",
                        fmt::format("\"{}\" from {} is taken by inbound message #{} ({}), whose content differs",
                                    msh.control_id(), sender, logged->id, (*earlier)->message_type)};
         // Kept under a key of its own, so the refused message is in the log as it came.
         auto refused = tx.log_inbound(store::InboundMessage{
             sender, fmt::format("{}~refused{}-{}", msh.control_id(), FlowContext::now(), ++ack_sequence_), type.name(),
-            message.payload, message.peer, "refused: " + reused->detail});
+            message.payload, message.peer, "refused: " + reused->detail, digest, ""});
         if (!refused) return refused.error();
         return {};
       }
@@ -295,7 +314,7 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
     if (logged->duplicate && sabotage.keep_duplicates) {
       logged =
           tx.log_inbound(store::InboundMessage{sender, fmt::format("{}~again{}", msh.control_id(), ++ack_sequence_),
-                                               type.name(), message.payload, message.peer, ""});
+                                               type.name(), message.payload, message.peer, "", digest, ""});
       if (!logged) return logged.error();
     }
     duplicate = logged->duplicate;
@@ -427,6 +446,10 @@ void Pipeline::run_sweeper() {
         next_alert_check_ = Clock::now() + config_.alert_interval;
         announce_alerts();
       }
+      if (Clock::now() >= next_retention_) {
+        next_retention_ = Clock::now() + config_.raw_retention.interval;
+        retain_raw_payloads();
+      }
     } catch (const std::exception& e) {
       spdlog::error("pipeline: a sweep failed: {}; the sweeper keeps running", e.what());
     }
@@ -446,6 +469,17 @@ void Pipeline::announce_alerts() {
     spdlog::warn("pipeline: alert {} {}: {}",
                  a.kind == LandingAlert::Kind::late_delivery ? "late_delivery" : "orphan_study", a.accession, a.detail);
   }
+}
+
+void Pipeline::retain_raw_payloads() {
+  auto done = raw_retainer_.run(*store_, std::chrono::system_clock::now());
+  if (!done) {
+    spdlog::error("pipeline: cannot apply the raw payload retention: {}", done.error().message());
+    return;
+  }
+  raw_pruned_by_age_ += static_cast<std::uint64_t>(done->by_age);
+  raw_pruned_by_size_ += static_cast<std::uint64_t>(done->by_size);
+  raw_retained_bytes_ = static_cast<std::uint64_t>(done->retained_bytes);
 }
 
 Result<void> Pipeline::load_landings(LandingTracker& tracker, const std::vector<std::string>& accessions) {

@@ -18,6 +18,7 @@
 #include "reference/pipeline/flows.hpp"
 #include "reference/pipeline/landing.hpp"
 #include "reference/pipeline/outbox.hpp"
+#include "reference/pipeline/raw_retention.hpp"
 #include "reference/store/sqlite_store.hpp"
 
 namespace radloop::pipeline {
@@ -33,6 +34,7 @@ struct PipelineConfig {
   std::chrono::minutes delivery_deadline{30};        // a report delivered later than this after sign-off is late
   std::chrono::milliseconds sweep_interval{1000};    // how often waiting studies and reports are looked at
   std::chrono::milliseconds alert_interval{30'000};  // how often late deliveries and orphans are looked for
+  RawRetention raw_retention;                        // how long and how much of the raw HL7 the log keeps
 };
 
 struct PipelineStats {
@@ -44,6 +46,10 @@ struct PipelineStats {
   std::uint64_t hl7_refused = 0;     // ACKed AE: kept, but it cannot be applied (ERR says why)
   // ACKed AR (ERR-3 205): a used control ID with other content; kept as refused, not applied.
   std::uint64_t hl7_control_id_reused = 0;
+  // Raw payloads the retention dropped since the start, and what the last pass left.
+  std::uint64_t raw_pruned_by_age = 0;
+  std::uint64_t raw_pruned_by_size = 0;
+  std::uint64_t raw_retained_bytes = 0;
   std::uint64_t instances_indexed = 0;
   std::uint64_t index_failures = 0;  // C-STORE answered with a failure because the index could not commit
   mllp::ServerStats mllp;
@@ -99,6 +105,7 @@ class Pipeline {
   void run_sweeper();
   // Logs each late delivery and orphan study once (a warning a log watcher can alert on).
   void announce_alerts();
+  void retain_raw_payloads();
   Result<void> load_landings(LandingTracker& tracker, const std::vector<std::string>& accessions);
 
   PipelineConfig config_;
@@ -111,12 +118,15 @@ class Pipeline {
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, rejected_{0}, errors_{0}, invalid_{0}, refused_{0},
       reused_{0};
   std::atomic<std::uint64_t> indexed_{0}, index_failures_{0};
+  std::atomic<std::uint64_t> raw_pruned_by_age_{0}, raw_pruned_by_size_{0}, raw_retained_bytes_{0};
 
   std::mutex sweeper_mutex_;
   std::condition_variable sweeper_wake_;
   bool stopping_ = false;
   Clock::time_point next_alert_check_{};
-  std::set<std::string> announced_;  // used by the sweeper thread only
+  Clock::time_point next_retention_{};
+  RawRetainer raw_retainer_{config_.raw_retention};  // used by the sweeper thread only
+  std::set<std::string> announced_;                  // used by the sweeper thread only
   std::thread sweeper_;
 };
 

@@ -28,6 +28,9 @@ std::vector<Sample> pipeline_samples(const pipeline::PipelineStats& s) {
   const std::string hl7_help = "HL7 messages answered, by the acknowledgement they got";
   const std::string stored = "radloop_dicom_instances_total";
   const std::string stored_help = "C-STORE requests, by what became of the instance";
+  const std::string pruned = "radloop_inbound_raw_pruned_total";
+  const std::string pruned_help =
+      "Raw HL7 payloads the inbound log dropped: reached raw_retention_days (age) or past raw_max_megabytes (size)";
   return {
       {hl7, hl7_help, "counter", {{"outcome", "accepted"}}, s.hl7_accepted},
       {hl7, hl7_help, "counter", {{"outcome", "duplicate"}}, s.hl7_duplicates},
@@ -35,6 +38,13 @@ std::vector<Sample> pipeline_samples(const pipeline::PipelineStats& s) {
       {hl7, hl7_help, "counter", {{"outcome", "error"}}, s.hl7_errors},
       {hl7, hl7_help, "counter", {{"outcome", "invalid"}}, s.hl7_invalid},
       {hl7, hl7_help, "counter", {{"outcome", "control_id_reused"}}, s.hl7_control_id_reused},
+      {pruned, pruned_help, "counter", {{"reason", "age"}}, s.raw_pruned_by_age},
+      {pruned, pruned_help, "counter", {{"reason", "size"}}, s.raw_pruned_by_size},
+      {"radloop_inbound_raw_retained_bytes",
+       "Raw HL7 payload bytes the inbound log keeps, as of the last retention pass",
+       "gauge",
+       {},
+       s.raw_retained_bytes},
       {"radloop_mllp_connections_total", "MLLP connections accepted", "counter", {}, s.mllp.connections_accepted},
       {"radloop_mllp_tls_handshakes_failed_total",
        "MLLP connections whose TLS handshake failed: a plain-TCP sender, an untrusted or missing client "

@@ -20,6 +20,19 @@ struct InboundMessage {
   std::string raw;           // the payload as framed on the wire
   std::string peer;          // transport address it came from
   std::string outcome;       // what applying it did, in words (empty until applied)
+  // What a resend must match (hl7::resend_digest); kept after the payload itself is pruned, so a
+  // resend is still told from another message under the same control ID.
+  std::string digest;
+  std::string pruned_at;  // when retention dropped `raw` (ISO 8601 UTC); empty while it is kept
+};
+
+// What one pass of the raw-payload retention dropped, and what it kept.
+struct RawPruning {
+  std::int64_t digested = 0;  // messages logged without a digest that were given one
+  std::int64_t by_age = 0;    // payloads older than the retention period
+  std::int64_t by_size = 0;   // the oldest payloads past the size cap
+  std::int64_t retained_bytes = 0;
+  std::int64_t retained = 0;  // messages whose payload is still kept
 };
 
 struct LoggedMessage {

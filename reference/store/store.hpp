@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reference/core/result.hpp"
@@ -34,6 +35,15 @@ class Tx {
   // How many records this one message is kept as: 0, 1, or more when a resend was kept again
   // (only the keep_duplicates defect does that, under "<control ID>~again<n>").
   virtual Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& control_id) = 0;
+  // Drops the raw payload of messages received before `received_before` (ISO 8601 UTC as the log
+  // writes it; empty: none by age), then of the oldest until the payloads kept total at most
+  // `max_bytes` (0: no cap). Sender, control ID, type, outcome and digest stay. Only payloads with
+  // a digest are dropped or counted: without one the payload is the only way to tell a resend.
+  virtual Result<RawPruning> prune_inbound_raw(const std::string& received_before, std::uint64_t max_bytes) = 0;
+  // Gives up to `limit` messages logged without a digest (before schema version 5) the one
+  // `digest_of` makes of their payload; returns how many it gave one.
+  virtual Result<std::int64_t> fill_inbound_digests(const std::function<std::string(std::string_view raw)>& digest_of,
+                                                    int limit) = 0;
 
   // Patients, keyed by MRN + issuer. put_patient inserts or replaces the demographics.
   virtual Result<void> put_patient(const PatientRecord& patient) = 0;

@@ -67,13 +67,15 @@ int connect_to(std::uint16_t port) {
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   ::setenv("RADLOOP_DCMTK_LOG", "off", 1);
-  // A refusal is logged for nearly every input: writing those lines cost more than the rest.
-  spdlog::set_level(spdlog::level::off);
-  // In memory where the machine has it: creating and removing files on a disk cost as much as the
-  // rest of an input that stores an instance.
+  // A refusal is logged as a warning for nearly every input, which would cost more than the rest;
+  // errors, which the server logs only for what it caught and survived, still show.
+  spdlog::set_level(spdlog::level::err);
+  // In memory where the machine has room for it: creating and removing files on a disk costs as
+  // much as the rest of an input that stores an instance.
   std::error_code ec;
-  const auto root = std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
-                                                                  : std::filesystem::temp_directory_path();
+  const auto shm = std::filesystem::space("/dev/shm", ec);
+  const bool roomy = !ec && shm.available >= (std::uintmax_t{512} << 20);
+  const auto root = roomy ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
   storage = root / ("radloop-fuzz-association-" + std::to_string(::getpid()));
   std::atexit([] {
     std::error_code ignored;

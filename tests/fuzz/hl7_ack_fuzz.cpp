@@ -1,6 +1,6 @@
 // libFuzzer target for reading the ACK a peer sends back (the outbox and every simulator judge a
 // delivery by it): any bytes give a summary or a located error, and the MSA-2 check never calls
-// an ACK an answer to a control ID it does not name.
+// an ACK an answer to a control ID it does not name. The resend test and its digest ride along.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -19,9 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (answers && ack->acknowledged_id != "C-1") __builtin_trap();
     (void)is_accepted(ack->code);
   }
-  // The resend test compares any two payloads; a message is always a resend of itself.
+  // The resend test compares any two payloads, and the digest kept for each once its payload is
+  // gone says the same; a message is always a resend of itself.
   const auto half = input.substr(0, size / 2);
-  (void)same_message(half, input.substr(size / 2));
+  const auto rest = input.substr(size / 2);
+  if (same_message(half, rest) != (resend_digest(half) == resend_digest(rest))) __builtin_trap();
   if (!same_message(input, input)) __builtin_trap();
   return 0;
 }

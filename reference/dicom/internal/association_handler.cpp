@@ -191,7 +191,7 @@ OFCondition AssociationHandler::handleECHORequest(T_DIMSE_C_EchoRQ& request, T_A
 }
 
 // Verification and the other services come from the shared configuration; storage is negotiated
-// here, as storescp does, because a DCMTK profile holds at most 128 contexts.
+// here because a DCMTK profile holds at most 128 contexts, fewer than the storage classes.
 OFCondition AssociationHandler::negotiateAssociation() {
   auto cond = DcmThreadSCP::negotiateAssociation();
   if (cond.bad() || assoc_ == nullptr) return cond;

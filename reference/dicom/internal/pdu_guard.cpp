@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "reference/dicom/internal/dataset_shape.hpp"
 
@@ -87,10 +88,19 @@ Result<void> PduGuard::feed(std::string_view bytes) {
         break;
       case Stage::pdu_body: {
         const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(pdu_left_, left));
+        if (pdu_type_ == kAssociateRq) {
+          associate_.append(reinterpret_cast<const char*>(p),
+                            n);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        }
         p += n;
         left -= n;
         pdu_left_ -= n;
-        if (pdu_left_ == 0) stage_ = Stage::pdu_header;
+        if (pdu_left_ == 0) {
+          stage_ = Stage::pdu_header;
+          if (pdu_type_ == kAssociateRq) {
+            if (auto r = associate_complete(); !r) return r;
+          }
+        }
         break;
       }
       case Stage::pdv_header:
@@ -201,6 +211,35 @@ Result<void> PduGuard::pdv_ended() {
                   fmt::format("{} bytes cannot hold a presentation data value item", pdu_left_));
   }
   stage_ = Stage::pdv_header;
+  return {};
+}
+
+Result<void> PduGuard::associate_complete() {
+  const std::string body = std::move(associate_);
+  associate_.clear();
+  const auto be16 = [&](std::size_t at) {
+    return static_cast<std::size_t>((static_cast<std::uint8_t>(body[at]) << 8U) |
+                                    static_cast<std::uint8_t>(body[at + 1]));
+  };
+  // Variable items follow the protocol version, two reserved bytes, the called and calling AE
+  // titles and 32 reserved bytes (PS3.8 9.3.2). Framing that does not hold is DCMTK's to refuse.
+  constexpr std::size_t kFixedPart = 68;
+  constexpr std::uint8_t kUserInformation = 0x50;
+  constexpr std::uint8_t kUserIdentity = 0x58;
+  unsigned identities = 0;
+  for (std::size_t at = kFixedPart; at + 4 <= body.size();) {
+    const auto end = at + 4 + be16(at + 2);
+    if (end > body.size()) break;
+    if (static_cast<std::uint8_t>(body[at]) == kUserInformation) {
+      for (std::size_t sub = at + 4; sub + 4 <= end; sub += 4 + be16(sub + 2)) {
+        if (static_cast<std::uint8_t>(body[sub]) == kUserIdentity && ++identities > 1) {
+          return refuse(fmt::format("PDU {} (A-ASSOCIATE-RQ)", pdus_),
+                        "more than one User Identity sub-item (PS3.7 D.3.3.7 allows one)");
+        }
+      }
+    }
+    at = end;
+  }
   return {};
 }
 

@@ -8,6 +8,9 @@
 // far below what exhausts a stack. The whole command is then measured as every data set from a
 // peer is (dataset_shape.hpp). The guard also frames PDUs by the lengths DCMTK would accept, and
 // keeps commands and data sets in step: a data set fragment only after a command announcing one.
+// An A-ASSOCIATE-RQ is read whole before DCMTK parses it: one with a second User Identity
+// sub-item is refused, since DCMTK keeps the last and never frees the one before (a peer could
+// make the server leak with every request).
 #pragma once
 
 #include <array>
@@ -52,6 +55,7 @@ class PduGuard {
   Result<void> pdv_started();
   Result<void> pdv_ended();
   Result<void> command_complete();
+  Result<void> associate_complete();
 
   PduLimits limits_;
   std::optional<Error> refused_;
@@ -68,6 +72,7 @@ class PduGuard {
   bool pdv_last_ = false;
   bool data_set_due_ = false;  // the last command announced a data set, and it has not ended
   std::string command_;        // the command set's fragments so far
+  std::string associate_;      // the A-ASSOCIATE-RQ's body so far (at most max_associate_bytes)
 };
 
 }  // namespace radloop::dicom::internal

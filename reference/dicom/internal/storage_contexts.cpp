@@ -4,7 +4,8 @@
 #include <dcmtk/dcmdata/dcuid.h>
 
 #include <algorithm>
-#include <cstring>
+#include <bitset>
+#include <string_view>
 #include <utility>
 
 namespace radloop::dicom::internal {
@@ -20,10 +21,13 @@ StorageContexts::StorageContexts(const std::vector<std::string>& classes, std::v
 
 OFCondition StorageContexts::negotiate(T_ASC_Parameters& params) const {
   const int count = ASC_countPresentationContexts(&params);
+  std::bitset<256> seen;
   for (int i = 0; i < count; ++i) {
     T_ASC_PresentationContext pc{};
     if (auto cond = ASC_getPresentationContext(&params, i, &pc); cond.bad()) return cond;
-    if (!classes_.contains(pc.abstractSyntax)) continue;
+    if (seen.test(pc.presentationContextID)) continue;
+    seen.set(pc.presentationContextID);
+    if (!classes_.contains(std::string_view(pc.abstractSyntax))) continue;
     const auto proposed = [&](const std::string& syntax) {
       for (int t = 0; t < pc.transferSyntaxCount; ++t) {
         if (syntax == pc.proposedTransferSyntaxes[t]) return true;

@@ -5,7 +5,9 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmnet/assoc.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -17,17 +19,23 @@ class StorageContexts {
   // preference.
   StorageContexts(const std::vector<std::string>& classes, std::vector<std::string> syntaxes);
 
-  // Runs after the shared profile's negotiation, which has accepted or refused every proposed
-  // context. Each context proposing a storage class is accepted with the first of our syntaxes the
-  // peer proposed for it, or refused with "transfer syntaxes not supported" unless the profile
-  // accepted it; other contexts keep what the profile decided.
-  // Each context costs one lookup, where DCMTK's ASC_acceptContextsWithPreferredTransferSyntaxes
-  // compares every class with every context for every syntax (a peer's 128 contexts meant
-  // millions of string comparisons per association).
+  // Runs after the shared profile's negotiation, which has accepted or refused each proposed
+  // context ID. Each context proposing a storage class is accepted with the first of our syntaxes
+  // the peer proposed for it, or refused with "transfer syntaxes not supported" unless the profile
+  // accepted it; other contexts keep what the profile decided. One lookup per context: DCMTK's
+  // ASC_acceptContextsWithPreferredTransferSyntaxes compares every class with every context for
+  // every syntax, millions of string comparisons for a peer's 128 contexts.
+  // A context ID proposed twice is negotiated once, as its first proposal: DCMTK accepts and
+  // refuses by ID, and leaves the result of a repeated proposal unset.
   OFCondition negotiate(T_ASC_Parameters& params) const;
 
  private:
-  std::unordered_set<std::string> classes_;
+  // Looked up with the proposal's own characters, no string made per context.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> classes_;
   std::vector<std::string> syntaxes_;
 };
 

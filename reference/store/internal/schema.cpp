@@ -110,6 +110,18 @@ const std::vector<const char*>& migrations() {
       );
       CREATE INDEX commitment_report_state ON commitment_report (state, id);
     )sql",
+      // 5: raw payload retention: each message's resend digest and payload size, and when its
+      // payload was dropped. Messages logged before get both from the retention's first passes
+      // (fill_inbound_digests), not here: a migration rewriting every row would hold the start.
+      // The index covers what retention reads, so it never steps over a payload.
+      R"sql(
+      ALTER TABLE inbound_message ADD COLUMN raw_digest TEXT NOT NULL DEFAULT '';
+      ALTER TABLE inbound_message ADD COLUMN raw_bytes INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE inbound_message ADD COLUMN raw_pruned_at TEXT NOT NULL DEFAULT '';
+      CREATE INDEX inbound_raw_kept ON inbound_message (id, raw_bytes, received_at)
+        WHERE raw_bytes > 0 AND raw_digest <> '';
+      CREATE INDEX inbound_undigested ON inbound_message (id) WHERE raw_digest = '' AND raw_pruned_at = '';
+    )sql",
   };
   return kMigrations;
 }

@@ -4,9 +4,15 @@
 #include "reference/store/internal/query.hpp"
 #include "reference/store/internal/rows.hpp"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace radloop::store::internal {
 Result<void> SqliteTx::writable(const char* what) const {
@@ -23,11 +29,11 @@ Result<void> SqliteTx::writable(const char* what) const {
 Result<LoggedMessage> SqliteTx::log_inbound(const InboundMessage& message) {
   if (auto w = writable("logging a message"); !w) return w.error();
   auto insert = db_.prepare(
-      "INSERT INTO inbound_message (sender, control_id, message_type, peer, raw, outcome) VALUES (?,?,?,?,?,?) "
-      "ON CONFLICT (sender, control_id) DO NOTHING RETURNING id");
+      "INSERT INTO inbound_message (sender, control_id, message_type, peer, raw, outcome, raw_digest, raw_bytes) "
+      "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sender, control_id) DO NOTHING RETURNING id");
   if (!insert) return insert.error();
-  insert->bind_all(message.sender, message.control_id, message.message_type, message.peer, message.raw,
-                   message.outcome);
+  insert->bind_all(message.sender, message.control_id, message.message_type, message.peer, message.raw, message.outcome,
+                   message.digest, static_cast<std::int64_t>(message.raw.size()));
   const int rc = insert->step();
   if (rc == SQLITE_ROW) return LoggedMessage{insert->integer(0), false};
   if (rc != SQLITE_DONE) return db_.failure("logging the inbound message");
@@ -49,15 +55,15 @@ Result<void> SqliteTx::set_inbound_outcome(std::int64_t id, const std::string& o
 
 Result<std::optional<InboundMessage>> SqliteTx::find_inbound(const std::string& sender, const std::string& control_id) {
   auto query = db_.prepare(
-      "SELECT sender, control_id, message_type, raw, peer, outcome FROM inbound_message "
+      "SELECT sender, control_id, message_type, raw, peer, outcome, raw_digest, raw_pruned_at FROM inbound_message "
       "WHERE sender = ? AND control_id = ?");
   if (!query) return query.error();
   query->bind_all(sender, control_id);
   const int rc = query->step();
   if (rc == SQLITE_DONE) return std::optional<InboundMessage>{};
   if (rc != SQLITE_ROW) return db_.failure("looking up an inbound message");
-  return std::optional<InboundMessage>{
-      InboundMessage{query->text(0), query->text(1), query->text(2), query->text(3), query->text(4), query->text(5)}};
+  return std::optional<InboundMessage>{InboundMessage{query->text(0), query->text(1), query->text(2), query->text(3),
+                                                      query->text(4), query->text(5), query->text(6), query->text(7)}};
 }
 
 Result<std::int64_t> SqliteTx::count_inbound_from(const std::string& sender) {
@@ -78,6 +84,93 @@ Result<std::int64_t> SqliteTx::count_inbound_records(const std::string& sender, 
   query->bind(2, control_id);
   if (query->step() != SQLITE_ROW) return db_.failure("counting a message's records");
   return query->integer(0);
+}
+
+namespace {
+
+// The payloads retention may drop, as the partial index inbound_raw_kept (schema.cpp) says it:
+// every query below repeats it so that index serves them without reading a payload.
+constexpr std::string_view kPrunable = "raw_bytes > 0 AND raw_digest <> ''";
+// A pass drops at most this many payloads for their age, so it never holds the writer for long; a
+// backlog goes over the next passes.
+constexpr int kAgeBatch = 10'000;
+
+}  // namespace
+
+Result<RawPruning> SqliteTx::prune_inbound_raw(const std::string& received_before, std::uint64_t max_bytes) {
+  if (auto w = writable("pruning raw payloads"); !w) return w.error();
+  RawPruning done;
+  const auto drop = fmt::format(
+      "UPDATE inbound_message SET raw = '', raw_bytes = 0, raw_pruned_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+      "WHERE {} AND ",
+      kPrunable);
+  if (!received_before.empty()) {
+    auto by_age = db_.prepare(
+        drop + fmt::format("id IN (SELECT id FROM inbound_message WHERE {} AND received_at < ?1 ORDER BY id LIMIT ?2)",
+                           kPrunable));
+    if (!by_age) return by_age.error();
+    by_age->bind(1, received_before);
+    by_age->bind(2, kAgeBatch);
+    if (auto r = db_.run(*by_age, "pruning old raw payloads"); !r) return r.error();
+    done.by_age = db_.changes();
+  }
+  const auto measure = [&]() -> Result<void> {
+    auto kept = db_.prepare(
+        fmt::format("SELECT coalesce(sum(raw_bytes), 0), count(*) FROM inbound_message WHERE {}", kPrunable));
+    if (!kept) return kept.error();
+    if (kept->step() != SQLITE_ROW) return db_.failure("measuring the raw payloads kept");
+    done.retained_bytes = kept->integer(0);
+    done.retained = kept->integer(1);
+    return {};
+  };
+  if (auto m = measure(); !m) return m.error();
+  const auto cap = static_cast<std::int64_t>(std::min<std::uint64_t>(max_bytes, INT64_MAX));
+  // A full batch for their age leaves more payloads due: the next passes drop those for their age,
+  // not this one for the cap.
+  if (max_bytes == 0 || done.retained_bytes <= cap || done.by_age == kAgeBatch) return done;
+  // The newest payload that does not fit beside the ones after it: it and every older one go.
+  auto last = db_.prepare(fmt::format(
+      "SELECT id FROM (SELECT id, sum(raw_bytes) OVER (ORDER BY id DESC) AS newer FROM inbound_message WHERE {}) "
+      "WHERE newer > ?1 ORDER BY id DESC LIMIT 1",
+      kPrunable));
+  if (!last) return last.error();
+  last->bind(1, cap);
+  if (last->step() != SQLITE_ROW) return db_.failure("finding the oldest raw payloads");
+  const auto last_id = last->integer(0);
+  if (last->step() != SQLITE_DONE) return db_.failure("finding the oldest raw payloads");
+  auto by_size = db_.prepare(drop + "id <= ?1");
+  if (!by_size) return by_size.error();
+  by_size->bind(1, last_id);
+  if (auto r = db_.run(*by_size, "pruning raw payloads past the cap"); !r) return r.error();
+  done.by_size = db_.changes();
+  if (auto m = measure(); !m) return m.error();
+  return done;
+}
+
+Result<std::int64_t> SqliteTx::fill_inbound_digests(const std::function<std::string(std::string_view raw)>& digest_of,
+                                                    int limit) {
+  if (auto w = writable("digesting logged messages"); !w) return w.error();
+  auto undigested = db_.prepare(
+      "SELECT id, raw FROM inbound_message WHERE raw_digest = '' AND raw_pruned_at = '' ORDER BY id LIMIT ?");
+  if (!undigested) return undigested.error();
+  undigested->bind(1, limit);
+  std::vector<std::pair<std::int64_t, std::string>> rows;
+  int rc = SQLITE_ROW;
+  while ((rc = undigested->step()) == SQLITE_ROW) rows.emplace_back(undigested->integer(0), undigested->text(1));
+  if (rc != SQLITE_DONE) return db_.failure("finding messages without a digest");
+  auto update = db_.prepare("UPDATE inbound_message SET raw_digest = ?, raw_bytes = ? WHERE id = ?");
+  if (!update) return update.error();
+  std::int64_t filled = 0;
+  for (const auto& [id, raw] : rows) {
+    const auto digest = digest_of(raw);
+    // Said, not skipped: a row skipped would come first again on every pass and hold up the rest.
+    if (digest.empty())
+      return Error{Errc::store_failed, db_.path(), fmt::format("cannot digest inbound message #{}", id)};
+    update->bind_all(digest, static_cast<std::int64_t>(raw.size()), id);
+    if (auto r = db_.run(*update, "recording a message's digest"); !r) return r.error();
+    ++filled;
+  }
+  return filled;
 }
 
 Result<void> SqliteTx::put_patient(const PatientRecord& p) {

@@ -16,6 +16,9 @@ class SqliteTx final : public Tx {
 
   Result<std::int64_t> count_inbound_from(const std::string& sender) override;
   Result<std::int64_t> count_inbound_records(const std::string& sender, const std::string& control_id) override;
+  Result<RawPruning> prune_inbound_raw(const std::string& received_before, std::uint64_t max_bytes) override;
+  Result<std::int64_t> fill_inbound_digests(const std::function<std::string(std::string_view raw)>& digest_of,
+                                            int limit) override;
   Result<void> put_patient(const PatientRecord& patient) override;
   Result<std::optional<PatientRecord>> find_patient(const std::string& mrn, const std::string& issuer) override;
   Result<std::vector<PatientRecord>> patients(const std::string& mrn, const std::string& name_prefix,

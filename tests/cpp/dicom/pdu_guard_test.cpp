@@ -79,6 +79,41 @@ TEST(PduGuard, FollowsAWellFormedStreamHoweverItIsCut) {
   }
 }
 
+// An A-ASSOCIATE-RQ whose user information item holds `identities` User Identity sub-items
+// (username "jo" each) after a Maximum Length sub-item.
+std::string associate_rq_with_identities(unsigned identities) {
+  const auto item = [](char type, const std::string& body) {
+    return std::string{type, '\0', static_cast<char>(body.size() >> 8U), static_cast<char>(body.size() & 0xFFU)} + body;
+  };
+  std::string user = item('\x51', be32(16384));
+  for (unsigned i = 0; i < identities; ++i) user += item('\x58', std::string{1, 0, 0, 2} + "jo" + std::string{0, 0});
+  return pdu(0x01, std::string(68, 'a') + item('\x10', "1.2.840.10008.3.1.1.1") + item('\x50', user));
+}
+
+// DCMTK keeps the last User Identity sub-item and leaks the one before: a second is refused before
+// DCMTK parses the request, wherever the stream is cut.
+TEST(PduGuard, RefusesARequestWithASecondUserIdentity) {
+  for (const unsigned identities : {0U, 1U, 2U, 3U}) {
+    const auto bytes = associate_rq_with_identities(identities);
+    for (const std::size_t step : {std::size_t{1}, std::size_t{5}, bytes.size()}) {
+      PduGuard guard{PduLimits{}};
+      bool refused = false;
+      for (std::size_t at = 0; at < bytes.size() && !refused; at += step) {
+        refused = !guard.feed(std::string_view(bytes).substr(at, step));
+        // Refused only once the request is whole: DCMTK has parsed none of it yet.
+        if (refused) {
+          EXPECT_GE(at + step, bytes.size());
+        }
+      }
+      EXPECT_EQ(refused, identities > 1) << identities << " identities, step " << step;
+      if (refused) {
+        EXPECT_NE(guard.refused()->detail.find("more than one User Identity sub-item"), std::string::npos)
+            << guard.refused()->detail;
+      }
+    }
+  }
+}
+
 TEST(PduGuard, RefusesACommandSetNestedPastTheLimit) {
   PduLimits limits;
   limits.command.max_depth = 8;

@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -126,6 +128,104 @@ TEST(DicomServer, RejectsAnAllowedAeCallingFromAnotherHost) {
   EXPECT_NE(recorder.events[0].reason.find("calling host not allowed (\"CT_SCANNER_1\" may not call from 127.0.0.1)"),
             std::string::npos)
       << recorder.events[0].reason;
+}
+
+// An A-ASSOCIATE-RQ as a peer's bytes (PS3.8 9.3.2), with the presentation contexts given as they
+// are: IDs may repeat, and there may be none.
+struct ProposedContext {
+  std::uint8_t id;
+  std::string abstract_syntax;
+  std::vector<std::string> transfer_syntaxes;
+};
+
+std::string associate_rq(const std::vector<ProposedContext>& contexts) {
+  const auto u16 = [](std::size_t n) { return std::string{static_cast<char>(n >> 8), static_cast<char>(n & 0xFF)}; };
+  const auto item = [&](char type, const std::string& body) {
+    return std::string{type, '\0'} + u16(body.size()) + body;
+  };
+  const auto ae = [](std::string title) {
+    title.resize(16, ' ');
+    return title;
+  };
+  std::string items = item('\x10', "1.2.840.10008.3.1.1.1");
+  for (const auto& c : contexts) {
+    std::string body{static_cast<char>(c.id), '\0', '\0', '\0'};
+    body += item('\x30', c.abstract_syntax);
+    for (const auto& ts : c.transfer_syntaxes) body += item('\x40', ts);
+    items += item('\x20', body);
+  }
+  items += item('\x50', item('\x51', std::string{'\0', '\0', '\x40', '\0'}));  // max PDU 16 KiB
+  const std::string body =
+      std::string{'\0', '\x01', '\0', '\0'} + ae("RADLOOP") + ae("PEER") + std::string(32, '\0') + items;
+  const auto n = body.size();
+  return std::string{'\x01',
+                     '\0',
+                     static_cast<char>(n >> 24),
+                     static_cast<char>(n >> 16),
+                     static_cast<char>(n >> 8),
+                     static_cast<char>(n)} +
+         body;
+}
+
+// The server's answer to raw request bytes: everything it sends until it closes or goes quiet.
+std::string answer_to(std::uint16_t port, const std::string& request) {
+  const int fd = connect_to(port);
+  EXPECT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  const timeval wait{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  std::string reply;
+  std::array<char, 4096> buffer{};
+  // The A-ASSOCIATE-AC or -RJ: its six-byte header says how long it is.
+  while (reply.size() < 6 || reply.size() < 6 + (static_cast<std::size_t>(static_cast<std::uint8_t>(reply[2])) << 24 |
+                                                 static_cast<std::size_t>(static_cast<std::uint8_t>(reply[3])) << 16 |
+                                                 static_cast<std::size_t>(static_cast<std::uint8_t>(reply[4])) << 8 |
+                                                 static_cast<std::uint8_t>(reply[5]))) {
+    const auto n = ::read(fd, buffer.data(), buffer.size());
+    if (n <= 0) break;
+    reply.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return reply;
+}
+
+// The result of each presentation context in an A-ASSOCIATE-AC, by ID.
+std::map<int, int> context_results(const std::string& ac) {
+  std::map<int, int> results;
+  for (std::size_t at = 74; at + 4 <= ac.size();) {
+    const auto length =
+        static_cast<std::size_t>(static_cast<std::uint8_t>(ac[at + 2])) << 8 | static_cast<std::uint8_t>(ac[at + 3]);
+    if (ac[at] == '\x21' && at + 8 <= ac.size())
+      results[static_cast<std::uint8_t>(ac[at + 4])] = static_cast<std::uint8_t>(ac[at + 6]);
+    at += 4 + length;
+  }
+  return results;
+}
+
+TEST(DicomServer, RejectsARequestProposingNoPresentationContext) {
+  Recorder recorder;
+  auto server = start_server(recorder);
+  const auto reply = answer_to(server->port(), associate_rq({}));
+  ASSERT_FALSE(reply.empty()) << "answered, not just closed";
+  EXPECT_EQ(reply[0], '\x03') << "A-ASSOCIATE-RJ";
+}
+
+// DCMTK accepts and refuses by context ID and leaves the result of a repeated proposal unset: an
+// ID proposed twice is negotiated once, as first proposed (CT here), never refused for the
+// syntaxes of its second proposal.
+TEST(DicomServer, AContextIdProposedTwiceIsNegotiatedAsFirstProposed) {
+  Recorder recorder;
+  auto server = start_server(recorder);
+  const auto reply = answer_to(server->port(),
+                               associate_rq({{1, UID_CTImageStorage, {UID_LittleEndianImplicitTransferSyntax}},
+                                             {1, UID_MRImageStorage, {"1.2.3.4.5.6.7"}},
+                                             {3, UID_VerificationSOPClass, {UID_LittleEndianImplicitTransferSyntax}}}));
+  ASSERT_FALSE(reply.empty());
+  ASSERT_EQ(reply[0], '\x02') << "A-ASSOCIATE-AC";
+  const auto results = context_results(reply);
+  ASSERT_TRUE(results.contains(1));
+  EXPECT_EQ(results.at(1), 0) << "CT accepted";
+  ASSERT_TRUE(results.contains(3));
+  EXPECT_EQ(results.at(3), 0);
 }
 
 TEST(DicomServer, SurvivesBytesThatAreNotAnAssociationRequest) {

@@ -15,6 +15,8 @@ TEST(PipelineConfig, ReadsEverySection) {
   const auto r = parse_daemon_config(R"yaml(
 store: /var/lib/radloop/radloop.db
 store_max_megabytes: 512
+raw_retention_days: 7
+raw_max_megabytes: 64
 bind: 0.0.0.0
 mllp: {port: 2575, max_frame_bytes: 1048576, allowed_peers: [10.0.0.5, 10.0.0.0/24]}
 dicom:
@@ -39,6 +41,8 @@ delivery: {first_retry_ms: 500, backoff: 3, max_delay_ms: 30000, max_attempts: 7
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(c.pipeline.store_path, "/var/lib/radloop/radloop.db");
   EXPECT_EQ(c.pipeline.store.max_bytes, 512ULL << 20);
+  EXPECT_EQ(c.pipeline.raw_retention.max_age, std::chrono::hours(7 * 24));
+  EXPECT_EQ(c.pipeline.raw_retention.max_bytes, 64ULL << 20);
   EXPECT_EQ(c.pipeline.mllp.bind_address, "0.0.0.0");
   EXPECT_EQ(c.pipeline.dicom.bind_address, "0.0.0.0");
   EXPECT_EQ(c.portal.bind_address, "0.0.0.0");
@@ -75,6 +79,25 @@ TEST(PipelineConfig, AStoreSizeIsWholeMegabytesNotNegative) {
     const auto r = parse_daemon_config(text, "p.yaml", c);
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_NE(r.error().where.find("store_max_megabytes"), std::string::npos) << r.error().message();
+  }
+}
+
+TEST(PipelineConfig, RawRetentionIsWholeDaysAndMegabytesNotNegative) {
+  DaemonConfig defaults;
+  ASSERT_TRUE(parse_daemon_config("", "p.yaml", defaults).ok());
+  EXPECT_EQ(defaults.pipeline.raw_retention.max_age, std::chrono::hours(30 * 24));
+  EXPECT_EQ(defaults.pipeline.raw_retention.max_bytes, 1ULL << 30);
+  DaemonConfig off;
+  ASSERT_TRUE(parse_daemon_config("raw_retention_days: 0\nraw_max_megabytes: 0\n", "p.yaml", off).ok());
+  EXPECT_EQ(off.pipeline.raw_retention.max_age.count(), 0);
+  EXPECT_EQ(off.pipeline.raw_retention.max_bytes, 0U);
+  for (const char* text : {"raw_retention_days: -1\n", "raw_retention_days: 1.5\n", "raw_retention_days: 40000\n",
+                           "raw_max_megabytes: -1\n", "raw_max_megabytes: 2000000000000\n"}) {
+    DaemonConfig c;
+    const auto r = parse_daemon_config(text, "p.yaml", c);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error().where.find(std::string(text).substr(0, std::string(text).find(':'))), std::string::npos)
+        << r.error().message();
   }
 }
 

@@ -49,6 +49,15 @@ TEST(Escape, EncodesDelimitersLineBreaksAndControls) {
   EXPECT_EQ(escape("tab\there", kStd, Charset::ascii).value(), "tab\\X09\\here");
 }
 
+TEST(Escape, EncodesTheTruncationCharacterAndDeleteAndKeepsOtherBytes) {
+  const Delimiters v27{'|', '^', '~', '\\', '&', '#'};
+  EXPECT_EQ(escape("a#b", v27, Charset::ascii).value(), "a\\P\\b");
+  EXPECT_EQ(escape("a#b", kStd, Charset::ascii).value(), "a#b");
+  EXPECT_EQ(escape("del\x7f", kStd, Charset::ascii).value(), "del\\X7F\\");
+  EXPECT_EQ(escape("Ren\xc3\xa9 plain", kStd, Charset::utf8).value(), "Ren\xc3\xa9 plain");
+  EXPECT_EQ(escape("", kStd, Charset::ascii).value(), "");
+}
+
 TEST(Escape, KeepsPassThroughSequences) {
   EXPECT_EQ(escape("\\H\\bold\\N\\", kStd, Charset::ascii).value(), "\\H\\bold\\N\\");
 }

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "reference/dicom/echo_scu.hpp"
 #include "reference/hl7/ack.hpp"
 #include "reference/mllp/client.hpp"
@@ -104,6 +107,71 @@ TEST(Pipeline, AnotherMessageUnderAUsedControlIdIsRefusedAndKept) {
   std::string enhanced(other);
   enhanced.replace(enhanced.find("|P|2.5.1"), 8, "|P|2.5.1|||AL|NE");
   EXPECT_EQ(hl7::read_ack(send(*p, enhanced)).value().code, "CR");
+}
+
+// Retention drops payloads, not what a resend is judged by: once the first message's payload went,
+// the same message restamped is still a resend (AA, applied once) and another patient under its
+// control ID is still refused.
+TEST(Pipeline, ResendsAreStillToldOnceTheirPayloadWasDropped) {
+  auto p = Pipeline::start({}).value();
+  const auto before = std::chrono::system_clock::now();
+  EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");
+  const auto after = std::chrono::system_clock::now();
+  RawRetention policy;
+  policy.max_age = std::chrono::hours(1);
+  RawRetainer retainer(policy);
+  // The cut is compared with received_at as SQLite stamped it: an hour after the message came, not
+  // before.
+  EXPECT_EQ(retainer.run(p->store(), before + std::chrono::hours(1)).value().by_age, 0);
+  const auto done = retainer.run(p->store(), after + std::chrono::hours(1) + std::chrono::seconds(1)).value();
+  EXPECT_EQ(done.by_age, 1);
+  EXPECT_EQ(done.retained_bytes, 0);
+  ASSERT_EQ(p->store().find_inbound("EHR^GENERAL", "P0001").value()->raw, "");
+
+  std::string restamped(kAdt);
+  restamped.replace(restamped.find("20260101120000"), 14, "20260102083000");
+  EXPECT_EQ(hl7::read_ack(send(*p, restamped)).value().code, "AA");
+  EXPECT_EQ(p->stats().hl7_duplicates, 1U);
+
+  std::string other(kAdt);
+  other.replace(other.find("DOE^JANE"), 8, "ROE^JOHN");
+  const auto ack = hl7::read_ack(send(*p, other)).value();
+  EXPECT_EQ(ack.code, "AR");
+  EXPECT_EQ(ack.error_codes, std::vector<std::string>{"205"});
+  EXPECT_EQ(p->stats().hl7_control_id_reused, 1U);
+}
+
+// Past the cap the oldest payloads go first, whatever their age.
+TEST(Pipeline, RawPayloadsPastTheCapAreDroppedOldestFirst) {
+  auto p = Pipeline::start({}).value();
+  std::string second(kAdt);
+  second.replace(second.find("P0001"), 5, "P0002");
+  EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");
+  EXPECT_EQ(hl7::read_ack(send(*p, second)).value().code, "AA");
+  RawRetention policy;
+  policy.max_bytes = second.size();
+  const auto done = RawRetainer(policy).run(p->store(), std::chrono::system_clock::now()).value();
+  EXPECT_EQ(done.by_age, 0);
+  EXPECT_EQ(done.by_size, 1);
+  EXPECT_EQ(p->store().find_inbound("EHR^GENERAL", "P0001").value()->raw, "");
+  EXPECT_EQ(p->store().find_inbound("EHR^GENERAL", "P0002").value()->raw, second);
+}
+
+// The sweeper applies the retention by itself and counts what it dropped.
+TEST(Pipeline, TheSweeperDropsPayloadsPastTheCapAndCountsThem) {
+  PipelineConfig config;
+  config.raw_retention.max_bytes = 1;  // no payload fits
+  config.raw_retention.interval = std::chrono::milliseconds(20);
+  config.sweep_interval = std::chrono::milliseconds(20);
+  auto p = Pipeline::start(config).value();
+  EXPECT_EQ(hl7::read_ack(send(*p, kAdt)).value().code, "AA");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (p->stats().raw_pruned_by_size == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(p->stats().raw_pruned_by_size, 1U);
+  EXPECT_EQ(p->stats().raw_retained_bytes, 0U);
+  EXPECT_EQ(p->store().find_inbound("EHR^GENERAL", "P0001").value()->raw, "");
 }
 
 TEST(Pipeline, RejectsWhatIsNotHl7WithAReasonAndKeepsNothing) {

@@ -18,6 +18,8 @@ TEST(Metrics, WritesEachFamilyOnceWithItsSamples) {
   stats.hl7_rejected = 1;
   stats.dicom.instances_stored = 300;
   stats.dicom.conflicts = 2;
+  stats.raw_pruned_by_size = 5;
+  stats.raw_retained_bytes = 1024;
   const auto text = prometheus_text(pipeline_samples(stats));
   EXPECT_EQ(count(text, "# TYPE radloop_hl7_messages_total counter\n"), 1U);
   EXPECT_EQ(count(text, "# HELP radloop_hl7_messages_total "), 1U);
@@ -26,6 +28,10 @@ TEST(Metrics, WritesEachFamilyOnceWithItsSamples) {
   EXPECT_NE(text.find("radloop_dicom_instances_total{outcome=\"stored\"} 300\n"), std::string::npos);
   EXPECT_NE(text.find("radloop_dicom_instances_total{outcome=\"conflict\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("radloop_mllp_connections_total 0\n"), std::string::npos);
+  EXPECT_NE(text.find("radloop_inbound_raw_pruned_total{reason=\"size\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("radloop_inbound_raw_pruned_total{reason=\"age\"} 0\n"), std::string::npos);
+  EXPECT_EQ(count(text, "# TYPE radloop_inbound_raw_retained_bytes gauge\n"), 1U);
+  EXPECT_NE(text.find("radloop_inbound_raw_retained_bytes 1024\n"), std::string::npos);
   // Every line is a comment or "name[{labels}] value".
   std::size_t lines = 0;
   for (std::size_t at = 0; at < text.size();) {

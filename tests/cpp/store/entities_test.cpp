@@ -68,11 +68,29 @@ TEST(StoreMigrations, AFileFromTheFirstSchemaIsMigratedAndKeepsItsMessages) {
     sqlite3_close(db);
   }
   auto store = SqliteStore::open(path).value();
-  EXPECT_EQ(store->schema_version(), 4);
+  EXPECT_EQ(store->schema_version(), 5);
   const auto kept = store->find_inbound("EHR^H", "C1").value();
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->raw, "MSH|...");
   EXPECT_EQ(kept->outcome, "");
+  EXPECT_EQ(kept->digest, "");
+  // Without a digest, retention keeps its payload: it is the only way to tell a resend of it.
+  const auto prune = [&] {
+    return store->write_value<RawPruning>([](Tx& tx) { return tx.prune_inbound_raw("9999-01-01T00:00:00.000Z", 0); });
+  };
+  ASSERT_TRUE(prune().ok());
+  EXPECT_EQ(store->find_inbound("EHR^H", "C1").value()->raw, "MSH|...");
+  // Given one, it is measured and can go.
+  const auto filled = store->write_value<std::int64_t>([](Tx& tx) {
+    return tx.fill_inbound_digests([](std::string_view raw) { return "d:" + std::string(raw); }, 100);
+  });
+  ASSERT_TRUE(filled.ok()) << filled.error().message();
+  EXPECT_EQ(*filled, 1);
+  EXPECT_EQ(store->find_inbound("EHR^H", "C1").value()->digest, "d:MSH|...");
+  const auto pruned = prune();
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message();
+  EXPECT_EQ(pruned->by_age, 1);
+  EXPECT_EQ(store->find_inbound("EHR^H", "C1").value()->raw, "");
   auto o = order("P1", "A1");
   ASSERT_TRUE(store->write([&](Tx& tx) { return tx.put_order(o, "new"); }));
   store.reset();
@@ -345,7 +363,7 @@ TEST(StoreUnits, ConcurrentWritersShareCommits) {
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        InboundMessage m{"EHR^H", std::to_string(t) + "-" + std::to_string(i), "ADT^A04", "MSH|", "x", ""};
+        InboundMessage m{"EHR^H", std::to_string(t) + "-" + std::to_string(i), "ADT^A04", "MSH|", "x", "", "", ""};
         if (!store->log_inbound(m)) ++failures;
       }
     });

@@ -15,8 +15,23 @@ namespace radloop::store {
 namespace {
 
 InboundMessage message(const std::string& control_id) {
-  return InboundMessage{"EHR^GENERAL",    control_id, "ADT^A04", "MSH|^~\\&|EHR|GENERAL|||||ADT^A04|" + control_id,
-                        "127.0.0.1:5000", ""};
+  return InboundMessage{"EHR^GENERAL",
+                        control_id,
+                        "ADT^A04",
+                        "MSH|^~\\&|EHR|GENERAL|||||ADT^A04|" + control_id,
+                        "127.0.0.1:5000",
+                        "",
+                        "digest-" + control_id,
+                        ""};
+}
+
+RawPruning prune(SqliteStore& store, const std::string& before, std::uint64_t max_bytes) {
+  auto done = store.write_value<RawPruning>([&](Tx& tx) { return tx.prune_inbound_raw(before, max_bytes); });
+  if (!done) {
+    ADD_FAILURE() << done.error().message();
+    return {};
+  }
+  return done.value();
 }
 
 class SqliteStoreFile : public ::testing::Test {
@@ -58,6 +73,60 @@ TEST(SqliteStore, TheSameSenderAndControlIdIsKeptOnce) {
   EXPECT_EQ(store->count_inbound().value(), 2);
 }
 
+TEST(SqliteStore, RetentionDropsOldPayloadsAndKeepsTheRecordAndDigest) {
+  auto store = SqliteStore::open(":memory:").value();
+  ASSERT_TRUE(store->log_inbound(message("M1")));
+  ASSERT_TRUE(store->log_inbound(message("M2")));
+  const auto payload = static_cast<std::int64_t>(message("M1").raw.size() + message("M2").raw.size());
+  // Received before the year 2000: none.
+  auto done = prune(*store, "2000-01-01T00:00:00.000Z", 0);
+  EXPECT_EQ(done.by_age, 0);
+  EXPECT_EQ(done.retained, 2);
+  EXPECT_EQ(done.retained_bytes, payload);
+  // Received before a time to come: both.
+  done = prune(*store, "9999-01-01T00:00:00.000Z", 0);
+  EXPECT_EQ(done.by_age, 2);
+  EXPECT_EQ(done.retained, 0);
+  EXPECT_EQ(done.retained_bytes, 0);
+  const auto kept = store->find_inbound("EHR^GENERAL", "M1").value();
+  ASSERT_TRUE(kept.has_value()) << "the record stays";
+  EXPECT_EQ(kept->raw, "");
+  EXPECT_EQ(kept->digest, "digest-M1");
+  EXPECT_FALSE(kept->pruned_at.empty());
+  EXPECT_EQ(kept->message_type, "ADT^A04");
+  EXPECT_TRUE(store->log_inbound(message("M1")).value().duplicate) << "its control ID is still taken";
+}
+
+TEST(SqliteStore, RetentionPastTheCapDropsTheOldestFirst) {
+  auto store = SqliteStore::open(":memory:").value();
+  for (const auto* id : {"M1", "M2", "M3", "M4"}) ASSERT_TRUE(store->log_inbound(message(id)));
+  const auto each = static_cast<std::int64_t>(message("M1").raw.size());
+  // Room for two and a bit: the two oldest go.
+  const auto done = prune(*store, "", static_cast<std::uint64_t>(2 * each + 1));
+  EXPECT_EQ(done.by_age, 0);
+  EXPECT_EQ(done.by_size, 2);
+  EXPECT_EQ(done.retained, 2);
+  EXPECT_EQ(done.retained_bytes, 2 * each);
+  EXPECT_EQ(store->find_inbound("EHR^GENERAL", "M2").value()->raw, "");
+  EXPECT_EQ(store->find_inbound("EHR^GENERAL", "M3").value()->raw, message("M3").raw);
+  EXPECT_EQ(store->find_inbound("EHR^GENERAL", "M4").value()->raw, message("M4").raw);
+  // Under the cap: nothing more goes.
+  EXPECT_EQ(prune(*store, "", static_cast<std::uint64_t>(2 * each)).by_size, 0);
+}
+
+TEST(SqliteStore, RetentionKeepsAPayloadThatHasNoDigest) {
+  auto store = SqliteStore::open(":memory:").value();
+  auto undigested = message("M1");
+  undigested.digest.clear();
+  ASSERT_TRUE(store->log_inbound(undigested));
+  ASSERT_TRUE(store->log_inbound(message("M2")));
+  const auto done = prune(*store, "9999-01-01T00:00:00.000Z", 1);
+  EXPECT_EQ(done.by_age + done.by_size, 1);
+  EXPECT_EQ(done.retained, 0) << "only payloads retention may drop are counted";
+  EXPECT_EQ(store->find_inbound("EHR^GENERAL", "M1").value()->raw, undigested.raw)
+      << "without a digest the payload is the only way to tell a resend";
+}
+
 TEST(SqliteStore, KeepsBinaryPayloadsExactly) {
   auto store = SqliteStore::open(":memory:").value();
   auto m = message("BIN");
@@ -70,11 +139,11 @@ TEST_F(SqliteStoreFile, WhatWasLoggedSurvivesReopening) {
   const auto path = (dir_ / "radloop.db").string();
   {
     auto store = SqliteStore::open(path).value();
-    EXPECT_EQ(store->schema_version(), 4);
+    EXPECT_EQ(store->schema_version(), 5);
     ASSERT_TRUE(store->log_inbound(message("M1")).ok());
   }
   auto reopened = SqliteStore::open(path).value();
-  EXPECT_EQ(reopened->schema_version(), 4);
+  EXPECT_EQ(reopened->schema_version(), 5);
   EXPECT_TRUE(reopened->find_inbound("EHR^GENERAL", "M1").value().has_value());
 }
 
