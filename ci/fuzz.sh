@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (the `fuzz` preset: clang, ASan+UBSan) and runs each for a bounded
-# time over its seeds, one per core at a time (RADLOOP_FUZZ_JOBS), then prints executions and
-# executions per second per target.
+# time over its seeds, one per core at a time (RADLOOP_FUZZ_JOBS; the association target alone,
+# last), then prints executions and executions per second per target.
 # Non-zero if a target crashes (its input is left as build/fuzz/<target>-crash-*) or none ran.
 #   ci/fuzz.sh [seconds per target]     default 300; ci/test.sh runs it with 20
 set -uo pipefail
@@ -62,17 +62,31 @@ run_target() {
   echo $? >"build/fuzz/${target}.rc"
 }
 
+# The association target's server answers on threads of its own and takes a second core: it runs
+# by itself after the others, so it slows no other target and no other slows it.
+runs_alone() { [[ $1 == association ]]; }
+
+start_target() {
+  rm -f "build/fuzz/$1.rc"
+  echo "== fuzz $1 for ${seconds} s"
+  run_target "$1" "build/fuzz/tests/fuzz/fuzz_$1" &
+}
+
 targets=()
 for binary in build/fuzz/tests/fuzz/fuzz_*; do
-  [[ -x "${binary}" ]] || continue
-  target="${binary##*/fuzz_}"
-  targets+=("${target}")
-  rm -f "build/fuzz/${target}.rc"
+  [[ -x "${binary}" ]] && targets+=("${binary##*/fuzz_}")
+done
+for target in "${targets[@]}"; do
+  runs_alone "${target}" && continue
   while (($(jobs -rp | wc -l) >= jobs)); do wait -n; done
-  echo "== fuzz ${target} for ${seconds} s"
-  run_target "${target}" "${binary}" &
+  start_target "${target}"
 done
 wait
+for target in "${targets[@]}"; do
+  runs_alone "${target}" || continue
+  start_target "${target}"
+  wait
+done
 ((${#targets[@]} > 0)) || { echo "ci/fuzz.sh: no fuzz target was built"; exit 1; }
 
 status=0
@@ -96,7 +110,7 @@ for target in "${targets[@]}"; do
     status=1
   fi
 done
-echo "== fuzz summary (${seconds} s per target, ${jobs} at a time)"
+echo "== fuzz summary (${seconds} s per target, ${jobs} at a time; association alone)"
 printf '%s\n' "${summary[@]}"
 echo "total: ${total} executions"
 exit "${status}"

@@ -143,14 +143,14 @@ std::optional<std::size_t> Message::resolve_segment(const Path& path) const {
 std::string_view Message::raw_at(std::size_t segment, std::size_t field_number, std::size_t repetition,
                                  std::size_t component, std::size_t subcomponent) const {
   const auto text = field(segment, field_number);
-  if (is_header(segment) && field_number <= 2) return text;  // the delimiters themselves: never split
+  if (field_number <= 2 && is_header(segment)) return text;  // the delimiters themselves: never split
   return element(text, delimiters_, repetition, component, subcomponent);
 }
 
 std::string Message::decoded_at(std::size_t segment, std::size_t field_number, std::size_t repetition,
                                 std::size_t component, std::size_t subcomponent) const {
   const auto text = raw_at(segment, field_number, repetition, component, subcomponent);
-  if (is_header(segment) && field_number <= 2) return std::string(text);
+  if (field_number <= 2 && is_header(segment)) return std::string(text);
   return unescape(text, delimiters_, charset_);
 }
 
@@ -187,7 +187,7 @@ std::string Message::value(std::size_t segment, std::size_t field_number, std::s
 std::size_t Message::repetition_count(std::size_t segment, std::size_t field_number) const {
   const auto text = field(segment, field_number);
   if (text.empty()) return 0;
-  if (is_header(segment) && field_number <= 2) return 1;
+  if (field_number <= 2 && is_header(segment)) return 1;
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), delimiters_.repetition)) + 1;
 }
 
@@ -226,7 +226,7 @@ Result<void> Message::write(const Path& path, std::string_view er7) {
     }
     segment = append_segment(path.segment);
   }
-  if (is_header(*segment) && path.field <= 2) {
+  if (path.field <= 2 && is_header(*segment)) {
     return Error{Errc::hl7_bad_path, path.to_string(),
                  "MSH-1 and MSH-2 are the message's delimiters; build the message with other delimiters instead"};
   }

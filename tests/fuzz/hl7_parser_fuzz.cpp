@@ -1,7 +1,8 @@
 // libFuzzer target for the HL7 parser: any bytes must give a message or a located error in both
-// modes, a message the strict mode accepts must read the same leniently, and whatever parses
-// must serialize to a fixpoint. Validation and the ACK built from a parsed message have their own
-// target (hl7_validate_fuzz.cpp), so each input here costs two parses and a round trip.
+// modes, a message the strict mode accepts must read the same leniently, whatever parses must
+// serialize to a fixpoint, and its fields read by path. Validation and the ACK built from a
+// parsed message have their own target (hl7_validate_fuzz.cpp), so each input here costs two
+// parses, a round trip and a few path reads.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -24,5 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto written = m->serialize();
   auto again = parse(written);
   if (!again || !(again.value() == m.value()) || again->serialize() != written) __builtin_trap();
+  for (const auto* path : {"MSH-9.2", "PID-3(2).4.1", "OBX(2)-5", "ZDS-1.1"}) (void)m->get(path);
   return 0;
 }

@@ -114,6 +114,12 @@ class MllpReceiver:
         self._stopping = True
         self._server.close()
 
+    def __enter__(self) -> "MllpReceiver":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
 
 def free_port() -> int:
     """A port nothing listens on now (bound and released; a race with other processes is possible
@@ -168,6 +174,12 @@ class Daemon:
     @property
     def http(self) -> int:
         return int(self.ports["http"])
+
+    def __enter__(self) -> "Daemon":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
 
     def kill9(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)

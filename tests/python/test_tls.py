@@ -93,9 +93,7 @@ def adt(control: str) -> str:
 
 
 def test_openssl_sends_over_tls_and_a_plain_sender_is_refused(radloop_cli, tmp_path, certificates):
-    ehr = MllpReceiver()
-    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port).start()
-    try:
+    with MllpReceiver() as ehr, tls_daemon(radloop_cli, tmp_path, certificates, ehr.port).start() as daemon:
         ack = send_with_openssl(daemon.mllp, adt("TLS1"), certificates)
         assert "MSA|AA|TLS1" in ack, ack
         # A sender speaking plain MLLP to the TLS port gets no ACK: the handshake fails, nothing is
@@ -114,41 +112,30 @@ def test_openssl_sends_over_tls_and_a_plain_sender_is_refused(radloop_cli, tmp_p
         assert failed, daemon.get("/metrics")[1]
         # And TLS senders are still served.
         assert "MSA|AA|TLS2" in send_with_openssl(daemon.mllp, adt("TLS2"), certificates)
-    finally:
-        daemon.stop()
-        ehr.close()
 
 
 def test_a_required_client_certificate_is_checked(radloop_cli, tmp_path, certificates):
-    ehr = MllpReceiver()
-    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, require_client=True).start()
-    try:
+    with (MllpReceiver() as ehr,
+          tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, require_client=True).start() as daemon):
         assert "MSA|AA" not in send_with_openssl(daemon.mllp, adt("ANON1"), certificates)
         status, body = daemon.get("/inbound?sender=EHR%5EGENERAL&control_id=ANON1")
         assert status == 200 and body["kept"] is False, body
         assert until(lambda: re.search(r"^radloop_mllp_tls_handshakes_failed_total [1-9]",
                                        daemon.get("/metrics")[1].decode(), re.M)), "the refusal is counted"
         assert "MSA|AA|CERT1" in send_with_openssl(daemon.mllp, adt("CERT1"), certificates, client_certificate=True)
-    finally:
-        daemon.stop()
-        ehr.close()
 
 
 def test_reports_go_to_the_ehr_over_tls_and_only_to_a_certificate_it_trusts(radloop_cli, tmp_path, certificates):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
-    ehr = MllpReceiver(tls=context)
-    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port).start()
-    try:
+    with (MllpReceiver(tls=context) as ehr,
+          tls_daemon(radloop_cli, tmp_path, certificates, ehr.port).start() as daemon):
         for control, message in (("O1", ris_order("O1", "P1", "ACC1")),
                                  ("R1", oru("R1", "P1", "ACC1", "F", "No acute findings."))):
             assert "MSA|AA|" + control in send_with_openssl(daemon.mllp, message, certificates)
         delivered = ehr.wait_for(1)
         assert delivered and "ORU^R01" in delivered[0], delivered
         assert "No acute findings." in delivered[0]
-    finally:
-        daemon.stop()
-        ehr.close()
 
     # An EHR whose certificate the pipeline does not trust gets nothing.
     (tmp_path / "other").mkdir()
@@ -157,13 +144,11 @@ def test_reports_go_to_the_ehr_over_tls_and_only_to_a_certificate_it_trusts(radl
             cwd=tmp_path / "other")
     impostor_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     impostor_context.load_cert_chain(tmp_path / "other" / "other.pem", tmp_path / "other" / "other.key")
-    impostor = MllpReceiver(tls=impostor_context)
     store = tmp_path / "second"
     store.mkdir()
-    daemon = tls_daemon(radloop_cli, store, certificates, impostor.port)
     (store / "pki").symlink_to(certificates)
-    daemon.start()
-    try:
+    with (MllpReceiver(tls=impostor_context) as impostor,
+          tls_daemon(radloop_cli, store, certificates, impostor.port).start() as daemon):
         for control, message in (("O2", ris_order("O2", "P2", "ACC2")),
                                  ("R2", oru("R2", "P2", "ACC2", "F", "Second."))):
             assert "MSA|AA|" + control in send_with_openssl(daemon.mllp, message, certificates)
@@ -176,15 +161,11 @@ def test_reports_go_to_the_ehr_over_tls_and_only_to_a_certificate_it_trusts(radl
         assert failing, daemon.get("/outbox?destination=ehr")
         assert "certificate" in failing[0]["last_error"] or "handshake" in failing[0]["last_error"], failing
         assert not impostor.received(), "a report went to an untrusted peer"
-    finally:
-        daemon.stop()
-        impostor.close()
 
 
 def test_storescu_stores_over_tls_and_a_required_certificate_is_enforced(radloop_cli, tmp_path, certificates):
-    ehr = MllpReceiver()
-    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, require_client=True).start()
-    try:
+    with (MllpReceiver() as ehr,
+          tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, require_client=True).start() as daemon):
         study_uid = generate_uid()
         image = ct_image(tmp_path / "ct.dcm", "MRN1", "GENERAL", "ACC1", study_uid)
         trust = ["+cf", str(certificates / "ca.pem")]
@@ -202,9 +183,6 @@ def test_storescu_stores_over_tls_and_a_required_certificate_is_enforced(radloop
         assert anonymous.returncode != 0, "no client certificate where one is required"
         again = subprocess.run([peer("echoscu"), *mine, *trust, *target], capture_output=True, text=True, timeout=60)
         assert again.returncode == 0, again.stdout + again.stderr
-    finally:
-        daemon.stop()
-        ehr.close()
 
 
 def curl(daemon: Daemon, pki, path: str, *extra: str, scheme: str = "https") -> subprocess.CompletedProcess:
@@ -213,10 +191,9 @@ def curl(daemon: Daemon, pki, path: str, *extra: str, scheme: str = "https") -> 
 
 
 def test_the_portal_serves_https_and_refuses_plain_http(radloop_cli, tmp_path, certificates):
-    ehr = MllpReceiver()
-    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port,
-                        portal_tls="{certificate: pki/server.pem, key: pki/server.key}").start()
-    try:
+    with (MllpReceiver() as ehr,
+          tls_daemon(radloop_cli, tmp_path, certificates, ehr.port,
+                     portal_tls="{certificate: pki/server.pem, key: pki/server.key}").start() as daemon):
         health = curl(daemon, certificates, "/health")
         assert health.returncode == 0 and '"patients"' in health.stdout, health
         # Plain HTTP on the HTTPS port is closed without an answer, and nothing is served in clear.
@@ -232,22 +209,15 @@ def test_the_portal_serves_https_and_refuses_plain_http(radloop_cli, tmp_path, c
         with socket.create_connection(("127.0.0.1", daemon.http), timeout=10) as raw:
             with pytest.raises(ssl.SSLCertVerificationError):
                 stranger.wrap_socket(raw, server_hostname="127.0.0.1").close()
-    finally:
-        daemon.stop()
-        ehr.close()
 
 
 def test_the_portal_can_require_a_client_certificate(radloop_cli, tmp_path, certificates):
-    ehr = MllpReceiver()
     portal_tls = """{certificate: pki/server.pem, key: pki/server.key, client_ca: pki/ca.pem,
                      require_client_certificate: true}"""
-    daemon = tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, portal_tls=portal_tls).start()
-    try:
+    with (MllpReceiver() as ehr,
+          tls_daemon(radloop_cli, tmp_path, certificates, ehr.port, portal_tls=portal_tls).start() as daemon):
         anonymous = curl(daemon, certificates, "/health")
         assert anonymous.returncode != 0 and '"patients"' not in anonymous.stdout, anonymous
         known = curl(daemon, certificates, "/health", "--cert", str(certificates / "client.pem"), "--key",
                      str(certificates / "client.key"))
         assert known.returncode == 0 and '"patients"' in known.stdout, known
-    finally:
-        daemon.stop()
-        ehr.close()
