@@ -1,8 +1,12 @@
 // The shared HL7 simulator peer (see peer.hpp).
 #include "simulators/hl7peer/peer.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "reference/hl7/ack.hpp"
 #include "reference/hl7/parser.hpp"
@@ -57,7 +61,34 @@ Result<std::unique_ptr<Peer>> Peer::start(PeerConfig config, OnMessage on_messag
   return peer;
 }
 
-Peer::~Peer() { stop(); }
+Peer::~Peer() {
+  stop();
+  release_port();
+}
+
+// Binds the port without listening: a connection to it is refused, as to a free port, but no
+// other socket can take it.
+void Peer::reserve_port() {
+  if (reserved_ >= 0) return;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port_);
+  if (::inet_pton(AF_INET, config_.listen_address.c_str(), &addr.sin_addr) != 1 ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {  // NOLINT: POSIX sockets
+    ::close(fd);  // an address we cannot bind again: the port is only as free as before
+    return;
+  }
+  reserved_ = fd;
+}
+
+void Peer::release_port() {
+  if (reserved_ >= 0) ::close(reserved_);
+  reserved_ = -1;
+}
 
 Result<void> Peer::listen() {
   mllp::ServerConfig server;
@@ -90,10 +121,12 @@ void Peer::set_script(AckScript script) {
 void Peer::go_down() {
   if (server_) server_->stop();
   server_.reset();
+  reserve_port();
   log_.record({0, "", config_.actor, "down", "", "", "", "stopped listening on port " + std::to_string(port_), {}});
 }
 
 Result<void> Peer::come_up() {
+  release_port();
   if (auto r = listen(); !r) return r;
   log_.record({0, "", config_.actor, "up", "", "", "", "listening again on port " + std::to_string(port_), {}});
   return {};

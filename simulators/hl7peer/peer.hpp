@@ -94,8 +94,9 @@ class Peer {
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] const PeerConfig& config() const { return config_; }
   void set_script(AckScript script);
-  // Stops listening: the system under test finds nobody there. come_up() listens again on the
-  // same port.
+  // Stops listening: the system under test finds nobody there (its connections are refused).
+  // come_up() listens again on the same port, which stays bound meanwhile so that no other
+  // listener on the machine takes it and answers in our place.
   void go_down();
   Result<void> come_up();
 
@@ -119,6 +120,8 @@ class Peer {
   explicit Peer(PeerConfig config, OnMessage on_message)
       : config_(std::move(config)), on_message_(std::move(on_message)) {}
   Result<void> listen();
+  void reserve_port();
+  void release_port();
   std::string answer(const mllp::InboundMessage& message);
   void run_worker();
 
@@ -127,6 +130,7 @@ class Peer {
   EventLog log_;
   std::unique_ptr<mllp::Server> server_;
   std::uint16_t port_ = 0;
+  int reserved_ = -1;  // while down: the port, bound and not listening
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;

@@ -2,6 +2,9 @@
 // pipeline -> RIS, comes back accessioned, the report goes RIS -> pipeline -> EHR; and the EHR's
 // scripted answers (AE, no answer, dropped, late, down then up) are what the pipeline meets.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <set>
 #include <thread>
@@ -146,6 +149,29 @@ TEST_F(Simulators, AnEhrThatIsDownGetsTheReportWhenItComesBack) {
   ASSERT_EQ(chart.size(), 1U);
   EXPECT_EQ(chart[0].accession, held.accession);
   EXPECT_EQ(ehr_->peer().log().of("down").size(), 1U);
+}
+
+// While down, the port stays the peer's: refused to a sender, taken by no other listener (which
+// would answer in the EHR's place).
+TEST_F(Simulators, AnEhrThatIsDownKeepsItsPort) {
+  const auto port = ehr_->peer().port();
+  ehr_->peer().go_down();
+  const auto attempt = [&](bool listen) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto* a = reinterpret_cast<sockaddr*>(&addr);  // NOLINT: POSIX sockets
+    const int r = listen ? ::bind(fd, a, sizeof addr) : ::connect(fd, a, sizeof addr);
+    ::close(fd);
+    return r;
+  };
+  EXPECT_NE(attempt(false), 0) << "a connection to a peer that is down is refused";
+  EXPECT_NE(attempt(true), 0) << "no other socket can bind the port meanwhile";
+  ASSERT_TRUE(ehr_->peer().come_up().ok());
+  EXPECT_EQ(ehr_->peer().port(), port);
+  EXPECT_EQ(attempt(false), 0) << "listening again";
 }
 
 TEST_F(Simulators, TheSameSeedWritesTheSameMessages) {
