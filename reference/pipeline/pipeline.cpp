@@ -300,7 +300,8 @@ std::string Pipeline::on_hl7(const mllp::InboundMessage& message) {
         reused = Error{Errc::hl7_duplicate_control_id, "MSH-10",
                        fmt::format("\"{}\" from {} is taken by inbound message #{} ({}), whose content differs",
                                    msh.control_id(), sender, logged->id, (*earlier)->message_type)};
-        // Kept under a key of its own, so the refused message is in the log as it came.
+        // Kept under a key of its own, so the refused message is in the log as it came (its
+        // payload for as long as raw retention keeps payloads).
         auto refused = tx.log_inbound(store::InboundMessage{
             sender, fmt::format("{}~refused{}-{}", msh.control_id(), FlowContext::now(), ++ack_sequence_), type.name(),
             message.payload, message.peer, "refused: " + reused->detail, digest, ""});

@@ -66,8 +66,8 @@ Peer::~Peer() {
   release_port();
 }
 
-// Binds the port without listening: a connection to it is refused, as to a free port, but no
-// other socket can take it.
+// Binds the port without listening: a connection to it is refused, as to a free port, and the
+// system gives it to no socket asking for any free port (see the header for what still can).
 void Peer::reserve_port() {
   if (reserved_ >= 0) return;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

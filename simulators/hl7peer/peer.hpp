@@ -95,8 +95,9 @@ class Peer {
   [[nodiscard]] const PeerConfig& config() const { return config_; }
   void set_script(AckScript script);
   // Stops listening: the system under test finds nobody there (its connections are refused).
-  // come_up() listens again on the same port, which stays bound meanwhile so that no other
-  // listener on the machine takes it and answers in our place.
+  // come_up() listens again on the same port, which stays bound meanwhile: the system does not
+  // give it to another listener asking for any free port (port 0), which would then answer in
+  // our place. A socket binding it by number with SO_REUSEADDR still could.
   void go_down();
   Result<void> come_up();
 

@@ -151,8 +151,8 @@ TEST_F(Simulators, AnEhrThatIsDownGetsTheReportWhenItComesBack) {
   EXPECT_EQ(ehr_->peer().log().of("down").size(), 1U);
 }
 
-// While down, the port stays the peer's: refused to a sender, taken by no other listener (which
-// would answer in the EHR's place).
+// While down, the port stays the peer's: refused to a sender, and not free for another socket to
+// bind (one asking for any free port would otherwise get it and answer in the EHR's place).
 TEST_F(Simulators, AnEhrThatIsDownKeepsItsPort) {
   const auto port = ehr_->peer().port();
   ehr_->peer().go_down();
@@ -168,7 +168,7 @@ TEST_F(Simulators, AnEhrThatIsDownKeepsItsPort) {
     return r;
   };
   EXPECT_NE(attempt(false), 0) << "a connection to a peer that is down is refused";
-  EXPECT_NE(attempt(true), 0) << "no other socket can bind the port meanwhile";
+  EXPECT_NE(attempt(true), 0) << "the port is not free meanwhile";
   ASSERT_TRUE(ehr_->peer().come_up().ok());
   EXPECT_EQ(ehr_->peer().port(), port);
   EXPECT_EQ(attempt(false), 0) << "listening again";
